@@ -1,0 +1,93 @@
+"""Configuration read from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the `postgres://` and `postgresql://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for a running portal; every value can come from the environment."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.PORTAL_ENV = env.get("PORTAL_ENV", "development").strip().lower()
+        is_production = self.PORTAL_ENV == "production"
+
+        self.SECRET_KEY = env.get("SECRET_KEY") or DEV_SECRET_KEY
+        # None means "SQLite in the instance folder", resolved by create_app.
+        url = env.get("DATABASE_URL")
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(url) if url else None
+        self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or (
+            None if is_production else "http://127.0.0.1:5000"
+        )
+        self.PROGRAM_TIMEZONE = env.get("PROGRAM_TIMEZONE", "UTC")
+        self.PROGRAM_NAME = env.get("PROGRAM_NAME", "Advocate Program")
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
+
+        self.SESSION_COOKIE_NAME = "portal_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = is_production
+        self.REMEMBER_COOKIE_NAME = "portal_remember"
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = is_production
+        # A sign-in without "remember me" lasts at most this long on the server.
+        self.SESSION_LIFETIME = timedelta(hours=12)
+        self.PREFERRED_URL_SCHEME = "https" if is_production else "http"
+
+        self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
+
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.HSTS_SECONDS = 31536000 if is_production else 0
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "25") or 25)
+        self.MAIL_USE_TLS = _flag(env.get("MAIL_USE_TLS"))
+        self.MAIL_USE_SSL = _flag(env.get("MAIL_USE_SSL"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+
+    @property
+    def is_production(self) -> bool:
+        return self.PORTAL_ENV == "production"
+
+
+class TestConfig(Config):
+    """Used by the test suite: a database from TEST_DATABASE_URL, CSRF off by default."""
+
+    TESTING = True
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = dict(os.environ if environ is None else environ)
+        env.setdefault("PORTAL_ENV", "development")
+        env.setdefault("PROGRAM_TIMEZONE", "Pacific/Auckland")
+        super().__init__(env)
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key-with-enough-length-0123456789"
+        self.WTF_CSRF_ENABLED = False
+        self.BASE_URL = "http://portal.test"
+        self.SERVER_NAME = None

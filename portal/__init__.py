@@ -1,0 +1,130 @@
+"""Advocate Portal: the application factory."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import DEV_SECRET_KEY, Config
+
+
+def create_app(config_class: type[Config] | Config = Config) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    config = config_class() if isinstance(config_class, type) else config_class
+    app.config.from_object(config)
+    _resolve_database(app)
+    _check_settings(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _resolve_database(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "portal.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_pre_ping", None)
+        options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite enforces foreign keys only when asked; WAL lets readers run
+    # beside one writer.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on settings that would be unsafe or broken, with a one-line reason."""
+    from portal import clock
+
+    problems = []
+    if not clock.is_valid_timezone(app.config["PROGRAM_TIMEZONE"]):
+        problems.append(f"PROGRAM_TIMEZONE {app.config['PROGRAM_TIMEZONE']!r} is not a time zone")
+    if app.config["PORTAL_ENV"] not in ("development", "production"):
+        problems.append("PORTAL_ENV must be 'development' or 'production'")
+    if app.config["PORTAL_ENV"] == "production":
+        secret = app.config.get("SECRET_KEY") or ""
+        if secret == DEV_SECRET_KEY or len(secret) < 32:
+            problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+        base_url = app.config.get("BASE_URL") or ""
+        if not base_url.startswith("https://"):
+            problems.append("BASE_URL must be set to the portal's https:// address")
+    if problems:
+        raise SystemExit("Advocate Portal cannot start: " + "; ".join(problems) + ".")
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    # The session cookie names a server-side session (see auth.services).
+    login_manager.session_protection = "basic"
+
+    from portal.auth.services import user_for_session_token
+
+    login_manager.user_loader(user_for_session_token)
+
+    # Import every model so metadata and relationships are complete.
+    import portal.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
+    from portal.advocates import bp as advocates_bp
+    from portal.auth import bp as auth_bp
+    from portal.main import bp as main_bp
+    from portal.manage import bp as manage_bp
+    from portal.notifications import bp as notifications_bp
+    from portal.opportunities import bp as opportunities_bp
+    from portal.recognition import bp as recognition_bp
+
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        advocates_bp,
+        opportunities_bp,
+        recognition_bp,
+        notifications_bp,
+        manage_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_handlers(app: Flask) -> None:
+    from portal.errors import register_error_handlers
+    from portal.security import register_security_headers
+    from portal.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from portal.auth.models import Role
+from portal.forms import email_field, name_field
+from portal.opportunities.models import OpportunityType
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=Role.choices(), validators=[InputRequired()])
+    submit = SubmitField("Change role")
+
+
+class NewUserForm(FlaskForm):
+    name = name_field()
+    email = email_field()
+    role = SelectField(
+        "Role",
+        choices=[(r.value, r.label) for r in Role if r != Role.ADVOCATE],
+        validators=[InputRequired()],
+    )
+    submit = SubmitField("Add user")
+
+
+class SettingsForm(FlaskForm):
+    tier_grace_days = IntegerField(
+        "Grace period before a tier lapses (days)",
+        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=365)],
+    )
+    submit = SubmitField("Save settings")
+
+
+for _kind in OpportunityType:
+    setattr(
+        SettingsForm,
+        f"points_{_kind.value}",
+        IntegerField(
+            f"Default points: {_kind.label}",
+            validators=[InputRequired("Enter a number."), NumberRange(min=0, max=100_000)],
+        ),
+    )

@@ -1,0 +1,98 @@
+"""Admins' pages: users and roles, program settings."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.admin import bp
+from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
+from portal.auth import services as auth_services
+from portal.auth.models import Role, User
+from portal.errors import PortalError
+from portal.extensions import db
+from portal.opportunities.models import OpportunityType
+from portal.recognition.tiers import DEFAULT_GRACE_DAYS
+from portal.settings import get_setting, set_setting
+from portal.views import external_url, render_form
+
+
+@bp.get("/users")
+def users():
+    role = request.args.get("role", "")
+    text = request.args.get("q", "").strip()[:100]
+    query = sa.select(User).order_by(User.name, User.id)
+    if role in Role.__members__.values():
+        query = query.where(User.role == role)
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(sa.or_(User.name.ilike(pattern), User.email.ilike(pattern)))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template(
+        "admin/users.html", page=page, role=role, text=text, roles=Role, role_form=RoleForm()
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = auth_services.create_user(form.email.data, form.name.data, Role(form.role.data))
+        except PortalError as error:
+            db.session.rollback()
+            form.email.errors = [error.message]
+        else:
+            db.session.commit()
+            return render_template(
+                "manage/set_password_link.html",
+                user=user,
+                link=external_url(
+                    "auth.set_password", token=auth_services.make_set_password_token(user)
+                ),
+                added=True,
+            )
+    return render_form("admin/user_new.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    new_role = Role(form.role.data)
+    if user.id == current_user.id:
+        flash("You can't change your own role.", "error")
+    elif (user.role == Role.ADVOCATE) != (new_role == Role.ADVOCATE):
+        flash(
+            "Advocates are customers and staff are not: add a new user instead of "
+            "turning one into the other.",
+            "error",
+        )
+    else:
+        auth_services.change_role(user, new_role)
+        db.session.commit()
+        flash(f"{user.name} is now {new_role.label.lower()}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = SettingsForm()
+    if request.method == "GET":
+        form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
+        defaults = get_setting("default_points", {})
+        for kind in OpportunityType:
+            form[f"points_{kind.value}"].data = defaults.get(kind.value, 100)
+    if form.validate_on_submit():
+        set_setting("tier_grace_days", form.tier_grace_days.data)
+        set_setting(
+            "default_points",
+            {kind.value: form[f"points_{kind.value}"].data for kind in OpportunityType},
+        )
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_form("admin/settings.html", form=form, kinds=OpportunityType)

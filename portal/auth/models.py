@@ -1,0 +1,94 @@
+"""Users, roles and server-side sign-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import utcnow
+from portal.enums import LabeledEnum
+from portal.extensions import db
+
+
+class Role(LabeledEnum):
+    ADVOCATE = "advocate", "Advocate"
+    MANAGER = "manager", "Program manager"
+    REQUESTER = "requester", "Requester"
+    ADMIN = "admin", "Admin"
+
+
+STAFF_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see auth.services.normalize_email), so the unique
+    # constraint compares addresses case-insensitively.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(default=Role.ADVOCATE, index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]
+
+    profile = relationship("AdvocateProfile", back_populates="user", uselist=False)
+
+    # Set by the user loader: the server-side session this request runs in.
+    # Flask-Login keeps get_id() in the cookie, so the cookie names the
+    # session, not the user, and ending the session ends the cookie.
+    current_session = None  # UserSession | None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login
+        if self.current_session is None or self.current_session.raw_token is None:
+            raise RuntimeError("a user is signed in only through auth.services.sign_in")
+        return self.current_session.raw_token
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_advocate(self) -> bool:
+        return self.role == Role.ADVOCATE
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.email
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Revoking it ends that browser's session and remember-me."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+
+    user: Mapped[User] = relationship()
+
+    # Only known in the request that created the session (never stored).
+    raw_token = None  # str | None

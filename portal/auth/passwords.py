@@ -1,0 +1,70 @@
+"""Password hashing (argon2id at OWASP's parameters) and the password rules."""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+# OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+# Higher memory costs would weigh on every web worker's resident size.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; an account without a password never matches."""
+    if not password_hash:
+        # Spend the same time as a real check, so timing tells nothing.
+        _hasher.verify(_dummy_hash(), "not the password")
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("a password nobody has")
+
+
+def is_common_password(password: str) -> bool:
+    """True when the password is on the shipped list of common and breached passwords."""
+    candidate = password.strip().lower()
+    source = resources.files("portal.auth").joinpath("data/common-passwords.txt.gz")
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        return any(line.rstrip("\n") == candidate for line in lines)
+
+
+def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
+    """Why a new password is refused (empty when it is acceptable).
+
+    Follows NIST SP 800-63B and ASVS: length and a block list, no composition rules.
+    """
+    if len(password) < MIN_LENGTH:
+        return [f"Use at least {MIN_LENGTH} characters."]
+    if len(password) > MAX_LENGTH:
+        return [f"Use at most {MAX_LENGTH} characters."]
+    lowered = password.lower()
+    if len(set(lowered)) <= 2:
+        return ["Use more than one or two different characters."]
+    personal = [email.lower(), email.split("@")[0].lower(), *name.lower().split()]
+    if any(len(word) >= 4 and word in lowered for word in personal):
+        return ["Don't use your name or email address in your password."]
+    if is_common_password(password):
+        return ["This password is too common: it appears in lists of leaked passwords."]
+    return []

@@ -1,0 +1,243 @@
+"""Accounts: creating users, signing in and out, server-side sessions, tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import contains_eager
+
+from portal.auth.models import Role, User, UserSession
+from portal.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from portal.db import utcnow
+from portal.errors import AlreadyExists, InvalidToken, PortalError
+from portal.extensions import db
+
+# last_seen_at is refreshed at most this often, so a page view is not a write.
+_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+class WeakPassword(PortalError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def normalize_email(email: str) -> str:
+    """Trim and lower-case an address so that comparisons ignore case."""
+    return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    email: str, name: str, role: Role = Role.ADVOCATE, password: str | None = None
+) -> User:
+    """Add a user; raises AlreadyExists for a taken address, WeakPassword for a weak one."""
+    email = normalize_email(email)
+    if user_by_email(email) is not None:
+        raise AlreadyExists(f"A user with the email {email} already exists.")
+    user = User(email=email, name=name.strip(), role=role)
+    if password is not None:
+        _set_password_hash(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _set_password_hash(user: User, password: str) -> None:
+    problems = password_problems(password, email=user.email, name=user.name)
+    if problems:
+        raise WeakPassword(problems)
+    user.password_hash = hash_password(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (never says which was wrong)."""
+    user = user_by_email(email)
+    if user is None:
+        verify_password(None, password)  # same cost as a real check
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def start_session(user: User, *, remember: bool = False, user_agent: str = "") -> UserSession:
+    """Record a new signed-in session; its raw token goes into the cookie only."""
+    now = utcnow()
+    lifetime = (
+        current_app.config["REMEMBER_COOKIE_DURATION"]
+        if remember
+        else current_app.config["SESSION_LIFETIME"]
+    )
+    raw_token = secrets.token_urlsafe(32)
+    session_row = UserSession(
+        user=user,
+        token_hash=_token_hash(raw_token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+        remember=remember,
+        user_agent=user_agent[:255],
+    )
+    session_row.raw_token = raw_token
+    db.session.add(session_row)
+    user.last_sign_in_at = now
+    user.current_session = session_row
+    db.session.flush()
+    return session_row
+
+
+def user_for_session_token(raw_token: str) -> User | None:
+    """The user of a live session (not revoked, not expired, user active), or None."""
+    now = utcnow()
+    session_row = db.session.scalar(
+        sa.select(UserSession)
+        .join(UserSession.user)
+        .where(
+            UserSession.token_hash == _token_hash(raw_token),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+            User.active.is_(True),
+        )
+        .options(contains_eager(UserSession.user))
+    )
+    if session_row is None:
+        return None
+    if now - session_row.last_seen_at > _TOUCH_INTERVAL:
+        # Its own short transaction: a GET request never commits the session.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(UserSession)
+                .where(UserSession.id == session_row.id)
+                .values(last_seen_at=now)
+            )
+    session_row.raw_token = raw_token
+    user = session_row.user
+    user.current_session = session_row
+    return user
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > utcnow(),
+            )
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def end_session(session_row: UserSession) -> None:
+    """Revoke one session: its cookie and remember-me cookie stop working."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == session_row.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_sessions(user: User, *, keep: UserSession | None = None) -> int:
+    """Revoke every session of a user (but `keep`); returns how many were live."""
+    query = sa.update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+
+
+def set_password(user: User, password: str, *, keep: UserSession | None = None) -> None:
+    """Set a new password and end the user's other sessions. Raises WeakPassword."""
+    _set_password_hash(user, password)
+    end_all_sessions(user, keep=keep)
+
+
+def deactivate(user: User) -> None:
+    """Stop a user from signing in, end their sessions, hide them everywhere."""
+    from portal.recognition import ledger
+
+    user.active = False
+    user.deactivated_at = utcnow()
+    end_all_sessions(user)
+    ledger.refresh_visibility(user.id)
+
+
+def reactivate(user: User) -> None:
+    from portal.recognition import ledger
+
+    user.active = True
+    user.deactivated_at = None
+    ledger.refresh_visibility(user.id)
+
+
+def change_role(user: User, role: Role) -> None:
+    """Give a user another role; their sessions end so pages reflect it at once."""
+    if user.role == role:
+        return
+    user.role = role
+    end_all_sessions(user)
+
+
+# --- one-time links -------------------------------------------------------
+
+_SET_PASSWORD_SALT = "set-password"
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes as soon as the password is set, so a link works only once.
+    material = f"{user.id}:{user.email}:{user.password_hash or ''}:{user.active}"
+    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def make_set_password_token(user: User) -> str:
+    return _serializer(_SET_PASSWORD_SALT).dumps({"u": user.id, "f": _password_fingerprint(user)})
+
+
+def user_for_set_password_token(token: str) -> User:
+    """The user a set-password link is for. Raises InvalidToken with a reason to show."""
+    max_age = current_app.config["SET_PASSWORD_LINK_MAX_AGE"]
+    try:
+        data = _serializer(_SET_PASSWORD_SALT).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as error:
+        raise InvalidToken(
+            "This link has expired. Ask your program manager for a new one."
+        ) from error
+    except BadSignature as error:
+        raise InvalidToken("This link is not valid. Check that you copied all of it.") from error
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active:
+        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+    if data.get("f") != _password_fingerprint(user):
+        raise InvalidToken("This link has already been used. Sign in, or ask for a new link.")
+    return user

@@ -1,0 +1,115 @@
+"""Command-line tools: `flask --app portal <command>`. Each wraps a service."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from portal.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(ledger_group)
+    app.cli.add_command(tiers_group)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo data (companies, advocates, opportunities, a year of points)."""
+    from portal import demo
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production.")
+    counts = demo.seed_demo()
+    if not counts:
+        click.echo("Demo data is already loaded; nothing changed.")
+        return
+    db.session.commit()
+    summary = ", ".join(f"{number} {what}" for what, number in counts.items())
+    click.echo(f"Loaded demo data: {summary}.")
+    click.echo(f"Sign in with any of {', '.join(demo.DEMO_LOGINS)} / {demo.DEMO_PASSWORD}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["advocate", "manager", "requester", "admin"]),
+    default="advocate",
+    show_default=True,
+)
+@click.option("--name", help="Full name (defaults to the part of the email before @).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when not given.",
+)
+def create_user(email: str, role: str, name: str | None, password: str) -> None:
+    """Create a user who can sign in with EMAIL and a password."""
+    from portal.advocates.services import ensure_profile
+    from portal.auth import services
+    from portal.auth.models import Role
+    from portal.errors import PortalError
+
+    if not services.is_valid_email(email):
+        raise click.ClickException(f"{email} is not a valid email address.")
+    try:
+        user = services.create_user(
+            email, name or email.split("@")[0], Role(role), password=password
+        )
+        if user.role == Role.ADVOCATE:
+            ensure_profile(user)
+    except PortalError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.label.lower()} {user.email}.")
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Check or rebuild the standings summarised from the points ledger."""
+
+
+@ledger_group.command("check")
+def ledger_check() -> None:
+    """Exit non-zero if any standing differs from the sum of its ledger entries."""
+    from portal.recognition import ledger
+
+    problems = list(ledger.mismatches())
+    for advocate_id, period, standing, expected in problems[:50]:
+        click.echo(f"advocate {advocate_id} {period}: standing {standing}, ledger {expected}")
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} standings differ from the ledger; run `flask ledger rebuild`."
+        )
+    click.echo("Every standing equals the sum of its ledger entries.")
+
+
+@ledger_group.command("rebuild")
+def ledger_rebuild() -> None:
+    """Recompute every standing from the ledger."""
+    from portal.recognition import ledger
+
+    written = ledger.rebuild_standings()
+    db.session.commit()
+    click.echo(f"Rebuilt {written} standings from the ledger.")
+
+
+@click.group("tiers")
+def tiers_group() -> None:
+    """Tier housekeeping."""
+
+
+@tiers_group.command("expire")
+def tiers_expire() -> None:
+    """Lapse tiers whose grace period is over (run daily; safe to repeat)."""
+    from portal.recognition import tiers
+
+    lapsed = tiers.expire_grace_periods()
+    db.session.commit()
+    click.echo(f"{lapsed} tier{'s' if lapsed != 1 else ''} lapsed.")

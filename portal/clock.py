@@ -1,0 +1,106 @@
+"""Time in the program's time zone: periods (quarters, months) and formatting.
+
+Times are stored aware in UTC; "this quarter" and "this month" are computed in
+the program's time zone: for a program run from Auckland, a point earned at
+23:30 UTC on 31 December already counts for Q1 of the new year. Every function
+takes the moment explicitly or reads `utcnow()`, which tests freeze.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import current_app
+
+from portal.db import utcnow
+
+ALL_TIME = "all"
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_timezone(name: str) -> bool:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[str]:
+    return sorted(name for name in available_timezones() if "/" in name and "Etc" not in name)
+
+
+def program_tz() -> ZoneInfo:
+    return zone(current_app.config["PROGRAM_TIMEZONE"])
+
+
+def local(moment: datetime, tz: ZoneInfo | None = None) -> datetime:
+    return moment.astimezone(tz or program_tz())
+
+
+def today(tz: ZoneInfo | None = None) -> date:
+    return local(utcnow(), tz).date()
+
+
+def quarter_key(moment: datetime, tz: ZoneInfo | None = None) -> str:
+    moment = local(moment, tz)
+    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+
+
+def month_key(moment: datetime, tz: ZoneInfo | None = None) -> str:
+    moment = local(moment, tz)
+    return f"{moment.year}-{moment.month:02d}"
+
+
+def period_keys(moment: datetime, tz: ZoneInfo | None = None) -> tuple[str, str, str]:
+    """The leaderboard periods a moment belongs to: all time, its quarter, its month."""
+    return ALL_TIME, quarter_key(moment, tz), month_key(moment, tz)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    starts_at: datetime | None  # aware UTC; None for all time
+    ends_at: datetime | None
+
+
+def current_period(kind: str, moment: datetime | None = None) -> Period:
+    """The period of `kind` ("all", "quarter" or "month") containing `moment`."""
+    tz = program_tz()
+    moment = local(moment or utcnow(), tz)
+    if kind == "quarter":
+        first_month = 3 * ((moment.month - 1) // 3) + 1
+        start = date(moment.year, first_month, 1)
+        end = date(moment.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+        return Period(
+            quarter_key(moment, tz),
+            f"Q{(first_month - 1) // 3 + 1} {moment.year}",
+            _start_of(start, tz),
+            _start_of(end, tz),
+        )
+    if kind == "month":
+        start = date(moment.year, moment.month, 1)
+        end = date(moment.year + (moment.month == 12), moment.month % 12 + 1, 1)
+        return Period(
+            month_key(moment, tz), start.strftime("%B %Y"), _start_of(start, tz), _start_of(end, tz)
+        )
+    return Period(ALL_TIME, "All time", None, None)
+
+
+def _start_of(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def end_of_day(day: date, tz: ZoneInfo | None = None) -> datetime:
+    """The last moment of a local calendar day, in UTC (for "until" dates)."""
+    tz = tz or program_tz()
+    return _start_of(day + timedelta(days=1), tz) - timedelta(microseconds=1)

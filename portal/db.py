@@ -1,0 +1,87 @@
+"""Declarative base, naming convention and column types shared by every model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC on every backend.
+
+    SQLite keeps no offset, so values are written as naive UTC and read back
+    with UTC attached; PostgreSQL stores `timestamptz`. Naive values are a bug
+    in the caller and are refused rather than guessed at.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum_values(enum_class: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+class Base(DeclarativeBase):
+    # Enums are stored by value in a VARCHAR (no native type, no CHECK), so a
+    # new state needs no migration; datetimes are always aware UTC.
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            enum.Enum: sa.Enum(
+                enum.Enum,
+                native_enum=False,
+                length=32,
+                values_callable=_enum_values,
+                validate_strings=True,
+            ),
+            datetime: UTCDateTime(),
+        },
+    )
+
+
+def utcnow() -> datetime:
+    """The current time, aware and in UTC (tests freeze it with time-machine)."""
+    return datetime.now(UTC)
+
+
+def dialect_insert(table: sa.Table | type):
+    """The INSERT construct of the session's backend, with `on_conflict_*` support.
+
+    Both SQLite and PostgreSQL support `ON CONFLICT`, which is how the portal
+    lets the database settle races (one award per key, one standing per period).
+    """
+    from portal.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

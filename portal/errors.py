@@ -1,0 +1,118 @@
+"""Domain errors raised by services, and the friendly error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+
+class PortalError(Exception):
+    """A rule of the program was broken; `message` is shown to the person."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(PortalError):
+    status_code = 403
+
+
+class Conflict(PortalError):
+    status_code = 409
+
+
+class InvalidState(Conflict):
+    """The thing is not in a state that allows this (closed, started, decided...)."""
+
+
+class SeatsFull(Conflict):
+    pass
+
+
+class AlreadyExists(Conflict):
+    pass
+
+
+class NotEligible(PortalError):
+    status_code = 403
+
+
+class AskNotAllowed(PortalError):
+    status_code = 409
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class InvalidToken(PortalError):
+    status_code = 400
+
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood. Check what you entered."),
+    403: ("Not allowed", "You don't have access to this page."),
+    404: ("Not found", "There is nothing at this address. It may have moved or been removed."),
+    405: ("Not allowed here", "This address doesn't accept that kind of request."),
+    409: ("Conflict", "That could not be done in the current state."),
+    413: ("Too large", "What you sent is larger than the portal accepts."),
+    429: ("Too many attempts", "Please wait a little and try again."),
+    500: ("Something went wrong", "The problem is on our side and has been logged. Try again."),
+}
+
+
+def render_error(status: int, message: str | None = None, title: str | None = None):
+    default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": message or default_message}, status
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=title or default_title,
+            message=message or default_message,
+        ),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "Your form expired or was sent from another site. Go back, reload the page "
+            "and try again.",
+            title="Form expired",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        message = None
+        if error.code in (400, 403, 409) and error.description != type(error).description:
+            message = error.description
+        response = render_error(error.code, message)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            return (*response, {"Allow": ", ".join(error.valid_methods)})
+        if error.code == 429 and getattr(error, "retry_after", None):
+            return (*response, {"Retry-After": str(error.retry_after)})
+        return response
+
+    @app.errorhandler(PortalError)
+    def portal_error(error: PortalError):
+        db.session.rollback()
+        return render_error(error.status_code, error.message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

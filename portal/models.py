@@ -1,0 +1,15 @@
+"""Every model, imported in one place for Alembic and for relationship resolution."""
+
+from portal.advocates.models import (  # noqa: F401
+    Account,
+    AdvocateProfile,
+    Ask,
+    Employment,
+    OpenType,
+    Product,
+)
+from portal.auth.models import User, UserSession  # noqa: F401
+from portal.notifications.models import Notification  # noqa: F401
+from portal.opportunities.models import Opportunity, Participation  # noqa: F401
+from portal.recognition.models import PointsEntry, Standing, Tier, TierEvent  # noqa: F401
+from portal.settings import Setting  # noqa: F401

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth.decorators import advocate_required, signed_in_required
+from portal.errors import PortalError
+from portal.extensions import db
+from portal.opportunities import bp, services
+from portal.opportunities.forms import ApplyForm, RespondForm, WithdrawForm
+from portal.opportunities.models import Opportunity, OpportunityType, Participation
+
+
+def _type_filter(value: str | None) -> OpportunityType | None:
+    try:
+        return OpportunityType(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/opportunities")
+@advocate_required
+def index():
+    kind = _type_filter(request.args.get("type"))
+    text = request.args.get("q", "")[:100]
+    eligible_only = request.args.get("eligible") == "1"
+    page_number = request.args.get("page", 1, type=int)
+    context = services.advocate_context(current_user)
+    tiers = services.tiers_by_id()
+    page = services.advocate_listing(
+        context,
+        tiers,
+        type=kind,
+        text=text,
+        eligible_only=eligible_only,
+        page=max(page_number, 1),
+    )
+    mine = services.participations_of(current_user.id, [o.id for o in page.items])
+    problems = {o.id: services.eligibility_problems(o, context, tiers) for o in page.items}
+    return render_template(
+        "opportunities/index.html",
+        page=page,
+        mine=mine,
+        problems=problems,
+        tiers=tiers,
+        kind=kind,
+        text=text,
+        eligible_only=eligible_only,
+        types=OpportunityType,
+    )
+
+
+def _load_visible(opportunity_id: int) -> Opportunity:
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    if not services.visible_to(opportunity, current_user):
+        abort(404)
+    return opportunity
+
+
+def _render_detail(
+    opportunity: Opportunity, apply_form: ApplyForm | None = None, status: int = 200
+):
+    participation = None
+    problems: list[str] = []
+    if current_user.is_advocate:
+        participation = services.participations_of(current_user.id, [opportunity.id]).get(
+            opportunity.id
+        )
+        problems = services.eligibility_problems(
+            opportunity, services.advocate_context(current_user), services.tiers_by_id()
+        )
+    return render_template(
+        "opportunities/detail.html",
+        opportunity=opportunity,
+        participation=participation,
+        problems=problems,
+        apply_form=apply_form or ApplyForm(),
+        withdraw_form=WithdrawForm(),
+        respond_form=RespondForm(),
+    ), status
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+@signed_in_required
+def detail(opportunity_id: int):
+    return _render_detail(_load_visible(opportunity_id))
+
+
+@bp.post("/opportunities/<int:opportunity_id>/apply")
+@advocate_required
+def apply(opportunity_id: int):
+    opportunity = _load_visible(opportunity_id)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        return _render_detail(opportunity, form, 422)
+    try:
+        participation = services.apply(
+            opportunity, current_user, note=form.note.data or "", join_waitlist=form.waitlist.data
+        )
+    except PortalError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        opportunity = db.session.get(Opportunity, opportunity_id)
+        return _render_detail(opportunity, form, error.status_code)
+    db.session.commit()
+    flash(_applied_message(participation), "success")
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
+
+
+def _applied_message(participation: Participation) -> str:
+    status = participation.status
+    if status == status.APPROVED:
+        return "You're in! Your seat is confirmed."
+    if status == status.WAITLISTED:
+        return "All seats are taken, so you're on the waitlist. We'll tell you if a seat opens."
+    return "Thanks for applying! The program team will get back to you."
+
+
+def _own_participation(participation_id: int) -> Participation:
+    participation = db.get_or_404(Participation, participation_id)
+    # Someone else's application looks exactly like a missing one.
+    if participation.advocate_id != current_user.id:
+        abort(404)
+    return participation
+
+
+@bp.post("/participations/<int:participation_id>/withdraw")
+@advocate_required
+def withdraw(participation_id: int):
+    participation = _own_participation(participation_id)
+    opportunity_id = participation.opportunity_id
+    if WithdrawForm().validate_on_submit():
+        try:
+            services.withdraw(participation, current_user)
+        except PortalError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("You have withdrawn.", "success")
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
+
+
+@bp.post("/participations/<int:participation_id>/respond")
+@advocate_required
+def respond(participation_id: int):
+    participation = _own_participation(participation_id)
+    opportunity_id = participation.opportunity_id
+    form = RespondForm()
+    if form.validate_on_submit() and (form.accept.data or form.decline.data):
+        try:
+            services.respond_to_invitation(participation, current_user, accept=form.accept.data)
+        except PortalError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _applied_message(participation) if form.accept.data else "Invitation declined.",
+                "success",
+            )
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))

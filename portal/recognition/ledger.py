@@ -1,0 +1,291 @@
+"""The points ledger: the only writer of PointsEntry and Standing.
+
+Entries are appended, never updated or deleted; a correction is a new entry.
+An award is idempotent through its unique `award_key`, settled by the
+database (`INSERT ... ON CONFLICT DO NOTHING`), so a retried request, a double
+click or two workers at once award once. Standings (points per advocate and
+period) change in the same statement batch as the entry, so every total and
+leaderboard reads a summary that always equals the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.advocates.models import Account, AdvocateProfile, Employment
+from portal.auth.models import Role, User
+from portal.db import dialect_insert, utcnow
+from portal.extensions import db
+from portal.recognition.models import PointsEntry, PointsSource, Standing, Tier
+from portal.signals import points_changed
+
+
+def award(
+    advocate_id: int,
+    points: int,
+    *,
+    reason: str,
+    key: str,
+    source: PointsSource,
+    source_id: int | None = None,
+    by_id: int | None = None,
+    at: datetime | None = None,
+    corrects_id: int | None = None,
+) -> PointsEntry | None:
+    """Append an entry unless one with `key` exists; returns it, or None for a repeat."""
+    at = at or utcnow()
+    entry_id = db.session.execute(
+        dialect_insert(PointsEntry.__table__)
+        .values(
+            advocate_id=advocate_id,
+            points=points,
+            source=source,
+            source_id=source_id,
+            reason=reason[:200],
+            awarded_by_id=by_id,
+            award_key=key,
+            corrects_id=corrects_id,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["award_key"])
+        .returning(PointsEntry.id)
+    ).scalar()
+    if entry_id is None:
+        return None
+    _add_to_standings(advocate_id, points, at)
+    entry = db.session.get(PointsEntry, entry_id)
+    points_changed.send(advocate_id, entry=entry)
+    return entry
+
+
+def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
+    """Cancel an entry with an opposite one (once; a second reversal does nothing)."""
+    return award(
+        entry.advocate_id,
+        -entry.points,
+        reason=reason,
+        key=f"reverse:{entry.id}",
+        source=PointsSource.CORRECTION,
+        source_id=entry.source_id,
+        by_id=by_id,
+        corrects_id=entry.id,
+    )
+
+
+def entry_for_key(key: str) -> PointsEntry | None:
+    return db.session.scalar(sa.select(PointsEntry).where(PointsEntry.award_key == key))
+
+
+def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
+    visible = is_visible(advocate_id)
+    statement = dialect_insert(Standing.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["advocate_id", "period"],
+        set_={"points": Standing.__table__.c.points + statement.excluded.points},
+    )
+    db.session.execute(
+        statement,
+        [
+            {"advocate_id": advocate_id, "period": period, "points": points, "visible": visible}
+            for period in clock.period_keys(at)
+        ],
+    )
+
+
+def is_visible(advocate_id: int) -> bool:
+    """Shown on leaderboards: an active advocate who chose to be shown."""
+    return bool(
+        db.session.scalar(
+            sa.select(AdvocateProfile.show_on_leaderboard)
+            .join(User, User.id == AdvocateProfile.user_id)
+            .where(
+                AdvocateProfile.user_id == advocate_id,
+                User.active.is_(True),
+                User.role == Role.ADVOCATE,
+            )
+        )
+    )
+
+
+def refresh_visibility(advocate_id: int) -> None:
+    """Bring an advocate's standings in line with their choice and account state."""
+    db.session.execute(
+        sa.update(Standing)
+        .where(Standing.advocate_id == advocate_id)
+        .values(visible=is_visible(advocate_id))
+    )
+
+
+# --- reading --------------------------------------------------------------
+
+
+def totals_for(advocate_id: int, periods: list[str]) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Standing.period, Standing.points).where(
+            Standing.advocate_id == advocate_id, Standing.period.in_(periods)
+        )
+    )
+    totals = dict.fromkeys(periods, 0)
+    totals.update({period: points for period, points in rows})
+    return totals
+
+
+def totals_by_advocate(advocate_ids: list[int], period: str = clock.ALL_TIME) -> dict[int, int]:
+    if not advocate_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Standing.advocate_id, Standing.points).where(
+            Standing.advocate_id.in_(advocate_ids), Standing.period == period
+        )
+    )
+    return dict(rows.tuples())
+
+
+def total_for(advocate_id: int, period: str = clock.ALL_TIME) -> int:
+    return totals_for(advocate_id, [period])[period]
+
+
+def recent_entries(advocate_id: int, limit: int = 10) -> list[PointsEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(PointsEntry)
+            .where(PointsEntry.advocate_id == advocate_id)
+            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def entries_page(advocate_id: int, *, page: int = 1, per_page: int = 25):
+    """An advocate's ledger, newest first (a Flask-SQLAlchemy page)."""
+    return db.paginate(
+        sa.select(PointsEntry)
+        .where(PointsEntry.advocate_id == advocate_id)
+        .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    advocate_id: int
+    name: str
+    company: str | None
+    tier: str | None
+    points: int
+
+
+def dense_rank(period: str, points: int) -> int:
+    """1 + the number of distinct scores above `points` among shown advocates."""
+    above = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Standing.points))).where(
+            Standing.period == period, Standing.visible.is_(True), Standing.points > points
+        )
+    )
+    return above + 1
+
+
+def leaderboard(period: str, *, offset: int = 0, limit: int = 50) -> tuple[list[BoardRow], bool]:
+    """One page of the board (dense ranks: ties share a rank) and whether more follow."""
+    current_job = sa.and_(Employment.user_id == Standing.advocate_id, Employment.ended_on.is_(None))
+    rows = db.session.execute(
+        sa.select(Standing.advocate_id, Standing.points, User.name, Account.name, Tier.name)
+        .join(User, User.id == Standing.advocate_id)
+        .join(AdvocateProfile, AdvocateProfile.user_id == Standing.advocate_id)
+        .outerjoin(Employment, current_job)
+        .outerjoin(Account, Account.id == Employment.account_id)
+        .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
+        .where(Standing.period == period, Standing.visible.is_(True))
+        .order_by(Standing.points.desc(), User.name, User.id)
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return [], False
+    rank = dense_rank(period, rows[0][1])
+    board: list[BoardRow] = []
+    previous_points = rows[0][1]
+    for advocate_id, points, name, company, tier in rows:
+        if points != previous_points:
+            rank += 1
+            previous_points = points
+        board.append(BoardRow(rank, advocate_id, name, company, tier, points))
+    return board, has_more
+
+
+def standing_of(advocate_id: int, period: str) -> tuple[int, int | None]:
+    """(points, rank among shown advocates, as if shown) — rank is None without points."""
+    points = total_for(advocate_id, period)
+    has_row = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Standing)
+        .where(Standing.advocate_id == advocate_id, Standing.period == period)
+    )
+    return points, (dense_rank(period, points) if has_row else None)
+
+
+# --- checking -------------------------------------------------------------
+
+
+def _sums_from_entries() -> dict[tuple[int, str], int]:
+    sums: dict[tuple[int, str], int] = defaultdict(int)
+    tz = clock.program_tz()
+    rows = db.session.execute(
+        sa.select(
+            PointsEntry.advocate_id, PointsEntry.points, PointsEntry.created_at
+        ).execution_options(yield_per=10_000)
+    )
+    for advocate_id, points, created_at in rows:
+        for period in clock.period_keys(created_at, tz):
+            sums[(advocate_id, period)] += points
+    return sums
+
+
+def mismatches() -> Iterator[tuple[int, str, int, int]]:
+    """(advocate, period, standing, ledger) wherever a standing differs from its entries."""
+    expected = _sums_from_entries()
+    actual = {
+        (advocate_id, period): points
+        for advocate_id, period, points in db.session.execute(
+            sa.select(Standing.advocate_id, Standing.period, Standing.points)
+        )
+    }
+    for key in sorted(expected.keys() | actual.keys()):
+        if expected.get(key, 0) != actual.get(key, 0):
+            yield key[0], key[1], actual.get(key, 0), expected.get(key, 0)
+
+
+def rebuild_standings() -> int:
+    """Recompute every standing from the ledger; returns how many rows were written."""
+    expected = _sums_from_entries()
+    db.session.execute(sa.delete(Standing))
+    visible = {
+        user_id
+        for user_id in db.session.scalars(
+            sa.select(AdvocateProfile.user_id)
+            .join(User, User.id == AdvocateProfile.user_id)
+            .where(
+                AdvocateProfile.show_on_leaderboard.is_(True),
+                User.active.is_(True),
+                User.role == Role.ADVOCATE,
+            )
+        )
+    }
+    rows = [
+        {"advocate_id": a, "period": p, "points": points, "visible": a in visible}
+        for (a, p), points in expected.items()
+    ]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(Standing), rows[start : start + 5000])
+    return len(rows)

@@ -1,0 +1,310 @@
+"""Tiers: eligibility by all-time points, opt-in, step-down, and a grace period on lapse.
+
+An advocate's relation to each tier is derived from their TierEvents. Reaching
+a threshold makes them *eligible* (and tells them); they *opt in*, accepting
+what the tier asks, and may *step down* at any time. "My tier" is the highest
+tier they are opted into. When a correction takes their points below an
+opted-in tier's threshold the tier starts *lapsing*: it stays for the grace
+period (90 days by default) and only then *lapses*, so points that dip and
+recover never make a tier flap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.advocates.models import AdvocateProfile
+from portal.db import utcnow
+from portal.errors import InvalidState, NotEligible
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.recognition import ledger
+from portal.recognition.models import Tier, TierEvent, TierEventKind
+from portal.settings import get_setting
+from portal.signals import points_changed
+
+DEFAULT_GRACE_DAYS = 90
+
+
+def all_tiers() -> list[Tier]:
+    return list(db.session.scalars(sa.select(Tier).order_by(Tier.position)))
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=int(get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)))
+
+
+@dataclass
+class TierState:
+    tier: Tier
+    eligible_noticed: bool = False
+    invited: bool = False
+    opted_in: bool = False
+    lapsing_since: datetime | None = None
+
+    def can_opt_in(self, points: int) -> bool:
+        return (
+            not self.opted_in
+            and points >= self.tier.threshold
+            and (self.invited or not self.tier.invitation_only)
+        )
+
+
+def states_for(advocate_id: int, tiers: list[Tier] | None = None) -> dict[int, TierState]:
+    """Each tier's state for one advocate, replayed from their events in order."""
+    tiers = tiers if tiers is not None else all_tiers()
+    states = {tier.id: TierState(tier) for tier in tiers}
+    events = db.session.scalars(
+        sa.select(TierEvent)
+        .where(TierEvent.advocate_id == advocate_id)
+        .order_by(TierEvent.at, TierEvent.id)
+    )
+    for event in events:
+        state = states.get(event.tier_id)
+        if state is None:
+            continue
+        match event.kind:
+            case TierEventKind.ELIGIBLE:
+                state.eligible_noticed = True
+            case TierEventKind.INVITED:
+                state.invited = True
+            case TierEventKind.OPTED_IN:
+                state.opted_in, state.lapsing_since = True, None
+            case TierEventKind.STEPPED_DOWN:
+                state.opted_in, state.lapsing_since = False, None
+            case TierEventKind.LAPSING:
+                state.lapsing_since = event.at
+            case TierEventKind.RESTORED:
+                state.lapsing_since = None
+            case TierEventKind.LAPSED:
+                state.opted_in, state.lapsing_since = False, None
+                state.eligible_noticed = state.invited = False
+    return states
+
+
+def _lock_profile(advocate_id: int) -> AdvocateProfile:
+    # Serialises tier changes of one advocate (PostgreSQL row lock), so two
+    # awards at once record one eligibility, not two.
+    profile = db.session.scalar(
+        sa.select(AdvocateProfile)
+        .where(AdvocateProfile.user_id == advocate_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if profile is None:
+        raise NotEligible("Only advocates have tiers.")
+    return profile
+
+
+def _record(
+    advocate_id: int, tier: Tier, kind: TierEventKind, by_id: int | None = None
+) -> TierEvent:
+    event = TierEvent(advocate_id=advocate_id, tier=tier, kind=kind, at=utcnow(), by_id=by_id)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _refresh_current_tier(profile: AdvocateProfile, states: dict[int, TierState]) -> None:
+    opted = [state.tier for state in states.values() if state.opted_in]
+    profile.current_tier_id = max(opted, key=lambda tier: tier.position).id if opted else None
+
+
+def evaluate(advocate_id: int) -> None:
+    """React to a change of points: eligibility notices, grace periods, restorations."""
+    profile = _lock_profile(advocate_id)
+    points = ledger.total_for(advocate_id)
+    states = states_for(advocate_id)
+    for state in states.values():
+        tier = state.tier
+        reached = points >= tier.threshold
+        if reached and not state.eligible_noticed and not state.opted_in:
+            if not tier.invitation_only:
+                _record(advocate_id, tier, TierEventKind.ELIGIBLE)
+                state.eligible_noticed = True
+                notify(
+                    advocate_id,
+                    "tier_eligible",
+                    f"You reached {tier.threshold:,} points: you can now join the "
+                    f"{tier.name} tier.",
+                    "recognition.tiers",
+                )
+        if state.opted_in and not reached and state.lapsing_since is None:
+            _record(advocate_id, tier, TierEventKind.LAPSING)
+            state.lapsing_since = utcnow()
+            until = clock.local(state.lapsing_since + grace_period()).date()
+            notify(
+                advocate_id,
+                "tier_lapsing",
+                f"Your points are below the {tier.name} threshold. You keep the tier "
+                f"until {until:%-d %B %Y}; earn {tier.threshold - points:,} points to keep it.",
+                "recognition.tiers",
+            )
+        elif state.lapsing_since is not None and reached:
+            _record(advocate_id, tier, TierEventKind.RESTORED)
+            state.lapsing_since = None
+    _refresh_current_tier(profile, states)
+
+
+@points_changed.connect
+def _on_points_changed(advocate_id: int, **_: object) -> None:
+    evaluate(advocate_id)
+
+
+def join_program(advocate_id: int) -> None:
+    """Opt a new advocate into the entry tier (no threshold, no invitation)."""
+    profile = _lock_profile(advocate_id)
+    states = states_for(advocate_id)
+    entry_tiers = [
+        s for s in states.values() if s.tier.threshold == 0 and not s.tier.invitation_only
+    ]
+    if entry_tiers and not any(state.opted_in for state in states.values()):
+        entry = min(entry_tiers, key=lambda state: state.tier.position)
+        _record(advocate_id, entry.tier, TierEventKind.OPTED_IN)
+        entry.opted_in = True
+    _refresh_current_tier(profile, states)
+
+
+def opt_in(advocate_id: int, tier: Tier, *, accepted: bool) -> None:
+    """Join a tier. Raises NotEligible without the points, invitation or acceptance."""
+    profile = _lock_profile(advocate_id)
+    states = states_for(advocate_id)
+    state = states[tier.id]
+    if state.opted_in:
+        raise InvalidState(f"You are already in the {tier.name} tier.")
+    points = ledger.total_for(advocate_id)
+    if points < tier.threshold:
+        raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; you have {points:,}.")
+    if tier.invitation_only and not state.invited:
+        raise NotEligible(f"{tier.name} is by invitation from the program team.")
+    if not accepted:
+        raise NotEligible(f"Please accept what the {tier.name} tier asks of you to join it.")
+    _record(advocate_id, tier, TierEventKind.OPTED_IN)
+    state.opted_in = True
+    _refresh_current_tier(profile, states)
+
+
+def step_down(advocate_id: int, tier: Tier) -> None:
+    profile = _lock_profile(advocate_id)
+    states = states_for(advocate_id)
+    state = states[tier.id]
+    if not state.opted_in:
+        raise InvalidState(f"You are not in the {tier.name} tier.")
+    _record(advocate_id, tier, TierEventKind.STEPPED_DOWN)
+    state.opted_in = False
+    _refresh_current_tier(profile, states)
+
+
+def invite(advocate_id: int, tier: Tier, *, by_id: int) -> None:
+    """Invite an advocate into an invitation-only tier they have the points for."""
+    _lock_profile(advocate_id)
+    state = states_for(advocate_id)[tier.id]
+    if not tier.invitation_only:
+        raise InvalidState(f"{tier.name} is open to everyone with the points.")
+    if state.invited or state.opted_in:
+        raise InvalidState(f"This advocate was already invited to {tier.name}.")
+    points = ledger.total_for(advocate_id)
+    if points < tier.threshold:
+        raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; they have {points:,}.")
+    _record(advocate_id, tier, TierEventKind.INVITED, by_id=by_id)
+    notify(
+        advocate_id,
+        "tier_invited",
+        f"You are invited to join the {tier.name} tier.",
+        "recognition.tiers",
+    )
+
+
+def expire_grace_periods(now: datetime | None = None) -> int:
+    """Lapse tiers whose grace period ended with points still short; returns how many."""
+    now = now or utcnow()
+    cutoff = now - grace_period()
+    candidates = db.session.scalars(
+        sa.select(TierEvent.advocate_id)
+        .where(TierEvent.kind == TierEventKind.LAPSING, TierEvent.at <= cutoff)
+        .distinct()
+    ).all()
+    lapsed = 0
+    for advocate_id in candidates:
+        profile = _lock_profile(advocate_id)
+        states = states_for(advocate_id)
+        points = ledger.total_for(advocate_id)
+        for state in states.values():
+            if (
+                state.lapsing_since is not None
+                and state.lapsing_since <= cutoff
+                and points < state.tier.threshold
+            ):
+                _record(advocate_id, state.tier, TierEventKind.LAPSED)
+                state.opted_in, state.lapsing_since = False, None
+                lapsed += 1
+                notify(
+                    advocate_id,
+                    "tier_lapsed",
+                    f"Your {state.tier.name} tier has lapsed after the grace period.",
+                    "recognition.tiers",
+                )
+        _refresh_current_tier(profile, states)
+    return lapsed
+
+
+def update_tier(
+    tier: Tier,
+    *,
+    name: str,
+    threshold: int,
+    benefits: str,
+    commitment: str,
+    invitation_only: bool,
+) -> None:
+    """Change a tier. Thresholds must rise with the tiers' order; names stay unique."""
+    others = [t for t in all_tiers() if t.id != tier.id]
+    if any(t.name.lower() == name.strip().lower() for t in others):
+        raise InvalidState(f"Another tier is called {name}.")
+    below = [t for t in others if t.position < tier.position]
+    above = [t for t in others if t.position > tier.position]
+    if below and threshold <= max(t.threshold for t in below):
+        raise InvalidState("The threshold must be higher than the tier below.")
+    if above and threshold >= min(t.threshold for t in above):
+        raise InvalidState("The threshold must be lower than the tier above.")
+    tier.name = name.strip()
+    tier.threshold = threshold
+    tier.benefits = benefits.strip()
+    tier.commitment = commitment.strip()
+    tier.invitation_only = invitation_only
+
+
+@dataclass(frozen=True)
+class Progress:
+    current: Tier | None
+    next: Tier | None
+    points: int
+    can_opt_in: list[Tier]
+
+    @property
+    def percent(self) -> int:
+        if self.next is None or self.next.threshold == 0:
+            return 100
+        return min(100, int(100 * max(self.points, 0) / self.next.threshold))
+
+    @property
+    def points_to_next(self) -> int:
+        return 0 if self.next is None else max(self.next.threshold - self.points, 0)
+
+
+def progress_for(advocate_id: int, points: int) -> Progress:
+    tiers = all_tiers()
+    states = states_for(advocate_id, tiers)
+    opted = [t for t in tiers if states[t.id].opted_in]
+    current = opted[-1] if opted else None
+    above = [t for t in tiers if current is None or t.position > current.position]
+    return Progress(
+        current=current,
+        next=above[0] if above else None,
+        points=points,
+        can_opt_in=[t for t in tiers if states[t.id].can_opt_in(points)],
+    )

@@ -1,0 +1,29 @@
+// Small progressive enhancements; every page works without JavaScript.
+"use strict";
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    return;
+  }
+  // A second click while the first submit is on its way does nothing.
+  if (form.dataset.submitting === "yes") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitting = "yes";
+  window.setTimeout(() => { delete form.dataset.submitting; }, 4000);
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  navigator.clipboard?.writeText(field.value).then(() => {
+    button.textContent = "Copied";
+  });
+});

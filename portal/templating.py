@@ -1,0 +1,73 @@
+"""Filters and globals for the templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from portal import clock
+from portal.markdown import render_markdown
+
+
+def viewer_tz() -> ZoneInfo:
+    """The signed-in person's time zone, or the program's."""
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        if clock.is_valid_timezone(current_user.timezone):
+            return clock.zone(current_user.timezone)
+    return clock.program_tz()
+
+
+def format_datetime(moment: datetime | None, tz: str | None = None, with_zone: bool = True) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(clock.zone(tz) if tz else viewer_tz())
+    text = f"{local:%a %-d %b %Y, %H:%M}"
+    return f"{text} {local:%Z}" if with_zone else text
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(viewer_tz()).date()
+    return f"{value:%-d %b %Y}"
+
+
+def format_time_range(starts_at: datetime, ends_at: datetime, tz: str | None = None) -> str:
+    """ "Tue 3 Dec 2026, 10:00–11:30 CET", or two dates for a span of days."""
+    zone = clock.zone(tz) if tz else viewer_tz()
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    if start.date() == end.date():
+        return f"{start:%a %-d %b %Y, %H:%M}–{end:%H:%M %Z}"
+    return f"{start:%a %-d %b %Y, %H:%M} – {end:%a %-d %b %Y, %H:%M %Z}"
+
+
+def notification_url(notification) -> str:
+    if not notification.endpoint:
+        return url_for("notifications.index")
+    return url_for(notification.endpoint, **(notification.endpoint_args or {}))
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["number"] = lambda value: f"{value:,}"
+    app.jinja_env.globals["time_range"] = format_time_range
+    app.jinja_env.globals["notification_url"] = notification_url
+
+    @app.context_processor
+    def inject_globals() -> dict:
+        from portal.notifications.services import unread_count
+
+        unread = 0
+        if current_user.is_authenticated:
+            unread = unread_count(current_user.id)
+        return {
+            "program_name": app.config["PROGRAM_NAME"],
+            "unread_notifications": unread,
+            "now": clock.utcnow(),
+        }
