@@ -82,6 +82,8 @@ OPPORTUNITY_IDEAS = {
         "Panel: Security teams and developers on the same side",
         "Keynote panel: What we learned moving to the cloud",
         "Panel: Data pipelines that survive audit season",
+        "Panel: Women in data leadership",
+        "Panel: Analytics in the public sector",
     ],
     OpportunityType.ADVISORY_BOARD: [
         "Customer Advisory Board: spring session",
@@ -103,6 +105,8 @@ OPPORTUNITY_IDEAS = {
         "Webinar: zero-downtime migrations",
         "Webinar: automation recipes that stick",
         "Webinar: privacy by design in mobile apps",
+        "Webinar: CRM hygiene in ten minutes a week",
+        "Webinar: from spreadsheets to pipelines",
     ],
     OpportunityType.REVIEW: [
         "Share your experience on a software review site",
@@ -120,11 +124,14 @@ OPPORTUNITY_IDEAS = {
         "Regional user group: Chicago",
         "Executive dinner: Singapore",
         "User conference: community day",
+        "Regional user group: Berlin",
     ],
     OpportunityType.RESEARCH_INTERVIEW: [
         "User research: onboarding new analysts",
         "User research: admin console redesign",
         "User research: mobile notifications",
+        "User research: reporting workflows",
+        "User research: security alerts triage",
     ],
 }
 
@@ -332,6 +339,11 @@ def _history(rng, people, created, manager, now) -> None:
         )
         if opportunity.starts_at < now and rng.random() < 0.5:
             applicants.insert(0, avery)
+        upcoming = opportunity.starts_at >= now
+        # Past ones filled up; upcoming ones still have seats and a queue to review.
+        to_approve = opportunity.seats // 2 if upcoming else opportunity.seats
+        if upcoming and opportunity.approval_mode == ApprovalMode.FIRST_COME:
+            applicants = applicants[:to_approve]
         for index, advocate in enumerate(applicants):
             participation = Participation(
                 opportunity=opportunity,
@@ -341,16 +353,16 @@ def _history(rng, people, created, manager, now) -> None:
                 created_at=opportunity.starts_at - timedelta(days=rng.randint(5, 25)),
             )
             db.session.add(participation)
-            if index < opportunity.seats and opportunity.seats_taken < opportunity.seats:
+            if index < to_approve:
                 opportunity.seats_taken += 1
                 participation.status = ParticipationStatus.APPROVED
                 participation.decided_at = participation.created_at + timedelta(days=1)
                 participation.decided_by_id = manager.id
-            elif opportunity.starts_at < now or index % 2:
+            elif not upcoming:
                 participation.status = ParticipationStatus.WAITLISTED
                 participation.waitlisted_at = participation.created_at
         db.session.flush()
-        if opportunity.starts_at >= now:
+        if upcoming:
             continue
         for participation in opportunity_participants(opportunity):
             if participation.status != ParticipationStatus.APPROVED:
@@ -361,7 +373,7 @@ def _history(rng, people, created, manager, now) -> None:
                 ledger.award(
                     participation.advocate_id,
                     opportunity.points,
-                    reason=f"{opportunity.type.label}: {opportunity.title}",
+                    reason=opportunity.title,
                     key=f"participation:{participation.id}",
                     source=PointsSource.PARTICIPATION,
                     source_id=participation.id,
@@ -372,7 +384,7 @@ def _history(rng, people, created, manager, now) -> None:
                 participation.status = ParticipationStatus.NO_SHOW
                 opportunity.seats_taken -= 1
     # Manual awards for things outside opportunities, spread over the year.
-    for number in range(120):
+    for number in range(400):
         advocate = rng.choice(shown)
         ledger.award(
             advocate.id,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from collections.abc import Iterable
+
+from wtforms import EmailField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
 from portal.auth.passwords import MAX_LENGTH
@@ -12,8 +15,8 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def email_field(label: str = "Email") -> StringField:
-    return StringField(
+def email_field(label: str = "Email") -> EmailField:
+    return EmailField(
         label,
         filters=[strip],
         validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
@@ -31,3 +34,8 @@ def name_field(label: str = "Name") -> StringField:
 
 
 PASSWORD_LENGTH = Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} characters.")
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select or checkbox field."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -5,12 +5,12 @@ from wtforms import IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.auth.models import Role
-from portal.forms import email_field, name_field
+from portal.forms import email_field, name_field, options
 from portal.opportunities.models import OpportunityType
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=Role.choices(), validators=[InputRequired()])
+    role = SelectField("Role", choices=options(Role.choices()), validators=[InputRequired()])
     submit = SubmitField("Change role")
 
 
@@ -19,7 +19,7 @@ class NewUserForm(FlaskForm):
     email = email_field()
     role = SelectField(
         "Role",
-        choices=[(r.value, r.label) for r in Role if r != Role.ADVOCATE],
+        choices=options((r.value, r.label) for r in Role if r != Role.ADVOCATE),
         validators=[InputRequired()],
     )
     submit = SubmitField("Add user")

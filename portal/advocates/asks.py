@@ -39,7 +39,7 @@ def asks_this_quarter(advocate_ids: list[int]) -> dict[int, int]:
         .group_by(Ask.advocate_id)
     )
     counts = dict.fromkeys(advocate_ids, 0)
-    counts.update(dict(rows.tuples()))
+    counts.update(dict(rows.all()))
     return counts
 
 

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import clock
-from portal.forms import name_field, strip
+from portal.forms import name_field, options, strip
 from portal.opportunities.models import OpportunityType
 
 
@@ -43,7 +43,7 @@ class ProfileForm(FlaskForm):
     products = CheckboxesField("Products I use", coerce=int, validate_choice=True)
     open_types = CheckboxesField(
         "I'm open to being asked about",
-        choices=OpportunityType.choices(),
+        choices=options(OpportunityType.choices()),
         description="Staff only invite you to these kinds of opportunities.",
     )
     max_asks_per_quarter = IntegerField(
@@ -73,10 +73,11 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, products=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.products.choices = [(p.id, p.name) for p in products]
-        self.timezone.choices = [("", "The program's time zone")] + [
-            (name, name.replace("_", " ")) for name in clock.timezone_choices()
-        ]
+        self.products.choices = options((p.id, p.name) for p in products)
+        self.timezone.choices = options(
+            [("", "The program's time zone")]
+            + [(name, name.replace("_", " ")) for name in clock.timezone_choices()]
+        )
 
 
 class WelcomeForm(ProfileForm):

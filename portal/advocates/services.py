@@ -252,7 +252,7 @@ def advocate_counts(account_ids: list[int]) -> dict[int, int]:
         )
         .group_by(Employment.account_id)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def staff_users() -> list[User]:

@@ -23,11 +23,11 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; an account without a password never matches."""
-    if not password_hash:
-        # Spend the same time as a real check, so timing tells nothing.
-        _hasher.verify(_dummy_hash(), "not the password")
-        return False
     try:
+        if not password_hash:
+            # Spend the same time as a real check, so timing tells nothing.
+            _hasher.verify(_dummy_hash(), password)
+            return False
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

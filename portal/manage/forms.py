@@ -18,14 +18,16 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from portal import clock
 from portal.advocates.forms import CheckboxesField, validate_timezone
 from portal.advocates.models import Industry, Region, SizeBand
-from portal.forms import email_field, name_field, strip
+from portal.forms import email_field, name_field, options, strip
 from portal.opportunities.models import ApprovalMode, OpportunityType
 
 MAX_POINTS = 100_000
 
 
 class OpportunityForm(FlaskForm):
-    type = SelectField("Type", choices=OpportunityType.choices(), validators=[InputRequired()])
+    type = SelectField(
+        "Type", choices=options(OpportunityType.choices()), validators=[InputRequired()]
+    )
     title = StringField("Title", filters=[strip], validators=[InputRequired(), Length(max=160)])
     summary = StringField(
         "One-line summary",
@@ -68,14 +70,16 @@ class OpportunityForm(FlaskForm):
         validators=[InputRequired("Enter a number."), NumberRange(min=0, max=MAX_POINTS)],
     )
     approval_mode = RadioField(
-        "Approval", choices=ApprovalMode.choices(), default=ApprovalMode.REVIEW.value
+        "Approval", choices=options(ApprovalMode.choices()), default=ApprovalMode.REVIEW.value
     )
     min_tier = SelectField("Minimum tier", coerce=int, validate_choice=True)
     industries = CheckboxesField(
-        "Only for these industries", choices=Industry.choices(), description="None means all."
+        "Only for these industries",
+        choices=options(Industry.choices()),
+        description="None means all.",
     )
     regions = CheckboxesField(
-        "Only for these regions", choices=Region.choices(), description="None means all."
+        "Only for these regions", choices=options(Region.choices()), description="None means all."
     )
     products = CheckboxesField(
         "Only for users of these products", coerce=int, description="None means all."
@@ -84,9 +88,9 @@ class OpportunityForm(FlaskForm):
 
     def __init__(self, *args, tiers=(), products=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(n, n.replace("_", " ")) for n in clock.timezone_choices()]
-        self.min_tier.choices = [(0, "Any tier")] + [(t.id, t.name) for t in tiers]
-        self.products.choices = [(p.id, p.name) for p in products]
+        self.timezone.choices = options((n, n.replace("_", " ")) for n in clock.timezone_choices())
+        self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
+        self.products.choices = options((p.id, p.name) for p in products)
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
@@ -133,6 +137,10 @@ class InviteForm(FlaskForm):
     submit = SubmitField("Invite")
 
 
+def company_choices(accounts) -> list:
+    return options([(0, "Choose a company")] + [(a.id, a.name) for a in accounts])
+
+
 class AddAdvocateForm(FlaskForm):
     name = name_field()
     email = email_field()
@@ -142,7 +150,9 @@ class AddAdvocateForm(FlaskForm):
 
     def __init__(self, *args, accounts=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.account.choices = [(0, "Choose a company")] + [(a.id, a.name) for a in accounts]
+        self.account.choices = options(
+            [(0, "Choose a company")] + [(a.id, a.name) for a in accounts]
+        )
 
     def validate_account(self, field) -> None:
         if not field.data:
@@ -187,7 +197,9 @@ class MoveForm(FlaskForm):
 
     def __init__(self, *args, accounts=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.account.choices = [(0, "Choose a company")] + [(a.id, a.name) for a in accounts]
+        self.account.choices = options(
+            [(0, "Choose a company")] + [(a.id, a.name) for a in accounts]
+        )
 
     def validate_account(self, field) -> None:
         if not field.data:
@@ -196,9 +208,13 @@ class MoveForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=160)])
-    industry = SelectField("Industry", choices=Industry.choices(), validators=[InputRequired()])
-    region = SelectField("Region", choices=Region.choices(), validators=[InputRequired()])
-    size_band = SelectField("Size", choices=SizeBand.choices(), validators=[InputRequired()])
+    industry = SelectField(
+        "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
+    )
+    region = SelectField("Region", choices=options(Region.choices()), validators=[InputRequired()])
+    size_band = SelectField(
+        "Size", choices=options(SizeBand.choices()), validators=[InputRequired()]
+    )
     owner = SelectField("Account owner", coerce=int, validate_choice=True)
     crm_id = StringField(
         "CRM id", filters=[strip], validators=[Optional(), Length(max=64)], description="Optional."
@@ -207,7 +223,7 @@ class AccountForm(FlaskForm):
 
     def __init__(self, *args, owners=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.owner.choices = [(0, "Nobody yet")] + [(u.id, u.name) for u in owners]
+        self.owner.choices = options([(0, "Nobody yet")] + [(u.id, u.name) for u in owners])
 
 
 class TierForm(FlaskForm):

@@ -609,7 +609,7 @@ def mark_completed(participation: Participation, *, by: User) -> bool:
     ledger.award(
         participation.advocate_id,
         opportunity.points,
-        reason=f"{opportunity.type.label}: {opportunity.title}"[:200],
+        reason=opportunity.title,
         key=f"participation:{participation.id}",
         source=PointsSource.PARTICIPATION,
         source_id=participation.id,
@@ -810,7 +810,7 @@ def participation_statuses(opportunity_id: int, advocate_ids: list[int]) -> dict
             Participation.advocate_id.in_(advocate_ids),
         )
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def staff_counts() -> dict[str, int]:

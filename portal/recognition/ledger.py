@@ -144,7 +144,7 @@ def totals_by_advocate(advocate_ids: list[int], period: str = clock.ALL_TIME) ->
             Standing.advocate_id.in_(advocate_ids), Standing.period == period
         )
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def total_for(advocate_id: int, period: str = clock.ALL_TIME) -> int:

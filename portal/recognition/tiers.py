@@ -112,6 +112,7 @@ def _record(
 def _refresh_current_tier(profile: AdvocateProfile, states: dict[int, TierState]) -> None:
     opted = [state.tier for state in states.values() if state.opted_in]
     profile.current_tier_id = max(opted, key=lambda tier: tier.position).id if opted else None
+    db.session.flush()
 
 
 def evaluate(advocate_id: int) -> None:

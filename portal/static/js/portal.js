@@ -1,6 +1,17 @@
 // Small progressive enhancements; every page works without JavaScript.
 "use strict";
 
+const menuButton = document.querySelector(".menu-toggle");
+if (menuButton) {
+  const menu = document.getElementById(menuButton.getAttribute("aria-controls"));
+  menuButton.hidden = false;
+  menuButton.addEventListener("click", () => {
+    const open = menuButton.getAttribute("aria-expanded") !== "true";
+    menuButton.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  });
+}
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
   const question = form.dataset.confirm;

@@ -1,0 +1,107 @@
+"""The ledger: append-only, idempotent, and its standings always equal its entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from portal import clock
+from portal.auth import services as auth_services
+from portal.extensions import db
+from portal.recognition import ledger
+from portal.recognition.models import PointsEntry, PointsSource, Standing
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+def _award(advocate, points, key, at=None):
+    return ledger.award(
+        advocate.id, points, reason="Because", key=key, source=PointsSource.MANUAL, at=at
+    )
+
+
+def test_an_award_key_is_used_once(make):
+    advocate = make.advocate()
+    assert _award(advocate, 50, "k1") is not None
+    assert _award(advocate, 50, "k1") is None
+    assert _award(advocate, 70, "k1") is None
+    assert ledger.total_for(advocate.id) == 50
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PointsEntry)) == 1
+
+
+def test_reversal_is_a_new_entry_and_happens_once(make):
+    advocate = make.advocate()
+    entry = _award(advocate, 40, "k")
+    correction = ledger.reverse(entry, reason="Entered twice", by_id=None)
+    assert correction.points == -40 and correction.corrects_id == entry.id
+    assert correction.source == PointsSource.CORRECTION
+    assert ledger.reverse(entry, reason="Again", by_id=None) is None
+    assert ledger.total_for(advocate.id) == 0
+    assert entry.points == 40  # the original is untouched
+
+
+def test_standings_follow_the_program_quarter_and_month(make, app):
+    # The tests run the program in Pacific/Auckland (UTC+13 in summer).
+    assert app.config["PROGRAM_TIMEZONE"] == "Pacific/Auckland"
+    advocate = make.advocate()
+    new_year_in_auckland = datetime(2026, 12, 31, 11, 30, tzinfo=UTC)  # 00:30 on 1 Jan there
+    last_of_year = datetime(2026, 12, 31, 10, 30, tzinfo=UTC)  # 23:30 on 31 Dec there
+    _award(advocate, 10, "a", at=last_of_year)
+    _award(advocate, 20, "b", at=new_year_in_auckland)
+    totals = ledger.totals_for(advocate.id, ["all", "2026-Q4", "2027-Q1", "2026-12", "2027-01"])
+    assert totals == {"all": 30, "2026-Q4": 10, "2027-Q1": 20, "2026-12": 10, "2027-01": 20}
+
+
+def test_check_finds_nothing_after_awards_and_reversals(make):
+    first, second = make.advocate(), make.advocate()
+    for number in range(5):
+        _award(first, 10 * number + 5, f"f{number}")
+    entry = _award(second, 99, "s")
+    ledger.reverse(entry, reason="Oops", by_id=None)
+    assert list(ledger.mismatches()) == []
+
+
+def test_check_reports_a_tampered_standing_and_rebuild_repairs_it(make):
+    advocate = make.advocate()
+    _award(advocate, 30, "x")
+    db.session.execute(sa.update(Standing).where(Standing.period == "all").values(points=31))
+    assert list(ledger.mismatches()) == [(advocate.id, "all", 31, 30)]
+    ledger.rebuild_standings()
+    assert list(ledger.mismatches()) == []
+    assert ledger.total_for(advocate.id) == 30
+
+
+def test_hidden_and_deactivated_advocates_leave_the_board(make):
+    shown = make.advocate(name="Shown Person")
+    hidden = make.advocate(name="Hidden Person", shown=False)
+    leaving = make.advocate(name="Leaving Person")
+    for person, points in ((shown, 10), (hidden, 30), (leaving, 20)):
+        _award(person, points, f"p{person.id}")
+    names = [row.name for row in ledger.leaderboard("all")[0]]
+    assert names == ["Leaving Person", "Shown Person"]
+    auth_services.deactivate(leaving)
+    assert [row.name for row in ledger.leaderboard("all")[0]] == ["Shown Person"]
+    # The hidden advocate still learns where they would stand.
+    assert ledger.standing_of(hidden.id, "all") == (30, 1)
+
+
+def test_ties_share_a_dense_rank(make):
+    people = [make.advocate(name=f"P{n}") for n in range(5)]
+    for person, points in zip(people, (50, 40, 40, 30, 10), strict=True):
+        _award(person, points, f"t{person.id}")
+    rows, has_more = ledger.leaderboard("all")
+    assert [(row.rank, row.points) for row in rows] == [(1, 50), (2, 40), (2, 40), (3, 30), (4, 10)]
+    assert not has_more
+    page_two, _ = ledger.leaderboard("all", offset=2, limit=2)
+    assert [(row.rank, row.points) for row in page_two] == [(2, 40), (3, 30)]
+
+
+def test_quarter_board_counts_only_this_quarter(make):
+    advocate = make.advocate()
+    quarter = clock.current_period("quarter")
+    _award(advocate, 100, "old", at=quarter.starts_at.replace(year=quarter.starts_at.year - 1))
+    _award(advocate, 7, "new")
+    rows, _ = ledger.leaderboard(quarter.key)
+    assert [(row.name, row.points) for row in rows] == [(advocate.name, 7)]
