@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from portal.extensions import db
 
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load demo data (companies, advocates, opportunities, a year of points)."""
     from portal import demo
@@ -48,6 +50,7 @@ def seed_demo() -> None:
     confirmation_prompt=True,
     help="Prompted for when not given.",
 )
+@with_appcontext
 def create_user(email: str, role: str, name: str | None, password: str) -> None:
     """Create a user who can sign in with EMAIL and a password."""
     from portal.advocates.services import ensure_profile
@@ -70,9 +73,7 @@ def create_user(email: str, role: str, name: str | None, password: str) -> None:
     click.echo(f"Created {user.role.label.lower()} {user.email}.")
 
 
-@click.group("ledger")
-def ledger_group() -> None:
-    """Check or rebuild the standings summarised from the points ledger."""
+ledger_group = AppGroup("ledger", help="Check or rebuild the standings kept from the ledger.")
 
 
 @ledger_group.command("check")
@@ -100,9 +101,7 @@ def ledger_rebuild() -> None:
     click.echo(f"Rebuilt {written} standings from the ledger.")
 
 
-@click.group("tiers")
-def tiers_group() -> None:
-    """Tier housekeeping."""
+tiers_group = AppGroup("tiers", help="Tier housekeeping.")
 
 
 @tiers_group.command("expire")

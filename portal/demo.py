@@ -299,7 +299,7 @@ def _opportunities(rng: random.Random, manager: User, products, now: datetime):
         )
         opportunity = opportunities.create_opportunity(data, by=manager)
         opportunity.created_at = start - timedelta(days=30)
-        if number % 13 == 6 and offset > 0:
+        if offset > 0 and number % 8 == 1:
             continue  # stays a draft
         opportunity.state = OpportunityState.PUBLISHED
         opportunity.published_at = start - timedelta(days=28)

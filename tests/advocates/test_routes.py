@@ -1,0 +1,147 @@
+"""The advocate's own pages: welcome step, profile and consent, dashboard, leaderboard."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.advocates.models import AdvocateProfile, OpenType
+from portal.extensions import db
+from portal.recognition.models import Standing
+from tests.helpers import page, text
+
+WELCOME = {
+    "name": "Dana Meyer",
+    "title": "Head of Analytics",
+    "bio": "I run analytics.",
+    "open_types": ["webinar", "case_study"],
+    "max_asks_per_quarter": "2",
+    "quiet_until": "",
+    "show_on_leaderboard": "y",
+    "timezone": "",
+}
+
+
+def test_first_sign_in_leads_to_the_welcome_step(make, login):
+    client = login(make.advocate(onboarded=False))
+    assert client.get("/dashboard").headers["Location"] == "/welcome"
+    assert client.get("/opportunities").headers["Location"] == "/welcome"
+    body = text(client.get("/welcome"))
+    assert (
+        "Welcome" in body and "Show me on leaderboards" in body and "Make my profile public" in body
+    )
+
+
+def test_welcome_saves_consent_and_joins_the_entry_tier(app, make, login):
+    advocate = make.advocate(onboarded=False)
+    client = login(advocate)
+    response = client.post("/welcome", data=WELCOME)
+    assert response.status_code == 302 and response.headers["Location"] == "/opportunities"
+    with app.app_context():
+        profile = db.session.get(AdvocateProfile, advocate.id)
+        assert profile.onboarded_at is not None
+        assert profile.max_asks_per_quarter == 2
+        assert profile.show_on_leaderboard and not profile.public_profile
+        assert profile.open_types == {"webinar", "case_study"}
+        assert profile.current_tier.name == "Member"
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/welcome").headers["Location"] == "/dashboard"
+
+
+def test_profile_bad_input_changes_nothing(app, make, login):
+    advocate = make.advocate(max_asks=3)
+    client = login(advocate)
+    for field, value, message in [
+        ("max_asks_per_quarter", "many", "Not a valid integer value."),
+        ("max_asks_per_quarter", "21", "Number must be between 0 and 20."),
+        ("name", "", "This field is required."),
+        ("bio", "x" * 1001, "cannot be longer than 1000"),
+        ("quiet_until", "next week", "Not a valid date value."),
+        ("open_types", "parachuting", "not a valid choice"),
+        ("timezone", "Mars/Olympus", "Not a valid choice"),
+    ]:
+        response = client.post("/profile", data={**WELCOME, field: value})
+        assert response.status_code == 422, field
+        assert message in page(response), field
+    with app.app_context():
+        assert db.session.get(AdvocateProfile, advocate.id).max_asks_per_quarter == 3
+
+
+def test_profile_ignores_fields_it_does_not_offer(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    client.post(
+        "/profile",
+        data={**WELCOME, "role": "admin", "points": "9999", "user_id": "1", "current_tier_id": "4"},
+    )
+    with app.app_context():
+        from portal.auth.models import User
+        from portal.recognition import ledger
+
+        assert db.session.get(User, advocate.id).role == "advocate"
+        assert ledger.total_for(advocate.id) == 0
+        assert db.session.get(AdvocateProfile, advocate.id).current_tier.name == "Member"
+
+
+def test_hiding_from_leaderboards_takes_effect_at_once(app, make, login):
+    advocate = make.advocate(name="Dana Meyer")
+    make.points(advocate, 50)
+    other = make.advocate(name="Other One")
+    make.points(other, 10)
+    client = login(advocate)
+    client.post("/profile", data={**WELCOME, "show_on_leaderboard": ""})
+    with app.app_context():
+        assert db.session.scalars(
+            sa.select(Standing.visible).where(Standing.advocate_id == advocate.id)
+        ).all() == [False, False, False]
+    own = text(client.get("/leaderboard"))
+    assert "You would be #1 with 50 points" in own
+    viewer = app.test_client()
+    viewer.post(
+        "/auth/sign-in", data={"email": other.email, "password": "correct horse battery staple"}
+    )
+    board = text(viewer.get("/leaderboard"))
+    assert "Dana Meyer" not in board and "Other One" in board
+
+
+def test_dashboard_shows_points_tier_and_entries(make, login):
+    advocate = make.advocate()
+    make.points(advocate, 130)
+    body = text(login(advocate).get("/dashboard"))
+    assert "Points, all time 130" in body
+    assert "Rank #1" in body
+    assert "Member" in body and "You can join Insider" in body
+    assert "Test award" in body
+
+
+def test_dashboard_empty_states_point_to_the_next_step(make, login):
+    body = text(login(make.advocate()).get("/dashboard"))
+    assert "Browse opportunities" in body
+    assert "You earn points when you complete an opportunity." in body
+
+
+def test_open_types_rows_are_replaced_not_duplicated(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    client.post("/profile", data={**WELCOME, "open_types": ["webinar"]})
+    client.post("/profile", data={**WELCOME, "open_types": ["webinar", "review"]})
+    with app.app_context():
+        assert sorted(
+            db.session.scalars(sa.select(OpenType.type).where(OpenType.user_id == advocate.id))
+        ) == ["review", "webinar"]
+
+
+def test_tier_opt_in_page(app, make, login):
+    advocate = make.advocate()
+    make.points(advocate, 150)
+    client = login(advocate)
+    body = text(client.get("/tiers"))
+    assert "Join Insider" in body
+    with app.app_context():
+        from portal.recognition.models import Tier
+
+        insider = db.session.scalar(sa.select(Tier.id).where(Tier.name == "Insider"))
+    refused = client.post(f"/tiers/{insider}/opt-in", data={}, follow_redirects=True)
+    assert "accept what the Insider tier asks" in text(refused)
+    joined = client.post(f"/tiers/{insider}/opt-in", data={"accept": "y"}, follow_redirects=True)
+    assert "Welcome to the Insider tier" in text(joined)
+    assert client.post("/tiers/99999/opt-in", data={"accept": "y"}).status_code == 404

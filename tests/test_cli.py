@@ -1,0 +1,150 @@
+"""Command-line tools: demo data, users, ledger checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from portal.advocates.models import Account
+from portal.auth.models import User
+from portal.extensions import db
+from portal.opportunities.models import Opportunity, OpportunityState, OpportunityType
+from portal.recognition.models import PointsEntry, Standing
+from tests.conftest import make_test_app
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seed_demo_loads_realistic_data_once(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "advocate@example.com" in result.output
+    counts = {model: _count(app, model) for model in (User, Account, Opportunity, PointsEntry)}
+    assert counts[User] >= 200 and counts[Account] >= 12 and counts[Opportunity] >= 35
+    assert counts[PointsEntry] >= 400
+    with app.app_context():
+        types = set(db.session.scalars(sa.select(Opportunity.type).distinct()))
+        states = set(db.session.scalars(sa.select(Opportunity.state).distinct()))
+        industries = set(db.session.scalars(sa.select(Account.industry).distinct()))
+        spread = db.session.execute(
+            sa.select(sa.func.min(PointsEntry.created_at), sa.func.max(PointsEntry.created_at))
+        ).one()
+    assert types == set(OpportunityType)
+    assert states == set(OpportunityState)
+    assert len(industries) >= 6
+    assert (spread[1] - spread[0]).days >= 300
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0
+    assert "nothing changed" in again.output
+    assert {model: _count(app, model) for model in counts} == counts
+
+    check = runner.invoke(args=["ledger", "check"])
+    assert check.exit_code == 0, check.output
+
+
+def test_demo_logins_work(app, runner, client):
+    from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    runner.invoke(args=["seed-demo"])
+    for email in DEMO_LOGINS:
+        fresh = app.test_client()
+        response = fresh.post("/auth/sign-in", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+        assert fresh.get(response.headers["Location"]).status_code == 200, email
+
+
+def test_seed_demo_refuses_production(database_url):
+    app = make_test_app(
+        database_url,
+        PORTAL_ENV="production",
+        SECRET_KEY="x" * 40,
+        BASE_URL="https://advocates.example.com",
+    )
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "refuses to run in production" in result.output
+
+
+def test_create_user_and_duplicate(app, runner):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "Lee@Example.com",
+            "--role",
+            "manager",
+            "--password",
+            "a long passphrase",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(User.role).where(User.email == "lee@example.com"))
+            == "manager"
+        )
+    again = runner.invoke(
+        args=[
+            "create-user",
+            "lee@example.com",
+            "--role",
+            "admin",
+            "--password",
+            "another passphrase",
+        ]
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    assert _count(app, User) == 1
+
+
+def test_create_user_refuses_weak_password_and_bad_email(app, runner):
+    weak = runner.invoke(args=["create-user", "a@example.com", "--password", "password123"])
+    assert weak.exit_code == 1 and "too common" in weak.output
+    bad = runner.invoke(args=["create-user", "not-an-email", "--password", "a long passphrase"])
+    assert bad.exit_code == 1 and "not a valid email" in bad.output
+    assert _count(app, User) == 0
+
+
+def test_create_user_prompts_for_the_password(app, runner):
+    result = runner.invoke(
+        args=["create-user", "prompted@example.com"], input="a long passphrase\na long passphrase\n"
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_ledger_check_fails_on_a_tampered_standing(app, runner, make):
+    advocate = make.advocate()
+    make.points(advocate, 25)
+    with app.app_context():
+        db.session.execute(sa.update(Standing).values(points=26))
+        db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1
+    assert "standing 26, ledger 25" in result.output
+    assert runner.invoke(args=["ledger", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["ledger", "check"]).exit_code == 0
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {
+        "PORTAL_ENV": "production",
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", "routes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Advocate Portal cannot start: SECRET_KEY must be set")
+    assert "BASE_URL" in last_line

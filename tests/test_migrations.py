@@ -1,0 +1,27 @@
+"""The migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from portal.extensions import db
+
+
+def test_autogenerate_finds_nothing_to_add(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_upgrade_from_empty_installs_default_tiers_and_settings(app):
+    from portal.recognition.tiers import all_tiers
+    from portal.settings import get_setting
+
+    with app.app_context():
+        assert [tier.name for tier in all_tiers()] == ["Member", "Insider", "Champion", "Luminary"]
+        assert get_setting("tier_grace_days") == 90
+        assert get_setting("default_points")["speaking_panel"] == 150

@@ -1,0 +1,154 @@
+"""Pages run the same number of SQL queries with 10 or 1,000 advocates."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from portal.advocates.models import Account, AdvocateProfile, Employment, Industry, Region, SizeBand
+from portal.auth.models import Role, User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.opportunities.models import (
+    ApprovalMode,
+    Opportunity,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+    ParticipationStatus,
+)
+from portal.recognition import ledger
+from portal.recognition.models import PointsSource
+from tests.factories import password_hash
+
+
+def _bulk_people(app, count: int, start: int) -> None:
+    """Many advocates with jobs, points and applications, inserted quickly."""
+    rng = random.Random(start)
+    with app.app_context():
+        manager = db.session.scalar(sa.select(User).where(User.role == Role.MANAGER))
+        account = Account(
+            name=f"Bulk {start}",
+            industry=Industry.RETAIL,
+            region=Region.EUROPE,
+            size_band=SizeBand.LARGE,
+        )
+        db.session.add(account)
+        db.session.flush()
+        opportunities = db.session.scalars(sa.select(Opportunity)).all()
+        for number in range(start, start + count):
+            user = User(
+                email=f"bulk{number}@example.com",
+                name=f"Bulk {number}",
+                role=Role.ADVOCATE,
+                password_hash=password_hash(),
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(
+                AdvocateProfile(user_id=user.id, show_on_leaderboard=True, onboarded_at=utcnow())
+            )
+            db.session.add(
+                Employment(
+                    user_id=user.id,
+                    account_id=account.id,
+                    title="Engineer",
+                    started_on=utcnow().date(),
+                )
+            )
+            db.session.flush()
+            ledger.award(
+                user.id,
+                rng.randint(1, 500),
+                reason="Bulk",
+                key=f"bulk:{number}",
+                source=PointsSource.MANUAL,
+                by_id=manager.id,
+            )
+            for opportunity in rng.sample(opportunities, 2):
+                db.session.add(
+                    Participation(
+                        opportunity_id=opportunity.id,
+                        advocate_id=user.id,
+                        status=ParticipationStatus.APPLIED,
+                    )
+                )
+        db.session.commit()
+
+
+@pytest.fixture
+def world(app, make):
+    """A manager, an advocate under test, 20 opportunities, and 10 other advocates."""
+    make.manager()
+    me = make.advocate(name="Me Myself")
+    for number in range(20):
+        make.opportunity(
+            title=f"Opportunity {number}",
+            type=list(OpportunityType)[number % 9],
+            mode=ApprovalMode.FIRST_COME if number % 2 else ApprovalMode.REVIEW,
+            min_tier="Insider" if number % 5 == 0 else None,
+        )
+    with app.app_context():
+        for opportunity in db.session.scalars(sa.select(Opportunity).limit(5)):
+            db.session.add(
+                Participation(
+                    opportunity_id=opportunity.id,
+                    advocate_id=me.id,
+                    status=ParticipationStatus.APPROVED,
+                )
+            )
+        db.session.commit()
+    make.points(me, 120)
+    _bulk_people(app, 10, 0)
+    return me
+
+
+PAGES_FOR_ADVOCATES = [
+    "/opportunities",
+    "/opportunities?eligible=1&type=webinar",
+    "/dashboard",
+    "/leaderboard",
+    "/leaderboard?period=quarter",
+    "/people",
+]
+PAGES_FOR_MANAGERS = ["/manage/", "/manage/applications", "/manage/advocates", "/leaderboard"]
+
+
+def _counts(client, paths, count_queries) -> dict[str, int]:
+    counts = {}
+    for path in paths:
+        with count_queries() as counted:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        counts[path] = counted.total
+    return counts
+
+
+def test_query_counts_do_not_grow_with_the_data(app, world, login, count_queries, make):
+    advocate_client = login(world)
+    small = _counts(advocate_client, PAGES_FOR_ADVOCATES, count_queries)
+    manager = make.manager(email="counting-manager@example.com")
+    manager_client = app.test_client()
+    manager_client.post(
+        "/auth/sign-in", data={"email": manager.email, "password": "correct horse battery staple"}
+    )
+    small_staff = _counts(manager_client, PAGES_FOR_MANAGERS, count_queries)
+
+    _bulk_people(app, 990, 10)
+
+    assert _counts(advocate_client, PAGES_FOR_ADVOCATES, count_queries) == small
+    assert _counts(manager_client, PAGES_FOR_MANAGERS, count_queries) == small_staff
+    for path, total in {**small, **small_staff}.items():
+        assert total <= 16, (path, total)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateProfile)) == 1001
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Opportunity)
+                .where(Opportunity.state == OpportunityState.PUBLISHED)
+            )
+            == 20
+        )
