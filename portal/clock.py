@@ -35,7 +35,8 @@ def is_valid_timezone(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def timezone_choices() -> list[str]:
-    return sorted(name for name in available_timezones() if "/" in name and "Etc" not in name)
+    zones = {name for name in available_timezones() if "/" in name and not name.startswith("Etc")}
+    return ["UTC", *sorted(zones)]
 
 
 def program_tz() -> ZoneInfo:

@@ -226,6 +226,9 @@ def _advocates(rng: random.Random, accounts, products) -> list[User]:
             )
         )
     db.session.flush()
+    for user in people:
+        job = advocates.current_employment(user.id)
+        job.started_on = clock.today() - timedelta(days=rng.randint(400, 3000))
     long_ago = utcnow() - timedelta(days=400)
     for index, user in enumerate(people):
         profile = user.profile

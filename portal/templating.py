@@ -45,6 +45,15 @@ def format_time_range(starts_at: datetime, ends_at: datetime, tz: str | None = N
     return f"{start:%a %-d %b %Y, %H:%M} – {end:%a %-d %b %Y, %H:%M %Z}"
 
 
+def type_label(value: str) -> str:
+    from portal.opportunities.models import OpportunityType
+
+    try:
+        return OpportunityType(value).label
+    except ValueError:
+        return value.replace("_", " ")
+
+
 def notification_url(notification) -> str:
     if not notification.endpoint:
         return url_for("notifications.index")
@@ -56,6 +65,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["number"] = lambda value: f"{value:,}"
+    app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.globals["time_range"] = format_time_range
     app.jinja_env.globals["notification_url"] = notification_url
 

@@ -50,6 +50,6 @@ fi
 .venv/bin/ruff format --check --quiet portal tests config.py migrations/env.py bench
 
 echo "== Tests on SQLite =="
-env -u TEST_DATABASE_URL .venv/bin/python -m pytest -q "$@"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest -q -n auto "$@"
 echo "== Tests on PostgreSQL ($PG_URL) =="
-TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"
+TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q -n auto "$@"

@@ -73,7 +73,7 @@ def _do(action, success: str) -> bool:
 def home():
     return render_template(
         "manage/home.html",
-        queue=opportunity_services.review_queue(limit=10),
+        queue=opportunity_services.review_queue(per_page=10).items,
         offers=opportunity_services.seat_offers(),
         to_mark=opportunity_services.to_mark(limit=10),
         counts=opportunity_services.staff_counts(),
@@ -85,7 +85,7 @@ def home():
 def applications():
     return render_template(
         "manage/applications.html",
-        queue=opportunity_services.review_queue(limit=200),
+        queue=opportunity_services.review_queue(page=max(request.args.get("page", 1, type=int), 1)),
         offers=opportunity_services.seat_offers(),
         to_mark=opportunity_services.to_mark(limit=200),
         decision_form=DecisionForm(),

@@ -702,21 +702,21 @@ def invite(
 # --- the manager's queues -------------------------------------------------
 
 
-def review_queue(limit: int = 100) -> list[Participation]:
-    """Applications waiting for a decision, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Participation)
-            .join(Participation.opportunity)
-            .where(
-                Participation.status == S.APPLIED,
-                Opportunity.state != OpportunityState.CANCELLED,
-                Opportunity.starts_at > utcnow(),
-            )
-            .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
-            .order_by(Participation.created_at, Participation.id)
-            .limit(limit)
+def review_queue(*, page: int = 1, per_page: int = 25):
+    """Applications waiting for a decision, oldest first (a Flask-SQLAlchemy page)."""
+    return db.paginate(
+        sa.select(Participation)
+        .join(Participation.opportunity)
+        .where(
+            Participation.status == S.APPLIED,
+            Opportunity.state != OpportunityState.CANCELLED,
+            Opportunity.starts_at > utcnow(),
         )
+        .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
+        .order_by(Participation.created_at, Participation.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
 
 
