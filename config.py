@@ -17,6 +17,33 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _split(raw: str) -> list[str]:
+    return [item.strip().lower() for item in raw.split(",") if item.strip()]
+
+
+def oidc_providers(env: Mapping[str, str]) -> dict[str, dict]:
+    """OpenID Connect providers named by OIDC_<NAME>_DISCOVERY_URL and their settings."""
+    providers = {}
+    for key, value in env.items():
+        if not (key.startswith("OIDC_") and key.endswith("_DISCOVERY_URL")) or not value:
+            continue
+        name = key[len("OIDC_") : -len("_DISCOVERY_URL")]
+        prefix = f"OIDC_{name}_"
+
+        providers[name.lower()] = {
+            "discovery_url": value,
+            "client_id": env.get(prefix + "CLIENT_ID", ""),
+            "client_secret": env.get(prefix + "CLIENT_SECRET", ""),
+            "label": env.get(prefix + "LABEL") or name.replace("_", " ").title(),
+            # The role a person gets on their first sign-in through this provider.
+            "role": (env.get(prefix + "ROLE") or "advocate").strip().lower(),
+            # Who may sign in through it (empty: everyone), and from which domains.
+            "roles": _split(env.get(prefix + "ROLES", "")),
+            "domains": _split(env.get(prefix + "DOMAINS", "")),
+        }
+    return providers
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -63,13 +90,26 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
         self.HSTS_SECONDS = 31536000 if is_production else 0
 
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "smtp")  # or "file" (instance/mail)
         self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25") or 25)
         self.MAIL_USE_TLS = _flag(env.get("MAIL_USE_TLS"))
         self.MAIL_USE_SSL = _flag(env.get("MAIL_USE_SSL"))
+        self.MAIL_TLS_VERIFY = _flag(env.get("MAIL_TLS_VERIFY"), default=True)
+        self.MAIL_CA_FILE = env.get("MAIL_CA_FILE") or None
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT", "10") or 10)
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+        self.MAIL_ALLOW_PLAINTEXT = _flag(env.get("MAIL_ALLOW_PLAINTEXT"))
+
+        # Flask-Limiter: shared through Redis when there is one.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STRATEGY = "moving-window"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = "portal-limits"
+
+        self.OIDC_PROVIDERS = oidc_providers(env)
 
     @property
     def is_production(self) -> bool:
@@ -90,4 +130,9 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key-with-enough-length-0123456789"
         self.WTF_CSRF_ENABLED = False
         self.BASE_URL = "http://portal.test"
+        self.MAIL_SERVER = "127.0.0.1"
+        self.MAIL_PORT = 9  # nothing listens: tests that deliver start their own server
+        self.MAIL_TIMEOUT = 5
+        self.MAIL_DEFAULT_SENDER = "Advocate Program <program@portal.test>"
+        self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None

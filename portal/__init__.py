@@ -66,14 +66,40 @@ def _check_settings(app: Flask) -> None:
         base_url = app.config.get("BASE_URL") or ""
         if not base_url.startswith("https://"):
             problems.append("BASE_URL must be set to the portal's https:// address")
+        mail_is_local = app.config["MAIL_SERVER"] in ("localhost", "127.0.0.1", "::1")
+        mail_is_encrypted = app.config["MAIL_USE_TLS"] or app.config["MAIL_USE_SSL"]
+        if app.config["MAIL_BACKEND"] == "smtp" and not (
+            mail_is_local or mail_is_encrypted or app.config["MAIL_ALLOW_PLAINTEXT"]
+        ):
+            problems.append(
+                "MAIL_SERVER is not local: set MAIL_USE_TLS or MAIL_USE_SSL "
+                "(or MAIL_ALLOW_PLAINTEXT=1 to send in the clear on purpose)"
+            )
+    for name, provider in app.config["OIDC_PROVIDERS"].items():
+        if not provider["client_id"]:
+            problems.append(f"OIDC_{name.upper()}_CLIENT_ID is missing")
+        if provider["role"] not in ("advocate", "manager", "requester", "admin"):
+            problems.append(
+                f"OIDC_{name.upper()}_ROLE must be advocate, manager, requester or admin"
+            )
     if problems:
         raise SystemExit("Advocate Portal cannot start: " + "; ".join(problems) + ".")
 
 
 def register_extensions(app: Flask) -> None:
-    from portal.extensions import csrf, db, login_manager, migrate
+    from portal.auth.oidc import register_providers
+    from portal.extensions import csrf, db, limiter, login_manager, mail, migrate, oauth
 
     db.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    oauth.init_app(app)
+    register_providers(app)
+    if app.config["PORTAL_ENV"] == "production" and not app.config.get("REDIS_URL"):
+        app.logger.warning(
+            "REDIS_URL is not set: rate limits are counted per process, "
+            "so run one node (or set REDIS_URL)."
+        )
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -95,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.advocates import bp as advocates_bp
     from portal.auth import bp as auth_bp
+    from portal.mail import bp as mail_bp
     from portal.main import bp as main_bp
     from portal.manage import bp as manage_bp
     from portal.notifications import bp as notifications_bp
@@ -108,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         opportunities_bp,
         recognition_bp,
         notifications_bp,
+        mail_bp,
         manage_bp,
         admin_bp,
     ):

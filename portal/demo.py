@@ -162,6 +162,8 @@ def seed_demo(rng: random.Random | None = None) -> dict[str, int]:
     created = _opportunities(rng, staff["manager@example.com"], products, now)
     _history(rng, people, created, staff["manager@example.com"], now)
     _tiers(rng, people)
+    for user in [*staff.values(), *people]:
+        user.email_verified_at = user.created_at
     db.session.flush()
     return {
         "accounts": len(accounts),

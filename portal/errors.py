@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 
 class PortalError(Exception):
@@ -55,6 +59,15 @@ class InvalidToken(PortalError):
     status_code = 400
 
 
+def retry_after_seconds() -> int:
+    """Seconds until the limit that was hit lets this client try again."""
+    breached = [limit for limit in limiter.current_limits if limit.breached] or [
+        limiter.current_limit
+    ]
+    resets = [limit.reset_at for limit in breached if limit is not None]
+    return max(1, int(max(resets) - time.time())) if resets else 60
+
+
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Check what you entered."),
     403: ("Not allowed", "You don't have access to this page."),
@@ -92,6 +105,16 @@ def register_error_handlers(app: Flask) -> None:
             title="Form expired",
         )
 
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        wait = retry_after_seconds()
+        minutes = max(1, math.ceil(wait / 60))
+        response = render_error(
+            429,
+            f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        )
+        return (*response, {"Retry-After": str(wait)})
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -102,8 +125,6 @@ def register_error_handlers(app: Flask) -> None:
         response = render_error(error.code, message)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             return (*response, {"Allow": ", ".join(error.valid_methods)})
-        if error.code == 429 and getattr(error, "retry_after", None):
-            return (*response, {"Retry-After": str(error.retry_after)})
         return response
 
     @app.errorhandler(PortalError)

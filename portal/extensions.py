@@ -1,6 +1,10 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
+from authlib.integrations.flask_client import OAuth
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -11,3 +15,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+mail = Mail()
+# The OAuth state lives in the (signed) session cookie, never in a shared cache.
+oauth = OAuth()
+# Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when configured.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

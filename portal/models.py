@@ -2,13 +2,16 @@
 
 from portal.advocates.models import (  # noqa: F401
     Account,
+    AccountDomain,
     AdvocateProfile,
     Ask,
     Employment,
     OpenType,
     Product,
 )
-from portal.auth.models import User, UserSession  # noqa: F401
+from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
+from portal.jobs.models import JobRun  # noqa: F401
+from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.opportunities.models import Opportunity, Participation  # noqa: F401
 from portal.recognition.models import PointsEntry, Standing, Tier, TierEvent  # noqa: F401

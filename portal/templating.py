@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, url_for
+from flask import Flask, has_request_context, url_for
 from flask_login import current_user
 
 from portal import clock
@@ -14,7 +14,7 @@ from portal.markdown import render_markdown
 
 def viewer_tz() -> ZoneInfo:
     """The signed-in person's time zone, or the program's."""
-    if current_user and current_user.is_authenticated and current_user.timezone:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
         if clock.is_valid_timezone(current_user.timezone):
             return clock.zone(current_user.timezone)
     return clock.program_tz()
@@ -74,7 +74,7 @@ def register_template_helpers(app: Flask) -> None:
         from portal.notifications.services import unread_count
 
         unread = 0
-        if current_user.is_authenticated:
+        if has_request_context() and current_user.is_authenticated:
             unread = unread_count(current_user.id)
         return {
             "program_name": app.config["PROGRAM_NAME"],

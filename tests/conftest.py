@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from config import TestConfig, normalize_database_url
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests import factories
 
 # Tables whose rows come from migrations; restored after every test.
@@ -116,6 +116,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
+        limiter.reset()
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):

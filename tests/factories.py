@@ -95,6 +95,7 @@ class Factory:
         name: str | None = None,
         password: bool = True,
         active: bool = True,
+        verified: bool = True,
     ) -> User:
         number = next(_numbers)
         with self._session() as detach:
@@ -104,6 +105,7 @@ class Factory:
                 role=role,
                 active=active,
                 password_hash=password_hash() if password else None,
+                email_verified_at=utcnow() if verified else None,
             )
             db.session.add(user)
             db.session.flush()
@@ -162,10 +164,13 @@ class Factory:
         product_ids: list[int] = (),
         active: bool = True,
         password: bool = True,
+        verified: bool = True,
     ) -> User:
         if account is None:
             account = self.account(industry=industry, region=region)
-        user = self.user(email=email, name=name, active=active, password=password)
+        user = self.user(
+            email=email, name=name, active=active, password=password, verified=verified
+        )
         with self._session() as detach:
             user = db.session.get(User, user.id)
             profile = AdvocateProfile(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SubmitField
+from wtforms import IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.auth.models import Role
@@ -26,6 +26,16 @@ class NewUserForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    registration_mode = RadioField(
+        "Who can join",
+        choices=options(
+            [
+                ("invite", "By invitation only: managers add people and mail them a link"),
+                ("open", "Anyone, after confirming their email address"),
+                ("domains", "People with a work address at a customer company (see Companies)"),
+            ]
+        ),
+    )
     tier_grace_days = IntegerField(
         "Grace period before a tier lapses (days)",
         validators=[InputRequired("Enter a number."), NumberRange(min=0, max=365)],

@@ -12,6 +12,8 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.mail import delivery
+from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities.models import OpportunityType
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
 from portal.settings import get_setting, set_setting
@@ -44,6 +46,7 @@ def new_user():
             db.session.rollback()
             form.email.errors = [error.message]
         else:
+            auth_services.send_invitation(user, invited_by=current_user)
             db.session.commit()
             return render_template(
                 "manage/set_password_link.html",
@@ -82,11 +85,13 @@ def change_role(user_id: int):
 def settings():
     form = SettingsForm()
     if request.method == "GET":
+        form.registration_mode.data = auth_services.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
         defaults = get_setting("default_points", {})
         for kind in OpportunityType:
             form[f"points_{kind.value}"].data = defaults.get(kind.value, 100)
     if form.validate_on_submit():
+        set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
         set_setting(
             "default_points",
@@ -96,3 +101,37 @@ def settings():
         flash("Settings saved.", "success")
         return redirect(url_for("admin.settings"))
     return render_form("admin/settings.html", form=form, kinds=OpportunityType)
+
+
+@bp.get("/mail")
+def mail():
+    status = request.args.get("status", "")
+    query = sa.select(OutboxMessage).order_by(
+        OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
+    )
+    if status in MessageStatus.__members__.values():
+        query = query.where(OutboxMessage.status == status)
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    return render_template(
+        "admin/mail.html",
+        page=db.paginate(query, per_page=50, error_out=False),
+        counts=counts,
+        statuses=MessageStatus,
+        status=status,
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+def retry_mail(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.status != MessageStatus.FAILED:
+        flash("Only failed messages can be retried.", "error")
+    else:
+        delivery.retry(message)
+        db.session.commit()
+        flash(f"The message to {message.to_address} will be sent again.", "success")
+    return redirect(url_for("admin.mail", status="failed"))

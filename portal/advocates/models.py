@@ -57,9 +57,23 @@ class Account(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User | None] = relationship()
+    domains: Mapped[list[AccountDomain]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", order_by="AccountDomain.domain"
+    )
 
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.name}>"
+
+
+class AccountDomain(db.Model):
+    """An email domain of a customer company: people with it may register."""
+
+    __tablename__ = "account_domain"
+
+    domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
+
+    account: Mapped[Account] = relationship(back_populates="domains")
 
 
 class Employment(db.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal import clock
 from portal.advocates.models import (
     Account,
+    AccountDomain,
     AdvocateProfile,
     Employment,
     Industry,
@@ -166,32 +167,55 @@ def record_move(user: User, *, account: Account, title: str, started_on: date) -
     return new_job
 
 
-def create_account(
-    *,
-    name: str,
-    industry: Industry,
-    region: Region,
-    size_band: SizeBand,
-    owner_id: int | None = None,
-    crm_id: str | None = None,
-) -> Account:
-    """Add a customer company; raises AlreadyExists for a taken name or CRM id."""
-    name = name.strip()
-    if db.session.scalar(sa.select(Account.id).where(sa.func.lower(Account.name) == name.lower())):
+@dataclass
+class AccountDetails:
+    name: str
+    industry: Industry
+    region: Region
+    size_band: SizeBand
+    owner_id: int | None = None
+    crm_id: str | None = None
+    domains: list[str] = field(default_factory=list)
+
+
+def save_account(account: Account | None, details: AccountDetails) -> Account:
+    """Add (account None) or change a customer company.
+
+    Raises AlreadyExists for a name, CRM id or email domain another company has.
+    """
+    name = details.name.strip()
+    others = sa.select(Account.id).where(Account.id != (account.id if account else -1))
+    if db.session.scalar(others.where(sa.func.lower(Account.name) == name.lower())):
         raise AlreadyExists(f"An account named {name} already exists.")
-    if crm_id and db.session.scalar(sa.select(Account.id).where(Account.crm_id == crm_id)):
-        raise AlreadyExists(f"Another account has the CRM id {crm_id}.")
-    account = Account(
-        name=name,
-        industry=industry,
-        region=region,
-        size_band=size_band,
-        owner_id=owner_id,
-        crm_id=crm_id or None,
-    )
-    db.session.add(account)
+    if details.crm_id and db.session.scalar(others.where(Account.crm_id == details.crm_id)):
+        raise AlreadyExists(f"Another account has the CRM id {details.crm_id}.")
+    taken = db.session.scalars(
+        sa.select(AccountDomain.domain).where(
+            AccountDomain.domain.in_(details.domains),
+            AccountDomain.account_id != (account.id if account else -1),
+        )
+    ).all()
+    if taken:
+        raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
+    if account is None:
+        account = Account()
+        db.session.add(account)
+    account.name = name
+    account.industry = details.industry
+    account.region = details.region
+    account.size_band = details.size_band
+    account.owner_id = details.owner_id
+    account.crm_id = details.crm_id or None
+    kept = {d.domain: d for d in account.domains}
+    account.domains = [
+        kept.get(d) or AccountDomain(domain=d) for d in dict.fromkeys(details.domains)
+    ]
     db.session.flush()
     return account
+
+
+def create_account(**details) -> Account:
+    return save_account(None, AccountDetails(**details))
 
 
 def active_products() -> list[Product]:

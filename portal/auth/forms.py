@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired
 
-from portal.forms import PASSWORD_LENGTH, email_field
+from portal.forms import PASSWORD_LENGTH, email_field, name_field
 
 
 class SignInForm(FlaskForm):
@@ -45,3 +45,30 @@ class ChangePasswordForm(SetPasswordForm):
 
 class SignOutEverywhereForm(FlaskForm):
     submit = SubmitField("Sign out everywhere else")
+
+
+class RegisterForm(FlaskForm):
+    name = name_field("Your name")
+    email = email_field("Work email")
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), PASSWORD_LENGTH],
+        render_kw={"autocomplete": "new-password"},
+        description="At least 8 characters. Long passphrases are best.",
+    )
+    submit = SubmitField("Create account")
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Send reset link")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field("New email")
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(), PASSWORD_LENGTH],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Change email")

@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
+    # When the person proved they read mail at this address (a link we sent,
+    # or an identity provider that vouches for it).
+    email_verified_at: Mapped[datetime | None]
 
     profile = relationship("AdvocateProfile", back_populates="user", uselist=False)
 
@@ -92,3 +95,25 @@ class UserSession(db.Model):
 
     # Only known in the request that created the session (never stored).
     raw_token = None  # str | None
+
+
+class UserIdentity(db.Model):
+    """A sign-in through an OpenID Connect provider, keyed by issuer and subject.
+
+    Never by email alone: an address can change hands at a provider, the
+    subject cannot.
+    """
+
+    __tablename__ = "user_identity"
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -2,20 +2,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, session, url_for
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from joserfc.errors import JoseError
 
-from portal.auth import bp, services
+from portal.auth import bp, oidc, services
 from portal.auth.decorators import signed_in_required
 from portal.auth.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
+    RegisterForm,
+    ResetRequestForm,
     SetPasswordForm,
     SignInForm,
     SignOutEverywhereForm,
 )
 from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
-from portal.extensions import db
+from portal.errors import NotAllowed, PortalError
+from portal.extensions import db, limiter
 from portal.views import render_form
 
 
@@ -44,15 +51,36 @@ def sign_in_user(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def _address_key(prefix: str):
+    """A rate-limit key per email address typed into the form."""
+
+    def key() -> str:
+        return f"{prefix}:{services.normalize_email(request.form.get('email', ''))}"
+
+    return key
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(
+    "10 per 15 minutes", methods=["POST"], key_func=_address_key("sign-in"), deduct_when=_failed
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = SignInForm(next=request.args.get("next", ""))
+    unverified = None
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             flash("Email or password is incorrect.", "error")
+        elif user.email_verified_at is None:
+            # Only the owner of the password learns this.
+            unverified = user
         else:
             target = form.next.data
             sign_in_user(user, remember=form.remember.data)
@@ -62,7 +90,14 @@ def sign_in():
         # The same answer whatever was wrong with the fields.
         form.email.errors = form.password.errors = []
         flash("Email or password is incorrect.", "error")
-    return render_form("auth/sign_in.html", form=form)
+    return render_form(
+        "auth/sign_in.html",
+        form=form,
+        unverified=unverified,
+        resend_token=services.make_token(unverified, "resend-verification") if unverified else "",
+        providers=oidc.providers(),
+        can_register=services.registration_mode() != services.RegistrationMode.INVITE,
+    )
 
 
 @bp.post("/sign-out")
@@ -82,7 +117,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.set_password_from_link(user, form.password.data)
         except services.WeakPassword as error:
             form.password.errors = list(error.problems)
         else:
@@ -95,10 +130,93 @@ def set_password(token: str):
     return render_form("auth/set_password.html", form=form, user=user)
 
 
+# --- registration and verification -----------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    mode = services.registration_mode()
+    if mode == services.RegistrationMode.INVITE:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register(form.name.data, form.email.data, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors = list(error.problems)
+        except NotAllowed as error:
+            form.email.errors = [error.message]
+        else:
+            db.session.commit()
+            return render_form("auth/check_email.html", email=form.email.data, purpose="register")
+    return render_form("auth/register.html", form=form, mode=mode)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    user = services.verify_email(token)
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return redirect(url_for("auth.sign_in", email=user.email))
+
+
+@bp.post("/verify/resend")
+@limiter.limit("5 per hour")
+def resend_verification():
+    user, _ = services.read_token(request.form.get("token", ""), "resend-verification")
+    services.send_verification(user)
+    db.session.commit()
+    return render_form("auth/check_email.html", email=user.email, purpose="register")
+
+
+# --- password reset ---------------------------------------------------------
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_address_key("reset"))
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same page whether or not the address has an account.
+        return render_form("auth/check_email.html", email=form.email.data, purpose="reset")
+    return render_form("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user, _ = services.read_token(token, "reset")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors = list(error.problems)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            sign_in_user(user, remember=False)
+            db.session.commit()
+            flash("Your password is changed, and every other session is signed out.", "success")
+            return redirect(home_url(user))
+    return render_form("auth/set_password.html", form=form, user=user, resetting=True)
+
+
+# --- the account's own security page -----------------------------------------
+
+
 @bp.route("/security", methods=["GET", "POST"])
 @signed_in_required
 def security():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(prefix="password")
+    email_form = ChangeEmailForm(prefix="email")
     everywhere = SignOutEverywhereForm(prefix="everywhere")
     if form.submit.data and form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
@@ -114,6 +232,22 @@ def security():
                 db.session.commit()
                 flash("Your password is changed. Your other sessions were signed out.", "success")
                 return redirect(url_for("auth.security"))
+    elif email_form.submit.data and email_form.validate_on_submit():
+        if not verify_password(current_user.password_hash, email_form.current_password.data):
+            email_form.current_password.errors = ["That is not your current password."]
+        else:
+            try:
+                services.request_email_change(current_user, email_form.email.data)
+            except PortalError as error:
+                email_form.email.errors = [error.message]
+            else:
+                db.session.commit()
+                flash(
+                    f"We sent a link to {email_form.email.data}: your address changes when "
+                    "you open it.",
+                    "success",
+                )
+                return redirect(url_for("auth.security"))
     elif everywhere.submit.data and everywhere.validate_on_submit():
         ended = services.end_all_sessions(current_user, keep=current_user.current_session)
         db.session.commit()
@@ -122,6 +256,58 @@ def security():
     return render_form(
         "auth/security.html",
         form=form,
+        email_form=email_form,
         everywhere=everywhere,
         sessions=services.live_sessions(current_user),
+        identities=services.identities_of(current_user),
     )
+
+
+@bp.get("/email/<token>")
+def confirm_email_change(token: str):
+    signed_in = current_user if current_user.is_authenticated else None
+    user = services.confirm_email_change(token, signed_in)
+    db.session.commit()
+    flash(f"Your email address is now {user.email}.", "success")
+    return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
+
+
+# --- single sign-on -----------------------------------------------------------
+
+
+@bp.get("/sso/<name>")
+@limiter.limit("30 per minute")
+def sso_start(name: str):
+    client = oidc.client(name)
+    if client is None:
+        abort(404)
+    next_target = request.args.get("next", "")
+    session["sso_next"] = next_target if is_safe_next(next_target) else ""
+    redirect_uri = url_for("auth.sso_callback", name=name, _external=True)
+    return client.authorize_redirect(redirect_uri)
+
+
+@bp.get("/sso/<name>/callback")
+@limiter.limit("30 per minute")
+def sso_callback(name: str):
+    client = oidc.client(name)
+    if client is None:
+        abort(404)
+    label = oidc.providers()[name]["label"]
+    if "error" in request.args:
+        flash(f"{label} sign-in was cancelled or refused.", "error")
+        return redirect(url_for("auth.sign_in"))
+    try:
+        token = client.authorize_access_token()
+        userinfo = None
+        if not (token.get("userinfo") or {}).get("email"):
+            userinfo = client.userinfo(token=token)
+        claims = oidc.read_claims(token, userinfo)
+    except (OAuthError, JoseError, requests.RequestException, ValueError, KeyError) as error:
+        current_app.logger.warning("SSO with %s failed: %s", name, error)
+        abort(400, f"{label} sign-in did not complete. Please try again.")
+    user = oidc.user_for_claims(name, claims)
+    target = session.pop("sso_next", "")
+    sign_in_user(user, remember=False)
+    db.session.commit()
+    return redirect(target if is_safe_next(target) else home_url(user))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +24,7 @@ from portal.forms import email_field, name_field, options, strip
 from portal.opportunities.models import ApprovalMode, OpportunityType
 
 MAX_POINTS = 100_000
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class OpportunityForm(FlaskForm):
@@ -219,7 +222,24 @@ class AccountForm(FlaskForm):
     crm_id = StringField(
         "CRM id", filters=[strip], validators=[Optional(), Length(max=64)], description="Optional."
     )
+    domains = StringField(
+        "Email domains",
+        filters=[strip],
+        validators=[Optional(), Length(max=500)],
+        description="Comma-separated, e.g. acme.com, acme.co.uk. People with these addresses "
+        "may join when registration is open to customer domains.",
+    )
     submit = SubmitField("Save company")
+
+    def domain_list(self) -> list[str]:
+        return [
+            d.strip().lower().lstrip("@") for d in (self.domains.data or "").split(",") if d.strip()
+        ]
+
+    def validate_domains(self, field) -> None:
+        for domain in self.domain_list():
+            if not _DOMAIN.fullmatch(domain):
+                raise ValidationError(f"“{domain}” is not a domain name.")
 
     def __init__(self, *args, owners=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal import clock
 from portal.advocates import asks
 from portal.advocates import services as advocate_services
-from portal.advocates.models import Account, Industry, Product, Region
+from portal.advocates.models import Account, Industry, Product, Region, SizeBand
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.errors import AskNotAllowed, PortalError
@@ -403,6 +403,7 @@ def new_advocate():
             db.session.rollback()
             form.email.errors = [error.message]
         else:
+            auth_services.send_invitation(user, invited_by=current_user)
             db.session.commit()
             return render_template(
                 "manage/set_password_link.html",
@@ -581,19 +582,24 @@ def accounts():
     )
 
 
+def _account_details(form: AccountForm) -> advocate_services.AccountDetails:
+    return advocate_services.AccountDetails(
+        name=form.name.data,
+        industry=Industry(form.industry.data),
+        region=Region(form.region.data),
+        size_band=SizeBand(form.size_band.data),
+        owner_id=form.owner.data or None,
+        crm_id=form.crm_id.data or None,
+        domains=form.domain_list(),
+    )
+
+
 @bp.route("/accounts/new", methods=["GET", "POST"])
 def new_account():
     form = AccountForm(owners=advocate_services.staff_users())
     if form.validate_on_submit():
         try:
-            advocate_services.create_account(
-                name=form.name.data,
-                industry=Industry(form.industry.data),
-                region=Region(form.region.data),
-                size_band=form.size_band.data,
-                owner_id=form.owner.data or None,
-                crm_id=form.crm_id.data or None,
-            )
+            advocate_services.save_account(None, _account_details(form))
         except PortalError as error:
             db.session.rollback()
             form.name.errors = [error.message]
@@ -601,7 +607,27 @@ def new_account():
             db.session.commit()
             flash(f"{form.name.data} added.", "success")
             return redirect(url_for("manage.accounts"))
-    return render_form("manage/account_form.html", form=form)
+    return render_form("manage/account_form.html", form=form, account=None)
+
+
+@bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+def edit_account(account_id: int):
+    account = db.get_or_404(Account, account_id)
+    form = AccountForm(owners=advocate_services.staff_users(), obj=account)
+    if request.method == "GET":
+        form.owner.data = account.owner_id or 0
+        form.domains.data = ", ".join(d.domain for d in account.domains)
+    if form.validate_on_submit():
+        try:
+            advocate_services.save_account(account, _account_details(form))
+        except PortalError as error:
+            db.session.rollback()
+            form.name.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(f"{account.name} saved.", "success")
+            return redirect(url_for("manage.accounts"))
+    return render_form("manage/account_form.html", form=form, account=account)
 
 
 @bp.get("/tiers")

@@ -12,7 +12,15 @@ from portal.extensions import db
 
 
 class Notification(db.Model):
-    __table_args__ = (sa.Index("ix_notification_user_read", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_read", "user_id", "read_at", "created_at"),
+        sa.Index(
+            "ix_notification_digest_pending",
+            "user_id",
+            sqlite_where=sa.text("digest_pending"),
+            postgresql_where=sa.text("digest_pending"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
@@ -24,3 +32,5 @@ class Notification(db.Model):
     endpoint_args: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # Waiting for the person's weekly digest (their preference for this kind).
+    digest_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -1,26 +1,74 @@
-"""Tell a user that something happened; the header shows what is unread."""
+"""Tell a user that something happened: in the portal, and by mail as they chose."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.mail import outbox
+from portal.mail.categories import KIND_CATEGORY
+from portal.mail.models import Frequency
 from portal.notifications.models import Notification
+
+ACTION_LABELS = {
+    "invitation": "See the invitation",
+    "tier_eligible": "See your tiers",
+    "tier_invited": "See your tiers",
+    "tier_lapsing": "See your tiers",
+    "tier_lapsed": "See your tiers",
+    "participation_completed": "See your points",
+}
 
 
 def notify(
-    user_id: int, kind: str, message: str, endpoint: str | None = None, **endpoint_args: object
+    user_id: int,
+    kind: str,
+    message: str,
+    endpoint: str | None = None,
+    *,
+    subject: str | None = None,
+    **endpoint_args: object,
 ) -> Notification:
-    """Add a notification in the caller's transaction, leading to `endpoint` if given."""
+    """Add an in-app notification and, by the person's preference, mail it now or in a digest.
+
+    Everything joins the caller's transaction.
+    """
     notification = Notification(
         user_id=user_id,
         kind=kind,
         message=message[:500],
         endpoint=endpoint,
         endpoint_args=endpoint_args,
+        created_at=utcnow(),
     )
     db.session.add(notification)
+    category = KIND_CATEGORY.get(kind)
+    user = db.session.get(User, user_id)
+    if category is None or user is None or not user.active:
+        return notification
+    frequency = outbox.frequency_for(user_id, category)
+    if frequency == Frequency.DIGEST:
+        notification.digest_pending = True
+    elif frequency == Frequency.IMMEDIATELY:
+        db.session.flush()
+        outbox.enqueue(
+            kind=kind,
+            to_address=user.email,
+            to_name=user.name,
+            user_id=user.id,
+            subject=subject or message,
+            template="notification",
+            context={
+                "name": user.first_name,
+                "message": message,
+                "action_url": outbox.mail_url(endpoint, **endpoint_args) if endpoint else None,
+                "action_label": ACTION_LABELS.get(kind, "Open the portal"),
+            },
+            dedupe_key=f"notification:{notification.id}",
+            unsubscribe_category=category,
+        )
     return notification
 
 

@@ -175,6 +175,8 @@ class Participation(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     completed_at: Mapped[datetime | None]
+    # Set by the reminder job with a conditional UPDATE: one reminder, ever.
+    reminder_sent_at: Mapped[datetime | None]
 
     opportunity: Mapped[Opportunity] = relationship()
     advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])

@@ -105,10 +105,10 @@ def test_changing_password_ends_other_sessions(app, make, login, client):
     response = client.post(
         "/auth/security",
         data={
-            "current_password": "correct horse battery staple",
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-            "submit": "Change password",
+            "password-current_password": "correct horse battery staple",
+            "password-password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+            "password-submit": "Change password",
         },
     )
     assert response.status_code == 302

@@ -1,0 +1,144 @@
+"""Single sign-on with OpenID Connect providers (Authlib does the protocol).
+
+Authlib checks the state, the nonce and the ID token's signature, issuer,
+audience and expiry. The portal adds what the client library leaves to the
+application: accounts are keyed by issuer + subject; an account is created or
+linked by email only when the provider says the email is verified; a provider
+may be limited to some roles and email domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from portal.auth import services
+from portal.auth.models import Role, User, UserIdentity
+from portal.db import utcnow
+from portal.errors import PortalError
+from portal.extensions import db, oauth
+
+
+class SSOError(PortalError):
+    status_code = 403
+
+
+def register_providers(app: Flask) -> None:
+    for name, provider in app.config["OIDC_PROVIDERS"].items():
+        oauth.register(
+            name,
+            client_id=provider["client_id"],
+            client_secret=provider["client_secret"],
+            server_metadata_url=provider["discovery_url"],
+            client_kwargs={"scope": "openid email profile", "timeout": 10},
+        )
+
+
+def providers() -> dict[str, dict]:
+    return current_app.config["OIDC_PROVIDERS"]
+
+
+def client(name: str):
+    return oauth.create_client(name) if name in providers() else None
+
+
+@dataclass(frozen=True)
+class Claims:
+    issuer: str
+    subject: str
+    email: str | None
+    email_verified: bool
+    name: str | None
+
+
+def read_claims(token: dict, userinfo: dict | None) -> Claims:
+    """Claims from the validated ID token, completed from the userinfo endpoint."""
+    id_claims = dict(token.get("userinfo") or {})
+    extra = dict(userinfo or {})
+    if extra.get("sub") not in (None, id_claims.get("sub")):
+        raise SSOError("The provider answered for a different person. Please try again.")
+
+    def claim(key: str):
+        return id_claims.get(key, extra.get(key))
+
+    verified = claim("email_verified")
+    return Claims(
+        issuer=str(id_claims.get("iss", "")),
+        subject=str(id_claims.get("sub", "")),
+        email=(claim("email") or None),
+        # The portal decides this itself: only a real true counts.
+        email_verified=verified is True or (isinstance(verified, str) and verified == "true"),
+        name=claim("name") or None,
+    )
+
+
+def _check_allowed(provider: dict, role: Role, email: str | None) -> None:
+    if provider["roles"] and role.value not in provider["roles"]:
+        raise SSOError(
+            f"{provider['label']} sign-in is for {', '.join(provider['roles'])} accounts only."
+        )
+    if provider["domains"]:
+        domain = (email or "").rsplit("@", 1)[-1].lower()
+        if domain not in provider["domains"]:
+            raise SSOError(
+                f"{provider['label']} sign-in is for addresses at "
+                f"{', '.join(provider['domains'])} only."
+            )
+
+
+def user_for_claims(name: str, claims: Claims) -> User:
+    """The person these claims belong to: found by identity, linked, or created.
+
+    Raises SSOError when the provider may not be used by this person, or did
+    not vouch for the email address it sent.
+    """
+    provider = providers()[name]
+    if not claims.issuer or not claims.subject:
+        raise SSOError("The provider's answer is missing who you are. Please try again.")
+    identity = db.session.scalar(
+        sa.select(UserIdentity).where(
+            UserIdentity.issuer == claims.issuer, UserIdentity.subject == claims.subject
+        )
+    )
+    if identity is not None:
+        user = identity.user
+        if not user.active:
+            raise SSOError("This account is deactivated. Contact the program team.")
+        _check_allowed(provider, user.role, user.email)
+        identity.last_used_at = utcnow()
+        return user
+
+    if not claims.email or not services.is_valid_email(claims.email):
+        raise SSOError(f"{provider['label']} did not share your email address.")
+    if not claims.email_verified:
+        raise SSOError(
+            f"{provider['label']} has not verified your email address, so it can't be "
+            "used to sign in here. Verify it with your provider, or sign in with a password."
+        )
+    user = services.user_by_email(claims.email)
+    if user is None:
+        role = Role(provider["role"])
+        _check_allowed(provider, role, claims.email)
+        user = services.create_user(claims.email, claims.name or claims.email.split("@")[0], role)
+        if role == Role.ADVOCATE:
+            from portal.advocates.services import ensure_profile
+
+            ensure_profile(user)
+    else:
+        if not user.active:
+            raise SSOError("This account is deactivated. Contact the program team.")
+        _check_allowed(provider, user.role, user.email)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    db.session.add(
+        UserIdentity(
+            user=user,
+            provider=name,
+            issuer=claims.issuer,
+            subject=claims.subject,
+            email=services.normalize_email(claims.email),
+        )
+    )
+    db.session.flush()
+    return user

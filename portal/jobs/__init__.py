@@ -1,0 +1,1 @@
+"""Timed work: reminders, digests, tier grace periods, housekeeping."""

@@ -1,0 +1,116 @@
+"""What the portal sends, grouped into the categories people choose frequencies for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.mail.models import Frequency
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    description: str
+    default: Frequency
+    choices: tuple[Frequency, ...]
+    staff_only: bool = False
+    advocates_only: bool = False
+
+
+_ALL = (Frequency.IMMEDIATELY, Frequency.DIGEST, Frequency.NEVER)
+
+CATEGORIES: dict[str, Category] = {
+    category.key: category
+    for category in (
+        Category(
+            "applications",
+            "My applications",
+            "Received, approved, waitlisted or declined; a seat that opened; a cancellation.",
+            Frequency.IMMEDIATELY,
+            _ALL,
+            advocates_only=True,
+        ),
+        Category(
+            "invitations",
+            "Invitations",
+            "When the program team invites you to an opportunity.",
+            Frequency.IMMEDIATELY,
+            _ALL,
+            advocates_only=True,
+        ),
+        Category(
+            "reminders",
+            "Reminders",
+            "A day before an opportunity you are confirmed for.",
+            Frequency.IMMEDIATELY,
+            (Frequency.IMMEDIATELY, Frequency.NEVER),
+            advocates_only=True,
+        ),
+        Category(
+            "recognition",
+            "Points and tiers",
+            "Points you earn, tiers you can join, and changes to your tier.",
+            Frequency.IMMEDIATELY,
+            _ALL,
+            advocates_only=True,
+        ),
+        Category(
+            "new_opportunities",
+            "New opportunities for me",
+            "A weekly list of new opportunities that match what you're open to.",
+            Frequency.DIGEST,
+            (Frequency.DIGEST, Frequency.NEVER),
+            advocates_only=True,
+        ),
+        Category(
+            "manager_digest",
+            "New applications",
+            "A daily summary of new applications waiting for a decision.",
+            Frequency.DIGEST,
+            (Frequency.DIGEST, Frequency.NEVER),
+            staff_only=True,
+        ),
+    )
+}
+
+# The weekly digest mixes categories; unsubscribing from it stops every
+# category the person gets as a digest.
+DIGEST = "digest"
+
+# Each notification kind belongs to one category.
+KIND_CATEGORY = {
+    "application_received": "applications",
+    "application_approved": "applications",
+    "application_waitlisted": "applications",
+    "application_declined": "applications",
+    "opportunity_cancelled": "applications",
+    "invitation": "invitations",
+    "reminder": "reminders",
+    "participation_completed": "recognition",
+    "tier_eligible": "recognition",
+    "tier_invited": "recognition",
+    "tier_lapsing": "recognition",
+    "tier_lapsed": "recognition",
+}
+
+# Messages that concern the account itself: always sent, no unsubscribe link.
+ESSENTIAL_KINDS = frozenset(
+    {
+        "account_invitation",
+        "verify_email",
+        "password_reset",
+        "email_change",
+        "email_changed",
+        "registration_attempt",
+    }
+)
+
+
+def categories_for(role_is_staff: bool) -> list[Category]:
+    return [
+        category
+        for category in CATEGORIES.values()
+        if (category.staff_only and role_is_staff)
+        or (category.advocates_only and not role_is_staff)
+    ]

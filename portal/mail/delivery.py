@@ -1,0 +1,225 @@
+"""Delivering the outbox: claim due messages, send them over SMTP, retry with backoff.
+
+Delivery is at least once: a message is claimed (`sending`, with a lease)
+by a conditional UPDATE so two workers never take the same row; it is marked
+`sent` after the SMTP server accepted it. A worker that dies in between leaves
+the lease to expire and the message is sent again with the same Message-ID.
+A message that keeps failing is marked `failed` and shown to admins.
+
+Flask-Mail composes the MIME message; the transport is our own because
+Flask-Mail 0.10 opens SMTP without a timeout and calls `starttls()` without
+a verifying SSL context.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Message
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail.models import MessageStatus, OutboxMessage
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: 1, 2, 4 … minutes, at most 6 hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def compose(message: OutboxMessage) -> Message:
+    """The MIME message: plain text and HTML parts, our Message-ID and list headers."""
+    composed = Message(
+        subject=message.subject,
+        recipients=[formataddr((message.to_name, message.to_address))],
+        body=message.text_body,
+        html=message.html_body,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(message.headers or {}),
+    )
+    composed.msgId = message.message_id
+    if composed.has_bad_headers():
+        raise DeliveryError("a header contains a line break")
+    return composed
+
+
+class SMTPTransport:
+    """One SMTP session with timeouts and TLS that verifies the server's certificate."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.connection: smtplib.SMTP | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=self.config.get("MAIL_CA_FILE") or None)
+        if not self.config.get("MAIL_TLS_VERIFY", True):
+            # Only when an operator explicitly turned verification off.
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def open(self) -> None:
+        config = self.config
+        host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+        timeout = config.get("MAIL_TIMEOUT", 10)
+        if config.get("MAIL_USE_SSL"):
+            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=self._tls_context())
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if config.get("MAIL_USE_TLS"):
+                # Raises if the server does not offer STARTTLS: never fall back to plain text.
+                connection.starttls(context=self._tls_context())
+        if config.get("MAIL_USERNAME"):
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        self.connection = connection
+
+    def send(self, message: OutboxMessage) -> None:
+        if self.connection is None:
+            self.open()
+        composed = compose(message)
+        self.connection.sendmail(
+            current_app.config["MAIL_DEFAULT_SENDER"], [message.to_address], composed.as_bytes()
+        )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+class FileTransport:
+    """Development: each message becomes an .eml file in instance/mail."""
+
+    def __init__(self, config) -> None:
+        self.folder = Path(current_app.instance_path) / "mail"
+
+    def open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: OutboxMessage) -> None:
+        self.open()
+        name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}-{message.kind}.eml"
+        (self.folder / name).write_bytes(compose(message).as_bytes())
+
+    def close(self) -> None:
+        pass
+
+
+def transport():
+    config = current_app.config
+    return FileTransport(config) if config.get("MAIL_BACKEND") == "file" else SMTPTransport(config)
+
+
+def _due(now: datetime):
+    return sa.or_(
+        sa.and_(
+            OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at <= now
+        ),
+        # A worker died while sending: its lease ran out.
+        sa.and_(OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.locked_until < now),
+    )
+
+
+def claim(now: datetime, limit: int) -> list[int]:
+    """Take up to `limit` due messages for this worker; each row goes to one worker only."""
+    candidates = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for message_id in candidates:
+        taken = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _due(now))
+            .values(status=MessageStatus.SENDING, locked_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            claimed.append(message_id)
+    db.session.commit()
+    return claimed
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def add(self, other: Outcome) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime, outcome: Outcome):
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
+    message.locked_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = MessageStatus.FAILED
+        outcome.failed += 1
+        current_app.logger.error("mail %s failed for good: %s", message.id, message.last_error)
+    else:
+        message.status = MessageStatus.PENDING
+        message.next_attempt_at = now + backoff(message.attempts)
+        outcome.retrying += 1
+        current_app.logger.warning("mail %s will be retried: %s", message.id, message.last_error)
+
+
+def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
+    """Deliver what is due now, in one SMTP session; returns what happened."""
+    now = now or utcnow()
+    outcome = Outcome()
+    ids = claim(now, limit)
+    if not ids:
+        return outcome
+    sender = transport()
+    try:
+        for message_id in ids:
+            message = db.session.get(OutboxMessage, message_id)
+            try:
+                sender.send(message)
+            except (OSError, DeliveryError) as error:  # SMTP, TLS and socket errors
+                _record_failure(message, error, now, outcome)
+                sender.close()  # start a fresh session for the next message
+            else:
+                message.status = MessageStatus.SENT
+                message.attempts += 1
+                message.sent_at = utcnow()
+                message.locked_until = None
+                message.last_error = ""
+                outcome.sent += 1
+            db.session.commit()
+    finally:
+        sender.close()
+    return outcome
+
+
+def retry(message: OutboxMessage) -> None:
+    """An admin asks for another try of a failed message."""
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.last_error = ""

@@ -1,0 +1,157 @@
+"""Writing mail: render from templates and add to the outbox in the caller's transaction.
+
+Services never talk to SMTP. They call `enqueue` (or `notify`, which decides
+by the person's preferences), the row commits with the change that caused it,
+and the worker (`flask --app portal mail send`) delivers it later.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from portal.db import dialect_insert, utcnow
+from portal.extensions import db
+from portal.mail.categories import CATEGORIES, DIGEST
+from portal.mail.models import Frequency, MailPreference, MessageStatus, OutboxMessage
+
+_UNSUBSCRIBE_SALT = "unsubscribe"
+
+
+def mail_url(endpoint: str, **values: object) -> str:
+    """An absolute URL under BASE_URL, with or without a request (worker, CLI)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Header values people typed (names, titles) never carry a line break."""
+    return " ".join(text.split())[:limit]
+
+
+def enqueue(
+    *,
+    kind: str,
+    to_address: str,
+    subject: str,
+    template: str,
+    context: dict | None = None,
+    to_name: str = "",
+    user_id: int | None = None,
+    dedupe_key: str | None = None,
+    unsubscribe_category: str | None = None,
+) -> bool:
+    """Render `mail/<template>.txt` and `.html` and add the message to the outbox.
+
+    Returns False when a message with the same dedupe key was queued before
+    (nothing new is added), True otherwise.
+    """
+    context = dict(context or {})
+    headers: dict[str, str] = {}
+    if unsubscribe_category and user_id is not None:
+        link = mail_url("mail.unsubscribe", token=unsubscribe_token(user_id, unsubscribe_category))
+        context["unsubscribe_url"] = link
+        context["preferences_url"] = mail_url("mail.preferences")
+        context["category_label"] = category_label(unsubscribe_category)
+        # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe.
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    context.setdefault("program_name", current_app.config["PROGRAM_NAME"])
+    context.setdefault("home_url", mail_url("main.index"))
+    text_body = render_template(f"mail/{template}.txt", **context)
+    html_body = render_template(f"mail/{template}.html", **context)
+    token = secrets.token_hex(16)
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    result = db.session.execute(
+        dialect_insert(OutboxMessage.__table__)
+        .values(
+            dedupe_key=dedupe_key or f"{kind}:{token}",
+            message_id=f"<{token}@{domain}>",
+            kind=kind,
+            to_address=to_address,
+            to_name=_one_line(to_name, 120),
+            to_user_id=user_id,
+            subject=_one_line(subject, 250),
+            text_body=text_body,
+            html_body=html_body,
+            headers=headers,
+            status=MessageStatus.PENDING,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            last_error="",
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    return result.scalar() is not None
+
+
+# --- preferences ------------------------------------------------------------
+
+
+def frequency_for(user_id: int, category: str) -> Frequency:
+    chosen = db.session.get(MailPreference, (user_id, category))
+    return chosen.frequency if chosen else CATEGORIES[category].default
+
+
+def frequencies_for(user_id: int) -> dict[str, Frequency]:
+    chosen = {
+        row.category: row.frequency
+        for row in db.session.scalars(
+            sa.select(MailPreference).where(MailPreference.user_id == user_id)
+        )
+    }
+    return {key: chosen.get(key, category.default) for key, category in CATEGORIES.items()}
+
+
+def set_frequency(user_id: int, category: str, frequency: Frequency) -> None:
+    """Remember how someone wants to hear about a category; ValueError if not offered."""
+    if frequency not in CATEGORIES[category].choices:
+        raise ValueError(f"{frequency} is not offered for {category}")
+    statement = dialect_insert(MailPreference.__table__).values(
+        user_id=user_id, category=category, frequency=frequency
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "category"], set_={"frequency": frequency}
+        )
+    )
+
+
+def category_label(key: str) -> str:
+    return CATEGORIES[key].label if key in CATEGORIES else "Weekly digest"
+
+
+def unsubscribe(user_id: int, key: str) -> None:
+    """Stop one category, or (for the digest) every category sent as a digest."""
+    if key != DIGEST:
+        set_frequency(user_id, key, Frequency.NEVER)
+        return
+    for category, frequency in frequencies_for(user_id).items():
+        if frequency == Frequency.DIGEST and Frequency.NEVER in CATEGORIES[category].choices:
+            set_frequency(user_id, category, Frequency.NEVER)
+
+
+def unsubscribe_token(user_id: int, category: str) -> str:
+    # No expiry: an old newsletter's link must still unsubscribe.
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    return serializer.dumps([user_id, category])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    try:
+        user_id, category = serializer.loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or (category not in CATEGORIES and category != DIGEST):
+        return None
+    return user_id, category
