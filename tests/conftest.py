@@ -217,3 +217,29 @@ def live_server(app: Flask) -> Iterator[str]:
 def worker_id(request: pytest.FixtureRequest) -> str:
     workerinput = getattr(request.config, "workerinput", None)
     return workerinput["workerid"] if workerinput else "main"
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A running SMTP server (aiosmtpd) that the portal is configured to use."""
+    from tests.mail_server import SMTPServer, free_port
+
+    server = SMTPServer(free_port())
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def deliver(app):
+    """Run one delivery round of the mail worker; returns its outcome."""
+    from portal.mail.delivery import send_due
+
+    def _deliver():
+        with app.app_context():
+            outcome = send_due(limit=500)
+            db.session.remove()
+            return outcome
+
+    return _deliver

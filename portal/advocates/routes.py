@@ -16,7 +16,8 @@ from portal.recognition import ledger, tiers
 from portal.views import render_form
 
 # Pages an advocate may open before finishing the welcome step.
-_BEFORE_WELCOME = {"advocates.welcome", "auth.sign_out", "auth.set_password", "static"}
+_BEFORE_WELCOME = {"advocates.welcome", "static"}
+_BLUEPRINTS_BEFORE_WELCOME = {"auth", "mail"}
 
 
 @bp.before_app_request
@@ -25,6 +26,7 @@ def send_new_advocates_to_welcome():
         current_user.is_authenticated
         and current_user.role == Role.ADVOCATE
         and request.endpoint not in _BEFORE_WELCOME
+        and request.blueprint not in _BLUEPRINTS_BEFORE_WELCOME
         and request.method == "GET"
         and (current_user.profile is None or current_user.profile.onboarded_at is None)
     ):

@@ -4,7 +4,16 @@ from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 
@@ -151,7 +160,9 @@ def register():
             form.email.errors = [error.message]
         else:
             db.session.commit()
-            return render_form("auth/check_email.html", email=form.email.data, purpose="register")
+            return render_template(
+                "auth/check_email.html", email=form.email.data, purpose="register"
+            )
     return render_form("auth/register.html", form=form, mode=mode)
 
 
@@ -171,7 +182,7 @@ def resend_verification():
     user, _ = services.read_token(request.form.get("token", ""), "resend-verification")
     services.send_verification(user)
     db.session.commit()
-    return render_form("auth/check_email.html", email=user.email, purpose="register")
+    return render_template("auth/check_email.html", email=user.email, purpose="register")
 
 
 # --- password reset ---------------------------------------------------------
@@ -186,7 +197,7 @@ def reset_request():
         services.request_password_reset(form.email.data)
         db.session.commit()
         # The same page whether or not the address has an account.
-        return render_form("auth/check_email.html", email=form.email.data, purpose="reset")
+        return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
     return render_form("auth/reset_request.html", form=form)
 
 

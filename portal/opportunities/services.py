@@ -467,7 +467,41 @@ def apply(
         else:  # the last seat went to someone else a moment ago
             participation.status, participation.waitlisted_at = S.WAITLISTED, now
     db.session.flush()
+    _tell_applicant(participation, opportunity)
     return participation
+
+
+_APPLIED_MESSAGES = {
+    # status: (kind, subject, message)
+    S.APPLIED: (
+        "application_received",
+        "Application received: {title}",
+        "We received your application for “{title}”. The program team will get back to you.",
+    ),
+    S.APPROVED: (
+        "application_approved",
+        "You're in: {title}",
+        "You're in: your seat for “{title}” is confirmed.",
+    ),
+    S.WAITLISTED: (
+        "application_waitlisted",
+        "On the waitlist: {title}",
+        "All seats for “{title}” are taken, so you're on the waitlist. "
+        "We'll tell you if a seat opens.",
+    ),
+}
+
+
+def _tell_applicant(participation: Participation, opportunity: Opportunity) -> None:
+    kind, subject, message = _APPLIED_MESSAGES[participation.status]
+    notify(
+        participation.advocate_id,
+        kind,
+        message.format(title=opportunity.title),
+        "opportunities.detail",
+        subject=subject.format(title=opportunity.title),
+        opportunity_id=opportunity.id,
+    )
 
 
 def _already_there(participation: Participation) -> str:
@@ -586,7 +620,9 @@ def decide(
         f"application_{target.value}",
         f"Your application for “{opportunity.title}”: {target.label.lower()}."
         + (f" {message.strip()}" if message.strip() else ""),
-        "advocates.dashboard",
+        "opportunities.detail",
+        subject=f"{target.label}: {opportunity.title}",
+        opportunity_id=opportunity.id,
     )
     return True
 
@@ -694,6 +730,7 @@ def invite(
         f"You're invited to “{opportunity.title}”."
         + (f" {message.strip()}" if message.strip() else ""),
         "opportunities.detail",
+        subject=f"You're invited: {opportunity.title}",
         opportunity_id=opportunity.id,
     )
     return participation

@@ -133,6 +133,7 @@ def evaluate(advocate_id: int) -> None:
                     f"You reached {tier.threshold:,} points: you can now join the "
                     f"{tier.name} tier.",
                     "recognition.tiers",
+                    subject=f"You can join the {tier.name} tier",
                 )
         if state.opted_in and not reached and state.lapsing_since is None:
             _record(advocate_id, tier, TierEventKind.LAPSING)

@@ -154,7 +154,14 @@ def test_withdrawing_frees_the_seat_for_the_first_waitlisted_in_first_come(make)
         second_waiting.id: S.WAITLISTED,
     }
     assert _seats_taken(opportunity) == 1
-    assert _count(Notification, Notification.user_id == first_waiting.id) == 1
+    assert (
+        _count(
+            Notification,
+            Notification.user_id == first_waiting.id,
+            Notification.kind == "application_approved",
+        )
+        == 1
+    )
 
 
 def test_in_review_mode_a_freed_seat_is_offered_to_the_manager(make):
