@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,7 +15,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
-# The OAuth state lives in the (signed) session cookie, never in a shared cache.
-oauth = OAuth()
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when configured.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

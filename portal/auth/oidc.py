@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from portal.auth import services
 from portal.auth.models import Role, User, UserIdentity
 from portal.db import utcnow
 from portal.errors import PortalError
-from portal.extensions import db, oauth
+from portal.extensions import db
 
 
 class SSOError(PortalError):
@@ -26,6 +27,13 @@ class SSOError(PortalError):
 
 
 def register_providers(app: Flask) -> None:
+    """One Authlib registry per app, so each app's providers are its own.
+
+    No cache is given to Authlib: the OAuth state and nonce live in the
+    signed session cookie of the browser that started the sign-in.
+    """
+    oauth = OAuth(app)
+    app.extensions["portal.oauth"] = oauth
     for name, provider in app.config["OIDC_PROVIDERS"].items():
         oauth.register(
             name,
@@ -41,7 +49,9 @@ def providers() -> dict[str, dict]:
 
 
 def client(name: str):
-    return oauth.create_client(name) if name in providers() else None
+    if name not in providers():
+        return None
+    return current_app.extensions["portal.oauth"].create_client(name)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.notifications import bp, services
 
 
-@bp.get("/")
+@bp.get("")
 @signed_in_required
 def index():
     return render_template(

@@ -1,0 +1,233 @@
+"""Single sign-on against a real OpenID Connect provider on 127.0.0.1.
+
+The provider is oidc-provider-mock, built on Authlib's server components: it
+issues codes, signed ID tokens, a JWKS and userinfo, and refuses a code
+used twice. Nothing here stubs the protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import oidc_provider_mock
+import pytest
+import requests
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from portal.auth.models import Role, User, UserIdentity
+from portal.extensions import db
+from tests.conftest import make_test_app
+from tests.helpers import text
+
+
+@pytest.fixture(scope="module")
+def provider() -> str:
+    server = make_server("127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def sso_app(app, provider, database_url):
+    """The portal with two providers: one for everyone, one for staff at example.com."""
+
+    def entry(role: str, roles: list[str], domains: list[str], label: str) -> dict:
+        return {
+            "discovery_url": f"{provider}/.well-known/openid-configuration",
+            "client_id": f"portal-{label.lower()}",
+            "client_secret": "secret",
+            "label": label,
+            "role": role,
+            "roles": roles,
+            "domains": domains,
+        }
+
+    return make_test_app(
+        database_url,
+        OIDC_PROVIDERS={
+            "idp": entry("advocate", [], [], "CustomerID"),
+            "staff": entry("manager", ["manager", "admin"], ["example.com"], "Okta"),
+        },
+    )
+
+
+def set_claims(provider: str, sub: str, **claims) -> None:
+    response = requests.put(f"{provider}/users/{sub}", json=claims, timeout=5)
+    assert response.status_code == 204
+
+
+def authorize(client, provider_name: str, sub: str):
+    """Start at the portal, approve at the provider; returns the callback URL."""
+    start = client.get(f"/auth/sso/{provider_name}")
+    assert start.status_code == 302
+    location = start.headers["Location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["response_type"] == ["code"] and "state" in query and "nonce" in query
+    approved = requests.post(location, data={"sub": sub}, allow_redirects=False, timeout=5)
+    assert approved.status_code == 302, approved.text
+    return approved.headers["Location"]
+
+
+def callback(client, url: str):
+    parts = urlsplit(url)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def sign_in(client, provider_name: str, sub: str):
+    return callback(client, authorize(client, provider_name, sub))
+
+
+def _users(sso_app):
+    with sso_app.app_context():
+        return db.session.execute(sa.select(User.email, User.role)).all()
+
+
+def test_first_sign_in_creates_an_account_keyed_by_issuer_and_subject(sso_app, provider):
+    set_claims(
+        provider,
+        "alice-1",
+        email="Alice@Customer.example",
+        email_verified=True,
+        name="Alice Liddell",
+    )
+    client = sso_app.test_client()
+    response = sign_in(client, "idp", "alice-1")
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+    assert client.get("/dashboard").headers["Location"] == "/welcome"  # signed in, new advocate
+    with sso_app.app_context():
+        identity = db.session.scalar(sa.select(UserIdentity))
+        assert (identity.issuer, identity.subject, identity.provider) == (
+            provider,
+            "alice-1",
+            "idp",
+        )
+        user = identity.user
+        assert (user.email, user.name, user.role) == (
+            "alice@customer.example",
+            "Alice Liddell",
+            Role.ADVOCATE,
+        )
+        assert user.email_verified_at is not None
+
+
+def test_the_subject_not_the_email_finds_the_account(sso_app, provider):
+    set_claims(provider, "bob-1", email="bob@customer.example", email_verified=True)
+    sign_in(sso_app.test_client(), "idp", "bob-1")
+    # The provider now sends another address: still the same person.
+    set_claims(provider, "bob-1", email="robert@elsewhere.example", email_verified=True)
+    client = sso_app.test_client()
+    assert sign_in(client, "idp", "bob-1").status_code == 302
+    assert _users(sso_app) == [("bob@customer.example", Role.ADVOCATE)]
+
+
+def test_a_verified_email_links_an_existing_account(sso_app, provider, make):
+    existing = make.advocate(email="carol@customer.example")
+    set_claims(provider, "carol-9", email="carol@customer.example", email_verified=True)
+    assert sign_in(sso_app.test_client(), "idp", "carol-9").status_code == 302
+    with sso_app.app_context():
+        identity = db.session.scalar(sa.select(UserIdentity))
+        assert identity.user_id == existing.id
+    assert len(_users(sso_app)) == 1
+
+
+@pytest.mark.parametrize("verified", [False, "false", "true ", None, 1])
+def test_an_unverified_email_neither_links_nor_creates(sso_app, provider, make, verified):
+    make.advocate(email="dave@customer.example")
+    claims = {"email": "dave@customer.example"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    set_claims(provider, "mallory", **claims)
+    client = sso_app.test_client()
+    response = sign_in(client, "idp", "mallory")
+    assert response.status_code == 403
+    assert "has not verified your email address" in text(response)
+    assert client.get("/dashboard").status_code == 302
+    with sso_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserIdentity)) == 0
+
+
+def test_a_wrong_state_is_refused(sso_app, provider):
+    set_claims(provider, "erin", email="erin@customer.example", email_verified=True)
+    client = sso_app.test_client()
+    url = authorize(client, "idp", "erin")
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    query["state"] = ["forged-state"]
+    forged = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+    response = callback(client, forged)
+    assert response.status_code == 400
+    assert "did not complete" in text(response)
+    assert _users(sso_app) == []
+
+
+def test_a_callback_from_another_browser_is_refused(sso_app, provider):
+    set_claims(provider, "frank", email="frank@customer.example", email_verified=True)
+    url = authorize(sso_app.test_client(), "idp", "frank")
+    attacker = sso_app.test_client()  # no session: no state to match
+    assert callback(attacker, url).status_code == 400
+    assert _users(sso_app) == []
+
+
+def test_a_replayed_code_is_refused(sso_app, provider):
+    set_claims(provider, "grace", email="grace@customer.example", email_verified=True)
+    client = sso_app.test_client()
+    first = authorize(client, "idp", "grace")
+    assert callback(client, first).status_code == 302
+    # A fresh flow in another browser, then the old code with its own valid state.
+    replay = sso_app.test_client()
+    second = authorize(replay, "idp", "grace")
+    old_code = parse_qs(urlsplit(first).query)["code"][0]
+    parts = urlsplit(second)
+    query = parse_qs(parts.query)
+    query["code"] = [old_code]
+    response = callback(replay, urlunsplit(parts._replace(query=urlencode(query, doseq=True))))
+    assert response.status_code == 400
+    assert replay.get("/dashboard").status_code == 302
+
+
+def test_a_staff_provider_refuses_advocates_and_other_domains(sso_app, provider, make):
+    make.advocate(email="henry@example.com")
+    set_claims(provider, "henry", email="henry@example.com", email_verified=True)
+    response = sign_in(sso_app.test_client(), "staff", "henry")
+    assert response.status_code == 403 and "manager, admin accounts only" in text(response)
+
+    set_claims(provider, "ivy", email="ivy@gmail.example", email_verified=True)
+    response = sign_in(sso_app.test_client(), "staff", "ivy")
+    assert response.status_code == 403 and "example.com only" in text(response)
+
+    set_claims(provider, "jo", email="jo@example.com", email_verified=True, name="Jo Staff")
+    client = sso_app.test_client()
+    assert sign_in(client, "staff", "jo").headers["Location"] == "/manage/"
+    assert ("jo@example.com", Role.MANAGER) in _users(sso_app)
+
+
+def test_a_deactivated_account_cannot_use_sso(sso_app, provider, make):
+    person = make.advocate(email="kim@customer.example")
+    set_claims(provider, "kim", email="kim@customer.example", email_verified=True)
+    sign_in(sso_app.test_client(), "idp", "kim")
+    with sso_app.app_context():
+        from portal.auth.services import deactivate
+
+        deactivate(db.session.get(User, person.id))
+        db.session.commit()
+    response = sign_in(sso_app.test_client(), "idp", "kim")
+    assert response.status_code == 403 and "deactivated" in text(response)
+
+
+def test_sign_in_page_offers_each_provider(sso_app):
+    page = text(sso_app.test_client().get("/auth/sign-in"))
+    assert "CustomerID" in page and "Okta" in page
+    assert sso_app.test_client().get("/auth/sso/nope").status_code == 404
+
+
+def test_the_provider_refusing_is_a_clear_message(sso_app, provider):
+    client = sso_app.test_client()
+    start = client.get("/auth/sso/idp").headers["Location"]
+    denied = requests.post(start, data={"action": "deny"}, allow_redirects=False, timeout=5)
+    response = callback(client, denied.headers["Location"])
+    assert response.status_code == 302
+    assert "cancelled or refused" in text(client.get("/auth/sign-in"))

@@ -1,0 +1,331 @@
+"""Every kind of message, preferences, one-click unsubscribe and the timed jobs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.jobs import runner
+from portal.mail import outbox
+from portal.mail.models import Frequency, OutboxMessage
+from portal.notifications.models import Notification
+from portal.opportunities.models import ApprovalMode, OpportunityType
+from portal.opportunities.models import ParticipationStatus as S
+from tests.factories import PASSWORD
+from tests.helpers import text
+
+
+def _path(link: str) -> str:
+    return link.removeprefix("http://portal.test")
+
+
+def _check(received, address: str, subject_part: str) -> None:
+    assert received.recipients == [address]
+    assert subject_part in received.subject, received.subject
+    assert received.text.strip() and "<" not in received.text.split("\n")[0]
+    assert "<html" in received.html
+
+
+def _set(app, user, category: str, frequency: Frequency) -> None:
+    with app.app_context():
+        outbox.set_frequency(user.id, category, frequency)
+        db.session.commit()
+
+
+def _run(app, job, at: datetime) -> int:
+    with app.app_context(), time_machine.travel(at, tick=False):
+        count = job(at)
+        db.session.remove()
+        return count
+
+
+def test_application_messages_reach_the_advocate_with_working_links(
+    app, make, login, smtp, deliver
+):
+    opportunity = make.opportunity(title="Panel on analytics", seats=1)
+    advocate = make.advocate(email="dana@example.com")
+    client = login(advocate)
+    client.post(f"/opportunities/{opportunity.id}/apply", data={"submit": "Apply"})
+    deliver()
+    (received,) = smtp.inbox.to("dana@example.com")
+    _check(received, "dana@example.com", "Application received: Panel on analytics")
+    link = next(link for link in received.links() if "/opportunities/" in link)
+    assert client.get(_path(link)).status_code == 200
+    assert received.message["List-Unsubscribe"].startswith("<http://portal.test/mail/unsubscribe/")
+    assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    manager_client = app.test_client()
+    manager_client.post("/auth/sign-in", data={"email": make.manager().email, "password": PASSWORD})
+    with app.app_context():
+        from portal.opportunities.models import Participation
+
+        participation_id = db.session.scalar(sa.select(Participation.id))
+    for button, status in (
+        ("waitlist", "Waitlisted"),
+        ("approve", "Approved"),
+        ("decline", "Declined"),
+    ):
+        smtp.inbox.clear()
+        manager_client.post(
+            f"/manage/participations/{participation_id}/decide",
+            data={button: "1", "message": f"Note for {status}"},
+        )
+        deliver()
+        (received,) = smtp.inbox.to("dana@example.com")
+        _check(received, "dana@example.com", f"{status}: Panel on analytics")
+        assert f"Note for {status}" in received.text and f"Note for {status}" in received.html
+
+
+def test_invitation_and_tier_eligibility_messages(app, make, login, smtp, deliver):
+    advocate = make.advocate(email="ines@example.com")
+    opportunity = make.opportunity(title="Advisory board", type=OpportunityType.ADVISORY_BOARD)
+    client = login(make.manager())
+    client.post(
+        f"/manage/opportunities/{opportunity.id}/invite",
+        data={"advocate_id": advocate.id, "message": "We'd love your view"},
+    )
+    client.post(
+        f"/manage/advocates/{advocate.id}/points",
+        data={"points": "120", "reason": "Community work", "key": "k1"},
+    )
+    deliver()
+    subjects = sorted(r.subject for r in smtp.inbox.to("ines@example.com"))
+    assert subjects == ["You can join the Insider tier", "You're invited: Advisory board"]
+    tier_mail = next(r for r in smtp.inbox.received if "Insider" in r.subject)
+    assert any("/tiers" in link for link in tier_mail.links())
+
+
+def test_essential_messages_have_no_unsubscribe(app, make, login, smtp, deliver):
+    account = make.account()
+    login(make.manager()).post(
+        "/manage/advocates/new",
+        data={"name": "Noor", "email": "noor@example.com", "account": account.id, "title": "CTO"},
+    )
+    deliver()
+    (invitation,) = smtp.inbox.to("noor@example.com")
+    assert invitation.subject.endswith("invites you to the Advocate Program")
+    assert invitation.message["List-Unsubscribe"] is None
+    assert any("/auth/set-password/" in link for link in invitation.links())
+
+
+def test_one_click_unsubscribe(app, make, login, smtp, deliver):
+    advocate = make.advocate(email="dana@example.com")
+    client = login(advocate)
+    client.post(f"/opportunities/{make.opportunity().id}/apply", data={"submit": "Apply"})
+    deliver()
+    link = smtp.inbox.received[0].message["List-Unsubscribe"].strip("<>")
+    # What a mail program sends (RFC 8058): a POST without cookies or CSRF token.
+    anonymous = app.test_client()
+    assert "Stop these emails?" in text(anonymous.get(_path(link)))
+    response = anonymous.post(_path(link), data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "You're unsubscribed" in text(response)
+    with app.app_context():
+        assert outbox.frequency_for(advocate.id, "applications") == Frequency.NEVER
+    smtp.inbox.clear()
+    client.post(f"/opportunities/{make.opportunity().id}/apply", data={"submit": "Apply"})
+    deliver()
+    assert smtp.inbox.received == []
+    # The portal still shows it.
+    assert "We received your application" in text(client.get("/notifications"))
+    assert anonymous.post("/mail/unsubscribe/forged-token").status_code == 404
+
+
+def test_preferences_page_saves_and_refuses_what_is_not_offered(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    page = text(client.get("/mail/preferences"))
+    assert "My applications" in page and "New applications" not in page
+    choices = {
+        "applications": "digest",
+        "invitations": "immediately",
+        "reminders": "never",
+        "recognition": "immediately",
+        "new_opportunities": "never",
+    }
+    assert client.post("/mail/preferences", data=choices).status_code == 302
+    with app.app_context():
+        assert outbox.frequency_for(advocate.id, "applications") == Frequency.DIGEST
+        assert outbox.frequency_for(advocate.id, "reminders") == Frequency.NEVER
+    bad = client.post("/mail/preferences", data={**choices, "reminders": "digest"})
+    assert bad.status_code == 400
+    assert (
+        client.post("/mail/preferences", data={**choices, "invitations": "hourly"}).status_code
+        == 400
+    )
+    with app.app_context():
+        assert outbox.frequency_for(advocate.id, "reminders") == Frequency.NEVER
+
+
+def test_digest_preference_collects_notifications_into_one_weekly_mail(
+    app, make, login, smtp, deliver
+):
+    advocate = make.advocate(email="dana@example.com")
+    _set(app, advocate, "applications", Frequency.DIGEST)
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 21:00 NZDT: after Monday 08:00 there
+    with time_machine.travel(monday - timedelta(days=3), tick=False):
+        client = login(advocate)
+        for number in range(3):
+            client.post(
+                f"/opportunities/{make.opportunity(title=f'Opp {number}').id}/apply",
+                data={"submit": "Apply"},
+            )
+        assert deliver().sent == 0
+    assert _run(app, runner.send_weekly_digests, monday) == 1
+    assert _run(app, runner.send_weekly_digests, monday + timedelta(hours=1)) == 0
+    with time_machine.travel(monday + timedelta(hours=1)):
+        deliver()
+    (digest,) = smtp.inbox.to("dana@example.com")
+    assert digest.subject == "Your week in the Advocate Program"
+    for number in range(3):
+        assert f"Opp {number}" in digest.text and f"Opp {number}" in digest.html
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Notification)
+                .where(Notification.digest_pending)
+            )
+            == 0
+        )
+
+
+def test_reminder_goes_once_a_day_before(app, make, smtp, deliver):
+    starts = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 14:00 NZDT
+    opportunity = make.opportunity(title="Webinar", starts_at=starts)
+    advocate = make.advocate(email="dana@example.com")
+    make.participation(opportunity, advocate, S.APPROVED)
+    make.participation(opportunity, make.advocate(email="waiting@example.com"), S.WAITLISTED)
+    assert _run(app, runner.send_reminders, starts - timedelta(hours=25)) == 0
+    assert _run(app, runner.send_reminders, starts - timedelta(hours=23)) == 1
+    assert _run(app, runner.send_reminders, starts - timedelta(hours=2)) == 0
+    with time_machine.travel(starts - timedelta(hours=1)):
+        deliver()
+    (reminder,) = smtp.inbox.received
+    _check(reminder, "dana@example.com", "Tomorrow: Webinar")
+    assert "Thursday 10 December at 14:00 NZDT" in reminder.text
+
+
+def test_two_workers_running_the_jobs_at_once_send_once(app, make, smtp, deliver, backend):
+    starts = utcnow() + timedelta(hours=5)
+    opportunity = make.opportunity(starts_at=starts, seats=10)
+    for number in range(6):
+        make.participation(opportunity, make.advocate(email=f"p{number}@example.com"), S.APPROVED)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(runner.send_reminders(utcnow()))
+            except Exception as error:  # SQLite may refuse the second writer
+                results.append(error)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    deliver()
+    assert sorted(r.recipients[0] for r in smtp.inbox.received) == [
+        f"p{n}@example.com" for n in range(6)
+    ]
+
+
+def test_weekly_opportunity_digest_lists_what_fits(app, make, smtp, deliver):
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    published = monday - timedelta(days=2)
+    fits = make.opportunity(
+        title="Webinar for all", type=OpportunityType.WEBINAR, starts_at=monday + timedelta(days=20)
+    )
+    closed_type = make.opportunity(
+        title="Panel", type=OpportunityType.SPEAKING_PANEL, starts_at=monday + timedelta(days=20)
+    )
+    gated = make.opportunity(
+        title="Champions only",
+        type=OpportunityType.WEBINAR,
+        min_tier="Champion",
+        starts_at=monday + timedelta(days=20),
+    )
+    old = make.opportunity(
+        title="Last month", type=OpportunityType.WEBINAR, starts_at=monday + timedelta(days=20)
+    )
+    with app.app_context():
+        from portal.opportunities.models import Opportunity
+
+        for item in (fits, closed_type, gated):
+            db.session.get(Opportunity, item.id).published_at = published
+        db.session.get(Opportunity, old.id).published_at = monday - timedelta(days=30)
+        db.session.commit()
+    make.advocate(email="dana@example.com", open_types=[OpportunityType.WEBINAR])
+    quiet = make.advocate(email="quiet@example.com", open_types=[OpportunityType.WEBINAR])
+    _set(app, quiet, "new_opportunities", Frequency.NEVER)
+    make.advocate(email="nothing@example.com", open_types=[OpportunityType.EVENT])
+    assert _run(app, runner.send_opportunity_digests, monday) == 1
+    assert _run(app, runner.send_opportunity_digests, monday + timedelta(days=1)) == 0
+    with time_machine.travel(monday + timedelta(days=1)):
+        deliver()
+    (digest,) = smtp.inbox.received
+    _check(digest, "dana@example.com", "New opportunities for you (1)")
+    assert "Webinar for all" in digest.text
+    for absent in ("Panel", "Champions only", "Last month"):
+        assert absent not in digest.text
+
+
+def test_daily_manager_digest(app, make, smtp, deliver):
+    morning = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 08:00 NZDT on the 27th
+    morgan = make.manager(email="morgan@example.com")
+    opportunity = make.opportunity(title="Panel", created_by=morgan)
+    with time_machine.travel(morning - timedelta(hours=5), tick=False):
+        make.participation(opportunity, make.advocate(name="Ann Applicant"))
+    quiet = make.manager(email="quiet@example.com")
+    _set(app, quiet, "manager_digest", Frequency.NEVER)
+    assert _run(app, runner.send_manager_digests, morning - timedelta(minutes=1)) == 0
+    assert _run(app, runner.send_manager_digests, morning) == 1
+    assert _run(app, runner.send_manager_digests, morning + timedelta(hours=3)) == 0
+    with time_machine.travel(morning + timedelta(hours=3)):
+        deliver()
+    (digest,) = smtp.inbox.received
+    _check(digest, "morgan@example.com", "1 new application to review")
+    assert "Ann Applicant" in digest.text and "/manage/applications" in digest.text
+
+
+def test_notifications_show_an_unread_count_until_read(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    client.post(f"/opportunities/{make.opportunity().id}/apply", data={"submit": "Apply"})
+    assert 'aria-label="1 unread"' in client.get("/dashboard").get_data(as_text=True)
+    client.post("/notifications/read")
+    assert "unread" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_mail_send_command_runs_jobs_and_delivers(app, runner, make, smtp):
+    opportunity = make.opportunity(starts_at=utcnow() + timedelta(hours=3))
+    make.participation(opportunity, make.advocate(email="dana@example.com"), S.APPROVED)
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1" in result.output
+    assert [r.recipients for r in smtp.inbox.received] == [["dana@example.com"]]
+    assert runner.invoke(args=["jobs", "run"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+@pytest.mark.parametrize("frequency", [Frequency.NEVER, Frequency.DIGEST])
+def test_first_come_waitlist_mail_follows_preferences(app, make, login, smtp, deliver, frequency):
+    opportunity = make.opportunity(mode=ApprovalMode.FIRST_COME, seats=1)
+    make.participation(opportunity, make.advocate(), S.APPROVED)
+    advocate = make.advocate(email="late@example.com")
+    _set(app, advocate, "applications", frequency)
+    login(advocate).post(
+        f"/opportunities/{opportunity.id}/apply", data={"waitlist": "Join the waitlist"}
+    )
+    deliver()
+    assert smtp.inbox.to("late@example.com") == []
