@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(tiers_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(badges_group)
 
 
 @click.command("seed-demo")
@@ -147,3 +148,29 @@ def jobs_run() -> None:
 
     for name, count in run_due().items():
         click.echo(f"{name}: {'failed (see the log)' if count < 0 else count}")
+
+
+badges_group = AppGroup("badges", help="Badges.")
+
+
+@badges_group.command("recompute")
+@click.option("--badge", "slug", help="Only this badge (its slug); all active badges by default.")
+def badges_recompute(slug: str | None) -> None:
+    """Award every earned badge that is missing, e.g. after adding or changing one.
+
+    Safe to repeat: a badge is awarded once per advocate.
+    """
+    import sqlalchemy as sa
+
+    from portal.recognition import badges
+    from portal.recognition.models import Badge
+
+    selected = None
+    if slug:
+        badge = db.session.scalar(sa.select(Badge).where(Badge.slug == slug))
+        if badge is None:
+            raise click.ClickException(f"No badge with the slug {slug}.")
+        selected = [badge]
+    added = badges.recompute(selected)
+    db.session.commit()
+    click.echo(f"Awarded {added} badge{'s' if added != 1 else ''}.")

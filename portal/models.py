@@ -8,11 +8,19 @@ from portal.advocates.models import (  # noqa: F401
     Employment,
     OpenType,
     Product,
+    Story,
 )
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
 from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.opportunities.models import Opportunity, Participation  # noqa: F401
-from portal.recognition.models import PointsEntry, Standing, Tier, TierEvent  # noqa: F401
+from portal.recognition.models import (  # noqa: F401
+    Badge,
+    BadgeAward,
+    PointsEntry,
+    Standing,
+    Tier,
+    TierEvent,
+)
 from portal.settings import Setting  # noqa: F401

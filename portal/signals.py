@@ -12,3 +12,5 @@ _signals = Namespace()
 points_changed = _signals.signal("points-changed")
 # sender: advocate id; kwargs: participation
 participation_completed = _signals.signal("participation-completed")
+# sender: advocate id; kwargs: participation (a confirmed seat, however it came)
+participation_approved = _signals.signal("participation-approved")

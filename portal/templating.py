@@ -54,6 +54,12 @@ def type_label(value: str) -> str:
         return value.replace("_", " ")
 
 
+def _linkedin_url(badge_award) -> str:
+    from portal.recognition.openbadges import linkedin_url
+
+    return linkedin_url(badge_award)
+
+
 def notification_url(notification) -> str:
     if not notification.endpoint:
         return url_for("notifications.index")
@@ -68,6 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.globals["time_range"] = format_time_range
     app.jinja_env.globals["notification_url"] = notification_url
+    app.jinja_env.globals["linkedin_url"] = _linkedin_url
 
     @app.context_processor
     def inject_globals() -> dict:

@@ -111,7 +111,9 @@ PAGES_FOR_ADVOCATES = [
     "/dashboard",
     "/leaderboard",
     "/leaderboard?period=quarter",
-    "/people",
+    "/showcase",
+    "/leaderboard?period=month&industry=retail",
+    "/recognition",
 ]
 PAGES_FOR_MANAGERS = ["/manage/", "/manage/applications", "/manage/advocates", "/leaderboard"]
 

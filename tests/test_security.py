@@ -143,7 +143,7 @@ def test_requester_sees_public_profiles_only(make, login):
     public = make.advocate(public=True, name="Public Person")
     make.advocate(public=False, name="Private Person")
     client = login(make.requester())
-    directory = page(client.get("/people"))
+    directory = page(client.get("/showcase"))
     assert "Public Person" in directory and "Private Person" not in directory
     assert client.get(f"/people/{public.id}").status_code == 200
     for path in ("/dashboard", "/opportunities", "/leaderboard", "/manage/", "/admin/users"):

@@ -82,3 +82,15 @@ class ProfileForm(FlaskForm):
 
 class WelcomeForm(ProfileForm):
     submit = SubmitField("Join the program")
+
+
+class StoryForm(FlaskForm):
+    title = StringField("Title", filters=[strip], validators=[InputRequired(), Length(max=160)])
+    body = TextAreaField(
+        "Your story",
+        filters=[strip],
+        validators=[InputRequired(), Length(max=5000)],
+        description="What problem you had, what you did with our product, what changed. "
+        "Markdown works. A manager reviews it before it is public.",
+    )
+    submit = SubmitField("Submit for review")

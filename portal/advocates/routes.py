@@ -5,14 +5,22 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import clock
-from portal.advocates import bp, services
-from portal.advocates.forms import ProfileForm, WelcomeForm
-from portal.advocates.models import AdvocateProfile, Industry
+from portal.advocates import bp, services, stories
+from portal.advocates.forms import ProfileForm, StoryForm, WelcomeForm
+from portal.advocates.models import (
+    Account,
+    AdvocateProfile,
+    Employment,
+    Industry,
+    Story,
+    advocate_product,
+)
 from portal.auth.decorators import advocate_required
 from portal.auth.models import Role, User
+from portal.errors import PortalError
 from portal.extensions import db
 from portal.opportunities import services as opportunity_services
-from portal.recognition import ledger, tiers
+from portal.recognition import badges, ledger, tiers
 from portal.views import render_form
 
 # Pages an advocate may open before finishing the welcome step.
@@ -100,6 +108,7 @@ def profile():
         "advocates/profile.html",
         form=form,
         history=services.employment_history(current_user.id),
+        awards=badges.awards_of(current_user.id),
     )
 
 
@@ -120,6 +129,7 @@ def dashboard():
         progress=tiers.progress_for(current_user.id, totals[clock.ALL_TIME]),
         entries=ledger.recent_entries(current_user.id, limit=8),
         shown=current_user.profile.show_on_leaderboard,
+        awards=badges.awards_of(current_user.id),
     )
 
 
@@ -137,12 +147,16 @@ def _public_advocates():
 
 @bp.get("/people")
 def directory():
-    """Advocates who made their profile public (anyone may look)."""
-    from portal.advocates.models import Account, Employment
+    return redirect(url_for("advocates.showcase", **request.args.to_dict()), 301)
 
+
+@bp.get("/showcase")
+def showcase():
+    """Advocates who made their profile public (no sign-in needed)."""
     industry = request.args.get("industry", "")
+    product_id = request.args.get("product", type=int)
     query = _public_advocates().order_by(User.name, User.id)
-    if industry in Industry.__members__.values():
+    if industry in {i.value for i in Industry}:
         query = query.where(
             sa.exists().where(
                 Employment.user_id == User.id,
@@ -151,10 +165,26 @@ def directory():
                 Account.industry == industry,
             )
         )
+    if product_id:
+        query = query.where(
+            sa.exists().where(
+                advocate_product.c.user_id == User.id,
+                advocate_product.c.product_id == product_id,
+            )
+        )
     page = db.paginate(query, per_page=24, max_per_page=48, error_out=False)
-    jobs = services.current_jobs([user.id for user in page.items])
+    ids = [user.id for user in page.items]
     return render_template(
-        "advocates/directory.html", page=page, jobs=jobs, industry=industry, industries=Industry
+        "advocates/showcase.html",
+        page=page,
+        jobs=services.current_jobs(ids),
+        badges=badges.badges_by_advocate(ids),
+        tiers=services.tiers_by_advocate(ids),
+        stories=stories.public_stories(limit=3),
+        industry=industry,
+        product_id=product_id,
+        industries=Industry,
+        products=services.active_products(),
     )
 
 
@@ -168,4 +198,56 @@ def public_profile(user_id: int):
         person=user,
         job=services.current_employment(user.id),
         completed=services.public_participations(user.id),
+        awards=badges.awards_of(user.id),
+        stories=stories.public_stories([user.id]),
     )
+
+
+# --- stories ------------------------------------------------------------------
+
+
+@bp.get("/stories", endpoint="stories")
+@advocate_required
+def stories_page():
+    return render_template("advocates/stories.html", stories=stories.mine(current_user.id))
+
+
+def _own_story(story_id: int) -> Story:
+    story = db.get_or_404(Story, story_id)
+    if story.advocate_id != current_user.id:
+        abort(404)
+    return story
+
+
+@bp.route("/stories/new", methods=["GET", "POST"])
+@bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@advocate_required
+def write_story(story_id: int | None = None):
+    story = _own_story(story_id) if story_id else None
+    form = StoryForm(obj=story)
+    if form.validate_on_submit():
+        try:
+            stories.write(current_user, title=form.title.data, body=form.body.data, story=story)
+        except PortalError as error:
+            db.session.rollback()
+            form.title.errors = [error.message]
+        else:
+            db.session.commit()
+            flash("Thank you! Your story is waiting for review.", "success")
+            return redirect(url_for("advocates.stories"))
+    return render_form("advocates/story_form.html", form=form, story=story)
+
+
+@bp.post("/stories/<int:story_id>/withdraw")
+@advocate_required
+def withdraw_story(story_id: int):
+    story = _own_story(story_id)
+    try:
+        stories.withdraw(story, current_user)
+    except PortalError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Your story is withdrawn: nobody else sees it now.", "success")
+    return redirect(url_for("advocates.stories"))

@@ -70,6 +70,20 @@ def current_jobs(user_ids: list[int]) -> dict[int, Employment]:
     return {job.user_id: job for job in rows}
 
 
+def tiers_by_advocate(user_ids: list[int]) -> dict[int, str]:
+    """Each advocate's current tier name, in one query."""
+    from portal.recognition.models import Tier
+
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AdvocateProfile.user_id, Tier.name)
+        .join(Tier, Tier.id == AdvocateProfile.current_tier_id)
+        .where(AdvocateProfile.user_id.in_(user_ids))
+    )
+    return dict(rows.all())
+
+
 def public_participations(user_id: int):
     """What a person took part in, as shown on their public profile: completed only."""
     from portal.opportunities.models import Opportunity, Participation, ParticipationStatus
@@ -136,7 +150,7 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
     profile.show_on_leaderboard = choices.show_on_leaderboard
     profile.public_profile = choices.public_profile
     db.session.flush()
-    ledger.refresh_visibility(user.id)
+    ledger.refresh_standing_details(user.id)
 
 
 def complete_onboarding(user: User, choices: ProfileChoices) -> None:
@@ -164,6 +178,7 @@ def record_move(user: User, *, account: Account, title: str, started_on: date) -
     new_job = Employment(user=user, account=account, title=title.strip(), started_on=started_on)
     db.session.add(new_job)
     db.session.flush()
+    ledger.refresh_standing_details(user.id)
     return new_job
 
 
@@ -197,6 +212,9 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
     ).all()
     if taken:
         raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
+    moved = account is not None and (
+        account.industry != details.industry or account.region != details.region
+    )
     if account is None:
         account = Account()
         db.session.add(account)
@@ -211,6 +229,8 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
         kept.get(d) or AccountDomain(domain=d) for d in dict.fromkeys(details.domains)
     ]
     db.session.flush()
+    if moved:
+        ledger.refresh_account_details(account.id, details.industry.value, details.region.value)
     return account
 
 

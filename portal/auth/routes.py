@@ -49,7 +49,7 @@ def home_url(user: User) -> str:
     if user.role == Role.ADVOCATE:
         return url_for("advocates.dashboard")
     if user.role == Role.REQUESTER:
-        return url_for("advocates.directory")
+        return url_for("advocates.showcase")
     return url_for("manage.home")
 
 

@@ -199,7 +199,7 @@ def deactivate(user: User) -> None:
     user.active = False
     user.deactivated_at = utcnow()
     end_all_sessions(user)
-    ledger.refresh_visibility(user.id)
+    ledger.refresh_standing_details(user.id)
 
 
 def reactivate(user: User) -> None:
@@ -207,7 +207,7 @@ def reactivate(user: User) -> None:
 
     user.active = True
     user.deactivated_at = None
-    ledger.refresh_visibility(user.id)
+    ledger.refresh_standing_details(user.id)
 
 
 def change_role(user: User, role: Role) -> None:

@@ -339,6 +339,24 @@ def send_manager_digests(now: datetime) -> int:
     return sent
 
 
+def award_period_badges(now: datetime) -> int:
+    """When a quarter or month ends, award the "top of the period" badges for it."""
+    from portal.recognition import badges
+    from portal.recognition.models import Badge
+
+    added = 0
+    for badge in db.session.scalars(
+        sa.select(Badge).where(Badge.active, Badge.rule_kind == "top_of_period")
+    ):
+        current = clock.current_period(badge.rule_params.get("period", "quarter"), now)
+        if _finished(f"top-badge-{badge.id}", current.key):
+            continue
+        added += badges.recompute([badge])
+        _mark_finished(f"top-badge-{badge.id}", current.key, added)
+        db.session.commit()
+    return added
+
+
 def expire_tiers(now: datetime) -> int:
     lapsed = tiers.expire_grace_periods(now)
     db.session.commit()
@@ -363,6 +381,7 @@ JOBS: dict[str, Callable[[datetime], int]] = {
     "opportunity digests": send_opportunity_digests,
     "manager digests": send_manager_digests,
     "tier grace periods": expire_tiers,
+    "period badges": award_period_badges,
     "old sessions": purge_sessions,
 }
 

@@ -92,6 +92,9 @@ KIND_CATEGORY = {
     "tier_invited": "recognition",
     "tier_lapsing": "recognition",
     "tier_lapsed": "recognition",
+    "badge_awarded": "recognition",
+    "story_published": "recognition",
+    "story_returned": "recognition",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -267,3 +268,48 @@ class ProductForm(FlaskForm):
         "Product name", filters=[strip], validators=[InputRequired(), Length(max=80)]
     )
     submit = SubmitField("Add product")
+
+
+class BadgeForm(FlaskForm):
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=80)])
+    description = TextAreaField(
+        "Description",
+        filters=[strip],
+        validators=[Optional(), Length(max=500)],
+        description="Shown on the badge page and in the Open Badges credential.",
+    )
+    rule_kind = RadioField("Awarded for", validators=[InputRequired("Choose a kind of rule.")])
+    color = StringField(
+        "Colour",
+        filters=[strip],
+        default="#4338ca",
+        validators=[InputRequired(), Length(max=7)],
+        render_kw={"type": "color"},
+    )
+    image = FileField(
+        "Image (optional)",
+        validators=[FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image.")],
+        description="PNG or JPEG up to 2 MB; without one, a medal in the colour is drawn.",
+    )
+    remove_image = BooleanField("Use the drawn medal instead of the uploaded image")
+    active = BooleanField("Active (awarded when earned)", default=True)
+    submit = SubmitField("Save badge")
+
+    def __init__(self, *args, rules=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rule_kind.choices = options((rule.key, rule.label) for rule in rules)
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(
+        "Reason", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=200)]
+    )
+    submit = SubmitField("Revoke")
+
+
+class StoryDecisionForm(FlaskForm):
+    note = TextAreaField(
+        "Note to the advocate (optional)", filters=[strip], validators=[Optional(), Length(max=500)]
+    )
+    approve = SubmitField("Publish")
+    reject = SubmitField("Don't publish")

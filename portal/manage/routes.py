@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.advocates import asks
+from portal.advocates import asks, stories
 from portal.advocates import services as advocate_services
-from portal.advocates.models import Account, Industry, Product, Region, SizeBand
+from portal.advocates.models import Account, Industry, Product, Region, SizeBand, Story
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.errors import AskNotAllowed, PortalError
@@ -21,6 +23,7 @@ from portal.manage.forms import (
     AccountForm,
     AddAdvocateForm,
     AwardForm,
+    BadgeForm,
     DecisionForm,
     InviteForm,
     MarkForm,
@@ -28,7 +31,9 @@ from portal.manage.forms import (
     OpportunityForm,
     ProductForm,
     ReverseForm,
+    RevokeForm,
     StateForm,
+    StoryDecisionForm,
     TierForm,
 )
 from portal.opportunities import services as opportunity_services
@@ -39,8 +44,8 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
-from portal.recognition import ledger, tiers
-from portal.recognition.models import PointsEntry, PointsSource, Tier
+from portal.recognition import badges, ledger, tiers
+from portal.recognition.models import Badge, BadgeAward, PointsEntry, PointsSource, Tier
 from portal.settings import get_setting
 from portal.views import external_url, render_form
 
@@ -78,6 +83,7 @@ def home():
         to_mark=opportunity_services.to_mark(limit=10),
         counts=opportunity_services.staff_counts(),
         upcoming=opportunity_services.upcoming(limit=6),
+        stories_waiting=len(stories.review_queue()),
     )
 
 
@@ -438,6 +444,8 @@ def advocate(user_id: int):
         asked=check.asked,
         tiers=all_tiers,
         tier_states=tiers.states_for(user.id, all_tiers),
+        tier_history=tiers.history_of(user.id, limit=10),
+        awards=badges.awards_of(user.id, include_revoked=True),
         award_form=AwardForm(key=secrets.token_urlsafe(16)),
         reverse_form=ReverseForm(),
         move_form=MoveForm(accounts=accounts),
@@ -686,3 +694,142 @@ def toggle_product(product_id: int):
     db.session.commit()
     flash(f"{product.name} is {'active' if product.active else 'retired'}.", "success")
     return redirect(url_for("manage.products"))
+
+
+# --- badges --------------------------------------------------------------------
+
+
+@bp.get("/badges")
+def badge_list():
+    all_badges = list(
+        db.session.scalars(sa.select(Badge).order_by(Badge.active.desc(), Badge.name))
+    )
+    return render_template(
+        "manage/badges.html",
+        badges=[(badge, badges.describe(badge)) for badge in all_badges],
+        counts=badges.award_counts(),
+    )
+
+
+def _rule_params(form_data, rule_kind: str) -> dict:
+    """The parameters typed for the chosen rule kind (fields named `<kind>-<param>`)."""
+    rule = badges.RULES.get(rule_kind)
+    if rule is None:
+        return {}
+    return {
+        param.name: form_data.get(f"{rule_kind}-{param.name}", param.default)
+        for param in rule.params
+    }
+
+
+@bp.route("/badges/new", methods=["GET", "POST"])
+@bp.route("/badges/<int:badge_id>", methods=["GET", "POST"])
+def edit_badge(badge_id: int | None = None):
+    badge = db.get_or_404(Badge, badge_id) if badge_id else None
+    form = BadgeForm(obj=badge, rules=badges.RULES.values())
+    if request.method == "GET" and badge is None:
+        form.active.data = True
+    if form.validate_on_submit():
+        upload = form.image.data.read() if form.image.data else None
+        details = badges.BadgeDetails(
+            name=form.name.data,
+            description=form.description.data or "",
+            rule_kind=form.rule_kind.data,
+            rule_params=_rule_params(request.form, form.rule_kind.data),
+            color=form.color.data,
+            active=form.active.data,
+            upload=upload,
+            remove_upload=form.remove_image.data,
+        )
+        try:
+            saved = badges.save_badge(badge, details, by=current_user)
+            added = badges.recompute([saved]) if saved.active else 0
+        except PortalError as error:
+            db.session.rollback()
+            form.rule_kind.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(
+                f"“{saved.name}” saved."
+                + (
+                    f" {added} advocate{'s' if added != 1 else ''} already earned it."
+                    if added
+                    else ""
+                ),
+                "success",
+            )
+            return redirect(url_for("manage.badge_list"))
+    current = badge.rule_params if badge else {}
+    return render_form(
+        "manage/badge_form.html",
+        form=form,
+        badge=badge,
+        rules=badges.RULES.values(),
+        values={
+            f"{kind}-{param.name}": request.form.get(
+                f"{kind}-{param.name}",
+                current.get(param.name, param.default)
+                if badge and badge.rule_kind == kind
+                else param.default,
+            )
+            for kind, rule in badges.RULES.items()
+            for param in rule.params
+        },
+        types=OpportunityType,
+        periods=badges.PERIOD_CHOICES,
+        closed_periods=badges.CLOSED_PERIOD_CHOICES,
+    )
+
+
+@bp.get("/badges/<int:badge_id>/awards")
+def badge_awards(badge_id: int):
+    badge = db.get_or_404(Badge, badge_id)
+    page = db.paginate(
+        sa.select(BadgeAward)
+        .where(BadgeAward.badge_id == badge.id)
+        .options(joinedload(BadgeAward.advocate))
+        .order_by(BadgeAward.awarded_at.desc()),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "manage/badge_awards.html", badge=badge, page=page, revoke_form=RevokeForm()
+    )
+
+
+@bp.post("/awards/<int:award_id>/revoke")
+def revoke_award(award_id: int):
+    award = db.get_or_404(BadgeAward, award_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Give a reason for revoking (200 characters at most).", "error")
+    else:
+        _do(
+            lambda: badges.revoke(award, by=current_user, reason=form.reason.data),
+            f"The badge is revoked for {award.advocate.name}.",
+        )
+    return redirect(url_for("manage.badge_awards", badge_id=award.badge_id))
+
+
+# --- stories -------------------------------------------------------------------
+
+
+@bp.get("/stories")
+def story_queue():
+    return render_template(
+        "manage/stories.html", queue=stories.review_queue(), form=StoryDecisionForm()
+    )
+
+
+@bp.post("/stories/<int:story_id>/decide")
+def decide_story(story_id: int):
+    story = db.get_or_404(Story, story_id)
+    form = StoryDecisionForm()
+    if not form.validate_on_submit() or not (form.approve.data or form.reject.data):
+        abort(400)
+    approve = bool(form.approve.data)
+    _do(
+        lambda: stories.decide(story, approve=approve, by=current_user, note=form.note.data or ""),
+        "Published." if approve else "Sent back to the advocate.",
+    )
+    return redirect(url_for("manage.story_queue"))

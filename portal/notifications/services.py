@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "tier_lapsing": "See your tiers",
     "tier_lapsed": "See your tiers",
     "participation_completed": "See your points",
+    "badge_awarded": "See your badge",
+    "story_published": "See your stories",
+    "story_returned": "See your stories",
 }
 
 

@@ -40,7 +40,7 @@ from portal.opportunities.models import (
 )
 from portal.recognition import ledger
 from portal.recognition.models import PointsSource, Tier
-from portal.signals import participation_completed
+from portal.signals import participation_approved, participation_completed
 
 S = ParticipationStatus
 
@@ -196,6 +196,7 @@ class AdvocateContext:
     industry: str | None
     region: str | None
     product_ids: frozenset[int]
+    points: int = 0
 
 
 def advocate_context(user: User) -> AdvocateContext:
@@ -216,7 +217,14 @@ def advocate_context(user: User) -> AdvocateContext:
         sa.select(advocate_product.c.product_id).where(advocate_product.c.user_id == user.id)
     )
     tier_position, industry, region = row if row else (None, None, None)
-    return AdvocateContext(user.id, tier_position, industry, region, frozenset(products))
+    return AdvocateContext(
+        user.id,
+        tier_position,
+        industry,
+        region,
+        frozenset(products),
+        ledger.total_for(user.id),
+    )
 
 
 def eligibility_problems(
@@ -229,7 +237,11 @@ def eligibility_problems(
     if opportunity.min_tier_id is not None:
         tier = tiers_by_id[opportunity.min_tier_id]
         if context.tier_position is None or context.tier_position < tier.position:
-            problems.append(f"Open to the {tier.name} tier and above")
+            if context.points >= tier.threshold:
+                how = f"join {tier.name} on your Tiers page"
+            else:
+                how = f"{tier.threshold - context.points:,} more points to reach {tier.name}"
+            problems.append(f"Open to the {tier.name} tier and above ({how})")
     if opportunity.industries and context.industry not in opportunity.industries:
         labels = ", ".join(Industry(i).label for i in opportunity.industries)
         problems.append(f"For customers in {labels}")
@@ -387,6 +399,7 @@ def _fill_freed_seats(opportunity: Opportunity) -> int:
         waiting.decided_at = utcnow()
         waiting.decided_by_id = None
         promoted += 1
+        participation_approved.send(waiting.advocate_id, participation=waiting)
         notify(
             waiting.advocate_id,
             "application_approved",
@@ -468,6 +481,8 @@ def apply(
             participation.status, participation.waitlisted_at = S.WAITLISTED, now
     db.session.flush()
     _tell_applicant(participation, opportunity)
+    if participation.status == S.APPROVED:
+        participation_approved.send(advocate.id, participation=participation)
     return participation
 
 
@@ -551,6 +566,8 @@ def respond_to_invitation(participation: Participation, advocate: User, *, accep
     _answer_ask(participation, AskAnswer.ACCEPTED)
     if _take_seat(opportunity):
         participation.status, participation.decided_at = S.APPROVED, now
+        db.session.flush()
+        participation_approved.send(advocate.id, participation=participation)
     else:
         participation.status, participation.waitlisted_at = S.WAITLISTED, now
 
@@ -615,6 +632,8 @@ def decide(
     db.session.flush()
     if held_seat:
         _seat_freed(opportunity)
+    if target == S.APPROVED:
+        participation_approved.send(participation.advocate_id, participation=participation)
     notify(
         participation.advocate_id,
         f"application_{target.value}",

@@ -2,4 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("recognition", __name__)
 
-from portal.recognition import routes  # noqa: E402,F401
+# Importing these connects their signal receivers (points, completions, approvals).
+from portal.recognition import (  # noqa: E402,F401
+    badges,
+    routes,  # noqa: E402,F401
+    tiers,
+)

@@ -83,7 +83,7 @@ def entry_for_key(key: str) -> PointsEntry | None:
 
 
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
-    visible = is_visible(advocate_id)
+    details = standing_details(advocate_id)
     statement = dialect_insert(Standing.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=["advocate_id", "period"],
@@ -92,33 +92,75 @@ def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
     db.session.execute(
         statement,
         [
-            {"advocate_id": advocate_id, "period": period, "points": points, "visible": visible}
+            {"advocate_id": advocate_id, "period": period, "points": points, **details}
             for period in clock.period_keys(at)
         ],
     )
 
 
-def is_visible(advocate_id: int) -> bool:
-    """Shown on leaderboards: an active advocate who chose to be shown."""
-    return bool(
-        db.session.scalar(
-            sa.select(AdvocateProfile.show_on_leaderboard)
-            .join(User, User.id == AdvocateProfile.user_id)
-            .where(
-                AdvocateProfile.user_id == advocate_id,
-                User.active.is_(True),
-                User.role == Role.ADVOCATE,
-            )
+def _details_query():
+    current_job = sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
+    shown = sa.and_(
+        AdvocateProfile.show_on_leaderboard.is_(True),
+        User.active.is_(True),
+        User.role == Role.ADVOCATE,
+    )
+    return (
+        sa.select(
+            User.id,
+            sa.case((shown, sa.true()), else_=sa.false()),
+            Account.id,
+            Account.industry,
+            Account.region,
         )
+        .select_from(User)
+        .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
+        .outerjoin(Employment, current_job)
+        .outerjoin(Account, Account.id == Employment.account_id)
     )
 
 
-def refresh_visibility(advocate_id: int) -> None:
-    """Bring an advocate's standings in line with their choice and account state."""
+_NO_DETAILS = {"visible": False, "account_id": None, "industry": None, "region": None}
+
+
+def standing_details(advocate_id: int) -> dict:
+    """What standings copy from elsewhere: shown or not, and the current company."""
+    row = db.session.execute(_details_query().where(User.id == advocate_id)).first()
+    if row is None:
+        return dict(_NO_DETAILS)
+    _, visible, account_id, industry, region = row
+    return {
+        "visible": bool(visible),
+        "account_id": account_id,
+        "industry": industry.value if industry else None,
+        "region": region.value if region else None,
+    }
+
+
+def is_visible(advocate_id: int) -> bool:
+    """Shown on leaderboards: an active advocate who chose to be shown."""
+    return standing_details(advocate_id)["visible"]
+
+
+def refresh_standing_details(advocate_id: int) -> None:
+    """Bring an advocate's standings in line with their choices, account state and job.
+
+    Called whenever one of those changes (profile, deactivation, a move).
+    """
+    db.session.flush()
     db.session.execute(
         sa.update(Standing)
         .where(Standing.advocate_id == advocate_id)
-        .values(visible=is_visible(advocate_id))
+        .values(**standing_details(advocate_id))
+    )
+
+
+def refresh_account_details(account_id: int, industry: str, region: str) -> None:
+    """A company's industry or region changed: its advocates' standings follow."""
+    db.session.execute(
+        sa.update(Standing)
+        .where(Standing.account_id == account_id)
+        .values(industry=industry, region=region)
     )
 
 
@@ -184,28 +226,59 @@ class BoardRow:
     points: int
 
 
-def dense_rank(period: str, points: int) -> int:
+@dataclass(frozen=True)
+class BoardFilter:
+    """Narrow a board to one industry, region or company (`kind` names the column)."""
+
+    kind: str  # "industry", "region" or "account"
+    value: str | int
+
+    def clause(self) -> sa.ColumnElement[bool]:
+        column = {
+            "industry": Standing.industry,
+            "region": Standing.region,
+            "account": Standing.account_id,
+        }[self.kind]
+        return column == self.value
+
+
+def _board(period: str, board_filter: BoardFilter | None) -> list[sa.ColumnElement[bool]]:
+    where = [Standing.period == period, Standing.visible.is_(True)]
+    if board_filter is not None:
+        where.append(board_filter.clause())
+    return where
+
+
+def dense_rank(period: str, points: int, board_filter: BoardFilter | None = None) -> int:
     """1 + the number of distinct scores above `points` among shown advocates."""
     above = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Standing.points))).where(
-            Standing.period == period, Standing.visible.is_(True), Standing.points > points
+            *_board(period, board_filter), Standing.points > points
         )
     )
     return above + 1
 
 
-def leaderboard(period: str, *, offset: int = 0, limit: int = 50) -> tuple[list[BoardRow], bool]:
-    """One page of the board (dense ranks: ties share a rank) and whether more follow."""
-    current_job = sa.and_(Employment.user_id == Standing.advocate_id, Employment.ended_on.is_(None))
+def leaderboard(
+    period: str,
+    *,
+    board_filter: BoardFilter | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[BoardRow], bool]:
+    """One page of the board (dense ranks: ties share a rank) and whether more follow.
+
+    Two queries whatever the size: the page from the board index, then the
+    rank of its first score.
+    """
     rows = db.session.execute(
         sa.select(Standing.advocate_id, Standing.points, User.name, Account.name, Tier.name)
         .join(User, User.id == Standing.advocate_id)
         .join(AdvocateProfile, AdvocateProfile.user_id == Standing.advocate_id)
-        .outerjoin(Employment, current_job)
-        .outerjoin(Account, Account.id == Employment.account_id)
+        .outerjoin(Account, Account.id == Standing.account_id)
         .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
-        .where(Standing.period == period, Standing.visible.is_(True))
-        .order_by(Standing.points.desc(), User.name, User.id)
+        .where(*_board(period, board_filter))
+        .order_by(Standing.points.desc(), Standing.advocate_id)
         .offset(offset)
         .limit(limit + 1)
     ).all()
@@ -213,7 +286,7 @@ def leaderboard(period: str, *, offset: int = 0, limit: int = 50) -> tuple[list[
     rows = rows[:limit]
     if not rows:
         return [], False
-    rank = dense_rank(period, rows[0][1])
+    rank = dense_rank(period, rows[0][1], board_filter)
     board: list[BoardRow] = []
     previous_points = rows[0][1]
     for advocate_id, points, name, company, tier in rows:
@@ -224,15 +297,23 @@ def leaderboard(period: str, *, offset: int = 0, limit: int = 50) -> tuple[list[
     return board, has_more
 
 
-def standing_of(advocate_id: int, period: str) -> tuple[int, int | None]:
-    """(points, rank among shown advocates, as if shown) — rank is None without points."""
-    points = total_for(advocate_id, period)
-    has_row = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Standing)
-        .where(Standing.advocate_id == advocate_id, Standing.period == period)
-    )
-    return points, (dense_rank(period, points) if has_row else None)
+def standing_of(
+    advocate_id: int, period: str, board_filter: BoardFilter | None = None
+) -> tuple[int, int | None]:
+    """(points, rank among shown advocates as if shown); rank None without points or outside
+    the filter."""
+    row = db.session.execute(
+        sa.select(Standing).where(Standing.advocate_id == advocate_id, Standing.period == period)
+    ).scalar()
+    if row is None:
+        return 0, None
+    if board_filter is not None:
+        value = {"industry": row.industry, "region": row.region, "account": row.account_id}[
+            board_filter.kind
+        ]
+        if value != board_filter.value:
+            return row.points, None
+    return row.points, dense_rank(period, row.points, board_filter)
 
 
 # --- checking -------------------------------------------------------------
@@ -270,20 +351,18 @@ def rebuild_standings() -> int:
     """Recompute every standing from the ledger; returns how many rows were written."""
     expected = _sums_from_entries()
     db.session.execute(sa.delete(Standing))
-    visible = {
-        user_id
-        for user_id in db.session.scalars(
-            sa.select(AdvocateProfile.user_id)
-            .join(User, User.id == AdvocateProfile.user_id)
-            .where(
-                AdvocateProfile.show_on_leaderboard.is_(True),
-                User.active.is_(True),
-                User.role == Role.ADVOCATE,
-            )
-        )
-    }
+    details = {}
+    for advocate_id, visible, account_id, industry, region in db.session.execute(
+        _details_query().where(User.role == Role.ADVOCATE)
+    ):
+        details[advocate_id] = {
+            "visible": bool(visible),
+            "account_id": account_id,
+            "industry": industry.value if industry else None,
+            "region": region.value if region else None,
+        }
     rows = [
-        {"advocate_id": a, "period": p, "points": points, "visible": a in visible}
+        {"advocate_id": a, "period": p, "points": points, **details.get(a, _NO_DETAILS)}
         for (a, p), points in expected.items()
     ]
     for start in range(0, len(rows), 5000):

@@ -49,16 +49,26 @@ class Standing(db.Model):
 
     A summary of the ledger, written only by recognition.ledger in the same
     transaction as the entry, and rebuildable from it (`flask ledger rebuild`).
-    `visible` mirrors "shown on leaderboards and active", so top-N and rank
-    are index range scans on (period, visible, points).
+    `visible` mirrors "shown on leaderboards and active", and the advocate's
+    current company, industry and region are copied here, so every board —
+    whole, or filtered by industry, region or company — is an index range
+    scan on (period, visible[, filter], points).
     """
 
-    __table_args__ = (sa.Index("ix_standing_board", "period", "visible", "points"),)
+    __table_args__ = (
+        sa.Index("ix_standing_board", "period", "visible", "points"),
+        sa.Index("ix_standing_board_industry", "period", "visible", "industry", "points"),
+        sa.Index("ix_standing_board_region", "period", "visible", "region", "points"),
+        sa.Index("ix_standing_board_account", "period", "visible", "account_id", "points"),
+    )
 
     advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True)
     period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     points: Mapped[int] = mapped_column(default=0)
     visible: Mapped[bool] = mapped_column(default=False)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    industry: Mapped[str | None] = mapped_column(sa.String(32))
+    region: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class Tier(db.Model):
@@ -101,3 +111,55 @@ class TierEvent(db.Model):
 
     tier: Mapped[Tier] = relationship()
     by: Mapped[User | None] = relationship(foreign_keys=[by_id])
+
+
+class Badge(db.Model):
+    """A named achievement with a declarative rule (see recognition.badges)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    rule_kind: Mapped[str] = mapped_column(sa.String(40))
+    rule_params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    color: Mapped[str] = mapped_column(sa.String(7), default="#4338ca")
+    # The image every web node serves: a generated SVG, or an uploaded
+    # picture re-encoded as PNG.
+    image: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    image_type: Mapped[str] = mapped_column(sa.String(20), default="image/svg+xml")
+    image_uploaded: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class BadgeAward(db.Model):
+    """A badge earned by an advocate: once, ever (database-enforced)."""
+
+    __tablename__ = "badge_award"
+    __table_args__ = (
+        sa.UniqueConstraint("badge_id", "advocate_id"),
+        sa.Index("ix_badge_award_advocate", "advocate_id", "awarded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badge.id"))
+    advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    # The Open Badges assertion's stable id (its URL ends with it).
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    awarded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    evidence: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Open Badges recipient: a salted hash of the email at award time.
+    recipient_salt: Mapped[str] = mapped_column(sa.String(32))
+    recipient_hash: Mapped[str] = mapped_column(sa.String(80))
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    badge: Mapped[Badge] = relationship()
+    advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

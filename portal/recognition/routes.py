@@ -1,19 +1,47 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import json
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from portal import clock
+from portal.advocates import services as advocate_services
+from portal.advocates.models import Account, Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
 from portal.errors import PortalError
 from portal.extensions import db
-from portal.recognition import bp, ledger, tiers
+from portal.opportunities.models import OpportunityType
+from portal.recognition import badges, bp, ledger, openbadges, tiers
 from portal.recognition.forms import OptInForm, StepDownForm
-from portal.recognition.models import Tier
+from portal.recognition.models import Badge, BadgeAward, Tier
+from portal.settings import get_setting
 
 PAGE_SIZE = 50
-PERIOD_KINDS = {"all": "All time", "quarter": "This quarter"}
+PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This month"}
+
+
+def _board_filter(args) -> tuple[ledger.BoardFilter | None, dict]:
+    """The filter asked for in the query string (one at a time), and its echo for links."""
+    if args.get("industry") in {i.value for i in Industry}:
+        return ledger.BoardFilter("industry", args["industry"]), {"industry": args["industry"]}
+    if args.get("region") in {r.value for r in Region}:
+        return ledger.BoardFilter("region", args["region"]), {"region": args["region"]}
+    account_id = args.get("account", type=int)
+    if account_id and db.session.get(Account, account_id) is not None:
+        return ledger.BoardFilter("account", account_id), {"account": account_id}
+    return None, {}
 
 
 @bp.get("/leaderboard")
@@ -23,12 +51,23 @@ def leaderboard():
     if kind not in PERIOD_KINDS:
         kind = "all"
     period = clock.current_period(kind)
+    board_filter, filter_args = _board_filter(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, has_more = ledger.leaderboard(period.key, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    me = None
+    rows, has_more = ledger.leaderboard(
+        period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    me = my_job = None
     if current_user.is_advocate:
-        points, rank = ledger.standing_of(current_user.id, period.key)
+        points, rank = ledger.standing_of(current_user.id, period.key, board_filter)
         me = {"points": points, "rank": rank, "shown": current_user.profile.show_on_leaderboard}
+        my_job = advocate_services.current_employment(current_user.id)
+    filter_label = None
+    if board_filter is not None:
+        filter_label = {
+            "industry": lambda value: Industry(value).label,
+            "region": lambda value: Region(value).label,
+            "account": lambda value: db.session.get(Account, value).name,
+        }[board_filter.kind](board_filter.value)
     return render_template(
         "recognition/leaderboard.html",
         rows=rows,
@@ -38,7 +77,104 @@ def leaderboard():
         kinds=PERIOD_KINDS,
         period=period,
         me=me,
+        my_job=my_job,
+        board_filter=board_filter,
+        filter_args=filter_args,
+        filter_label=filter_label,
+        industries=Industry,
+        regions=Region,
     )
+
+
+@bp.get("/recognition")
+def how_it_works():
+    """Generated from the live point values, badge rules and tier thresholds."""
+    defaults = get_setting("default_points", {})
+    return render_template(
+        "recognition/how_it_works.html",
+        points=[(kind, defaults.get(kind.value, 0)) for kind in OpportunityType],
+        tiers=tiers.all_tiers(),
+        grace_days=tiers.grace_period().days,
+        badges=[(badge, badges.describe(badge)) for badge in badges.active_badges()],
+        program_tz=current_app.config["PROGRAM_TIMEZONE"],
+    )
+
+
+# --- badges and Open Badges --------------------------------------------------
+
+
+def _badge_or_404(slug: str) -> Badge:
+    badge = db.session.scalar(sa.select(Badge).where(Badge.slug == slug))
+    if badge is None:
+        abort(404)
+    return badge
+
+
+@bp.get("/badges/<slug>")
+def badge(slug: str):
+    badge = _badge_or_404(slug)
+    page = badges.public_holders(badge, page=max(request.args.get("page", 1, type=int), 1))
+    return render_template(
+        "recognition/badge.html",
+        badge=badge,
+        rule=badges.describe(badge),
+        page=page,
+        jobs=advocate_services.current_jobs([user.id for user in page.items]),
+    )
+
+
+@bp.get("/badges/<slug>/image")
+def badge_image(slug: str):
+    badge = _badge_or_404(slug)
+    response = make_response(badge.image)
+    response.headers["Content-Type"] = badge.image_type
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    # An SVG opened directly must not run anything.
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.set_etag(f"{badge.id}-{badge.updated_at.timestamp()}")
+    return response.make_conditional(request)
+
+
+def _json_ld(document: dict, status: int = 200):
+    response = make_response(json.dumps(document, indent=2), status)
+    response.headers["Content-Type"] = "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers fetch these
+    return response
+
+
+@bp.get("/ob/issuer")
+def ob_issuer():
+    return _json_ld(openbadges.issuer_document())
+
+
+@bp.get("/ob/badges/<slug>")
+def ob_badge_class(slug: str):
+    return _json_ld(openbadges.badge_class_document(_badge_or_404(slug)))
+
+
+def _award_or_404(uid: str) -> BadgeAward:
+    award = db.session.scalar(sa.select(BadgeAward).where(BadgeAward.uid == uid))
+    if award is None:
+        abort(404)
+    return award
+
+
+@bp.get("/ob/assertions/<uid>")
+def ob_assertion(uid: str):
+    award = _award_or_404(uid)
+    return _json_ld(openbadges.assertion_document(award), 410 if award.is_revoked else 200)
+
+
+@bp.get("/ob/assertions/<uid>/download")
+def ob_download(uid: str):
+    award = _award_or_404(uid)
+    if award.is_revoked:
+        abort(410)
+    data, mimetype, name = openbadges.baked_image(award)
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.get("/tiers", endpoint="tiers")
@@ -50,6 +186,7 @@ def tiers_page():
         "recognition/tiers.html",
         tiers=all_tiers,
         states=tiers.states_for(current_user.id, all_tiers),
+        history=tiers.history_of(current_user.id),
         points=points,
         opt_in_form=OptInForm(),
         step_down_form=StepDownForm(),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile
@@ -278,6 +279,18 @@ def update_tier(
     tier.benefits = benefits.strip()
     tier.commitment = commitment.strip()
     tier.invitation_only = invitation_only
+
+
+def history_of(advocate_id: int, limit: int = 50) -> list[TierEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(TierEvent)
+            .where(TierEvent.advocate_id == advocate_id)
+            .order_by(TierEvent.at.desc(), TierEvent.id.desc())
+            .options(joinedload(TierEvent.tier))
+            .limit(limit)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def test_deactivated_advocate_vanishes_from_leaderboard_and_public_pages(app, ma
     assert "Quinn Gone" not in text(client.get("/leaderboard"))
     anonymous = app.test_client()
     assert anonymous.get(f"/people/{advocate.id}").status_code == 404
-    assert "Quinn Gone" not in text(anonymous.get("/people"))
+    assert "Quinn Gone" not in text(anonymous.get("/showcase"))
     assert viewer.id
 
 

@@ -1,0 +1,536 @@
+"""Badges: declarative rules in a registry, awarded once, revocable, portable.
+
+A rule kind says which events can make it true, how to find every advocate
+who qualifies (one SQL query, for a single advocate or for all of them), and
+how to describe itself to people. Managers pick a kind and its parameters; no
+code. Later capabilities (referrals, reference calls) add kinds with
+`register` without touching the engine.
+
+An award is unique per (badge, advocate), enforced by the database: the same
+event processed twice, or two workers at once, award once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import contains_eager
+
+from portal import clock
+from portal.advocates.models import AdvocateProfile
+from portal.auth.models import Role, User
+from portal.db import dialect_insert, utcnow
+from portal.errors import InvalidState, PortalError
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.opportunities.models import (
+    Opportunity,
+    OpportunityType,
+    Participation,
+    ParticipationStatus,
+)
+from portal.recognition.models import Badge, BadgeAward, Standing
+from portal.signals import participation_approved, participation_completed, points_changed
+
+# --- the rule registry -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    label: str
+    kind: str  # "count", "type" or "period"
+    default: object
+
+
+PERIOD_CHOICES = {"all": "all time", "quarter": "one quarter", "month": "one month"}
+CLOSED_PERIOD_CHOICES = {"quarter": "quarter", "month": "month"}
+
+
+class RuleKind(ABC):
+    key: str = ""
+    label: str = ""
+    params: tuple[Param, ...] = ()
+    # Which events may make the rule true: "points", "completion", "approval",
+    # "period_end".
+    events: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def describe(self, params: dict) -> str:
+        """The rule in words, for badge pages and "How recognition works"."""
+
+    @abstractmethod
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        """Advocates who meet the rule now (among `advocate_ids`, or all when None)."""
+
+    def clean(self, raw: dict) -> dict:
+        """Parameters from a form, checked; raises InvalidState with a message."""
+        cleaned = {}
+        for param in self.params:
+            value = raw.get(param.name, param.default)
+            if param.kind == "count":
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    raise InvalidState(f"{param.label}: enter a whole number.") from None
+                if not 1 <= value <= 1_000_000:
+                    raise InvalidState(f"{param.label}: between 1 and 1,000,000.")
+            elif param.kind == "type":
+                if value not in {t.value for t in OpportunityType}:
+                    raise InvalidState(f"{param.label}: choose an opportunity type.")
+            elif param.kind == "period":
+                choices = PERIOD_CHOICES if param.default == "all" else CLOSED_PERIOD_CHOICES
+                if value not in choices:
+                    raise InvalidState(f"{param.label}: choose a period.")
+            cleaned[param.name] = value
+        return cleaned
+
+
+RULES: dict[str, RuleKind] = {}
+
+
+def register(rule_class: type[RuleKind]) -> type[RuleKind]:
+    """Add a rule kind to the registry (a class decorator)."""
+    RULES[rule_class.key] = rule_class()
+    return rule_class
+
+
+def _among(query: sa.Select, column, advocate_ids: list[int] | None) -> set[int]:
+    if advocate_ids is not None:
+        query = query.where(column.in_(advocate_ids))
+    return set(db.session.scalars(query))
+
+
+def _type_label(value: str) -> str:
+    return OpportunityType(value).label.lower()
+
+
+@register
+class CompletedOfType(RuleKind):
+    key = "completed_of_type"
+    label = "Completed opportunities of a type"
+    params = (
+        Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),
+        Param("count", "At least", "count", 5),
+    )
+    events = frozenset({"completion"})
+
+    def describe(self, params: dict) -> str:
+        count = params["count"]
+        kind = _type_label(params["type"])
+        return f"Take part in {count} {kind}{'s' if count != 1 else ''}."
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        query = (
+            sa.select(Participation.advocate_id)
+            .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+            .where(
+                Participation.status == ParticipationStatus.COMPLETED,
+                Opportunity.type == params["type"],
+            )
+            .group_by(Participation.advocate_id)
+            .having(sa.func.count() >= params["count"])
+        )
+        return _among(query, Participation.advocate_id, advocate_ids)
+
+
+@register
+class FirstOfType(CompletedOfType):
+    key = "first_of_type"
+    label = "First opportunity of a type"
+    params = (Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),)
+
+    def describe(self, params: dict) -> str:
+        return f"Take part in your first {_type_label(params['type'])}."
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        return super().qualifying({**params, "count": 1}, advocate_ids)
+
+
+@register
+class PointsAtLeast(RuleKind):
+    key = "points_at_least"
+    label = "Points reached"
+    params = (
+        Param("points", "Points", "count", 500),
+        Param("period", "Within", "period", "all"),
+    )
+    events = frozenset({"points"})
+
+    def describe(self, params: dict) -> str:
+        period = params["period"]
+        within = "" if period == "all" else f" within {PERIOD_CHOICES[period]}"
+        return f"Earn {params['points']:,} points{within}."
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        periods = {
+            "all": Standing.period == clock.ALL_TIME,
+            "quarter": Standing.period.like("%-Q%"),
+            "month": sa.and_(Standing.period != clock.ALL_TIME, ~Standing.period.like("%Q%")),
+        }[params["period"]]
+        query = (
+            sa.select(Standing.advocate_id)
+            .where(periods, Standing.points >= params["points"])
+            .distinct()
+        )
+        return _among(query, Standing.advocate_id, advocate_ids)
+
+
+@register
+class AdvisoryBoardMember(RuleKind):
+    key = "advisory_board_member"
+    label = "Member of a customer advisory board"
+    events = frozenset({"approval", "completion"})
+
+    def describe(self, params: dict) -> str:
+        return "Be confirmed for a seat on a customer advisory board."
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        query = (
+            sa.select(Participation.advocate_id)
+            .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+            .where(
+                Participation.status.in_(
+                    [ParticipationStatus.APPROVED, ParticipationStatus.COMPLETED]
+                ),
+                Opportunity.type == OpportunityType.ADVISORY_BOARD,
+            )
+            .distinct()
+        )
+        return _among(query, Participation.advocate_id, advocate_ids)
+
+
+@register
+class TopOfPeriod(RuleKind):
+    key = "top_of_period"
+    label = "Top of a leaderboard period"
+    params = (
+        Param("rank", "Top", "count", 3),
+        Param("period", "Period", "period", "quarter"),
+    )
+    events = frozenset({"period_end"})
+
+    def describe(self, params: dict) -> str:
+        return (
+            f"Finish in the top {params['rank']} of a {params['period']}'s leaderboard "
+            "(judged when the period ends)."
+        )
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        current = clock.current_period(params["period"]).key
+        kind = (
+            Standing.period.like("%-Q%")
+            if params["period"] == "quarter"
+            else sa.and_(Standing.period != clock.ALL_TIME, ~Standing.period.like("%Q%"))
+        )
+        ranked = (
+            sa.select(
+                Standing.advocate_id,
+                sa.func.dense_rank()
+                .over(partition_by=Standing.period, order_by=Standing.points.desc())
+                .label("rank"),
+            )
+            .where(kind, Standing.period < current, Standing.visible.is_(True))
+            .subquery()
+        )
+        query = sa.select(ranked.c.advocate_id).where(ranked.c.rank <= params["rank"]).distinct()
+        return _among(query, ranked.c.advocate_id, advocate_ids)
+
+
+def describe(badge: Badge) -> str:
+    rule = RULES.get(badge.rule_kind)
+    return rule.describe(badge.rule_params) if rule else "Awarded by the program team."
+
+
+# --- awarding ----------------------------------------------------------------
+
+
+def active_badges() -> list[Badge]:
+    return list(db.session.scalars(sa.select(Badge).where(Badge.active).order_by(Badge.name)))
+
+
+def _recipient(email: str) -> tuple[str, str]:
+    salt = secrets.token_hex(16)
+    return salt, "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
+
+
+def award(badge: Badge, advocate_id: int, *, evidence: str = "") -> BadgeAward | None:
+    """Give the badge unless the advocate has it; returns the new award, or None."""
+    email = db.session.scalar(sa.select(User.email).where(User.id == advocate_id))
+    salt, hashed = _recipient(email)
+    award_id = db.session.execute(
+        dialect_insert(BadgeAward.__table__)
+        .values(
+            badge_id=badge.id,
+            advocate_id=advocate_id,
+            uid=str(uuid.uuid4()),
+            awarded_at=utcnow(),
+            evidence=(evidence or describe(badge))[:300],
+            recipient_salt=salt,
+            recipient_hash=hashed,
+            revoked_reason="",
+        )
+        .on_conflict_do_nothing(index_elements=["badge_id", "advocate_id"])
+        .returning(BadgeAward.id)
+    ).scalar()
+    if award_id is None:
+        return None
+    notify(
+        advocate_id,
+        "badge_awarded",
+        f"You earned the “{badge.name}” badge: {describe(badge)}",
+        "recognition.badge",
+        subject=f"New badge: {badge.name}",
+        slug=badge.slug,
+    )
+    return db.session.get(BadgeAward, award_id)
+
+
+def evaluate(advocate_id: int, event: str) -> list[BadgeAward]:
+    """Check the badges an event can unlock for one advocate and award what is earned."""
+    awarded = []
+    for badge in active_badges():
+        rule = RULES.get(badge.rule_kind)
+        if rule is None or event not in rule.events:
+            continue
+        if advocate_id in rule.qualifying(badge.rule_params, [advocate_id]):
+            new = award(badge, advocate_id)
+            if new is not None:
+                awarded.append(new)
+    return awarded
+
+
+@points_changed.connect
+def _on_points(advocate_id: int, **_: object) -> None:
+    evaluate(advocate_id, "points")
+
+
+@participation_completed.connect
+def _on_completion(advocate_id: int, **_: object) -> None:
+    evaluate(advocate_id, "completion")
+
+
+@participation_approved.connect
+def _on_approval(advocate_id: int, **_: object) -> None:
+    evaluate(advocate_id, "approval")
+
+
+def recompute(badges: list[Badge] | None = None) -> int:
+    """Award every earned badge that is missing (new or changed rules); idempotent.
+
+    Returns how many awards were added.
+    """
+    added = 0
+    for badge in badges if badges is not None else active_badges():
+        rule = RULES.get(badge.rule_kind)
+        if rule is None or not badge.active:
+            continue
+        qualifying = rule.qualifying(badge.rule_params, None)
+        have = set(
+            db.session.scalars(
+                sa.select(BadgeAward.advocate_id).where(BadgeAward.badge_id == badge.id)
+            )
+        )
+        active_advocates = (
+            set(
+                db.session.scalars(
+                    sa.select(User.id).where(
+                        User.id.in_(qualifying - have),
+                        User.active.is_(True),
+                        User.role == Role.ADVOCATE,
+                    )
+                )
+            )
+            if qualifying - have
+            else set()
+        )
+        for advocate_id in sorted(active_advocates):
+            if award(badge, advocate_id) is not None:
+                added += 1
+    return added
+
+
+def revoke(badge_award: BadgeAward, *, by: User, reason: str) -> None:
+    """Withdraw an award: its Open Badges assertion now answers "revoked"."""
+    if badge_award.revoked_at is not None:
+        raise InvalidState("This badge was already revoked.")
+    if not reason.strip():
+        raise InvalidState("Give a reason: the advocate sees it.")
+    badge_award.revoked_at = utcnow()
+    badge_award.revoked_by_id = by.id
+    badge_award.revoked_reason = reason.strip()[:200]
+
+
+# --- managing badges ---------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:60] or "badge"
+
+
+def generated_image(name: str, color: str) -> bytes:
+    """A medal with the badge's initials in its color, as SVG."""
+    initials = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", name)[:2]).upper() or "★"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256" '
+        f'role="img" aria-label="{escape(name, {chr(34): "&quot;"})}">'
+        f'<circle cx="128" cy="128" r="124" fill="{color}"/>'
+        '<circle cx="128" cy="128" r="104" fill="none" stroke="#ffffff" stroke-opacity="0.55" '
+        'stroke-width="6"/>'
+        '<path d="M128 34l9 18 20 3-14 14 3 20-18-9-18 9 3-20-14-14 20-3z" fill="#ffffff" '
+        'fill-opacity="0.85"/>'
+        '<text x="128" y="176" text-anchor="middle" font-family="Helvetica, Arial, sans-serif" '
+        f'font-size="76" font-weight="700" fill="#ffffff">{escape(initials)}</text></svg>'
+    ).encode()
+
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def reencode_upload(data: bytes) -> bytes:
+    """An uploaded PNG or JPEG, checked and re-encoded as a clean PNG (at most 512 px).
+
+    Raises PortalError for anything else; the original bytes are never stored.
+    """
+    if len(data) > MAX_UPLOAD:
+        raise PortalError("The image is larger than 2 MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ("PNG", "JPEG"):
+                raise PortalError("Upload a PNG or JPEG image.")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGBA")
+            image.thumbnail((512, 512))
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise PortalError("That file is not a readable PNG or JPEG image.") from error
+    return out.getvalue()
+
+
+@dataclass
+class BadgeDetails:
+    name: str
+    description: str
+    rule_kind: str
+    rule_params: dict
+    color: str
+    active: bool = True
+    upload: bytes | None = None
+    remove_upload: bool = False
+
+
+def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> Badge:
+    """Create or change a badge. Raises InvalidState/AlreadyExists/PortalError with a message.
+
+    A changed rule applies to past events with `recompute` (the manage page
+    offers it; `flask badges recompute` does it for all).
+    """
+    from portal.errors import AlreadyExists
+
+    rule = RULES.get(details.rule_kind)
+    if rule is None:
+        raise InvalidState("Choose a kind of rule.")
+    params = rule.clean(details.rule_params)
+    name = details.name.strip()
+    others = sa.select(Badge.id).where(Badge.id != (badge.id if badge else -1))
+    if db.session.scalar(others.where(sa.func.lower(Badge.name) == name.lower())):
+        raise AlreadyExists(f"Another badge is called {name}.")
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", details.color):
+        raise InvalidState("Choose a colour like #4338ca.")
+    if badge is None:
+        slug, number = slugify(name), 2
+        while db.session.scalar(sa.select(Badge.id).where(Badge.slug == slug)):
+            slug, number = f"{slugify(name)[:55]}-{number}", number + 1
+        badge = Badge(slug=slug, created_by_id=by.id)
+        db.session.add(badge)
+    badge.name = name
+    badge.description = details.description.strip()
+    badge.rule_kind = rule.key
+    badge.rule_params = params
+    badge.color = details.color.lower()
+    badge.active = details.active
+    if details.upload:
+        badge.image, badge.image_type, badge.image_uploaded = (
+            reencode_upload(details.upload),
+            "image/png",
+            True,
+        )
+    elif details.remove_upload or not badge.image_uploaded:
+        badge.image = generated_image(name, badge.color)
+        badge.image_type, badge.image_uploaded = "image/svg+xml", False
+    db.session.flush()
+    return badge
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def awards_of(advocate_id: int, *, include_revoked: bool = False) -> list[BadgeAward]:
+    query = (
+        sa.select(BadgeAward)
+        .join(BadgeAward.badge)
+        .where(BadgeAward.advocate_id == advocate_id)
+        .options(contains_eager(BadgeAward.badge))
+        .order_by(BadgeAward.awarded_at.desc())
+    )
+    if not include_revoked:
+        query = query.where(BadgeAward.revoked_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def public_holders(badge: Badge, *, page: int = 1, per_page: int = 48):
+    """Advocates with a public profile who hold the badge (a Flask-SQLAlchemy page)."""
+    return db.paginate(
+        sa.select(User)
+        .join(BadgeAward, BadgeAward.advocate_id == User.id)
+        .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
+        .where(
+            BadgeAward.badge_id == badge.id,
+            BadgeAward.revoked_at.is_(None),
+            User.active.is_(True),
+            User.role == Role.ADVOCATE,
+            AdvocateProfile.public_profile.is_(True),
+        )
+        .order_by(BadgeAward.awarded_at, User.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def badges_by_advocate(advocate_ids: list[int]) -> dict[int, list[Badge]]:
+    """Each advocate's current badges, in one query (for lists of people)."""
+    if not advocate_ids:
+        return {}
+    result: dict[int, list[Badge]] = {}
+    for advocate_id, badge in db.session.execute(
+        sa.select(BadgeAward.advocate_id, Badge)
+        .join(Badge, Badge.id == BadgeAward.badge_id)
+        .where(BadgeAward.advocate_id.in_(advocate_ids), BadgeAward.revoked_at.is_(None))
+        .order_by(BadgeAward.awarded_at)
+    ):
+        result.setdefault(advocate_id, []).append(badge)
+    return result
+
+
+def award_counts() -> dict[int, int]:
+    """Current (not revoked) awards per badge."""
+    return dict(
+        db.session.execute(
+            sa.select(BadgeAward.badge_id, sa.func.count())
+            .where(BadgeAward.revoked_at.is_(None))
+            .group_by(BadgeAward.badge_id)
+        ).all()
+    )
