@@ -108,13 +108,8 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts from what the migrations leave: no users, default tiers."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app: Flask = request.getfixturevalue("app")
+def wipe_database(app: Flask) -> None:
+    """Back to what the migrations leave: no users, the default tiers and settings."""
     with app.app_context():
         limiter.reset()
         db.session.remove()
@@ -124,6 +119,14 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             for table, rows in app.extensions["test_reference_rows"].values():
                 if rows:
                     connection.execute(table.insert(), rows)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from what the migrations leave."""
+    yield
+    if "app" in request.fixturenames:
+        wipe_database(request.getfixturevalue("app"))
 
 
 @pytest.fixture

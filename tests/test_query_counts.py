@@ -113,9 +113,21 @@ PAGES_FOR_ADVOCATES = [
     "/leaderboard?period=quarter",
     "/showcase",
     "/leaderboard?period=month&industry=retail",
+    "/leaderboard?period=quarter&region=europe",
+    "/leaderboard?account=1",
+    "/tiers",
+    "/stories",
+    "/profile",
     "/recognition",
 ]
-PAGES_FOR_MANAGERS = ["/manage/", "/manage/applications", "/manage/advocates", "/leaderboard"]
+PAGES_FOR_MANAGERS = [
+    "/manage/",
+    "/manage/applications",
+    "/manage/advocates",
+    "/manage/badges",
+    "/leaderboard",
+    "/leaderboard?period=month&region=europe",
+]
 
 
 def _counts(client, paths, count_queries) -> dict[str, int]:

@@ -180,7 +180,7 @@ def showcase():
         jobs=services.current_jobs(ids),
         badges=badges.badges_by_advocate(ids),
         tiers=services.tiers_by_advocate(ids),
-        stories=stories.public_stories(limit=3),
+        stories=stories.public_stories(ids, limit=3),
         industry=industry,
         product_id=product_id,
         industries=Industry,

@@ -742,8 +742,7 @@ def edit_badge(badge_id: int | None = None):
             remove_upload=form.remove_image.data,
         )
         try:
-            saved = badges.save_badge(badge, details, by=current_user)
-            added = badges.recompute([saved]) if saved.active else 0
+            saved, added = badges.save_badge(badge, details, by=current_user)
         except PortalError as error:
             db.session.rollback()
             form.rule_kind.errors = [error.message]

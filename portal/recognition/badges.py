@@ -431,11 +431,11 @@ class BadgeDetails:
     remove_upload: bool = False
 
 
-def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> Badge:
-    """Create or change a badge. Raises InvalidState/AlreadyExists/PortalError with a message.
+def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple[Badge, int]:
+    """Create or change a badge, and award it to everyone who already earned it.
 
-    A changed rule applies to past events with `recompute` (the manage page
-    offers it; `flask badges recompute` does it for all).
+    Returns the badge and how many awards that added. Raises InvalidState,
+    AlreadyExists or PortalError with a message.
     """
     from portal.errors import AlreadyExists
 
@@ -471,7 +471,7 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> Badge
         badge.image = generated_image(name, badge.color)
         badge.image_type, badge.image_uploaded = "image/svg+xml", False
     db.session.flush()
-    return badge
+    return badge, recompute([badge]) if badge.active else 0
 
 
 # --- reading -----------------------------------------------------------------

@@ -172,3 +172,45 @@ def test_simultaneous_invitations_never_pass_the_cap(app, make):
     assert results.count(S.INVITED) == 2
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ask)) == 2
+
+
+def test_the_same_event_processed_twice_at_once_awards_a_badge_once(app, make):
+    from portal.recognition import badges
+    from portal.recognition.models import BadgeAward
+
+    with app.app_context():
+        badge, _ = badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Hundred club",
+                description="",
+                rule_kind="points_at_least",
+                rule_params={"points": 100, "period": "all"},
+                color="#4338ca",
+            ),
+            by=db.session.get(User, make.manager().id),
+        )
+        db.session.commit()
+        badge_id = badge.id
+    advocate = make.advocate()
+    make.points(advocate, 150)  # awarded here by the points event...
+
+    with app.app_context():
+        db.session.execute(sa.delete(BadgeAward))
+        db.session.commit()
+
+    def evaluate(index: int):
+        # ...and the same event delivered ten times at once after a lost award.
+        return len(badges.evaluate(advocate.id, "points"))
+
+    results = run_together(app, 10, evaluate)
+    assert sum(r for r in results if isinstance(r, int)) == 1
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(BadgeAward)
+                .where(BadgeAward.badge_id == badge_id)
+            )
+            == 1
+        )
