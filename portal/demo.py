@@ -162,6 +162,8 @@ def seed_demo(rng: random.Random | None = None) -> dict[str, int]:
     created = _opportunities(rng, staff["manager@example.com"], products, now)
     _history(rng, people, created, staff["manager@example.com"], now)
     _tiers(rng, people)
+    _badges(staff["manager@example.com"])
+    _stories(rng, people, staff["manager@example.com"])
     for user in [*staff.values(), *people]:
         user.email_verified_at = user.created_at
     db.session.flush()
@@ -436,3 +438,98 @@ def _tiers(rng, people) -> None:
         for state in tiers.states_for(user.id).values():
             if state.can_opt_in(points) and rng.random() < 0.8:
                 tiers.opt_in(user.id, state.tier, accepted=True)
+
+
+BADGES = [
+    {
+        "name": "Panel Pioneer",
+        "description": "Spoke on a first panel.",
+        "rule_kind": "first_of_type",
+        "rule_params": {"type": "speaking_panel"},
+        "color": "#4338ca",
+    },
+    {
+        "name": "Panel Pro",
+        "description": "A seasoned panelist.",
+        "rule_kind": "completed_of_type",
+        "rule_params": {"type": "speaking_panel", "count": 3},
+        "color": "#7c3aed",
+    },
+    {
+        "name": "Trusted Adviser",
+        "description": "Shapes the roadmap on an advisory board.",
+        "rule_kind": "advisory_board_member",
+        "rule_params": {},
+        "color": "#0f7a4a",
+    },
+    {
+        "name": "Case Study Author",
+        "description": "Told the story in detail.",
+        "rule_kind": "first_of_type",
+        "rule_params": {"type": "case_study"},
+        "color": "#b45309",
+    },
+    {
+        "name": "Five Hundred",
+        "description": "Reached 500 points.",
+        "rule_kind": "points_at_least",
+        "rule_params": {"points": 500, "period": "all"},
+        "color": "#be185d",
+    },
+    {
+        "name": "Quarter Star",
+        "description": "Among the top three of a quarter.",
+        "rule_kind": "top_of_period",
+        "rule_params": {"rank": 3, "period": "quarter"},
+        "color": "#0e7490",
+    },
+]
+
+
+def _badges(manager: User) -> None:
+    from portal.recognition import badges
+
+    for details in BADGES:
+        badges.save_badge(None, badges.BadgeDetails(**details), by=manager)
+
+
+STORIES = [
+    (
+        "From spreadsheets to live dashboards",
+        "Our analysts spent Mondays stitching spreadsheets. "
+        "With **Atlas Analytics** the board now opens a live dashboard instead, and the Monday "
+        "report is gone.\n\n- 6 hours saved a week\n- one source of truth",
+    ),
+    (
+        "Security reviews in days, not weeks",
+        "We used to queue every release for a manual review. "
+        "Policies in **Ember Security** now check most changes automatically, so the team reviews "
+        "only what matters.",
+    ),
+    (
+        "A CRM the sales team actually uses",
+        "Adoption was our problem. We simplified the pipeline "
+        "in **Beacon CRM**, and within a quarter every rep kept their deals up to date.",
+    ),
+]
+
+
+def _stories(rng: random.Random, people, manager: User) -> None:
+    from portal.advocates import stories
+    from portal.advocates.models import StoryStatus
+
+    public = [p for p in people if p.active and p.profile.public_profile]
+    for index, (title, body) in enumerate(STORIES):
+        author = public[index * 3 % len(public)]
+        story = stories.write(author, title=title, body=body)
+        if index < 2:
+            stories.decide(story, approve=True, by=manager, note="Thank you for sharing!")
+    pending = stories.write(
+        public[-1],
+        title="Onboarding 40 engineers in a week",
+        body=(
+            "We paired **Cobalt Workflows** templates with a buddy system; new engineers shipped "
+            "on day three."
+        ),
+    )
+    assert pending.status == StoryStatus.SUBMITTED

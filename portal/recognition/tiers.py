@@ -321,5 +321,10 @@ def progress_for(advocate_id: int, points: int) -> Progress:
         current=current,
         next=above[0] if above else None,
         points=points,
-        can_opt_in=[t for t in tiers if states[t.id].can_opt_in(points)],
+        can_opt_in=[
+            t
+            for t in tiers
+            if states[t.id].can_opt_in(points)
+            and (current is None or t.position > current.position)
+        ],
     )
