@@ -1,0 +1,117 @@
+"""axe-core (through axe-playwright-python) finds no violations on the portal's pages."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from portal.opportunities.models import OpportunityType
+from portal.opportunities.models import ParticipationStatus as S
+from tests.browser.test_advocate_loop import sign_in
+
+pytestmark = pytest.mark.browser
+
+# WCAG 2.1 A and AA, plus axe's best practices.
+OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture
+def world(app, make):
+    from portal.extensions import db
+    from portal.recognition import badges
+
+    manager = make.manager(name="Morgan Manager")
+    advocate = make.advocate(name="Dana Meyer", public=True)
+    others = [make.advocate(name=f"Person {n}", public=True) for n in range(3)]
+    opportunity = make.opportunity(title="Panel: data at scale", created_by=manager)
+    make.opportunity(title="Webinar for all", type=OpportunityType.WEBINAR, created_by=manager)
+    make.participation(opportunity, advocate, S.APPLIED)
+    make.participation(opportunity, others[0], S.APPROVED)
+    for number, person in enumerate([advocate, *others]):
+        make.points(person, 40 * (number + 1))
+    with app.app_context():
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Early Bird",
+                description="",
+                rule_kind="points_at_least",
+                rule_params={"points": 10, "period": "all"},
+                color="#4338ca",
+            ),
+            by=db.session.get(type(manager), manager.id),
+        )
+        db.session.commit()
+    return {"manager": manager, "advocate": advocate, "opportunity": opportunity}
+
+
+def check(page, path: str) -> None:
+    page.goto(path)
+    results = Axe().run(page, options=OPTIONS)
+    assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
+
+
+PUBLIC = ["/", "/auth/sign-in", "/auth/reset", "/showcase", "/recognition", "/badges/early-bird"]
+ADVOCATE = [
+    "/dashboard",
+    "/opportunities",
+    "/leaderboard",
+    "/tiers",
+    "/profile",
+    "/stories",
+    "/stories/new",
+    "/notifications",
+    "/mail/preferences",
+    "/auth/security",
+    "/points",
+]
+MANAGER = [
+    "/manage/",
+    "/manage/applications",
+    "/manage/opportunities",
+    "/manage/opportunities/new",
+    "/manage/advocates",
+    "/manage/advocates/new",
+    "/manage/accounts",
+    "/manage/accounts/new",
+    "/manage/badges",
+    "/manage/badges/new",
+    "/manage/tiers",
+    "/manage/products",
+    "/manage/stories",
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_have_no_accessibility_violations(world, new_page, width):
+    page = new_page(width=width)
+    for path in PUBLIC:
+        check(page, path)
+    check(page, f"/people/{world['advocate'].id}")
+
+    sign_in(page, world["advocate"].email)
+    for path in ADVOCATE:
+        check(page, path)
+    check(page, f"/opportunities/{world['opportunity'].id}")
+
+    staff = new_page(width=width)
+    sign_in(staff, world["manager"].email)
+    for path in MANAGER:
+        check(staff, path)
+    check(staff, f"/manage/opportunities/{world['opportunity'].id}")
+    check(staff, f"/manage/advocates/{world['advocate'].id}")
+    check(staff, f"/manage/opportunities/{world['opportunity'].id}/invite")
+
+
+def test_admin_pages_have_no_accessibility_violations(make, new_page):
+    admin = make.admin()
+    page = new_page()
+    sign_in(page, admin.email)
+    for path in ("/admin/users", "/admin/settings", "/admin/mail", "/admin/users/new"):
+        check(page, path)
