@@ -78,11 +78,9 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict:
-        from portal.notifications.services import unread_count
-
         unread = 0
         if has_request_context() and current_user.is_authenticated:
-            unread = unread_count(current_user.id)
+            unread = current_user.unread_notifications
         return {
             "program_name": app.config["PROGRAM_NAME"],
             "unread_notifications": unread,

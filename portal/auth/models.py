@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     # When the person proved they read mail at this address (a link we sent,
     # or an identity provider that vouches for it).
     email_verified_at: Mapped[datetime | None]
+    # Kept by notifications.services (+1 per notification, 0 when read), so
+    # the header's count costs no query.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     profile = relationship("AdvocateProfile", back_populates="user", uselist=False)
 

@@ -125,7 +125,7 @@ def user_for_session_token(raw_token: str) -> User | None:
             UserSession.expires_at > now,
             User.active.is_(True),
         )
-        .options(contains_eager(UserSession.user))
+        .options(contains_eager(UserSession.user).joinedload(User.profile))
     )
     if session_row is None:
         return None

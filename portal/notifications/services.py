@@ -47,6 +47,12 @@ def notify(
         created_at=utcnow(),
     )
     db.session.add(notification)
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id)
+        .values(unread_notifications=User.unread_notifications + 1)
+        .execution_options(synchronize_session=False)
+    )
     category = KIND_CATEGORY.get(kind)
     user = db.session.get(User, user_id)
     if category is None or user is None or not user.active:
@@ -83,6 +89,13 @@ def unread_count(user_id: int) -> int:
     )
 
 
+def recount_unread(user_id: int) -> None:
+    """Set the kept count from the notifications themselves."""
+    db.session.execute(
+        sa.update(User).where(User.id == user_id).values(unread_notifications=unread_count(user_id))
+    )
+
+
 def recent_for(user_id: int, limit: int = 50) -> list[Notification]:
     return list(
         db.session.scalars(
@@ -99,5 +112,11 @@ def mark_all_read(user_id: int) -> int:
         sa.update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
+    )
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id)
+        .values(unread_notifications=0)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount
