@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, url_for
+from flask import Flask, g, has_request_context, url_for
 from flask_login import current_user
 
 from portal import clock
@@ -13,11 +13,15 @@ from portal.markdown import render_markdown
 
 
 def viewer_tz() -> ZoneInfo:
-    """The signed-in person's time zone, or the program's."""
-    if has_request_context() and current_user.is_authenticated and current_user.timezone:
-        if clock.is_valid_timezone(current_user.timezone):
-            return clock.zone(current_user.timezone)
-    return clock.program_tz()
+    """The signed-in person's time zone, or the program's (worked out once per request)."""
+    if not has_request_context():
+        return clock.program_tz()
+    if "viewer_tz" not in g:
+        name = current_user.timezone if current_user.is_authenticated else None
+        g.viewer_tz = (
+            clock.zone(name) if name and clock.is_valid_timezone(name) else clock.program_tz()
+        )
+    return g.viewer_tz
 
 
 def format_datetime(moment: datetime | None, tz: str | None = None, with_zone: bool = True) -> str:

@@ -119,10 +119,9 @@ class Opportunity(db.Model):
     created_by: Mapped[User] = relationship()
     min_tier = relationship("Tier")
     products: Mapped[list[Product]] = relationship(secondary=opportunity_product)
-    industry_rows = relationship(
-        "OpportunityIndustry", cascade="all, delete-orphan", lazy="selectin"
-    )
-    region_rows = relationship("OpportunityRegion", cascade="all, delete-orphan", lazy="selectin")
+    # Loaded only where eligibility is checked (selectinload in the listing).
+    industry_rows = relationship("OpportunityIndustry", cascade="all, delete-orphan")
+    region_rows = relationship("OpportunityRegion", cascade="all, delete-orphan")
 
     @property
     def seats_left(self) -> int:

@@ -301,7 +301,11 @@ def advocate_listing(
     query = (
         sa.select(Opportunity)
         .where(Opportunity.state == OpportunityState.PUBLISHED, Opportunity.ends_at > utcnow())
-        .options(selectinload(Opportunity.products))
+        .options(
+            selectinload(Opportunity.products),
+            selectinload(Opportunity.industry_rows),
+            selectinload(Opportunity.region_rows),
+        )
         .order_by(Opportunity.starts_at, Opportunity.id)
     )
     if type is not None:
