@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 from config import DEV_SECRET_KEY, Config
 
 
-def create_app(config_class: type[Config] | Config = Config) -> Flask:
+def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True) -> Flask:
+    """The portal. Web servers pass `cli=False`: migrations and the commands
+    (Alembic, Mako, Pygments) then stay out of every worker's memory."""
     app = Flask(__name__, instance_relative_config=True)
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
@@ -22,7 +24,8 @@ def create_app(config_class: type[Config] | Config = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_handlers(app)
-    register_cli(app)
+    if cli:
+        register_cli(app)
     return app
 
 
@@ -88,7 +91,7 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.auth.oidc import register_providers
-    from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from portal.extensions import csrf, db, limiter, login_manager, mail
 
     db.init_app(app)
     mail.init_app(app)
@@ -99,7 +102,6 @@ def register_extensions(app: Flask) -> None:
             "REDIS_URL is not set: rate limits are counted per process, "
             "so run one node (or set REDIS_URL)."
         )
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -152,6 +154,10 @@ def register_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import register_commands
+    from flask_migrate import Migrate
 
+    from portal.cli import register_commands
+    from portal.extensions import db
+
+    Migrate(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     register_commands(app)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from portal.auth import services
@@ -32,6 +31,10 @@ def register_providers(app: Flask) -> None:
     No cache is given to Authlib: the OAuth state and nonce live in the
     signed session cookie of the browser that started the sign-in.
     """
+    if not app.config["OIDC_PROVIDERS"]:
+        return
+    from authlib.integrations.flask_client import OAuth  # only when a provider is set up
+
     oauth = OAuth(app)
     app.extensions["portal.oauth"] = oauth
     for name, provider in app.config["OIDC_PROVIDERS"].items():

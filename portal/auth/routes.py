@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.base_client import OAuthError
 from flask import (
     abort,
     current_app,
@@ -15,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from joserfc.errors import JoseError
 
 from portal.auth import bp, oidc, services
 from portal.auth.decorators import signed_in_required
@@ -304,6 +301,12 @@ def sso_callback(name: str):
     client = oidc.client(name)
     if client is None:
         abort(404)
+    # Imported here: the protocol libraries weigh on every worker's memory,
+    # and only sign-ins through a provider need them.
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+
     label = oidc.providers()[name]["label"]
     if "error" in request.args:
         flash(f"{label} sign-in was cancelled or refused.", "error")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import contains_eager
 
 from portal import clock
@@ -402,6 +401,8 @@ def reencode_upload(data: bytes) -> bytes:
 
     Raises PortalError for anything else; the original bytes are never stored.
     """
+    from PIL import Image, UnidentifiedImageError  # only for uploads
+
     if len(data) > MAX_UPLOAD:
         raise PortalError("The image is larger than 2 MB.")
     try:

@@ -16,7 +16,6 @@ from email.utils import parseaddr
 from urllib.parse import urlencode
 
 from flask import current_app
-from openbadges_bakery import bake
 
 from portal.mail.outbox import mail_url
 from portal.recognition.badges import describe
@@ -98,6 +97,8 @@ def assertion_document(badge_award: BadgeAward) -> dict:
 
 def baked_image(badge_award: BadgeAward) -> tuple[bytes, str, str]:
     """The badge image with the assertion baked in: (bytes, mime type, file name)."""
+    from openbadges_bakery import bake  # only for downloads
+
     badge = badge_award.badge
     assertion = json.dumps(assertion_document(badge_award))
     with bake(io.BytesIO(badge.image), assertion) as baked:
