@@ -20,6 +20,7 @@ random but reproducible: the same sizes and seed give the same rows.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
@@ -551,6 +552,10 @@ class _Loader:
         earners = [a for a in self.advocate_ids if self.onboarded[a]]
         rng.shuffle(earners)
         earners = earners[: max(1, len(earners) * 9 // 10)]
+        # How active each earner is: log-normal, so the busiest earn tens of
+        # times the median, as in real programs, without one taking it all.
+        activity = list(itertools.accumulate(rng.lognormvariate(0, 1) for _ in earners))
+        picks: list[int] = []
         sums: dict[tuple[int, str], int] = defaultdict(int)
         tz = self.tz
         year = 365 * 24 * 3600
@@ -572,7 +577,9 @@ class _Loader:
                 entry_id += 1
             remaining = manual_count
             while remaining > 0:
-                advocate_id = earners[int(len(earners) * rng.random() ** 2.5)]
+                if not picks:
+                    picks.extend(rng.choices(earners, cum_weights=activity, k=10_000))
+                advocate_id = picks.pop()
                 reason, points = rng.choice(MANUAL_REASONS)
                 at = self.now - timedelta(seconds=rng.randrange(year))
                 for period in clock.period_keys(at, tz):
