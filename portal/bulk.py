@@ -404,7 +404,7 @@ class _Loader:
         # Enough completed seats for a quarter of the ledger to come from opportunities.
         participation_entries = plan.ledger // 4
         past_seats = max(3, min(plan.advocates, -(-participation_entries // past_count)))
-        upcoming_seats = max(50, min(10_000, plan.advocates // 10))
+        upcoming_seats = max(200, min(10_000, plan.advocates // 10))
         tier_ids = {position: tier_id for tier_id, position, _, _ in self.tiers}
         kinds = list(OpportunityType)
         points = {kind: _default_points(kind) for kind in kinds}

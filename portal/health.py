@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
@@ -30,7 +28,10 @@ def check_database() -> str | None:
     return None
 
 
-def _redis() -> Redis:
+def _redis():
+    # Imported here: a node without Redis never loads the client (5 MiB per worker).
+    from redis import Redis
+
     clients = current_app.extensions.setdefault("portal.readiness_redis", {})
     url = current_app.config["REDIS_URL"]
     if url not in clients:
@@ -46,6 +47,8 @@ def check_redis() -> str | None:
     """None when Redis answers PING or is not configured, else why not."""
     if not current_app.config.get("REDIS_URL"):
         return None
+    from redis.exceptions import RedisError
+
     try:
         _redis().ping()
     except (RedisError, OSError) as error:
