@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -99,6 +100,76 @@ def wait_until_quiet(log, threshold: float = 20.0, patience: float = 600.0) -> f
         time.sleep(4)
         busy = cpu_busy_percent()
     return busy
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, with_children: bool = False) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if with_children:  # workers that exited (max_requests) were reaped by the master
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _TICKS
+
+
+def _postgres_cpu() -> dict[int, float]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found[int(entry.name)] = _cpu_seconds(int(entry.name)) or 0.0
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def _busy_seconds() -> float:
+    fields = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / _TICKS
+
+
+class CpuMeter:
+    """CPU used by anything but the benchmark (servers, their PostgreSQL backends, wrk).
+
+    The machine may be shared; a run during which something else took a
+    noticeable share of the CPUs is not a fair measurement.
+    """
+
+    def __init__(self, servers: list[Server]) -> None:
+        self.servers = servers
+
+    def _ours(self) -> tuple[float, dict[int, float]]:
+        servers = 0.0
+        for server in self.servers:
+            servers += _cpu_seconds(server.process.pid, with_children=True) or 0.0
+            servers += sum(_cpu_seconds(pid) or 0.0 for pid in server.worker_pids())
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
+        mine = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        return servers + mine, _postgres_cpu()
+
+    def __enter__(self) -> CpuMeter:
+        self.started = time.monotonic()
+        self.busy = _busy_seconds()
+        self.ours, self.postgres = self._ours()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        elapsed = time.monotonic() - self.started
+        ours, postgres = self._ours()
+        ours_delta = ours - self.ours
+        # Backends alive throughout are the portal's pooled connections.
+        ours_delta += sum(
+            postgres[pid] - self.postgres[pid] for pid in postgres if pid in self.postgres
+        )
+        foreign = (_busy_seconds() - self.busy) - ours_delta
+        self.foreign_cores = max(foreign, 0.0) / elapsed if elapsed else 0.0
 
 
 def start_gunicorn(
