@@ -395,7 +395,7 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
                 )  # fmt: skip
             for attempt in range(1 + args.retries):
                 wait_until_quiet(log)
-                with CpuMeter([server]) as meter:
+                with CpuMeter([server], None if server is bare else database_url) as meter:
                     result = run_wrk(
                         server.url, lines, work_dir, name=re.sub(r"\W+", "-", name), once=once,
                         seconds=args.duration, connections=args.connections,

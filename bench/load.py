@@ -40,6 +40,10 @@ class Browser:
 
     def _headers(self) -> dict[str, str]:
         headers = {
+            # A fresh connection per request: gunicorn closes idle keep-alive
+            # connections (and recycled workers close theirs), and a request
+            # sent on one that just closed would fail. wrk does the load.
+            "Connection": "close",
             "X-Forwarded-For": self.client_address,
             "X-Forwarded-Proto": "https",
             "X-Forwarded-Host": PUBLIC_HOST,

@@ -117,16 +117,18 @@ def _cpu_seconds(pid: int, with_children: bool = False) -> float | None:
     return ticks / _TICKS
 
 
-def _postgres_cpu() -> dict[int, float]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    found[int(entry.name)] = _cpu_seconds(int(entry.name)) or 0.0
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return found
+def _backends_of(database_url: str | None) -> set[int]:
+    """Process ids of the PostgreSQL backends connected to this database."""
+    if not database_url:
+        return set()
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        me = connection.info.backend_pid
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        return {pid for (pid,) in rows if pid != me}
 
 
 def _busy_seconds() -> float:
@@ -141,33 +143,33 @@ class CpuMeter:
     noticeable share of the CPUs is not a fair measurement.
     """
 
-    def __init__(self, servers: list[Server]) -> None:
+    def __init__(self, servers: list[Server], database_url: str | None = None) -> None:
         self.servers = servers
+        self.database_url = database_url
 
-    def _ours(self) -> tuple[float, dict[int, float]]:
-        servers = 0.0
+    def _ours(self, backends: set[int]) -> float:
+        total = 0.0
         for server in self.servers:
-            servers += _cpu_seconds(server.process.pid, with_children=True) or 0.0
-            servers += sum(_cpu_seconds(pid) or 0.0 for pid in server.worker_pids())
+            total += _cpu_seconds(server.process.pid, with_children=True) or 0.0
+            total += sum(_cpu_seconds(pid) or 0.0 for pid in server.worker_pids())
+        total += sum(_cpu_seconds(pid) or 0.0 for pid in backends)
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
-        mine = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-        return servers + mine, _postgres_cpu()
+        return total + own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     def __enter__(self) -> CpuMeter:
+        self.backends = _backends_of(self.database_url)
         self.started = time.monotonic()
         self.busy = _busy_seconds()
-        self.ours, self.postgres = self._ours()
+        self.ours = self._ours(self.backends)
         return self
 
     def __exit__(self, *exc) -> None:
+        # The portal's pooled connections live through the run; one opened
+        # meanwhile is counted from its start, which is close enough.
+        backends = self.backends | _backends_of(self.database_url)
+        ours_delta = self._ours(backends) - self.ours
         elapsed = time.monotonic() - self.started
-        ours, postgres = self._ours()
-        ours_delta = ours - self.ours
-        # Backends alive throughout are the portal's pooled connections.
-        ours_delta += sum(
-            postgres[pid] - self.postgres[pid] for pid in postgres if pid in self.postgres
-        )
         foreign = (_busy_seconds() - self.busy) - ours_delta
         self.foreign_cores = max(foreign, 0.0) / elapsed if elapsed else 0.0
 

@@ -185,9 +185,13 @@ class BoardRow:
     points: int
 
 
+# Made once: building an alias per call costs more than the query's round trip.
+_OTHER = aliased(Standing, name="other")
+
+
 def _points_above(period: str, points) -> sa.ScalarSelect:
     """How many distinct scores of shown advocates beat `points` in `period`."""
-    above = aliased(Standing)
+    above = _OTHER
     return (
         sa.select(sa.func.count(sa.distinct(above.points)))
         .where(above.period == period, above.visible.is_(True), above.points > points)
