@@ -147,31 +147,45 @@ class CpuMeter:
         self.servers = servers
         self.database_url = database_url
 
-    def _ours(self, backends: set[int]) -> float:
-        total = 0.0
+    def _snapshot(self) -> tuple[dict[int, float], set[int]]:
+        """CPU seconds of each of our processes, and which of them are workers."""
+        cpu, workers = {}, set()
         for server in self.servers:
-            total += _cpu_seconds(server.process.pid, with_children=True) or 0.0
-            total += sum(_cpu_seconds(pid) or 0.0 for pid in server.worker_pids())
-        total += sum(_cpu_seconds(pid) or 0.0 for pid in backends)
+            # With its reaped children: workers recycled by max_requests.
+            cpu[server.process.pid] = _cpu_seconds(server.process.pid, with_children=True) or 0.0
+            for pid in server.worker_pids():
+                cpu[pid] = _cpu_seconds(pid) or 0.0
+                workers.add(pid)
+        for pid in _backends_of(self.database_url):
+            seconds = _cpu_seconds(pid)
+            if seconds is not None:
+                cpu[pid] = seconds
+        return cpu, workers
+
+    @staticmethod
+    def _own_seconds() -> float:
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
-        return total + own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     def __enter__(self) -> CpuMeter:
-        self.backends = _backends_of(self.database_url)
-        self.started = time.monotonic()
+        self.before, self.workers = self._snapshot()
+        self.own = self._own_seconds()
         self.busy = _busy_seconds()
-        self.ours = self._ours(self.backends)
+        self.started = time.monotonic()
         return self
 
     def __exit__(self, *exc) -> None:
-        # The portal's pooled connections live through the run; one opened
-        # meanwhile is counted from its start, which is close enough.
-        backends = self.backends | _backends_of(self.database_url)
-        ours_delta = self._ours(backends) - self.ours
         elapsed = time.monotonic() - self.started
-        foreign = (_busy_seconds() - self.busy) - ours_delta
-        self.foreign_cores = max(foreign, 0.0) / elapsed if elapsed else 0.0
+        busy = _busy_seconds() - self.busy
+        own = self._own_seconds() - self.own
+        after, _ = self._snapshot()
+        # Per process: one that appeared counts from zero. A worker that was
+        # recycled is now in its master's total, so take off what it had
+        # before; a backend that ended is not counted (its last share is lost).
+        ours = own + sum(seconds - self.before.get(pid, 0.0) for pid, seconds in after.items())
+        ours -= sum(self.before[pid] for pid in self.workers if pid not in after)
+        self.foreign_cores = max(busy - ours, 0.0) / elapsed if elapsed else 0.0
 
 
 def start_gunicorn(
