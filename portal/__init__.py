@@ -22,6 +22,7 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     _check_settings(app)
 
     register_extensions(app)
+    register_operations(app)
     register_blueprints(app)
     register_handlers(app)
     if cli:
@@ -116,6 +117,21 @@ def register_extensions(app: Flask) -> None:
 
     # Import every model so metadata and relationships are complete.
     import portal.models  # noqa: F401
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids and JSON access lines; real client addresses behind trusted proxies."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from portal.logs import register_request_logging
+
+    # Before the blueprints, so the request id exists when their hooks run.
+    register_request_logging(app)
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops > 0:
+        # Trust exactly `hops` X-Forwarded-* values, set by our own proxies;
+        # more would let a client choose its address or scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(badges_group)
+    app.cli.add_command(seed_bulk)
 
 
 @click.command("seed-demo")
@@ -174,3 +175,39 @@ def badges_recompute(slug: str | None) -> None:
     added = badges.recompute(selected)
     db.session.commit()
     click.echo(f"Awarded {added} badge{'s' if added != 1 else ''}.")
+
+
+@click.command("seed-bulk")
+@click.option("--advocates", type=click.IntRange(min=1), required=True, help="How many advocates.")
+@click.option(
+    "--ledger", type=click.IntRange(min=0), required=True, help="How many ledger entries."
+)
+@click.option("--opportunities", type=click.IntRange(min=1), help="Default: grows with advocates.")
+@click.option("--accounts", type=click.IntRange(min=1), help="Default: one per 40 advocates.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option("--force", is_flag=True, help="Run even with PORTAL_ENV=production.")
+@with_appcontext
+def seed_bulk(
+    advocates: int,
+    ledger: int,
+    opportunities: int | None,
+    accounts: int | None,
+    seed: int,
+    force: bool,
+) -> None:
+    """Fill the database with synthetic data fast, for benchmarks (COPY on PostgreSQL)."""
+    from portal import bulk
+    from portal.errors import PortalError
+
+    if current_app.config["PORTAL_ENV"] == "production" and not force:
+        raise click.ClickException("seed-bulk refuses to run in production without --force.")
+    plan = bulk.BulkPlan(advocates, ledger, opportunities, accounts, seed)
+    try:
+        result = bulk.seed_bulk(plan, log=click.echo)
+    except PortalError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    summary = ", ".join(f"{number:,} {table}" for table, number in sorted(result.counts.items()))
+    click.echo(f"Loaded in {result.seconds:.1f}s: {summary}.")
+    click.echo(f"Advocates sign in with the password {bulk.BULK_PASSWORD}.")

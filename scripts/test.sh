@@ -45,9 +45,39 @@ if ! pg_answers "$PG_URL"; then
   PG_URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
 fi
 
+# --- Redis (the two-node and readiness tests) --------------------------------
+# TEST_REDIS_URL names one (default: the local server, database 15, which the
+# tests may fill). If none answers, a throwaway redis-server is started.
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+redis_answers() {
+  .venv/bin/python - "$1" <<'PY' >/dev/null 2>&1
+import sys, redis
+redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()
+PY
+}
+REDIS_THROWAWAY=""
+stop_redis() {
+  if [ -n "$REDIS_THROWAWAY" ]; then
+    kill "$(cat "$REDIS_THROWAWAY/redis.pid")" 2>/dev/null || true
+    rm -rf "$REDIS_THROWAWAY"
+  fi
+}
+trap 'stop_throwaway; stop_redis' EXIT
+if ! redis_answers "$TEST_REDIS_URL"; then
+  echo "No Redis at $TEST_REDIS_URL: starting a throwaway redis-server for this run."
+  apt_install redis-server
+  REDIS_THROWAWAY=$(mktemp -d /tmp/portal-redis.XXXXXX)
+  REDIS_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --daemonize yes --dir "$REDIS_THROWAWAY" --pidfile "$REDIS_THROWAWAY/redis.pid" \
+    --logfile "$REDIS_THROWAWAY/log"
+  TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/15"
+  for _ in $(seq 50); do redis_answers "$TEST_REDIS_URL" && break; sleep 0.1; done
+fi
+
 # --- the suite ---------------------------------------------------------------
-.venv/bin/ruff check portal tests config.py migrations/env.py bench
-.venv/bin/ruff format --check --quiet portal tests config.py migrations/env.py bench
+.venv/bin/ruff check portal tests config.py migrations/env.py bench gunicorn.conf.py
+.venv/bin/ruff format --check --quiet portal tests config.py migrations/env.py bench gunicorn.conf.py
 
 echo "== Tests on SQLite =="
 env -u TEST_DATABASE_URL .venv/bin/python -m pytest -q -n auto "$@"

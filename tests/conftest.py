@@ -246,3 +246,22 @@ def deliver(app):
             return outcome
 
     return _deliver
+
+
+# --- services for the production tests (Redis, several nodes) ----------------
+
+# A database number of its own, so tests never touch data of a local Redis.
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis that answers: TEST_REDIS_URL (scripts/test.sh sets it), else the local one."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"no Redis at {url} ({error}): scripts/test.sh starts one")
+    return url

@@ -116,9 +116,9 @@ def profile():
 @advocate_required
 def dashboard():
     quarter = clock.current_period("quarter")
-    totals = ledger.totals_for(current_user.id, [clock.ALL_TIME, quarter.key])
-    _, rank_all = ledger.standing_of(current_user.id, clock.ALL_TIME)
-    _, rank_quarter = ledger.standing_of(current_user.id, quarter.key)
+    mine = ledger.standings_of(current_user.id, [clock.ALL_TIME, quarter.key])
+    totals = {period: standing.points for period, standing in mine.items()}
+    rank_all, rank_quarter = mine[clock.ALL_TIME].rank, mine[quarter.key].rank
     return render_template(
         "advocates/dashboard.html",
         participations=opportunity_services.my_participations(current_user.id),

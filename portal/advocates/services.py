@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.advocates.models import (
@@ -87,6 +87,7 @@ def tiers_by_advocate(user_ids: list[int]) -> dict[int, str]:
 def public_participations(user_id: int):
     """What a person took part in, as shown on their public profile: completed only."""
     from portal.opportunities.models import Opportunity, Participation, ParticipationStatus
+    from portal.opportunities.services import with_opportunity_summary
 
     return list(
         db.session.scalars(
@@ -96,7 +97,7 @@ def public_participations(user_id: int):
                 Participation.advocate_id == user_id,
                 Participation.status == ParticipationStatus.COMPLETED,
             )
-            .options(contains_eager(Participation.opportunity))
+            .options(with_opportunity_summary())
             .order_by(Opportunity.starts_at.desc())
             .limit(50)
         )

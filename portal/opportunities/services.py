@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from portal.advocates import asks
 from portal.advocates.models import Account, AdvocateProfile, AskAnswer, AskKind, Employment
@@ -841,13 +841,24 @@ def participants(opportunity: Opportunity) -> list[Participation]:
     )
 
 
+def with_opportunity_summary():
+    """Load a participation's opportunity from the query's join, without its eligibility rows.
+
+    Lists of participations show titles and dates; the industry and region
+    rows (loaded by default for eligibility) would cost two more queries.
+    """
+    return contains_eager(Participation.opportunity).options(
+        lazyload(Opportunity.industry_rows), lazyload(Opportunity.region_rows)
+    )
+
+
 def my_participations(advocate_id: int, limit: int = 50) -> list[Participation]:
     return list(
         db.session.scalars(
             sa.select(Participation)
             .join(Participation.opportunity)
             .where(Participation.advocate_id == advocate_id)
-            .options(joinedload(Participation.opportunity))
+            .options(with_opportunity_summary())
             .order_by(Opportunity.starts_at.desc(), Participation.id.desc())
             .limit(limit)
         )

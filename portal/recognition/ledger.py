@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.advocates.models import Account, AdvocateProfile, Employment
@@ -249,14 +250,28 @@ def _board(period: str, board_filter: BoardFilter | None) -> list[sa.ColumnEleme
     return where
 
 
+# Made once: building an alias per call costs more than the query's round trip.
+_OTHER = aliased(Standing, name="other")
+
+
+def _points_above(period, points, board_filter: BoardFilter | None = None) -> sa.ScalarSelect:
+    """How many distinct scores of shown advocates (in the filter) beat `points`."""
+    where = [_OTHER.period == period, _OTHER.visible.is_(True), _OTHER.points > points]
+    if board_filter is not None:
+        where.append(
+            {
+                "industry": _OTHER.industry,
+                "region": _OTHER.region,
+                "account": _OTHER.account_id,
+            }[board_filter.kind]
+            == board_filter.value
+        )
+    return sa.select(sa.func.count(sa.distinct(_OTHER.points))).where(*where).scalar_subquery()
+
+
 def dense_rank(period: str, points: int, board_filter: BoardFilter | None = None) -> int:
     """1 + the number of distinct scores above `points` among shown advocates."""
-    above = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Standing.points))).where(
-            *_board(period, board_filter), Standing.points > points
-        )
-    )
-    return above + 1
+    return db.session.scalar(sa.select(_points_above(period, points, board_filter))) + 1
 
 
 def leaderboard(
@@ -268,15 +283,14 @@ def leaderboard(
 ) -> tuple[list[BoardRow], bool]:
     """One page of the board (dense ranks: ties share a rank) and whether more follow.
 
-    Two queries whatever the size: the page from the board index, then the
-    rank of its first score.
+    Three small queries whatever the size (the page from the board index, the
+    rank of its first score, names of companies and tiers) rather than one
+    wide join: PostgreSQL plans each request afresh, and planning the join
+    cost more than running it.
     """
     rows = db.session.execute(
-        sa.select(Standing.advocate_id, Standing.points, User.name, Account.name, Tier.name)
+        sa.select(Standing.advocate_id, Standing.points, User.name)
         .join(User, User.id == Standing.advocate_id)
-        .join(AdvocateProfile, AdvocateProfile.user_id == Standing.advocate_id)
-        .outerjoin(Account, Account.id == Standing.account_id)
-        .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
         .where(*_board(period, board_filter))
         .order_by(Standing.points.desc(), Standing.advocate_id)
         .offset(offset)
@@ -286,22 +300,53 @@ def leaderboard(
     rows = rows[:limit]
     if not rows:
         return [], False
+    current_job = sa.and_(
+        Employment.user_id == AdvocateProfile.user_id, Employment.ended_on.is_(None)
+    )
+    details = {
+        advocate_id: (company, tier)
+        for advocate_id, company, tier in db.session.execute(
+            sa.select(AdvocateProfile.user_id, Account.name, Tier.name)
+            .outerjoin(Employment, current_job)
+            .outerjoin(Account, Account.id == Employment.account_id)
+            .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
+            .where(AdvocateProfile.user_id.in_([row[0] for row in rows]))
+        )
+    }
     rank = dense_rank(period, rows[0][1], board_filter)
     board: list[BoardRow] = []
     previous_points = rows[0][1]
-    for advocate_id, points, name, company, tier in rows:
+    for advocate_id, points, name in rows:
         if points != previous_points:
             rank += 1
             previous_points = points
+        company, tier = details.get(advocate_id, (None, None))
         board.append(BoardRow(rank, advocate_id, name, company, tier, points))
     return board, has_more
+
+
+@dataclass(frozen=True)
+class MyStanding:
+    points: int
+    rank: int | None  # among shown advocates, as if shown; None without points
+
+
+def standings_of(advocate_id: int, periods: list[str]) -> dict[str, MyStanding]:
+    """An advocate's points and dense rank in each period, in one query."""
+    rows = db.session.execute(
+        sa.select(
+            Standing.period, Standing.points, _points_above(Standing.period, Standing.points)
+        ).where(Standing.advocate_id == advocate_id, Standing.period.in_(periods))
+    )
+    found = {period: MyStanding(points, above + 1) for period, points, above in rows}
+    return {period: found.get(period, MyStanding(0, None)) for period in periods}
 
 
 def standing_of(
     advocate_id: int, period: str, board_filter: BoardFilter | None = None
 ) -> tuple[int, int | None]:
-    """(points, rank among shown advocates as if shown); rank None without points or outside
-    the filter."""
+    """(points, rank among shown advocates as if shown); the rank is None without
+    points, or when the advocate is outside the filter."""
     row = db.session.execute(
         sa.select(Standing).where(Standing.advocate_id == advocate_id, Standing.period == period)
     ).scalar()

@@ -105,3 +105,36 @@ def test_quarter_board_counts_only_this_quarter(make):
     _award(advocate, 7, "new")
     rows, _ = ledger.leaderboard(quarter.key)
     assert [(row.name, row.points) for row in rows] == [(advocate.name, 7)]
+
+
+def test_standings_of_gives_points_and_ranks_of_several_periods_in_one_query(make, count_queries):
+    quarter = clock.current_period("quarter")
+    last_year = quarter.starts_at.replace(year=quarter.starts_at.year - 1)
+    me = make.advocate(shown=False)
+    others = [make.advocate() for _ in range(3)]
+    for person, points in zip(others, (90, 60, 60), strict=True):
+        _award(person, points, f"o{person.id}")
+    _award(me, 70, "old", at=last_year)  # all time only
+    with count_queries() as counted:
+        mine = ledger.standings_of(me.id, [clock.ALL_TIME, quarter.key, "1999-01"])
+    assert counted.total == 1
+    # Hidden, but told where they would stand: behind 90, ahead of the two 60s.
+    assert mine[clock.ALL_TIME] == ledger.MyStanding(70, 2)
+    assert mine[quarter.key] == ledger.MyStanding(0, None)
+    assert mine["1999-01"] == ledger.MyStanding(0, None)
+    assert ledger.standing_of(others[1].id, clock.ALL_TIME) == (60, 2)
+    assert ledger.standing_of(others[2].id, quarter.key) == (60, 2)
+
+
+def test_board_rows_carry_company_and_tier(make):
+    account = make.account(name="Northwind Bank")
+    person = make.advocate(name="Company Person", account=account)
+    nobody = make.advocate(name="No Job Person")
+    db.session.execute(sa.text("DELETE FROM employment WHERE user_id = :id"), {"id": nobody.id})
+    _award(person, 150, "c1")
+    _award(nobody, 20, "c2")
+    rows, _ = ledger.leaderboard(clock.ALL_TIME)
+    assert [(r.name, r.company, r.tier, r.points, r.rank) for r in rows] == [
+        ("Company Person", "Northwind Bank", "Member", 150, 1),
+        ("No Job Person", None, "Member", 20, 2),
+    ]
