@@ -107,10 +107,38 @@ class _TableWriter:
 
     def write(self, table_name: str, columns: list[str], rows: Iterable[tuple]) -> None:
         table = db.metadata.tables[table_name]
+        columns, rows = self._with_defaults(table, columns, rows)
         if self.is_postgresql:
             self._copy(table, columns, rows)
         else:
             self._insert(table, columns, rows)
+
+    @staticmethod
+    def _with_defaults(
+        table: sa.Table, columns: list[str], rows: Iterable[tuple]
+    ) -> tuple[list[str], Iterable[tuple]]:
+        """Add required columns this loader doesn't know, with their model defaults.
+
+        COPY bypasses SQLAlchemy, so a NOT NULL column added later with only
+        a Python-side default would otherwise make the load fail.
+        """
+        extra = [
+            column
+            for column in table.columns
+            if column.name not in columns
+            and not column.nullable
+            and column.server_default is None
+            and column.default is not None
+            and column.autoincrement is not True
+        ]
+        if not extra:
+            return columns, rows
+        values = []
+        for column in extra:
+            default = column.default.arg
+            values.append(default(None) if callable(default) else default)
+        extended = tuple(values)
+        return [*columns, *(column.name for column in extra)], (row + extended for row in rows)
 
     def _copy(self, table: sa.Table, columns: list[str], rows: Iterable[tuple]) -> None:
         raw = self.connection.connection.driver_connection
@@ -354,6 +382,7 @@ class _Loader:
         first_id = self.writer.next_id("account")
         industries, regions, sizes = list(Industry), list(Region), list(SizeBand)
         self.account_ids = list(range(first_id, first_id + plan.account_count))
+        self.account_place: dict[int, tuple[str, str]] = {}  # industry, region
 
         def accounts() -> Iterator[tuple]:
             for number, account_id in enumerate(self.account_ids):
@@ -361,6 +390,7 @@ class _Loader:
                 suffix = ACCOUNT_SUFFIXES[(number // len(ACCOUNT_WORDS)) % len(ACCOUNT_SUFFIXES)]
                 industry = industries[number % len(industries)].value
                 region = regions[(number * 7) % len(regions)].value
+                self.account_place[account_id] = (industry, region)
                 yield (
                     account_id, f"{word} {suffix} {number + 1}", industry, region,
                     rng.choice(sizes).value, self.manager_id, f"BULK-{number + 1}",
@@ -374,6 +404,7 @@ class _Loader:
         )
         today = self.now.astimezone(self.tz).date()
         first_job = self.writer.next_id("employment")
+        self.current_account: dict[int, int] = {}
 
         def jobs() -> Iterator[tuple]:
             job_id = first_job
@@ -386,6 +417,7 @@ class _Loader:
                     )  # fmt: skip
                     job_id += 1
                 account_id = rng.choice(self.account_ids)
+                self.current_account[user_id] = account_id
                 yield (job_id, user_id, account_id, rng.choice(TITLES), started, None)
                 job_id += 1
 
@@ -614,11 +646,25 @@ class _Loader:
         visible = {
             a for a in self.advocate_ids if self.shown[a] and self.active[a]
         }  # ledger.is_visible
-        self.writer.write(
-            "standing",
-            ["advocate_id", "period", "points", "visible"],
-            ((a, period, points, a in visible) for (a, period), points in sums.items()),
-        )
+        standing = db.metadata.tables["standing"]
+        if "industry" in standing.c:
+            # Boards filtered by company, industry or region read copies kept
+            # on each standing (when the schema has them).
+            def company(a: int) -> tuple:
+                account_id = self.current_account[a]
+                return (account_id, *self.account_place[account_id])
+
+            self.writer.write(
+                "standing",
+                ["advocate_id", "period", "points", "visible", "account_id", "industry", "region"],
+                ((a, p, points, a in visible, *company(a)) for (a, p), points in sums.items()),
+            )
+        else:
+            self.writer.write(
+                "standing",
+                ["advocate_id", "period", "points", "visible"],
+                ((a, period, points, a in visible) for (a, period), points in sums.items()),
+            )
         self.all_time = {a: points for (a, period), points in sums.items() if period == "all"}
         recent = self.now - timedelta(days=14)
         self.writer.write(
@@ -637,6 +683,16 @@ class _Loader:
                 for advocate_id, o, at in notifications
             ),
         )
+        if "unread_notifications" in db.metadata.tables["user"].c:
+            # The header's count, kept on the user where the schema has it.
+            self.writer.connection.execute(
+                sa.text(
+                    'UPDATE "user" SET unread_notifications = unread.count FROM '
+                    "(SELECT user_id, count(*) AS count FROM notification "
+                    "WHERE read_at IS NULL GROUP BY user_id) AS unread "
+                    'WHERE unread.user_id = "user".id'
+                )
+            )
 
     def _tier_state(self) -> None:
         """Events replayed by recognition.tiers give the same current tier as stored here."""
