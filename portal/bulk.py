@@ -318,14 +318,16 @@ class _Loader:
                     None if is_active else created + timedelta(days=30),
                 )  # fmt: skip
 
-        self.writer.write(
-            "user",
-            [
-                "id", "email", "name", "role", "active", "password_hash", "timezone",
-                "created_at", "last_sign_in_at", "deactivated_at",
-            ],
-            users(),
-        )  # fmt: skip
+        columns = [
+            "id", "email", "name", "role", "active", "password_hash", "timezone",
+            "created_at", "last_sign_in_at", "deactivated_at",
+        ]  # fmt: skip
+        rows: Iterable[tuple] = users()
+        if "email_verified_at" in db.metadata.tables["user"].c:
+            # Where sign-in needs a verified address, bulk people have one.
+            columns.append("email_verified_at")
+            rows = ((*row, row[7]) for row in rows)
+        self.writer.write("user", columns, rows)
 
         # Profiles are written last, once the points say which tier each one is in.
         self.profile_rows: list[tuple] = []
