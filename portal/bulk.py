@@ -632,6 +632,7 @@ class _Loader:
         visible = {
             a for a in self.advocate_ids if self.shown[a] and self.active[a]
         }  # ledger.is_visible
+
         def standings() -> Iterator[tuple]:
             for (a, period), points in sums.items():
                 account_id = self.current_account.get(a)
@@ -642,6 +643,15 @@ class _Loader:
             "standing",
             ["advocate_id", "period", "points", "visible", "account_id", "industry", "region"],
             standings(),
+        )
+        scores: dict[tuple[str, int], int] = defaultdict(int)
+        for (a, period), points in sums.items():
+            if a in visible:
+                scores[(period, points)] += 1
+        self.writer.write(
+            "standing_score",
+            ["period", "points", "advocates"],
+            ((period, points, count) for (period, points), count in scores.items()),
         )
         self.all_time = {a: points for (a, period), points in sums.items() if period == "all"}
         recent = self.now - timedelta(days=14)

@@ -90,11 +90,17 @@ def ledger_check() -> None:
     problems = list(ledger.mismatches())
     for advocate_id, period, standing, expected in problems[:50]:
         click.echo(f"advocate {advocate_id} {period}: standing {standing}, ledger {expected}")
-    if problems:
+    scores = ledger.score_mismatches()
+    for period, points, kept, actual in scores[:50]:
+        click.echo(f"score {points} in {period}: counted {kept}, shown advocates {actual}")
+    if problems or scores:
         raise click.ClickException(
-            f"{len(problems)} standings differ from the ledger; run `flask ledger rebuild`."
+            f"{len(problems)} standings differ from the ledger and {len(scores)} score counts "
+            "from the standings; run `flask ledger rebuild`."
         )
-    click.echo("Every standing equals the sum of its ledger entries.")
+    click.echo(
+        "Every standing equals the sum of its ledger entries, and every score count its standings."
+    )
 
 
 @ledger_group.command("rebuild")

@@ -23,7 +23,7 @@ from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
-from portal.recognition.models import PointsEntry, PointsSource, Standing, Tier
+from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore, Tier
 from portal.signals import points_changed
 
 
@@ -83,7 +83,26 @@ def entry_for_key(key: str) -> PointsEntry | None:
     return db.session.scalar(sa.select(PointsEntry).where(PointsEntry.award_key == key))
 
 
+def _lock_advocate(advocate_id: int) -> None:
+    # One writer at a time per advocate (PostgreSQL row lock): their standings
+    # and the score counts move together.
+    db.session.execute(
+        sa.select(AdvocateProfile.user_id)
+        .where(AdvocateProfile.user_id == advocate_id)
+        .with_for_update()
+    )
+
+
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
+    _lock_advocate(advocate_id)
+    periods = clock.period_keys(at)
+    before = dict(
+        db.session.execute(
+            sa.select(Standing.period, Standing.points).where(
+                Standing.advocate_id == advocate_id, Standing.period.in_(periods)
+            )
+        ).all()
+    )
     details = standing_details(advocate_id)
     statement = dialect_insert(Standing.__table__)
     statement = statement.on_conflict_do_update(
@@ -94,9 +113,43 @@ def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
         statement,
         [
             {"advocate_id": advocate_id, "period": period, "points": points, **details}
-            for period in clock.period_keys(at)
+            for period in periods
         ],
     )
+    if details["visible"]:
+        changes = []
+        for period in periods:
+            if period in before:
+                changes.append((period, before[period], -1))
+            changes.append((period, before.get(period, 0) + points, +1))
+        _count_scores(changes)
+
+
+def _count_scores(changes: list[tuple[str, int, int]]) -> None:
+    """Move shown advocates between scores: (period, points, +1 or -1) each.
+
+    Rows are touched in (period, points) order, so two transactions at once
+    never wait on each other in opposite orders.
+    """
+    table = StandingScore.__table__
+    for period, points, delta in sorted(changes):
+        if delta > 0:
+            statement = dialect_insert(table).values(period=period, points=points, advocates=delta)
+            db.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["period", "points"],
+                    set_={"advocates": table.c.advocates + delta},
+                )
+            )
+        else:
+            # Decrement first (the row lock orders simultaneous writers; a
+            # conditional delete-or-decrement would let one of two miss), then
+            # drop the row the last advocate left.
+            at_score = sa.and_(table.c.period == period, table.c.points == points)
+            db.session.execute(
+                sa.update(table).where(at_score).values(advocates=table.c.advocates - 1)
+            )
+            db.session.execute(sa.delete(table).where(at_score, table.c.advocates == 0))
 
 
 def _details_query():
@@ -149,10 +202,23 @@ def refresh_standing_details(advocate_id: int) -> None:
     Called whenever one of those changes (profile, deactivation, a move).
     """
     db.session.flush()
+    _lock_advocate(advocate_id)
+    details = standing_details(advocate_id)
+    rows = db.session.execute(
+        sa.select(Standing.period, Standing.points, Standing.visible).where(
+            Standing.advocate_id == advocate_id
+        )
+    ).all()
+    delta = +1 if details["visible"] else -1
+    _count_scores(
+        [
+            (period, points, delta)
+            for period, points, visible in rows
+            if visible != details["visible"]
+        ]
+    )
     db.session.execute(
-        sa.update(Standing)
-        .where(Standing.advocate_id == advocate_id)
-        .values(**standing_details(advocate_id))
+        sa.update(Standing).where(Standing.advocate_id == advocate_id).values(**details)
     )
 
 
@@ -269,8 +335,28 @@ def _points_above(period, points, board_filter: BoardFilter | None = None) -> sa
     return sa.select(sa.func.count(sa.distinct(_OTHER.points))).where(*where).scalar_subquery()
 
 
+def _scores_above(period, points) -> sa.ScalarSelect:
+    """Distinct scores of shown advocates above `points`, from the score counts."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(StandingScore)
+        .where(
+            StandingScore.period == period,
+            StandingScore.points > points,
+            StandingScore.advocates > 0,
+        )
+        .scalar_subquery()
+    )
+
+
 def dense_rank(period: str, points: int, board_filter: BoardFilter | None = None) -> int:
-    """1 + the number of distinct scores above `points` among shown advocates."""
+    """1 + the number of distinct scores above `points` among shown advocates.
+
+    A whole board counts its score rows; a filtered board (one industry,
+    region or company: a fraction of the advocates) counts its standings.
+    """
+    if board_filter is None:
+        return db.session.scalar(sa.select(_scores_above(period, points))) + 1
     return db.session.scalar(sa.select(_points_above(period, points, board_filter))) + 1
 
 
@@ -335,7 +421,7 @@ def standings_of(advocate_id: int, periods: list[str]) -> dict[str, MyStanding]:
     """An advocate's points and dense rank in each period, in one query."""
     rows = db.session.execute(
         sa.select(
-            Standing.period, Standing.points, _points_above(Standing.period, Standing.points)
+            Standing.period, Standing.points, _scores_above(Standing.period, Standing.points)
         ).where(Standing.advocate_id == advocate_id, Standing.period.in_(periods))
     )
     found = {period: MyStanding(points, above + 1) for period, points, above in rows}
@@ -412,4 +498,42 @@ def rebuild_standings() -> int:
     ]
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(Standing), rows[start : start + 5000])
+    rebuild_scores()
     return len(rows)
+
+
+def _scores_from_standings():
+    return (
+        sa.select(Standing.period, Standing.points, sa.func.count().label("advocates"))
+        .where(Standing.visible.is_(True))
+        .group_by(Standing.period, Standing.points)
+    )
+
+
+def score_mismatches() -> list[tuple[str, int, int, int]]:
+    """(period, points, kept, actual) wherever a score count differs from the standings."""
+    kept = {
+        (period, points): advocates
+        for period, points, advocates in db.session.execute(
+            sa.select(StandingScore.period, StandingScore.points, StandingScore.advocates)
+        )
+    }
+    actual = {
+        (period, points): advocates
+        for period, points, advocates in db.session.execute(_scores_from_standings())
+    }
+    return [
+        (period, points, kept.get((period, points), 0), actual.get((period, points), 0))
+        for period, points in sorted(kept.keys() | actual.keys())
+        if kept.get((period, points), 0) != actual.get((period, points), 0)
+    ]
+
+
+def rebuild_scores() -> None:
+    """Recount the shown advocates per score from the standings."""
+    db.session.execute(sa.delete(StandingScore))
+    db.session.execute(
+        sa.insert(StandingScore).from_select(
+            ["period", "points", "advocates"], _scores_from_standings()
+        )
+    )

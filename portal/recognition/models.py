@@ -71,6 +71,23 @@ class Standing(db.Model):
     region: Mapped[str | None] = mapped_column(sa.String(32))
 
 
+class StandingScore(db.Model):
+    """How many shown advocates have each score in each period: the dense rank's index.
+
+    A dense rank is 1 + the number of distinct scores above yours, so it is a
+    count of these rows (a few thousand at most) rather than of every shown
+    advocate above you. Written only by recognition.ledger, with the
+    standings, and checked and rebuilt with them.
+    """
+
+    __tablename__ = "standing_score"
+    __table_args__ = (sa.CheckConstraint("advocates >= 0", name="advocates_not_negative"),)
+
+    period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    points: Mapped[int] = mapped_column(primary_key=True)
+    advocates: Mapped[int]
+
+
 class Tier(db.Model):
     __table_args__ = (sa.CheckConstraint("threshold >= 0", name="threshold_not_negative"),)
 

@@ -214,3 +214,29 @@ def test_the_same_event_processed_twice_at_once_awards_a_badge_once(app, make):
             )
             == 1
         )
+
+
+def test_simultaneous_awards_keep_the_score_counts_exact(app, make):
+    people = [make.advocate() for _ in range(12)]
+    for person in people:
+        make.points(person, 50)  # everyone starts on the same score
+
+    def award(index: int):
+        # Half move up to 80, half to 120: the same score rows, from many sides.
+        return (
+            ledger.award(
+                people[index].id,
+                30 if index % 2 else 70,
+                reason="Meetup",
+                key=f"race:{index}",
+                source=PointsSource.MANUAL,
+            )
+            is not None
+        )
+
+    results = run_together(app, 12, award)
+    assert results.count(True) == 12
+    with app.app_context():
+        assert ledger.score_mismatches() == []
+        assert list(ledger.mismatches()) == []
+        assert ledger.dense_rank("all", 80) == 2

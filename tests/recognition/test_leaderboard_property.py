@@ -142,3 +142,4 @@ def test_boards_match_a_brute_force_computation(app, make, board_people, raw_ent
             raw_entries
         )
         assert list(ledger.mismatches()) == []
+        assert ledger.score_mismatches() == []

@@ -138,3 +138,24 @@ def test_board_rows_carry_company_and_tier(make):
         ("Company Person", "Northwind Bank", "Member", 150, 1),
         ("No Job Person", None, "Member", 20, 2),
     ]
+
+
+def test_score_counts_follow_awards_reversals_and_visibility(make, runner):
+    people = [make.advocate() for _ in range(4)]
+    entries = [_award(person, 30, f"s{person.id}") for person in people]
+    _award(people[0], 10, "extra")
+    ledger.reverse(entries[1], reason="Oops", by_id=None)
+    auth_services.deactivate(people[2])
+    db.session.commit()
+    assert ledger.score_mismatches() == []
+    assert ledger.dense_rank("all", 30) == 2  # only 40 is above
+    # A tampered count is found by `ledger check` and fixed by `ledger rebuild`.
+    from portal.recognition.models import StandingScore
+
+    db.session.execute(sa.update(StandingScore).values(advocates=StandingScore.advocates + 1))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1 and "score" in result.output
+    assert runner.invoke(args=["ledger", "rebuild"]).exit_code == 0
+    db.session.expire_all()
+    assert ledger.score_mismatches() == []
