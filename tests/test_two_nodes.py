@@ -1,6 +1,7 @@
 """Two gunicorn nodes on one PostgreSQL (and Redis) behave as one portal.
 
-The production set-up runs in other processes: gunicorn.conf.py, PORTAL_ENV
+Rate limits are counted in Redis, so both nodes (and all their workers) hold
+an address back together. The production set-up runs in other processes: gunicorn.conf.py, PORTAL_ENV
 production, behind a pretend TLS-terminating proxy (see tests/nodes.py).
 Sessions live in the database, so a sign-in on one node is good on the
 other; seats and awards are settled by PostgreSQL whichever node a request
@@ -9,14 +10,13 @@ reaches.
 
 from __future__ import annotations
 
-import os
+import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-import redis
 import sqlalchemy as sa
 from flask import Flask
 
@@ -27,21 +27,10 @@ from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition import ledger
 from portal.recognition.models import PointsEntry
 from tests import factories
-from tests.conftest import DEFAULT_TEST_REDIS_URL
 from tests.nodes import Cluster, ProxiedClient
 from tests.postgres import libpq_url, migrated_app, scratch_database
 
 pytestmark = pytest.mark.postgresql
-
-
-def _redis_or_none() -> str | None:
-    """The test Redis if one answers; without it the nodes run as they would without one."""
-    url = os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        return None
-    return url
 
 
 @dataclass
@@ -60,10 +49,10 @@ class TwoNodes:
 
 
 @pytest.fixture(scope="module")
-def nodes(tmp_path_factory):
+def nodes(tmp_path_factory, redis_url):
     with scratch_database("portal_nodes") as url:
         app = migrated_app(url)
-        cluster = Cluster(libpq_url(url), _redis_or_none(), tmp_path_factory.mktemp("nodes"))
+        cluster = Cluster(libpq_url(url), redis_url, tmp_path_factory.mktemp("nodes"))
         with cluster:
             yield TwoNodes(cluster, app, factories.Factory(app))
         with app.app_context():
@@ -93,7 +82,7 @@ def test_both_nodes_are_ready(nodes):
         assert response.status_code == 200, response.text
         checks = response.json()["checks"]
         assert checks["database"] == "ok"
-        assert checks["redis"] == ("ok" if nodes.cluster.redis_url else "not configured")
+        assert checks["redis"] == "ok"
 
 
 def test_a_session_started_on_one_node_works_on_the_other(nodes):
@@ -125,6 +114,37 @@ def test_a_copied_cookie_is_refused_everywhere_after_sign_out(nodes):
     person.post(nodes.b, "/auth/sign-out")
     for node in nodes.cluster.nodes:
         assert copied.get(node, "/dashboard").status_code == 302
+
+
+def test_rate_limits_are_shared_by_both_nodes(nodes):
+    """Ten failed sign-ins per address per 15 minutes, counted in Redis by every worker."""
+    # A fresh address: the limits outlive a test run in Redis.
+    advocate = nodes.make.advocate(email=f"limited-{secrets.token_hex(6)}@example.com")
+    node_of = {}
+    for attempt in range(10):
+        # A new client address each time, so only the per-address limit counts.
+        person = ProxiedClient(client_address=f"198.51.100.{attempt + 100}")
+        node = nodes.cluster.nodes[attempt % 2]
+        person.get(node, "/auth/sign-in")
+        response = person.post(
+            node, "/auth/sign-in", {"email": advocate.email, "password": "not the password"}
+        )
+        assert response.status_code == 422, attempt
+        assert "Email or password is incorrect." in response.text
+        node_of[attempt] = node.name
+    assert set(node_of.values()) == {"A", "B"}
+
+    for node in nodes.cluster.nodes:
+        person = ProxiedClient(client_address="198.51.100.200")
+        person.get(node, "/auth/sign-in")
+        refused = person.post(
+            node, "/auth/sign-in", {"email": advocate.email, "password": factories.PASSWORD}
+        )
+        assert refused.status_code == 429
+        assert "Try again in" in refused.text
+    # Another address is not held back by this one's failures.
+    other = nodes.make.advocate(email=f"unlimited-{secrets.token_hex(6)}@example.com")
+    ProxiedClient(client_address="198.51.100.201").sign_in(nodes.a, other.email, factories.PASSWORD)
 
 
 def test_each_node_logs_json_lines_with_the_request_id(nodes):
@@ -222,7 +242,7 @@ def test_completions_spread_over_both_nodes_award_once(nodes):
 def test_a_node_stops_gracefully_on_sigterm(tmp_path):
     with scratch_database("portal_stop") as url:
         migrated_app(url)
-        cluster = Cluster(libpq_url(url), None, tmp_path, count=1).start()
+        cluster = Cluster(libpq_url(url), redis_url, tmp_path, count=1).start()
         (node,) = cluster.nodes
         assert len(node.worker_pids()) == cluster.workers
         cluster.stop()
