@@ -1,11 +1,11 @@
-"""Two gunicorn nodes on one PostgreSQL (and Redis) behave as one portal.
+"""Two gunicorn nodes on one PostgreSQL and Redis behave as one portal.
 
-Rate limits are counted in Redis, so both nodes (and all their workers) hold
-an address back together. The production set-up runs in other processes: gunicorn.conf.py, PORTAL_ENV
+The production set-up runs in other processes: gunicorn.conf.py, PORTAL_ENV
 production, behind a pretend TLS-terminating proxy (see tests/nodes.py).
 Sessions live in the database, so a sign-in on one node is good on the
-other; seats and awards are settled by PostgreSQL whichever node a request
-reaches.
+other; rate limits are counted in Redis, so both nodes (and all their
+workers) hold an address back together; seats and awards are settled by
+PostgreSQL whichever node a request reaches.
 """
 
 from __future__ import annotations
