@@ -125,6 +125,9 @@ class Picks:
     public_ids: list[int]
     taken: set[tuple[int, int]]
     top_points: int
+    industry: str  # the readers' own industry, region and company: filtered boards
+    region: str
+    account_id: int
 
 
 def pick(url: str) -> Picks:
@@ -180,6 +183,14 @@ def pick(url: str) -> Picks:
         top = connection.execute(
             "SELECT coalesce(max(points), 0) FROM standing WHERE period = 'all' AND visible"
         ).fetchone()[0]
+        # The biggest industry, region and company on the board.
+        biggest = {
+            column: connection.execute(
+                f"SELECT {column} FROM standing WHERE period = 'all' AND visible "
+                f"AND {column} IS NOT NULL GROUP BY {column} ORDER BY count(*) DESC LIMIT 1"
+            ).fetchone()[0]
+            for column in ("industry", "region", "account_id")
+        }
     return Picks(
         readers=[(row[0], row[1]) for row in everyone[:READERS]],
         applicants=[(row[0], row[1]) for row in everyone[READERS : READERS + APPLICANTS]],
@@ -189,6 +200,9 @@ def pick(url: str) -> Picks:
         public_ids=public_ids,
         taken=taken,
         top_points=top,
+        industry=biggest["industry"],
+        region=biggest["region"],
+        account_id=biggest["account_id"],
     )
 
 
@@ -381,7 +395,13 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             "dashboard": rotate(["/dashboard"]),
             "leaderboard, all time": rotate(["/leaderboard"]),
             "leaderboard, this quarter": rotate(["/leaderboard?period=quarter"]),
+            "leaderboard, this month": rotate(["/leaderboard?period=month"]),
             "leaderboard, all time, page 10": rotate(["/leaderboard?page=10"]),
+            "leaderboard, by industry": rotate([f"/leaderboard?industry={picks.industry}"]),
+            "leaderboard, by region, this quarter": rotate(
+                [f"/leaderboard?period=quarter&region={picks.region}"]
+            ),
+            "leaderboard, by company": rotate([f"/leaderboard?account={picks.account_id}"]),
             "public profile": rotate([f"/people/{i}" for i in picks.public_ids]),
         }
         if args.only:
