@@ -38,6 +38,7 @@ Preloading
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import gc
 import os
 import sys
@@ -110,7 +111,9 @@ def pre_fork(server, worker) -> None:
 
 
 def post_fork(server, worker) -> None:
-    """Drop any database connection inherited from the master (none is expected)."""
+    """A crash dump on fatal signals; no database connection inherited from the master."""
+    # A worker killed by SIGSEGV or SIGABRT writes every thread's Python stack to the log.
+    faulthandler.enable()
     portal_wsgi = sys.modules.get("portal.wsgi")  # loaded by preload_app
     if portal_wsgi is None:
         return
