@@ -242,7 +242,7 @@ def test_completions_spread_over_both_nodes_award_once(nodes):
 def test_a_node_stops_gracefully_on_sigterm(tmp_path):
     with scratch_database("portal_stop") as url:
         migrated_app(url)
-        cluster = Cluster(libpq_url(url), redis_url, tmp_path, count=1).start()
+        cluster = Cluster(libpq_url(url), None, tmp_path, count=1).start()
         (node,) = cluster.nodes
         assert len(node.worker_pids()) == cluster.workers
         cluster.stop()
