@@ -225,7 +225,8 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def smtp(app, monkeypatch):
     """A running SMTP server (aiosmtpd) that the portal is configured to use."""
-    from tests.mail_server import SMTPServer, free_port
+    from tests.helpers import free_port
+    from tests.mail_server import SMTPServer
 
     server = SMTPServer(free_port())
     monkeypatch.setitem(app.config, "MAIL_PORT", server.port)

@@ -1,9 +1,10 @@
-"""Small helpers for reading responses in tests."""
+"""Small helpers for tests: reading responses, finding a free loopback port."""
 
 from __future__ import annotations
 
 import html
 import re
+import socket
 
 
 def page(response) -> str:
@@ -16,3 +17,10 @@ def text(response) -> str:
     body = page(response)
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -7,7 +7,6 @@ import email
 import email.policy
 import ipaddress
 import re
-import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -18,12 +17,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_HOST = "portal.test"
@@ -41,12 +42,6 @@ def csrf_token_in(html: str) -> str | None:
     field = _CSRF_INPUT.search(html)
     value = _VALUE.search(field.group(0)) if field else None
     return value.group(1) if value else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

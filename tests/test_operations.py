@@ -6,7 +6,6 @@ import importlib.util
 import io
 import json
 import logging
-import socket
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from flask import request
 
 from portal.logs import JsonFormatter, RequestIdFilter, clean_request_id, logging_config
 from tests.conftest import make_test_app
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,12 +133,6 @@ def test_logging_config_sends_everything_through_one_json_handler():
 # --- readiness --------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_healthz_and_readyz_when_everything_answers(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     response = client.get("/readyz")
@@ -163,7 +157,7 @@ def test_readyz_is_503_with_a_reason_without_the_database(tmp_path):
 
 
 def test_readyz_is_503_when_the_configured_redis_does_not_answer(database_url):
-    app = make_test_app(database_url, REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    app = make_test_app(database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     body = response.get_json()

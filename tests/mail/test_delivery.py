@@ -14,7 +14,8 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import delivery, outbox
 from portal.mail.models import MessageStatus, OutboxMessage
-from tests.mail_server import SMTPServer, free_port, make_certificate, server_tls_context
+from tests.helpers import free_port
+from tests.mail_server import SMTPServer, make_certificate, server_tls_context
 
 
 def _queue(app, count: int = 1, **overrides) -> None:
