@@ -53,8 +53,11 @@ def ensure_profile(user: User) -> AdvocateProfile:
 
 
 def current_employment(user_id: int) -> Employment | None:
+    """The person's current job, with its account."""
     return db.session.scalar(
-        sa.select(Employment).where(Employment.user_id == user_id, Employment.ended_on.is_(None))
+        sa.select(Employment)
+        .where(Employment.user_id == user_id, Employment.ended_on.is_(None))
+        .options(joinedload(Employment.account))
     )
 
 

@@ -370,13 +370,13 @@ def leaderboard(
     """One page of the board (dense ranks: ties share a rank) and whether more follow.
 
     Three small queries whatever the size (the page from the board index, the
-    rank of its first score, names of companies and tiers) rather than one
-    wide join: PostgreSQL plans each request afresh, and planning the join
-    cost more than running it.
+    rank of its first score, names, companies and tiers of the page's people)
+    rather than one wide join: PostgreSQL plans each request afresh, and
+    planning the join cost more than running it. The rows skipped by the
+    offset are read from the board index alone.
     """
     rows = db.session.execute(
-        sa.select(Standing.advocate_id, Standing.points, User.name)
-        .join(User, User.id == Standing.advocate_id)
+        sa.select(Standing.advocate_id, Standing.points)
         .where(*_board(period, board_filter))
         .order_by(Standing.points.desc(), Standing.advocate_id)
         .offset(offset)
@@ -386,27 +386,26 @@ def leaderboard(
     rows = rows[:limit]
     if not rows:
         return [], False
-    current_job = sa.and_(
-        Employment.user_id == AdvocateProfile.user_id, Employment.ended_on.is_(None)
-    )
+    current_job = sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
     details = {
-        advocate_id: (company, tier)
-        for advocate_id, company, tier in db.session.execute(
-            sa.select(AdvocateProfile.user_id, Account.name, Tier.name)
+        advocate_id: (name, company, tier)
+        for advocate_id, name, company, tier in db.session.execute(
+            sa.select(User.id, User.name, Account.name, Tier.name)
+            .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
             .outerjoin(Employment, current_job)
             .outerjoin(Account, Account.id == Employment.account_id)
             .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
-            .where(AdvocateProfile.user_id.in_([row[0] for row in rows]))
+            .where(User.id.in_([row[0] for row in rows]))
         )
     }
     rank = dense_rank(period, rows[0][1], board_filter)
     board: list[BoardRow] = []
     previous_points = rows[0][1]
-    for advocate_id, points, name in rows:
+    for advocate_id, points in rows:
         if points != previous_points:
             rank += 1
             previous_points = points
-        company, tier = details.get(advocate_id, (None, None))
+        name, company, tier = details[advocate_id]
         board.append(BoardRow(rank, advocate_id, name, company, tier, points))
     return board, has_more
 

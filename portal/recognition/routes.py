@@ -32,16 +32,24 @@ PAGE_SIZE = 50
 PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This month"}
 
 
-def _board_filter(args) -> tuple[ledger.BoardFilter | None, dict]:
-    """The filter asked for in the query string (one at a time), and its echo for links."""
+def _board_filter(args) -> tuple[ledger.BoardFilter | None, dict, str | None]:
+    """The filter asked for in the query string (one at a time), its echo for links
+    and its label."""
     if args.get("industry") in {i.value for i in Industry}:
-        return ledger.BoardFilter("industry", args["industry"]), {"industry": args["industry"]}
+        industry = Industry(args["industry"])
+        return (
+            ledger.BoardFilter("industry", industry.value),
+            {"industry": industry.value},
+            industry.label,
+        )
     if args.get("region") in {r.value for r in Region}:
-        return ledger.BoardFilter("region", args["region"]), {"region": args["region"]}
+        region = Region(args["region"])
+        return ledger.BoardFilter("region", region.value), {"region": region.value}, region.label
     account_id = args.get("account", type=int)
-    if account_id and db.session.get(Account, account_id) is not None:
-        return ledger.BoardFilter("account", account_id), {"account": account_id}
-    return None, {}
+    account = db.session.get(Account, account_id) if account_id else None
+    if account is not None:
+        return ledger.BoardFilter("account", account.id), {"account": account.id}, account.name
+    return None, {}, None
 
 
 @bp.get("/leaderboard")
@@ -51,7 +59,7 @@ def leaderboard():
     if kind not in PERIOD_KINDS:
         kind = "all"
     period = clock.current_period(kind)
-    board_filter, filter_args = _board_filter(request.args)
+    board_filter, filter_args, filter_label = _board_filter(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_more = ledger.leaderboard(
         period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
@@ -61,13 +69,6 @@ def leaderboard():
         points, rank = ledger.standing_of(current_user.id, period.key, board_filter)
         me = {"points": points, "rank": rank, "shown": current_user.profile.show_on_leaderboard}
         my_job = advocate_services.current_employment(current_user.id)
-    filter_label = None
-    if board_filter is not None:
-        filter_label = {
-            "industry": lambda value: Industry(value).label,
-            "region": lambda value: Region(value).label,
-            "account": lambda value: db.session.get(Account, value).name,
-        }[board_filter.kind](board_filter.value)
     return render_template(
         "recognition/leaderboard.html",
         rows=rows,
