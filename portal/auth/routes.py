@@ -117,13 +117,12 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
-    user = services.user_for_set_password_token(token)
+def _new_password_from_link(user, set_password, done: str, **page):
+    """The form behind a set-password or reset link: set it, then sign in as its owner."""
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password_from_link(user, form.password.data)
+            set_password(user, form.password.data)
         except services.WeakPassword as error:
             form.password.errors = list(error.problems)
         else:
@@ -131,9 +130,18 @@ def set_password(token: str):
                 logout_user()
             sign_in_user(user, remember=False)
             db.session.commit()
-            flash("Your password is set. Welcome!", "success")
+            flash(done, "success")
             return redirect(home_url(user))
-    return render_form("auth/set_password.html", form=form, user=user)
+    return render_form("auth/set_password.html", form=form, user=user, **page)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    return _new_password_from_link(
+        services.user_for_set_password_token(token),
+        services.set_password_from_link,
+        "Your password is set. Welcome!",
+    )
 
 
 # --- registration and verification -----------------------------------------
@@ -201,20 +209,12 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     user, _ = services.read_token(token, "reset")
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data)
-        except services.WeakPassword as error:
-            form.password.errors = list(error.problems)
-        else:
-            if current_user.is_authenticated:
-                logout_user()
-            sign_in_user(user, remember=False)
-            db.session.commit()
-            flash("Your password is changed, and every other session is signed out.", "success")
-            return redirect(home_url(user))
-    return render_form("auth/set_password.html", form=form, user=user, resetting=True)
+    return _new_password_from_link(
+        user,
+        services.reset_password,
+        "Your password is changed, and every other session is signed out.",
+        resetting=True,
+    )
 
 
 # --- the account's own security page -----------------------------------------
