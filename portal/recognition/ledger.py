@@ -96,14 +96,19 @@ def _lock_advocate(advocate_id: int) -> None:
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
     _lock_advocate(advocate_id)
     periods = clock.period_keys(at)
-    before = dict(
-        db.session.execute(
-            sa.select(Standing.period, Standing.points).where(
-                Standing.advocate_id == advocate_id, Standing.period.in_(periods)
-            )
-        ).all()
-    )
     details = standing_details(advocate_id)
+    # Only shown advocates are counted per score, so only they need the old scores.
+    before = (
+        dict(
+            db.session.execute(
+                sa.select(Standing.period, Standing.points).where(
+                    Standing.advocate_id == advocate_id, Standing.period.in_(periods)
+                )
+            ).all()
+        )
+        if details["visible"]
+        else {}
+    )
     statement = dialect_insert(Standing.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=["advocate_id", "period"],
