@@ -126,7 +126,9 @@ class Cluster:
                 if node.process.poll() is not None:
                     raise RuntimeError(f"node {node.name} exited:\n{node.log_path.read_text()}")
                 try:
-                    if requests.get(node.url + "/readyz", timeout=2).status_code == 200:
+                    # Ready: it answers, and the master has forked every worker.
+                    answered = requests.get(node.url + "/readyz", timeout=2).status_code == 200
+                    if answered and len(node.worker_pids()) == self.workers:
                         break
                 except requests.ConnectionError:
                     pass
