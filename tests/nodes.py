@@ -120,7 +120,14 @@ class Cluster:
                 stderr=node.log_path.open("w"),
             )
             self.nodes.append(node)
-        deadline = time.monotonic() + timeout
+        try:
+            self._wait_until_ready(time.monotonic() + timeout)
+        except BaseException:
+            self.stop()  # no node outlives a failed start
+            raise
+        return self
+
+    def _wait_until_ready(self, deadline: float) -> None:
         for node in self.nodes:
             while True:
                 if node.process.poll() is not None:
@@ -135,7 +142,6 @@ class Cluster:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"node {node.name} not ready:\n{node.log_path.read_text()}")
                 time.sleep(0.2)
-        return self
 
     def stop(self) -> None:
         """SIGTERM: gunicorn's graceful shutdown (workers finish what they serve)."""

@@ -242,11 +242,12 @@ def test_completions_spread_over_both_nodes_award_once(nodes):
 def test_a_node_stops_gracefully_on_sigterm(tmp_path):
     with scratch_database("portal_stop") as url:
         migrated_app(url)
-        cluster = Cluster(libpq_url(url), None, tmp_path, count=1).start()
-        (node,) = cluster.nodes
-        assert len(node.worker_pids()) == cluster.workers
-        cluster.stop()
-        assert node.process.returncode == 0
+        cluster = Cluster(libpq_url(url), None, tmp_path, count=1)
+        with cluster:  # stopped even when an assertion fails
+            (node,) = cluster.nodes
+            assert len(node.worker_pids()) == cluster.workers
+            cluster.stop()
+            assert node.process.returncode == 0
         messages = [line.get("message", "") for line in node.log_lines()]
         assert "Handling signal: term" in messages
         assert "Shutting down: Master" in messages
