@@ -144,6 +144,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications import bp as notifications_bp
     from portal.opportunities import bp as opportunities_bp
     from portal.recognition import bp as recognition_bp
+    from portal.showcase import bp as showcase_bp
+    from portal.stories import bp as stories_bp
 
     for blueprint in (
         main_bp,
@@ -151,6 +153,8 @@ def register_blueprints(app: Flask) -> None:
         advocates_bp,
         opportunities_bp,
         recognition_bp,
+        stories_bp,
+        showcase_bp,
         notifications_bp,
         mail_bp,
         manage_bp,

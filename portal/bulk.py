@@ -39,6 +39,7 @@ from portal.demo import FIRST_NAMES, LAST_NAMES, OPPORTUNITY_IDEAS, PLACES, PROD
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.opportunities.models import ApprovalMode, OpportunityState, OpportunityType
+from portal.recognition import ledger
 from portal.recognition.models import PointsSource, TierEventKind
 
 BULK_DOMAIN = "bulk.example"
@@ -590,7 +591,7 @@ class _Loader:
                 yield (
                     entry_id, advocate_id, opportunity.points, PointsSource.PARTICIPATION.value,
                     participation_id, opportunity.title[:200], self.manager_id,
-                    f"participation:{participation_id}", None, at,
+                    ledger.participation_key(participation_id), None, at,
                 )  # fmt: skip
                 entry_id += 1
             remaining = manual_count
@@ -602,9 +603,10 @@ class _Loader:
                 at = self.now - timedelta(seconds=rng.randrange(year))
                 for period in clock.period_keys(at, tz):
                     sums[(advocate_id, period)] += points
+                key = ledger.manual_key(self.manager_id, f"bulk-{entry_id}")
                 yield (
                     entry_id, advocate_id, points, PointsSource.MANUAL.value, None, reason,
-                    self.manager_id, f"bulk:{entry_id}", None, at,
+                    self.manager_id, key, None, at,
                 )  # fmt: skip
                 remaining -= 1
                 original = entry_id
@@ -613,10 +615,10 @@ class _Loader:
                     later = min(at + timedelta(days=rng.randint(0, 10)), self.now)
                     for period in clock.period_keys(later, tz):
                         sums[(advocate_id, period)] -= points
+                    key = ledger.reversal_key(original)
                     yield (
                         entry_id, advocate_id, -points, PointsSource.CORRECTION.value, None,
-                        f"Correction: {reason}"[:200], self.manager_id, f"reverse:{original}",
-                        original, later,
+                        f"Correction: {reason}"[:200], self.manager_id, key, original, later,
                     )  # fmt: skip
                     remaining -= 1
                     entry_id += 1
@@ -663,7 +665,7 @@ class _Loader:
                     advocate_id,
                     "participation_completed",
                     f"Thank you for “{o.title}”! {o.points:,} points were added.",
-                    "advocates.dashboard",
+                    "main.dashboard",
                     {},
                     at,
                     None if at > recent else at + timedelta(days=1),

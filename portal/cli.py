@@ -57,7 +57,7 @@ def seed_demo() -> None:
 @with_appcontext
 def create_user(email: str, role: str, name: str | None, password: str) -> None:
     """Create a user who can sign in with EMAIL and a password."""
-    from portal.advocates.services import ensure_profile
+    from portal.advocates.profiles import ensure_profile
     from portal.auth import services
     from portal.auth.models import Role
     from portal.db import utcnow

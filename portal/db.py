@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -67,9 +70,38 @@ class Base(DeclarativeBase):
     )
 
 
+_replayed_now: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
+
+
 def utcnow() -> datetime:
-    """The current time, aware and in UTC (tests freeze it with time-machine)."""
-    return datetime.now(UTC)
+    """The current time, aware and in UTC.
+
+    Tests freeze it with time-machine; loaders that replay history through the
+    services (the demo) move it with `replaying_at`.
+    """
+    return _replayed_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def replaying_at(moment: datetime) -> Iterator[None]:
+    """Run the block as if it were `moment`: every service and column default sees it."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: replay at aware datetimes only")
+    token = _replayed_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)
+
+
+def _escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (with `ESCAPE '\\'`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_text(column: sa.ColumnElement, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains" for searches: what people type is never a pattern."""
+    return column.ilike(f"%{_escape_like(text.strip())}%", escape="\\")
 
 
 def dialect_insert(table: sa.Table | type):

@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import services as advocates
+from portal.advocates import accounts, employment
 from portal.advocates.models import Industry, OpenType, Product, Region, SizeBand
+from portal.advocates.people import add_advocate
 from portal.auth import services as auth
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.opportunities import services as opportunities
+from portal.opportunities import participation as taking_part
+from portal.opportunities import posting, queues
 from portal.opportunities.models import (
     ApprovalMode,
     Opportunity,
@@ -185,7 +187,7 @@ def _staff() -> dict[str, User]:
 
 
 def _products() -> list[Product]:
-    return [advocates.add_product(name) for name in PRODUCTS]
+    return [accounts.add_product(name) for name in PRODUCTS]
 
 
 def _accounts(rng: random.Random, owner: User):
@@ -194,7 +196,7 @@ def _accounts(rng: random.Random, owner: User):
     result = []
     for index, (first, second) in enumerate(COMPANY_WORDS):
         result.append(
-            advocates.create_account(
+            accounts.create_account(
                 name=f"{first} {second}",
                 industry=industries[index % len(industries)],
                 region=regions[(index * 7) % len(regions)],
@@ -209,7 +211,7 @@ def _accounts(rng: random.Random, owner: User):
 def _advocates(rng: random.Random, accounts, products) -> list[User]:
     people = []
     name, _ = DEMO_LOGINS["advocate@example.com"]
-    avery = advocates.add_advocate(
+    avery = add_advocate(
         name=name, email="advocate@example.com", account=accounts[0], title="Head of Data"
     )
     avery.password_hash = auth.hash_password(DEMO_PASSWORD)
@@ -222,7 +224,7 @@ def _advocates(rng: random.Random, accounts, products) -> list[User]:
             continue
         seen.add(email)
         people.append(
-            advocates.add_advocate(
+            add_advocate(
                 name=f"{first} {last}",
                 email=email,
                 account=rng.choice(accounts),
@@ -231,7 +233,7 @@ def _advocates(rng: random.Random, accounts, products) -> list[User]:
         )
     db.session.flush()
     for user in people:
-        job = advocates.current_employment(user.id)
+        job = employment.current_employment(user.id)
         job.started_on = clock.today() - timedelta(days=rng.randint(400, 3000))
     long_ago = utcnow() - timedelta(days=400)
     for index, user in enumerate(people):
@@ -279,7 +281,7 @@ def _opportunities(rng: random.Random, manager: User, products, now: datetime):
     for number, (kind, title, offset) in enumerate(plan):
         start = _local(now, offset, rng.choice([9, 10, 14, 16]))
         hours = 72 if kind in (OpportunityType.EVENT, OpportunityType.BETA) else rng.choice([1, 2])
-        data = opportunities.OpportunityData(
+        data = posting.OpportunityData(
             type=kind,
             title=title,
             summary=f"{kind.label} for customers who want to share what works.",
@@ -304,7 +306,7 @@ def _opportunities(rng: random.Random, manager: User, products, now: datetime):
             regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
             product_ids=[rng.choice(products).id] if kind == OpportunityType.BETA else [],
         )
-        opportunity = opportunities.create_opportunity(data, by=manager)
+        opportunity = posting.create_opportunity(data, by=manager)
         opportunity.created_at = start - timedelta(days=30)
         if offset > 0 and number % 8 == 1:
             continue  # stays a draft
@@ -381,7 +383,7 @@ def _history(rng, people, created, manager, now) -> None:
                     participation.advocate_id,
                     opportunity.points,
                     reason=opportunity.title,
-                    key=f"participation:{participation.id}",
+                    key=ledger.participation_key(participation.id),
                     source=PointsSource.PARTICIPATION,
                     source_id=participation.id,
                     by_id=manager.id,
@@ -404,7 +406,7 @@ def _history(rng, people, created, manager, now) -> None:
                     "Helped test the new onboarding",
                 ]
             ),
-            key=f"demo:manual:{number}",
+            key=ledger.manual_key(manager.id, f"demo-{number}"),
             source=PointsSource.MANUAL,
             by_id=manager.id,
             at=now - timedelta(days=rng.randint(0, 360), hours=rng.randint(0, 23)),
@@ -422,11 +424,11 @@ def _history(rng, people, created, manager, now) -> None:
         and not o.is_full
     ]
     if upcoming:
-        opportunities.apply(upcoming[0], avery, note="Looking forward to it!")
+        taking_part.apply(upcoming[0], avery, note="Looking forward to it!")
 
 
 def opportunity_participants(opportunity: Opportunity) -> list[Participation]:
-    return opportunities.participants(opportunity)
+    return queues.participants(opportunity)
 
 
 def _tiers(rng, people) -> None:
@@ -515,8 +517,8 @@ STORIES = [
 
 
 def _stories(rng: random.Random, people, manager: User) -> None:
-    from portal.advocates import stories
-    from portal.advocates.models import StoryStatus
+    from portal.stories import services as stories
+    from portal.stories.models import StoryStatus
 
     public = [p for p in people if p.active and p.profile.public_profile]
     for index, (title, body) in enumerate(STORIES):

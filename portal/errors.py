@@ -48,10 +48,13 @@ class NotEligible(PortalError):
 
 
 class AskNotAllowed(PortalError):
+    """Consent or caps refuse an ask; `lead` names who and what ("Ann can't be invited")."""
+
     status_code = 409
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
+    def __init__(self, reasons: list[str], lead: str = "") -> None:
+        reasons_text = "; ".join(reasons)
+        super().__init__(f"{lead}: {reasons_text}." if lead else reasons_text)
         self.reasons = reasons
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wtforms import EmailField, StringField
+from wtforms import EmailField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal import clock
 from portal.auth.passwords import MAX_LENGTH
 
 
@@ -39,3 +41,15 @@ PASSWORD_LENGTH = Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} char
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select or checkbox field."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (keyboard- and screen-reader-friendly)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def validate_timezone(form, field) -> None:
+    if field.data and not clock.is_valid_timezone(field.data):
+        raise ValidationError("Choose a time zone from the list.")

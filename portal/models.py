@@ -8,7 +8,6 @@ from portal.advocates.models import (  # noqa: F401
     Employment,
     OpenType,
     Product,
-    Story,
 )
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
@@ -24,3 +23,4 @@ from portal.recognition.models import (  # noqa: F401
     TierEvent,
 )
 from portal.settings import Setting  # noqa: F401
+from portal.stories.models import Story  # noqa: F401

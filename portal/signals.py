@@ -1,7 +1,10 @@
 """Events that other packages react to in the same transaction.
 
-The ledger and the opportunity services announce what happened; tiers (and,
-later, badges) subscribe, so the writers need not know who listens.
+A package announces what happened; the packages above it subscribe, so the
+writers need not know who listens: people and companies (auth, advocates)
+tell recognition when what a leaderboard copies changed, opportunities tell
+tiers and badges about approvals and completions, the ledger tells them
+about points.
 """
 
 from blinker import Namespace
@@ -14,3 +17,9 @@ points_changed = _signals.signal("points-changed")
 participation_completed = _signals.signal("participation-completed")
 # sender: advocate id; kwargs: participation (a confirmed seat, however it came)
 participation_approved = _signals.signal("participation-approved")
+# sender: user id: their active state, visibility choices or current job changed
+advocate_changed = _signals.signal("advocate-changed")
+# sender: account id; kwargs: industry, region (values), after either changed
+account_changed = _signals.signal("account-changed")
+# sender: advocate id: they finished the welcome step and joined the program
+advocate_joined = _signals.signal("advocate-joined")

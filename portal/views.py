@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import flash, render_template, request
+from wtforms import Field
+
+from portal.errors import PortalError
+from portal.extensions import db
+from portal.urls import is_safe_next
+
+T = TypeVar("T")
 
 
 def render_form(template: str, **context):
@@ -11,7 +22,46 @@ def render_form(template: str, **context):
     return render_template(template, **context), status
 
 
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for people to use outside the portal (BASE_URL, not the Host header)."""
-    base = current_app.config.get("BASE_URL") or request.host_url
-    return base.rstrip("/") + url_for(endpoint, **values)
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What `run_service` did: true when the change was committed."""
+
+    value: T | None = None
+    error: PortalError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+def run_service(
+    action: Callable[[], T],
+    success: str | Callable[[T], str] | None = None,
+    *,
+    field: Field | None = None,
+) -> Outcome[T]:
+    """Run one service call as the request's unit of work.
+
+    On success the change is committed and `success` flashed (a function of
+    the service's result when the message depends on it). A PortalError rolls
+    everything back and its message is shown: on the form `field` when one is
+    given, else as a flash.
+    """
+    try:
+        value = action()
+    except PortalError as error:
+        db.session.rollback()
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            flash(error.message, "error")
+        return Outcome(error=error)
+    db.session.commit()
+    if success:
+        flash(success if isinstance(success, str) else success(value), "success")
+    return Outcome(value=value)
+
+
+def back_to(default: str) -> str:
+    """Where to return after an action: a local `next` from the form or query, else `default`."""
+    target = request.form.get("next") or request.args.get("next")
+    return target if is_safe_next(target) else default

@@ -10,6 +10,7 @@ from portal.admin import bp
 from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.db import contains_text
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.mail import delivery
@@ -17,7 +18,8 @@ from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities.models import OpportunityType
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
 from portal.settings import get_setting, set_setting
-from portal.views import external_url, render_form
+from portal.urls import absolute_url
+from portal.views import render_form
 
 
 @bp.get("/users")
@@ -28,8 +30,7 @@ def users():
     if role in Role.__members__.values():
         query = query.where(User.role == role)
     if text:
-        pattern = f"%{text}%"
-        query = query.where(sa.or_(User.name.ilike(pattern), User.email.ilike(pattern)))
+        query = query.where(sa.or_(contains_text(User.name, text), contains_text(User.email, text)))
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
         "admin/users.html", page=page, role=role, text=text, roles=Role, role_form=RoleForm()
@@ -51,7 +52,7 @@ def new_user():
             return render_template(
                 "manage/set_password_link.html",
                 user=user,
-                link=external_url(
+                link=absolute_url(
                     "auth.set_password", token=auth_services.make_set_password_token(user)
                 ),
                 added=True,

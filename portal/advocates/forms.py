@@ -1,34 +1,25 @@
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import clock
-from portal.forms import name_field, options, strip
-from portal.opportunities.models import OpportunityType
+from portal.advocates import topics
+from portal.advocates.models import Industry, Region, SizeBand
+from portal.forms import CheckboxesField, email_field, name_field, options, strip, validate_timezone
 
-
-class CheckboxesField(SelectMultipleField):
-    """A group of checkboxes (keyboard- and screen-reader-friendly)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def validate_timezone(form, field) -> None:
-    if field.data and not clock.is_valid_timezone(field.data):
-        raise ValidationError("Choose a time zone from the list.")
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class ProfileForm(FlaskForm):
@@ -43,7 +34,6 @@ class ProfileForm(FlaskForm):
     products = CheckboxesField("Products I use", coerce=int, validate_choice=True)
     open_types = CheckboxesField(
         "I'm open to being asked about",
-        choices=options(OpportunityType.choices()),
         description="Staff only invite you to these kinds of opportunities.",
     )
     max_asks_per_quarter = IntegerField(
@@ -74,6 +64,7 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, products=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.products.choices = options((p.id, p.name) for p in products)
+        self.open_types.choices = options(topics.choices())
         self.timezone.choices = options(
             [("", "The program's time zone")]
             + [(name, name.replace("_", " ")) for name in clock.timezone_choices()]
@@ -84,13 +75,85 @@ class WelcomeForm(ProfileForm):
     submit = SubmitField("Join the program")
 
 
-class StoryForm(FlaskForm):
-    title = StringField("Title", filters=[strip], validators=[InputRequired(), Length(max=160)])
-    body = TextAreaField(
-        "Your story",
-        filters=[strip],
-        validators=[InputRequired(), Length(max=5000)],
-        description="What problem you had, what you did with our product, what changed. "
-        "Markdown works. A manager reviews it before it is public.",
+# --- staff forms -----------------------------------------------------------
+
+
+def company_choices(accounts) -> list:
+    return options([(0, "Choose a company")] + [(a.id, a.name) for a in accounts])
+
+
+class AddAdvocateForm(FlaskForm):
+    name = name_field()
+    email = email_field()
+    account = SelectField("Company", coerce=int, validate_choice=True)
+    title = StringField("Job title", filters=[strip], validators=[InputRequired(), Length(max=120)])
+    submit = SubmitField("Add advocate")
+
+    def __init__(self, *args, accounts=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account.choices = company_choices(accounts)
+
+    def validate_account(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose a company.")
+
+
+class MoveForm(FlaskForm):
+    account = SelectField("New company", coerce=int, validate_choice=True)
+    title = StringField(
+        "New job title", filters=[strip], validators=[InputRequired(), Length(max=120)]
     )
-    submit = SubmitField("Submit for review")
+    started_on = DateField("Started on", validators=[InputRequired("Enter a date.")])
+    submit = SubmitField("Record the move")
+
+    def __init__(self, *args, accounts=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account.choices = company_choices(accounts)
+
+    def validate_account(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose a company.")
+
+
+class AccountForm(FlaskForm):
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=160)])
+    industry = SelectField(
+        "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
+    )
+    region = SelectField("Region", choices=options(Region.choices()), validators=[InputRequired()])
+    size_band = SelectField(
+        "Size", choices=options(SizeBand.choices()), validators=[InputRequired()]
+    )
+    owner = SelectField("Account owner", coerce=int, validate_choice=True)
+    crm_id = StringField(
+        "CRM id", filters=[strip], validators=[Optional(), Length(max=64)], description="Optional."
+    )
+    domains = StringField(
+        "Email domains",
+        filters=[strip],
+        validators=[Optional(), Length(max=500)],
+        description="Comma-separated, e.g. acme.com, acme.co.uk. People with these addresses "
+        "may join when registration is open to customer domains.",
+    )
+    submit = SubmitField("Save company")
+
+    def domain_list(self) -> list[str]:
+        return [
+            d.strip().lower().lstrip("@") for d in (self.domains.data or "").split(",") if d.strip()
+        ]
+
+    def validate_domains(self, field) -> None:
+        for domain in self.domain_list():
+            if not _DOMAIN.fullmatch(domain):
+                raise ValidationError(f"“{domain}” is not a domain name.")
+
+    def __init__(self, *args, owners=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner.choices = options([(0, "Nobody yet")] + [(u.id, u.name) for u in owners])
+
+
+class ProductForm(FlaskForm):
+    name = StringField(
+        "Product name", filters=[strip], validators=[InputRequired(), Length(max=80)]
+    )
+    submit = SubmitField("Add product")

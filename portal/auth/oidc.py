@@ -136,7 +136,7 @@ def user_for_claims(name: str, claims: Claims) -> User:
         _check_allowed(provider, role, claims.email)
         user = services.create_user(claims.email, claims.name or claims.email.split("@")[0], role)
         if role == Role.ADVOCATE:
-            from portal.advocates.services import ensure_profile
+            from portal.advocates.profiles import ensure_profile
 
             ensure_profile(user)
     else:

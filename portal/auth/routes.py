@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     abort,
     current_app,
@@ -29,24 +27,15 @@ from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
 from portal.errors import NotAllowed, PortalError
 from portal.extensions import db, limiter
+from portal.urls import is_safe_next
 from portal.views import render_form
-
-
-def is_safe_next(target: str | None) -> bool:
-    """Only a path on this site: no scheme, no host, no `//` or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return False
-    if "\\" in target or any(ord(char) < 32 for char in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
 
 
 def home_url(user: User) -> str:
     if user.role == Role.ADVOCATE:
-        return url_for("advocates.dashboard")
+        return url_for("main.dashboard")
     if user.role == Role.REQUESTER:
-        return url_for("advocates.showcase")
+        return url_for("showcase.index")
     return url_for("manage.home")
 
 

@@ -18,8 +18,10 @@ from portal.clock import today
 from portal.db import utcnow
 from portal.errors import AlreadyExists, InvalidState, InvalidToken, NotAllowed, PortalError
 from portal.extensions import db
-from portal.mail.outbox import enqueue, mail_url
+from portal.mail.outbox import enqueue
 from portal.settings import get_setting
+from portal.signals import advocate_changed
+from portal.urls import absolute_url
 
 # last_seen_at is refreshed at most this often, so a page view is not a write.
 _TOUCH_INTERVAL = timedelta(minutes=5)
@@ -194,20 +196,16 @@ def set_password(user: User, password: str, *, keep: UserSession | None = None) 
 
 def deactivate(user: User) -> None:
     """Stop a user from signing in, end their sessions, hide them everywhere."""
-    from portal.recognition import ledger
-
     user.active = False
     user.deactivated_at = utcnow()
     end_all_sessions(user)
-    ledger.refresh_standing_details(user.id)
+    advocate_changed.send(user.id)
 
 
 def reactivate(user: User) -> None:
-    from portal.recognition import ledger
-
     user.active = True
     user.deactivated_at = None
-    ledger.refresh_standing_details(user.id)
+    advocate_changed.send(user.id)
 
 
 def change_role(user: User, role: Role) -> None:
@@ -320,7 +318,7 @@ def register(name: str, email: str, password: str) -> None:
     is closed or the domain is not a customer's, WeakPassword for a weak one.
     """
     from portal.advocates.models import Employment
-    from portal.advocates.services import ensure_profile
+    from portal.advocates.profiles import ensure_profile
 
     mode = registration_mode()
     email = normalize_email(email)
@@ -346,8 +344,8 @@ def register(name: str, email: str, password: str) -> None:
             template="registration_attempt",
             context={
                 "name": existing.first_name,
-                "sign_in_url": mail_url("auth.sign_in"),
-                "reset_url": mail_url("auth.reset_request"),
+                "sign_in_url": absolute_url("auth.sign_in"),
+                "reset_url": absolute_url("auth.reset_request"),
             },
         )
         return
@@ -375,7 +373,7 @@ def send_verification(user: User) -> None:
         template="verify_email",
         context={
             "name": user.first_name,
-            "link": mail_url("auth.verify_email", token=make_token(user, "verify-email")),
+            "link": absolute_url("auth.verify_email", token=make_token(user, "verify-email")),
         },
     )
 
@@ -401,7 +399,7 @@ def request_password_reset(email: str) -> None:
         template="password_reset",
         context={
             "name": user.first_name,
-            "link": mail_url("auth.reset_password", token=make_token(user, "reset")),
+            "link": absolute_url("auth.reset_password", token=make_token(user, "reset")),
         },
     )
 
@@ -431,7 +429,7 @@ def request_email_change(user: User, new_email: str) -> None:
             template="email_change",
             context={
                 "name": user.first_name,
-                "link": mail_url(
+                "link": absolute_url(
                     "auth.confirm_email_change",
                     token=make_token(user, "change-email", e=new_email),
                 ),
@@ -448,7 +446,7 @@ def request_email_change(user: User, new_email: str) -> None:
             "name": user.first_name,
             "new_email": new_email,
             "done": False,
-            "reset_url": mail_url("auth.reset_request"),
+            "reset_url": absolute_url("auth.reset_request"),
         },
     )
 
@@ -475,7 +473,7 @@ def confirm_email_change(token: str, signed_in: User | None) -> User:
             "name": user.first_name,
             "new_email": new_email,
             "done": True,
-            "reset_url": mail_url("auth.reset_request"),
+            "reset_url": absolute_url("auth.reset_request"),
         },
     )
     return user
@@ -493,7 +491,7 @@ def send_invitation(user: User, invited_by: User) -> None:
         context={
             "name": user.first_name,
             "inviter": invited_by.name,
-            "link": mail_url("auth.set_password", token=make_set_password_token(user)),
+            "link": absolute_url("auth.set_password", token=make_set_password_token(user)),
             "days": current_app.config["SET_PASSWORD_LINK_MAX_AGE"].days,
         },
     )

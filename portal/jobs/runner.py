@@ -14,10 +14,11 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
-from portal.advocates.models import AdvocateProfile, OpenType
+from portal.advocates import consent
+from portal.advocates.models import AdvocateProfile
 from portal.auth.models import STAFF_ROLES, Role, User, UserSession
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
@@ -27,7 +28,7 @@ from portal.mail.categories import CATEGORIES, DIGEST
 from portal.mail.models import Frequency, MailPreference
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
-from portal.opportunities import services as opportunities
+from portal.opportunities import eligibility
 from portal.opportunities.models import (
     Opportunity,
     OpportunityState,
@@ -35,6 +36,7 @@ from portal.opportunities.models import (
     ParticipationStatus,
 )
 from portal.recognition import tiers
+from portal.urls import absolute_url
 
 DIGEST_HOUR = 8  # local program time
 REMINDER_AHEAD = timedelta(hours=24)
@@ -169,7 +171,7 @@ def send_weekly_digests(now: datetime) -> int:
                     "items": [
                         {
                             "message": n.message,
-                            "url": outbox.mail_url(n.endpoint, **(n.endpoint_args or {}))
+                            "url": absolute_url(n.endpoint, **(n.endpoint_args or {}))
                             if n.endpoint
                             else None,
                         }
@@ -205,11 +207,12 @@ def send_opportunity_digests(now: datetime) -> int:
     ).all()
     sent = 0
     if fresh:
-        tiers_by_id = opportunities.tiers_by_id()
+        tiers_by_id = eligibility.tiers_by_id()
         people = (
             _people_choosing("new_opportunities", Frequency.DIGEST, [Role.ADVOCATE])
             .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
             .where(AdvocateProfile.onboarded_at.is_not(None))
+            .options(contains_eager(User.profile))
         )
         last_id = 0
         while True:
@@ -228,11 +231,8 @@ def send_opportunity_digests(now: datetime) -> int:
 
 def _opportunity_digest_batch(batch, fresh, tiers_by_id, period: str) -> int:
     ids = [user.id for user in batch]
-    open_types: dict[int, set[str]] = {}
-    for user_id, kind in db.session.execute(
-        sa.select(OpenType.user_id, OpenType.type).where(OpenType.user_id.in_(ids))
-    ):
-        open_types.setdefault(user_id, set()).add(kind)
+    wanted = consent.digest_topics([user.profile for user in batch])
+    contexts = eligibility.contexts_for(ids)
     taking_part = set(
         db.session.execute(
             sa.select(Participation.advocate_id, Participation.opportunity_id).where(
@@ -243,13 +243,12 @@ def _opportunity_digest_batch(batch, fresh, tiers_by_id, period: str) -> int:
     )
     sent = 0
     for user in batch:
-        context = opportunities.advocate_context(user)
         matches = [
             o
             for o in fresh
-            if o.type.value in open_types.get(user.id, set())
+            if o.type.value in wanted[user.id]
             and (user.id, o.id) not in taking_part
-            and not opportunities.eligibility_problems(o, context, tiers_by_id)
+            and not eligibility.problems_for(o, contexts[user.id], tiers_by_id)
         ]
         if not matches:
             continue
@@ -270,7 +269,7 @@ def _opportunity_digest_batch(batch, fresh, tiers_by_id, period: str) -> int:
                             "type_label": o.type.label,
                             "when": f"{clock.local(o.starts_at, tz):%a %-d %b %Y, %H:%M %Z}",
                             "deadline": f"{clock.local(o.application_deadline, tz):%-d %b}",
-                            "url": outbox.mail_url("opportunities.detail", opportunity_id=o.id),
+                            "url": absolute_url("opportunities.detail", opportunity_id=o.id),
                         }
                         for o in matches
                     ],
@@ -328,7 +327,7 @@ def send_manager_digests(now: datetime) -> int:
                         "name": user.first_name,
                         "total": total,
                         "rows": rows,
-                        "queue_url": outbox.mail_url("manage.applications"),
+                        "queue_url": absolute_url("manage.opportunities.applications"),
                     },
                     dedupe_key=f"manager-digest:{user.id}:{period}",
                     unsubscribe_category="manager_digest",

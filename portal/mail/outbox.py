@@ -18,17 +18,9 @@ from portal.db import dialect_insert, utcnow
 from portal.extensions import db
 from portal.mail.categories import CATEGORIES, DIGEST
 from portal.mail.models import Frequency, MailPreference, MessageStatus, OutboxMessage
+from portal.urls import absolute_url
 
 _UNSUBSCRIBE_SALT = "unsubscribe"
-
-
-def mail_url(endpoint: str, **values: object) -> str:
-    """An absolute URL under BASE_URL, with or without a request (worker, CLI)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -56,15 +48,17 @@ def enqueue(
     context = dict(context or {})
     headers: dict[str, str] = {}
     if unsubscribe_category and user_id is not None:
-        link = mail_url("mail.unsubscribe", token=unsubscribe_token(user_id, unsubscribe_category))
+        link = absolute_url(
+            "mail.unsubscribe", token=unsubscribe_token(user_id, unsubscribe_category)
+        )
         context["unsubscribe_url"] = link
-        context["preferences_url"] = mail_url("mail.preferences")
+        context["preferences_url"] = absolute_url("mail.preferences")
         context["category_label"] = category_label(unsubscribe_category)
         # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe.
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     context.setdefault("program_name", current_app.config["PROGRAM_NAME"])
-    context.setdefault("home_url", mail_url("main.index"))
+    context.setdefault("home_url", absolute_url("main.index"))
     text_body = render_template(f"mail/{template}.txt", **context)
     html_body = render_template(f"mail/{template}.html", **context)
     token = secrets.token_hex(16)

@@ -3,8 +3,12 @@ from __future__ import annotations
 from flask import redirect, render_template
 from flask_login import current_user
 
+from portal import clock
+from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
 from portal.main import bp
+from portal.opportunities.listing import my_participations
+from portal.recognition import badges, ledger, tiers
 
 
 @bp.get("/")
@@ -32,3 +36,27 @@ def readyz():
         body = {"status": "unavailable", "reason": "; ".join(problems), "checks": checks}
         return body, 503, {"Cache-Control": "no-store"}
     return {"status": "ready", "checks": checks}, 200, {"Cache-Control": "no-store"}
+
+
+# --- the advocate's home ----------------------------------------------------
+
+
+@bp.get("/dashboard")
+@advocate_required
+def dashboard():
+    """The advocate's home, "My program": what they take part in, points, rank, tier, badges."""
+    quarter = clock.current_period("quarter")
+    mine = ledger.standings_of(current_user.id, [clock.ALL_TIME, quarter.key])
+    totals = {period: standing.points for period, standing in mine.items()}
+    return render_template(
+        "main/dashboard.html",
+        participations=my_participations(current_user.id),
+        totals=totals,
+        quarter=quarter,
+        rank_all=mine[clock.ALL_TIME].rank,
+        rank_quarter=mine[quarter.key].rank,
+        progress=tiers.progress_for(current_user.id, totals[clock.ALL_TIME]),
+        entries=ledger.recent_entries(current_user.id, limit=8),
+        shown=current_user.profile.show_on_leaderboard,
+        awards=badges.awards_of(current_user.id),
+    )

@@ -1,3 +1,11 @@
+"""The staff area under /manage: the staff home, and one role check for every staff page.
+
+Each domain keeps its own staff views on a blueprint of its own
+(`portal/<domain>/manage.py`), nested here: their URLs start with /manage,
+their endpoints with `manage.<domain>.`, and `staff_only` runs before every
+one of them.
+"""
+
 from flask import Blueprint
 
 from portal.auth.decorators import check_roles
@@ -11,5 +19,17 @@ def staff_only() -> None:
     """Every page under /manage is for program managers and admins."""
     check_roles(*STAFF_ROLES)
 
+
+def _nest_domain_pages() -> None:
+    from portal.advocates.manage import bp as advocates
+    from portal.opportunities.manage import bp as opportunities
+    from portal.recognition.manage import bp as recognition
+    from portal.stories.manage import bp as stories
+
+    for domain in (opportunities, advocates, recognition, stories):
+        bp.register_blueprint(domain)
+
+
+_nest_domain_pages()
 
 from portal.manage import routes  # noqa: E402,F401

@@ -11,6 +11,7 @@ from portal.mail import outbox
 from portal.mail.categories import KIND_CATEGORY
 from portal.mail.models import Frequency
 from portal.notifications.models import Notification
+from portal.urls import absolute_url
 
 ACTION_LABELS = {
     "invitation": "See the invitation",
@@ -72,7 +73,7 @@ def notify(
             context={
                 "name": user.first_name,
                 "message": message,
-                "action_url": outbox.mail_url(endpoint, **endpoint_args) if endpoint else None,
+                "action_url": absolute_url(endpoint, **endpoint_args) if endpoint else None,
                 "action_label": ACTION_LABELS.get(kind, "Open the portal"),
             },
             dedupe_key=f"notification:{notification.id}",

@@ -1,10 +1,24 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import strip
+from portal import clock
+from portal.advocates.models import Industry, Region
+from portal.forms import CheckboxesField, options, strip, validate_timezone
+from portal.opportunities.models import ApprovalMode, OpportunityType
+from portal.recognition.forms import MAX_POINTS
 
 
 class ApplyForm(FlaskForm):
@@ -25,3 +39,119 @@ class WithdrawForm(FlaskForm):
 class RespondForm(FlaskForm):
     accept = SubmitField("Accept invitation")
     decline = SubmitField("Decline")
+
+
+# --- staff forms -----------------------------------------------------------
+
+
+class OpportunityForm(FlaskForm):
+    type = SelectField(
+        "Type", choices=options(OpportunityType.choices()), validators=[InputRequired()]
+    )
+    title = StringField("Title", filters=[strip], validators=[InputRequired(), Length(max=160)])
+    summary = StringField(
+        "One-line summary",
+        filters=[strip],
+        validators=[Optional(), Length(max=300)],
+        description="Shown in the list of opportunities.",
+    )
+    description = TextAreaField(
+        "Description",
+        filters=[strip],
+        validators=[Optional(), Length(max=20_000)],
+        description="Markdown: **bold**, *italic*, lists and links.",
+    )
+    timezone = SelectField(
+        "Time zone of the dates below", validators=[InputRequired(), validate_timezone]
+    )
+    starts_at = DateTimeLocalField(
+        "Starts", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Enter a date and time.")]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Enter a date and time.")]
+    )
+    application_deadline = DateTimeLocalField(
+        "Application deadline",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter a date and time.")],
+    )
+    is_online = BooleanField("Online")
+    location = StringField(
+        "Place",
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+        description="A venue and city, or the platform for an online opportunity.",
+    )
+    seats = IntegerField(
+        "Seats", validators=[InputRequired("Enter a number."), NumberRange(min=1, max=10_000)]
+    )
+    points = IntegerField(
+        "Points for taking part",
+        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=MAX_POINTS)],
+    )
+    approval_mode = RadioField(
+        "Approval", choices=options(ApprovalMode.choices()), default=ApprovalMode.REVIEW.value
+    )
+    min_tier = SelectField("Minimum tier", coerce=int, validate_choice=True)
+    industries = CheckboxesField(
+        "Only for these industries",
+        choices=options(Industry.choices()),
+        description="None means all.",
+    )
+    regions = CheckboxesField(
+        "Only for these regions", choices=options(Region.choices()), description="None means all."
+    )
+    products = CheckboxesField(
+        "Only for users of these products", coerce=int, description="None means all."
+    )
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, tiers=(), products=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = options((n, n.replace("_", " ")) for n in clock.timezone_choices())
+        self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
+        self.products.choices = options((p.id, p.name) for p in products)
+
+    def validate_ends_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data < self.starts_at.data:
+            raise ValidationError("The end must be after the start.")
+
+    def validate_application_deadline(self, field) -> None:
+        if self.starts_at.data and field.data and field.data > self.starts_at.data:
+            raise ValidationError("The deadline must be on or before the start.")
+
+
+class StateForm(FlaskForm):
+    action = HiddenField(validators=[InputRequired()])
+    message = TextAreaField(
+        "Message to participants (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField("Confirm")
+
+
+class DecisionForm(FlaskForm):
+    message = TextAreaField(
+        "Message to the advocate (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000)],
+    )
+    approve = SubmitField("Approve")
+    waitlist = SubmitField("Waitlist")
+    decline = SubmitField("Decline")
+
+
+class MarkForm(FlaskForm):
+    completed = SubmitField("Completed")
+    no_show = SubmitField("No-show")
+
+
+class InviteForm(FlaskForm):
+    advocate_id = HiddenField(validators=[InputRequired()])
+    message = TextAreaField(
+        "Personal message (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000)],
+    )
+    submit = SubmitField("Invite")

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.advocates import topics
 from portal.advocates.models import Ask, Product
 from portal.auth.models import User
 from portal.db import utcnow
@@ -24,6 +25,10 @@ class OpportunityType(LabeledEnum):
     BETA = "beta", "Beta / early access"
     EVENT = "event", "Event"
     RESEARCH_INTERVIEW = "research_interview", "User research interview"
+
+
+# Advocates consent to being invited per opportunity type.
+topics.register(OpportunityType.choices())
 
 
 class ApprovalMode(LabeledEnum):

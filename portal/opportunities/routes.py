@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.decorators import advocate_required, signed_in_required
-from portal.errors import PortalError
 from portal.extensions import db
-from portal.opportunities import bp, services
+from portal.opportunities import bp, eligibility, invitations, listing, participation
 from portal.opportunities.forms import ApplyForm, RespondForm, WithdrawForm
 from portal.opportunities.models import Opportunity, OpportunityType, Participation
+from portal.views import run_service
 
 
 def _type_filter(value: str | None) -> OpportunityType | None:
@@ -25,9 +25,9 @@ def index():
     text = request.args.get("q", "")[:100]
     eligible_only = request.args.get("eligible") == "1"
     page_number = request.args.get("page", 1, type=int)
-    context = services.advocate_context(current_user)
-    tiers = services.tiers_by_id()
-    page = services.advocate_listing(
+    context = eligibility.context_for(current_user.id)
+    tiers = eligibility.tiers_by_id()
+    page = listing.advocate_listing(
         context,
         tiers,
         type=kind,
@@ -35,8 +35,8 @@ def index():
         eligible_only=eligible_only,
         page=max(page_number, 1),
     )
-    mine = services.participations_of(current_user.id, [o.id for o in page.items])
-    problems = {o.id: services.eligibility_problems(o, context, tiers) for o in page.items}
+    mine = listing.participations_of(current_user.id, [o.id for o in page.items])
+    problems = {o.id: eligibility.problems_for(o, context, tiers) for o in page.items}
     return render_template(
         "opportunities/index.html",
         page=page,
@@ -52,7 +52,7 @@ def index():
 
 def _load_visible(opportunity_id: int) -> Opportunity:
     opportunity = db.get_or_404(Opportunity, opportunity_id)
-    if not services.visible_to(opportunity, current_user):
+    if not listing.visible_to(opportunity, current_user):
         abort(404)
     return opportunity
 
@@ -60,19 +60,15 @@ def _load_visible(opportunity_id: int) -> Opportunity:
 def _render_detail(
     opportunity: Opportunity, apply_form: ApplyForm | None = None, status: int = 200
 ):
-    participation = None
-    problems: list[str] = []
+    mine = None
+    problems: list[eligibility.Problem] = []
     if current_user.is_advocate:
-        participation = services.participations_of(current_user.id, [opportunity.id]).get(
-            opportunity.id
-        )
-        problems = services.eligibility_problems(
-            opportunity, services.advocate_context(current_user), services.tiers_by_id()
-        )
+        mine = participation.participation_of(current_user.id, opportunity.id)
+        problems = eligibility.problems_for(opportunity, eligibility.context_for(current_user.id))
     return render_template(
         "opportunities/detail.html",
         opportunity=opportunity,
-        participation=participation,
+        participation=mine,
         problems=problems,
         apply_form=apply_form or ApplyForm(),
         withdraw_form=WithdrawForm(),
@@ -93,22 +89,20 @@ def apply(opportunity_id: int):
     form = ApplyForm()
     if not form.validate_on_submit():
         return _render_detail(opportunity, form, 422)
-    try:
-        participation = services.apply(
+    done = run_service(
+        lambda: participation.apply(
             opportunity, current_user, note=form.note.data or "", join_waitlist=form.waitlist.data
-        )
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        ),
+        _applied_message,
+    )
+    if not done:
         opportunity = db.session.get(Opportunity, opportunity_id)
-        return _render_detail(opportunity, form, error.status_code)
-    db.session.commit()
-    flash(_applied_message(participation), "success")
+        return _render_detail(opportunity, form, done.error.status_code)
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 
 
-def _applied_message(participation: Participation) -> str:
-    status = participation.status
+def _applied_message(taking_part: Participation) -> str:
+    status = taking_part.status
     if status == status.APPROVED:
         return "You're in! Your seat is confirmed."
     if status == status.WAITLISTED:
@@ -117,46 +111,35 @@ def _applied_message(participation: Participation) -> str:
 
 
 def _own_participation(participation_id: int) -> Participation:
-    participation = db.get_or_404(Participation, participation_id)
+    taking_part = db.get_or_404(Participation, participation_id)
     # Someone else's application looks exactly like a missing one.
-    if participation.advocate_id != current_user.id:
+    if taking_part.advocate_id != current_user.id:
         abort(404)
-    return participation
+    return taking_part
 
 
 @bp.post("/participations/<int:participation_id>/withdraw")
 @advocate_required
 def withdraw(participation_id: int):
-    participation = _own_participation(participation_id)
-    opportunity_id = participation.opportunity_id
+    taking_part = _own_participation(participation_id)
+    opportunity_id = taking_part.opportunity_id
     if WithdrawForm().validate_on_submit():
-        try:
-            services.withdraw(participation, current_user)
-        except PortalError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("You have withdrawn.", "success")
+        run_service(
+            lambda: participation.withdraw(taking_part, current_user), "You have withdrawn."
+        )
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 
 
 @bp.post("/participations/<int:participation_id>/respond")
 @advocate_required
 def respond(participation_id: int):
-    participation = _own_participation(participation_id)
-    opportunity_id = participation.opportunity_id
+    taking_part = _own_participation(participation_id)
+    opportunity_id = taking_part.opportunity_id
     form = RespondForm()
     if form.validate_on_submit() and (form.accept.data or form.decline.data):
-        try:
-            services.respond_to_invitation(participation, current_user, accept=form.accept.data)
-        except PortalError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(
-                _applied_message(participation) if form.accept.data else "Invitation declined.",
-                "success",
-            )
+        accept = bool(form.accept.data)
+        run_service(
+            lambda: invitations.respond_to_invitation(taking_part, current_user, accept=accept),
+            _applied_message if accept else "Invitation declined.",
+        )
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))

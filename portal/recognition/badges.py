@@ -26,7 +26,8 @@ from sqlalchemy.orm import contains_eager
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile
-from portal.auth.models import Role, User
+from portal.advocates.visibility import active_advocate, shown_publicly
+from portal.auth.models import User
 from portal.db import dialect_insert, utcnow
 from portal.errors import InvalidState, PortalError
 from portal.extensions import db
@@ -37,6 +38,7 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
+from portal.recognition import ledger
 from portal.recognition.models import Badge, BadgeAward, Standing
 from portal.signals import participation_approved, participation_completed, points_changed
 
@@ -171,14 +173,9 @@ class PointsAtLeast(RuleKind):
         return f"Earn {params['points']:,} points{within}."
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
-        periods = {
-            "all": Standing.period == clock.ALL_TIME,
-            "quarter": Standing.period.like("%-Q%"),
-            "month": sa.and_(Standing.period != clock.ALL_TIME, ~Standing.period.like("%Q%")),
-        }[params["period"]]
         query = (
             sa.select(Standing.advocate_id)
-            .where(periods, Standing.points >= params["points"])
+            .where(ledger.periods_of_kind(params["period"]), Standing.points >= params["points"])
             .distinct()
         )
         return _among(query, Standing.advocate_id, advocate_ids)
@@ -226,11 +223,7 @@ class TopOfPeriod(RuleKind):
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         current = clock.current_period(params["period"]).key
-        kind = (
-            Standing.period.like("%-Q%")
-            if params["period"] == "quarter"
-            else sa.and_(Standing.period != clock.ALL_TIME, ~Standing.period.like("%Q%"))
-        )
+        kind = ledger.periods_of_kind(params["period"])
         ranked = (
             sa.select(
                 Standing.advocate_id,
@@ -294,7 +287,7 @@ def award(badge: Badge, advocate_id: int, *, evidence: str = "") -> BadgeAward |
     return db.session.get(BadgeAward, award_id)
 
 
-def evaluate(advocate_id: int, event: str) -> list[BadgeAward]:
+def award_earned_badges(advocate_id: int, event: str) -> list[BadgeAward]:
     """Check the badges an event can unlock for one advocate and award what is earned."""
     awarded = []
     for badge in active_badges():
@@ -310,17 +303,17 @@ def evaluate(advocate_id: int, event: str) -> list[BadgeAward]:
 
 @points_changed.connect
 def _on_points(advocate_id: int, **_: object) -> None:
-    evaluate(advocate_id, "points")
+    award_earned_badges(advocate_id, "points")
 
 
 @participation_completed.connect
 def _on_completion(advocate_id: int, **_: object) -> None:
-    evaluate(advocate_id, "completion")
+    award_earned_badges(advocate_id, "completion")
 
 
 @participation_approved.connect
 def _on_approval(advocate_id: int, **_: object) -> None:
-    evaluate(advocate_id, "approval")
+    award_earned_badges(advocate_id, "approval")
 
 
 def recompute(badges: list[Badge] | None = None) -> int:
@@ -342,11 +335,7 @@ def recompute(badges: list[Badge] | None = None) -> int:
         active_advocates = (
             set(
                 db.session.scalars(
-                    sa.select(User.id).where(
-                        User.id.in_(qualifying - have),
-                        User.active.is_(True),
-                        User.role == Role.ADVOCATE,
-                    )
+                    sa.select(User.id).where(User.id.in_(qualifying - have), active_advocate())
                 )
             )
             if qualifying - have
@@ -500,9 +489,7 @@ def public_holders(badge: Badge, *, page: int = 1, per_page: int = 48):
         .where(
             BadgeAward.badge_id == badge.id,
             BadgeAward.revoked_at.is_(None),
-            User.active.is_(True),
-            User.role == Role.ADVOCATE,
-            AdvocateProfile.public_profile.is_(True),
+            shown_publicly(),
         )
         .order_by(BadgeAward.awarded_at, User.id),
         page=page,

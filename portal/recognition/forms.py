@@ -1,7 +1,21 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SubmitField
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import options, strip
+
+MAX_POINTS = 100_000
 
 
 class OptInForm(FlaskForm):
@@ -11,3 +25,87 @@ class OptInForm(FlaskForm):
 
 class StepDownForm(FlaskForm):
     submit = SubmitField("Step down")
+
+
+# --- staff forms -----------------------------------------------------------
+
+
+class AwardForm(FlaskForm):
+    points = IntegerField(
+        "Points",
+        validators=[
+            InputRequired("Enter a number."),
+            NumberRange(min=-MAX_POINTS, max=MAX_POINTS),
+        ],
+        description="Use a negative number to correct a mistake.",
+    )
+    reason = StringField(
+        "Reason",
+        filters=[strip],
+        validators=[InputRequired("Say why: the advocate sees it."), Length(max=200)],
+    )
+    # A fresh key per rendered form: a double submit awards once.
+    key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    submit = SubmitField("Add to the ledger")
+
+    def validate_points(self, field) -> None:
+        if field.data == 0:
+            raise ValidationError("Zero points changes nothing.")
+
+
+class ReverseForm(FlaskForm):
+    reason = StringField("Reason", filters=[strip], validators=[InputRequired(), Length(max=200)])
+    submit = SubmitField("Reverse")
+
+
+class TierForm(FlaskForm):
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=60)])
+    threshold = IntegerField(
+        "All-time points needed",
+        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=10_000_000)],
+    )
+    benefits = TextAreaField("Benefits", filters=[strip], validators=[Optional(), Length(max=2000)])
+    commitment = TextAreaField(
+        "What the tier asks of the advocate",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    invitation_only = BooleanField("By invitation only")
+    submit = SubmitField("Save tier")
+
+
+class BadgeForm(FlaskForm):
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=80)])
+    description = TextAreaField(
+        "Description",
+        filters=[strip],
+        validators=[Optional(), Length(max=500)],
+        description="Shown on the badge page and in the Open Badges credential.",
+    )
+    rule_kind = RadioField("Awarded for", validators=[InputRequired("Choose a kind of rule.")])
+    color = StringField(
+        "Colour",
+        filters=[strip],
+        default="#4338ca",
+        validators=[InputRequired(), Length(max=7)],
+        render_kw={"type": "color"},
+    )
+    image = FileField(
+        "Image (optional)",
+        validators=[FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image.")],
+        description="PNG or JPEG up to 2 MB; without one, a medal in the colour is drawn.",
+    )
+    remove_image = BooleanField("Use the drawn medal instead of the uploaded image")
+    active = BooleanField("Active (awarded when earned)", default=True)
+    submit = SubmitField("Save badge")
+
+    def __init__(self, *args, rules=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rule_kind.choices = options((rule.key, rule.label) for rule in rules)
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(
+        "Reason", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=200)]
+    )
+    submit = SubmitField("Revoke")

@@ -19,12 +19,36 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from portal import clock
+from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Employment
+from portal.advocates.visibility import shown_on_leaderboards
 from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
+from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
 from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore, Tier
-from portal.signals import points_changed
+from portal.signals import account_changed, advocate_changed, points_changed
+
+# --- award keys: one per source, so a repeat of the same award is the same key --
+
+
+def participation_key(participation_id: int) -> str:
+    """Completing a participation (awarded once, however often it is marked)."""
+    return f"participation:{participation_id}"
+
+
+def manual_key(by_id: int, token: str) -> str:
+    """A manual award or correction: the token is new for each form shown (or each
+    loaded row), so sending the same form twice awards once."""
+    return f"manual:{by_id}:{token}"
+
+
+def reversal_key(entry_id: int) -> str:
+    """The reversal of one entry: an entry is reversed at most once."""
+    return f"reverse:{entry_id}"
+
+
+# --- writing --------------------------------------------------------------
 
 
 def award(
@@ -65,18 +89,49 @@ def award(
     return entry
 
 
+def award_manual(
+    advocate_id: int, points: int, *, reason: str, by_id: int, token: str
+) -> PointsEntry:
+    """A manager's award (or, with negative points, correction) for something outside
+    the portal's flows. Raises AlreadyExists when the same form was sent before."""
+    entry = award(
+        advocate_id,
+        points,
+        reason=reason,
+        key=manual_key(by_id, token),
+        source=PointsSource.MANUAL if points > 0 else PointsSource.CORRECTION,
+        by_id=by_id,
+    )
+    if entry is None:
+        raise AlreadyExists("This award was already added (the form was sent twice).")
+    return entry
+
+
 def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
-    """Cancel an entry with an opposite one (once; a second reversal does nothing)."""
+    """Cancel an entry with an opposite one (once; a second reversal does nothing).
+
+    Raises InvalidState for a reversal: correct it with a new award instead.
+    """
+    if entry.is_reversal:
+        raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
     return award(
         entry.advocate_id,
         -entry.points,
         reason=reason,
-        key=f"reverse:{entry.id}",
+        key=reversal_key(entry.id),
         source=PointsSource.CORRECTION,
         source_id=entry.source_id,
         by_id=by_id,
         corrects_id=entry.id,
     )
+
+
+def reverse_entry(entry: PointsEntry, *, reason: str, by_id: int) -> PointsEntry:
+    """A manager reverses one entry. Raises InvalidState for a reversal or a repeat."""
+    reversal = reverse(entry, reason=reason, by_id=by_id)
+    if reversal is None:
+        raise InvalidState("This entry was already reversed.")
+    return reversal
 
 
 def entry_for_key(key: str) -> PointsEntry | None:
@@ -158,23 +213,17 @@ def _count_scores(changes: list[tuple[str, int, int]]) -> None:
 
 
 def _details_query():
-    current_job = sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
-    shown = sa.and_(
-        AdvocateProfile.show_on_leaderboard.is_(True),
-        User.active.is_(True),
-        User.role == Role.ADVOCATE,
-    )
     return (
         sa.select(
             User.id,
-            sa.case((shown, sa.true()), else_=sa.false()),
+            sa.case((shown_on_leaderboards(), sa.true()), else_=sa.false()),
             Account.id,
             Account.industry,
             Account.region,
         )
         .select_from(User)
         .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
-        .outerjoin(Employment, current_job)
+        .outerjoin(Employment, current_job(User.id))
         .outerjoin(Account, Account.id == Employment.account_id)
     )
 
@@ -201,10 +250,11 @@ def is_visible(advocate_id: int) -> bool:
     return standing_details(advocate_id)["visible"]
 
 
-def refresh_standing_details(advocate_id: int) -> None:
+@advocate_changed.connect
+def refresh_standing_details(advocate_id: int, **_: object) -> None:
     """Bring an advocate's standings in line with their choices, account state and job.
 
-    Called whenever one of those changes (profile, deactivation, a move).
+    Runs whenever one of those changes (profile, deactivation, a move).
     """
     db.session.flush()
     _lock_advocate(advocate_id)
@@ -227,7 +277,8 @@ def refresh_standing_details(advocate_id: int) -> None:
     )
 
 
-def refresh_account_details(account_id: int, industry: str, region: str) -> None:
+@account_changed.connect
+def refresh_account_details(account_id: int, *, industry: str, region: str) -> None:
     """A company's industry or region changed: its advocates' standings follow."""
     db.session.execute(
         sa.update(Standing)
@@ -237,6 +288,16 @@ def refresh_account_details(account_id: int, industry: str, region: str) -> None
 
 
 # --- reading --------------------------------------------------------------
+
+
+def periods_of_kind(kind: str) -> sa.ColumnElement[bool]:
+    """SQL on Standing: its period is of this kind ("all", "quarter" or "month")."""
+    if kind == clock.ALL_TIME:
+        return Standing.period == clock.ALL_TIME
+    quarters = Standing.period.like("%-Q%")
+    if kind == "quarter":
+        return quarters
+    return sa.and_(Standing.period != clock.ALL_TIME, ~quarters)
 
 
 def totals_for(advocate_id: int, periods: list[str]) -> dict[str, int]:
@@ -391,13 +452,12 @@ def leaderboard(
     rows = rows[:limit]
     if not rows:
         return [], False
-    current_job = sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
     details = {
         advocate_id: (name, company, tier)
         for advocate_id, name, company, tier in db.session.execute(
             sa.select(User.id, User.name, Account.name, Tier.name)
             .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
-            .outerjoin(Employment, current_job)
+            .outerjoin(Employment, current_job(User.id))
             .outerjoin(Account, Account.id == Employment.account_id)
             .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
             .where(User.id.in_([row[0] for row in rows]))

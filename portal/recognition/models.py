@@ -43,6 +43,10 @@ class PointsEntry(db.Model):
     advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
     awarded_by: Mapped[User | None] = relationship(foreign_keys=[awarded_by_id])
 
+    @property
+    def is_reversal(self) -> bool:
+        return self.corrects_id is not None
+
 
 class Standing(db.Model):
     """An advocate's points in one period ("all", "2026-Q4", "2026-11").

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
-from portal.mail.outbox import mail_url
 from portal.recognition.badges import describe
 from portal.recognition.models import Badge, BadgeAward
+from portal.urls import absolute_url
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -29,15 +29,15 @@ def _iso(moment: datetime) -> str:
 
 
 def issuer_url() -> str:
-    return mail_url("recognition.ob_issuer")
+    return absolute_url("recognition.ob_issuer")
 
 
 def badge_class_url(badge: Badge) -> str:
-    return mail_url("recognition.ob_badge_class", slug=badge.slug)
+    return absolute_url("recognition.ob_badge_class", slug=badge.slug)
 
 
 def assertion_url(badge_award: BadgeAward) -> str:
-    return mail_url("recognition.ob_assertion", uid=badge_award.uid)
+    return absolute_url("recognition.ob_assertion", uid=badge_award.uid)
 
 
 def issuer_document() -> dict:
@@ -59,9 +59,9 @@ def badge_class_document(badge: Badge) -> dict:
         "id": badge_class_url(badge),
         "name": badge.name,
         "description": badge.description or describe(badge),
-        "image": mail_url("recognition.badge_image", slug=badge.slug),
+        "image": absolute_url("recognition.badge_image", slug=badge.slug),
         "criteria": {
-            "id": mail_url("recognition.badge", slug=badge.slug),
+            "id": absolute_url("recognition.badge", slug=badge.slug),
             "narrative": describe(badge),
         },
         "issuer": issuer_url(),

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from portal import clock
-from portal.advocates import services as advocate_services
+from portal.advocates.employment import current_employment, current_jobs
 from portal.advocates.models import Account, Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
@@ -68,7 +68,7 @@ def leaderboard():
     if current_user.is_advocate:
         points, rank = ledger.standing_of(current_user.id, period.key, board_filter)
         me = {"points": points, "rank": rank, "shown": current_user.profile.show_on_leaderboard}
-        my_job = advocate_services.current_employment(current_user.id)
+        my_job = current_employment(current_user.id)
     return render_template(
         "recognition/leaderboard.html",
         rows=rows,
@@ -120,7 +120,7 @@ def badge(slug: str):
         badge=badge,
         rule=badges.describe(badge),
         page=page,
-        jobs=advocate_services.current_jobs([user.id for user in page.items]),
+        jobs=current_jobs([user.id for user in page.items]),
     )
 
 

@@ -26,9 +26,19 @@ from portal.notifications.services import notify
 from portal.recognition import ledger
 from portal.recognition.models import Tier, TierEvent, TierEventKind
 from portal.settings import get_setting
-from portal.signals import points_changed
+from portal.signals import advocate_joined, points_changed
 
 DEFAULT_GRACE_DAYS = 90
+
+
+def reached(tier: Tier, points: int) -> bool:
+    """The tier's threshold rule: all-time points at or above it make an advocate eligible."""
+    return points >= tier.threshold
+
+
+def is_entry_tier(tier: Tier) -> bool:
+    """Where every advocate starts: no threshold and no invitation needed."""
+    return tier.threshold == 0 and not tier.invitation_only
 
 
 def all_tiers() -> list[Tier]:
@@ -47,11 +57,27 @@ class TierState:
     opted_in: bool = False
     lapsing_since: datetime | None = None
 
+    @property
+    def is_entry(self) -> bool:
+        return is_entry_tier(self.tier)
+
+    def has_points(self, points: int) -> bool:
+        return reached(self.tier, points)
+
     def can_opt_in(self, points: int) -> bool:
         return (
             not self.opted_in
-            and points >= self.tier.threshold
+            and reached(self.tier, points)
             and (self.invited or not self.tier.invitation_only)
+        )
+
+    def can_be_invited(self, points: int) -> bool:
+        """Staff may invite into an invitation-only tier an advocate who has the points."""
+        return (
+            self.tier.invitation_only
+            and not self.invited
+            and not self.opted_in
+            and reached(self.tier, points)
         )
 
 
@@ -116,55 +142,76 @@ def _refresh_current_tier(profile: AdvocateProfile, states: dict[int, TierState]
     db.session.flush()
 
 
-def evaluate(advocate_id: int) -> None:
+def changes_for(states: dict[int, TierState], points: int, now: datetime) -> list[TierEvent]:
+    """The tier events a new all-time total calls for, applied to `states` (not saved).
+
+    Reaching an open tier's threshold makes an advocate eligible (once); falling
+    below the threshold of a tier they hold starts its grace period; coming
+    back above it during the grace period restores it. The one place these
+    rules live: the services and the bulk loader both replay points through it.
+    """
+    events = []
+    for state in states.values():
+        tier = state.tier
+        is_reached = reached(tier, points)
+        if is_reached and not state.eligible_noticed and not state.opted_in:
+            if not tier.invitation_only:
+                events.append(TierEvent(tier=tier, kind=TierEventKind.ELIGIBLE, at=now))
+                state.eligible_noticed = True
+        if state.opted_in and not is_reached and state.lapsing_since is None:
+            events.append(TierEvent(tier=tier, kind=TierEventKind.LAPSING, at=now))
+            state.lapsing_since = now
+        elif state.lapsing_since is not None and is_reached:
+            events.append(TierEvent(tier=tier, kind=TierEventKind.RESTORED, at=now))
+            state.lapsing_since = None
+    return events
+
+
+def update_tier_states(advocate_id: int) -> None:
     """React to a change of points: eligibility notices, grace periods, restorations."""
     profile = _lock_profile(advocate_id)
     points = ledger.total_for(advocate_id)
     states = states_for(advocate_id)
-    for state in states.values():
-        tier = state.tier
-        reached = points >= tier.threshold
-        if reached and not state.eligible_noticed and not state.opted_in:
-            if not tier.invitation_only:
-                _record(advocate_id, tier, TierEventKind.ELIGIBLE)
-                state.eligible_noticed = True
-                notify(
-                    advocate_id,
-                    "tier_eligible",
-                    f"You reached {tier.threshold:,} points: you can now join the "
-                    f"{tier.name} tier.",
-                    "recognition.tiers",
-                    subject=f"You can join the {tier.name} tier",
-                )
-        if state.opted_in and not reached and state.lapsing_since is None:
-            _record(advocate_id, tier, TierEventKind.LAPSING)
-            state.lapsing_since = utcnow()
-            until = clock.local(state.lapsing_since + grace_period()).date()
-            notify(
-                advocate_id,
-                "tier_lapsing",
-                f"Your points are below the {tier.name} threshold. You keep the tier "
-                f"until {until:%-d %B %Y}; earn {tier.threshold - points:,} points to keep it.",
-                "recognition.tiers",
-            )
-        elif state.lapsing_since is not None and reached:
-            _record(advocate_id, tier, TierEventKind.RESTORED)
-            state.lapsing_since = None
+    for event in changes_for(states, points, utcnow()):
+        event.advocate_id = advocate_id
+        db.session.add(event)
+        _tell(advocate_id, event, points)
+    db.session.flush()
     _refresh_current_tier(profile, states)
+
+
+def _tell(advocate_id: int, event: TierEvent, points: int) -> None:
+    tier = event.tier
+    if event.kind == TierEventKind.ELIGIBLE:
+        notify(
+            advocate_id,
+            "tier_eligible",
+            f"You reached {tier.threshold:,} points: you can now join the {tier.name} tier.",
+            "recognition.tiers",
+            subject=f"You can join the {tier.name} tier",
+        )
+    elif event.kind == TierEventKind.LAPSING:
+        until = clock.local(event.at + grace_period()).date()
+        notify(
+            advocate_id,
+            "tier_lapsing",
+            f"Your points are below the {tier.name} threshold. You keep the tier "
+            f"until {until:%-d %B %Y}; earn {tier.threshold - points:,} points to keep it.",
+            "recognition.tiers",
+        )
 
 
 @points_changed.connect
 def _on_points_changed(advocate_id: int, **_: object) -> None:
-    evaluate(advocate_id)
+    update_tier_states(advocate_id)
 
 
-def join_program(advocate_id: int) -> None:
+@advocate_joined.connect
+def join_program(advocate_id: int, **_: object) -> None:
     """Opt a new advocate into the entry tier (no threshold, no invitation)."""
     profile = _lock_profile(advocate_id)
     states = states_for(advocate_id)
-    entry_tiers = [
-        s for s in states.values() if s.tier.threshold == 0 and not s.tier.invitation_only
-    ]
+    entry_tiers = [state for state in states.values() if is_entry_tier(state.tier)]
     if entry_tiers and not any(state.opted_in for state in states.values()):
         entry = min(entry_tiers, key=lambda state: state.tier.position)
         _record(advocate_id, entry.tier, TierEventKind.OPTED_IN)
@@ -180,7 +227,7 @@ def opt_in(advocate_id: int, tier: Tier, *, accepted: bool) -> None:
     if state.opted_in:
         raise InvalidState(f"You are already in the {tier.name} tier.")
     points = ledger.total_for(advocate_id)
-    if points < tier.threshold:
+    if not reached(tier, points):
         raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; you have {points:,}.")
     if tier.invitation_only and not state.invited:
         raise NotEligible(f"{tier.name} is by invitation from the program team.")
@@ -202,7 +249,7 @@ def step_down(advocate_id: int, tier: Tier) -> None:
     _refresh_current_tier(profile, states)
 
 
-def invite(advocate_id: int, tier: Tier, *, by_id: int) -> None:
+def invite_to_tier(advocate_id: int, tier: Tier, *, by_id: int) -> None:
     """Invite an advocate into an invitation-only tier they have the points for."""
     _lock_profile(advocate_id)
     state = states_for(advocate_id)[tier.id]
@@ -211,7 +258,7 @@ def invite(advocate_id: int, tier: Tier, *, by_id: int) -> None:
     if state.invited or state.opted_in:
         raise InvalidState(f"This advocate was already invited to {tier.name}.")
     points = ledger.total_for(advocate_id)
-    if points < tier.threshold:
+    if not reached(tier, points):
         raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; they have {points:,}.")
     _record(advocate_id, tier, TierEventKind.INVITED, by_id=by_id)
     notify(
@@ -240,7 +287,7 @@ def expire_grace_periods(now: datetime | None = None) -> int:
             if (
                 state.lapsing_since is not None
                 and state.lapsing_since <= cutoff
-                and points < state.tier.threshold
+                and not reached(state.tier, points)
             ):
                 _record(advocate_id, state.tier, TierEventKind.LAPSED)
                 state.opted_in, state.lapsing_since = False, None
@@ -328,3 +375,15 @@ def progress_for(advocate_id: int, points: int) -> Progress:
             and (current is None or t.position > current.position)
         ],
     )
+
+
+def names_by_advocate(advocate_ids: list[int]) -> dict[int, str]:
+    """The name of the tier each advocate holds, in one query."""
+    if not advocate_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AdvocateProfile.user_id, Tier.name)
+        .join(Tier, Tier.id == AdvocateProfile.current_tier_id)
+        .where(AdvocateProfile.user_id.in_(advocate_ids))
+    )
+    return dict(rows.all())

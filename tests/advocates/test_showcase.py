@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.advocates.models import Industry, Story, StoryStatus
+from portal.advocates.models import Industry
 from portal.extensions import db
 from portal.opportunities.models import OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
+from portal.stories.models import Story, StoryStatus
 from tests.helpers import page, text
 
 

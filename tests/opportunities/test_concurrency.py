@@ -18,7 +18,8 @@ from portal.advocates.models import Ask
 from portal.auth.models import User
 from portal.errors import PortalError
 from portal.extensions import db
-from portal.opportunities import services
+from portal.opportunities import invitations
+from portal.opportunities import participation as participating
 from portal.opportunities.models import ApprovalMode, Opportunity, Participation
 from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition import ledger
@@ -73,7 +74,7 @@ def test_twenty_applications_for_three_first_come_seats(app, make):
     advocates = [make.advocate() for _ in range(20)]
 
     def apply(index: int):
-        return services.apply(
+        return participating.apply(
             db.session.get(Opportunity, opportunity.id),
             db.session.get(User, advocates[index].id),
             join_waitlist=True,
@@ -91,9 +92,9 @@ def test_twenty_approvals_for_three_seats_in_review_mode(app, make):
     applications = [make.participation(opportunity, make.advocate()) for _ in range(20)]
 
     def approve(index: int):
-        return services.decide(
+        return participating.decide(
             db.session.get(Participation, applications[index].id),
-            services.Decision.APPROVE,
+            participating.Decision.APPROVE,
             by=db.session.get(User, manager.id),
         )
 
@@ -111,7 +112,7 @@ def test_ten_completions_of_one_participation_write_one_entry(app, make):
     participation = make.participation(opportunity, advocate, S.APPROVED)
 
     def complete(index: int):
-        return services.mark_completed(
+        return participating.mark_completed(
             db.session.get(Participation, participation.id), by=db.session.get(User, manager.id)
         )
 
@@ -147,7 +148,7 @@ def test_a_double_click_on_apply_applies_once(app, make):
     advocate = make.advocate()
 
     def apply(index: int):
-        return services.apply(
+        return participating.apply(
             db.session.get(Opportunity, opportunity.id), db.session.get(User, advocate.id)
         ).status
 
@@ -162,7 +163,7 @@ def test_simultaneous_invitations_never_pass_the_cap(app, make):
     opportunities = [make.opportunity() for _ in range(8)]
 
     def invite(index: int):
-        return services.invite(
+        return invitations.invite_to_opportunity(
             db.session.get(Opportunity, opportunities[index].id),
             db.session.get(User, advocate.id),
             by=db.session.get(User, manager.id),
@@ -201,7 +202,7 @@ def test_the_same_event_processed_twice_at_once_awards_a_badge_once(app, make):
 
     def evaluate(index: int):
         # ...and the same event delivered ten times at once after a lost award.
-        return len(badges.evaluate(advocate.id, "points"))
+        return len(badges.award_earned_badges(advocate.id, "points"))
 
     results = run_together(app, 10, evaluate)
     assert sum(r for r in results if isinstance(r, int)) == 1

@@ -19,7 +19,8 @@ from portal.errors import (
 )
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.opportunities import services
+from portal.opportunities import invitations, posting, queues
+from portal.opportunities import participation as participating
 from portal.opportunities.models import (
     ApprovalMode,
     Opportunity,
@@ -48,7 +49,7 @@ def _seats_taken(opportunity: Opportunity) -> int:
 
 def test_applying_in_review_mode_waits_for_a_manager(make):
     opportunity, advocate = make.opportunity(), make.advocate()
-    participation = services.apply(opportunity, advocate, note="  Happy to help  ")
+    participation = participating.apply(opportunity, advocate, note="  Happy to help  ")
     assert participation.status == S.APPLIED
     assert participation.note == "Happy to help"
     assert _seats_taken(opportunity) == 0
@@ -57,24 +58,24 @@ def test_applying_in_review_mode_waits_for_a_manager(make):
 def test_first_come_approves_while_seats_last_then_refuses_or_waitlists(make):
     opportunity = make.opportunity(mode=ApprovalMode.FIRST_COME, seats=2)
     first, second, third, fourth = (make.advocate() for _ in range(4))
-    assert services.apply(opportunity, first).status == S.APPROVED
-    assert services.apply(opportunity, second).status == S.APPROVED
+    assert participating.apply(opportunity, first).status == S.APPROVED
+    assert participating.apply(opportunity, second).status == S.APPROVED
     db.session.commit()
     with pytest.raises(SeatsFull):
-        services.apply(opportunity, third)
+        participating.apply(opportunity, third)
     db.session.rollback()
     assert _count(Participation, Participation.advocate_id == third.id) == 0
-    assert services.apply(opportunity, third, join_waitlist=True).status == S.WAITLISTED
-    assert services.apply(opportunity, fourth, join_waitlist=True).status == S.WAITLISTED
+    assert participating.apply(opportunity, third, join_waitlist=True).status == S.WAITLISTED
+    assert participating.apply(opportunity, fourth, join_waitlist=True).status == S.WAITLISTED
     assert _seats_taken(opportunity) == 2
 
 
 def test_applying_twice_changes_nothing(make):
     opportunity, advocate = make.opportunity(), make.advocate()
-    services.apply(opportunity, advocate)
+    participating.apply(opportunity, advocate)
     db.session.commit()
     with pytest.raises(AlreadyExists):
-        services.apply(opportunity, advocate)
+        participating.apply(opportunity, advocate)
     db.session.rollback()
     assert _count(Participation) == 1
 
@@ -84,7 +85,7 @@ def test_applying_after_the_deadline_is_refused(make):
     advocate = make.advocate()
     with time_machine.travel(opportunity.application_deadline + timedelta(seconds=1)):
         with pytest.raises(InvalidState, match="deadline has passed"):
-            services.apply(opportunity, advocate)
+            participating.apply(opportunity, advocate)
 
 
 def test_applying_exactly_at_the_deadline_is_refused(make):
@@ -92,9 +93,9 @@ def test_applying_exactly_at_the_deadline_is_refused(make):
     advocate = make.advocate()
     with time_machine.travel(opportunity.application_deadline):
         with pytest.raises(InvalidState):
-            services.apply(opportunity, advocate)
+            participating.apply(opportunity, advocate)
     with time_machine.travel(opportunity.application_deadline - timedelta(seconds=1)):
-        assert services.apply(opportunity, advocate).status == S.APPLIED
+        assert participating.apply(opportunity, advocate).status == S.APPLIED
 
 
 @pytest.mark.parametrize(
@@ -103,14 +104,14 @@ def test_applying_exactly_at_the_deadline_is_refused(make):
 def test_only_published_opportunities_take_applications(make, state):
     opportunity = make.opportunity(state=state)
     with pytest.raises(InvalidState, match="not taking applications"):
-        services.apply(opportunity, make.advocate())
+        participating.apply(opportunity, make.advocate())
 
 
 def test_tier_gated_opportunity_needs_the_tier(make):
     opportunity = make.opportunity(min_tier="Insider")
     advocate = make.advocate()
     with pytest.raises(NotEligible, match="Insider tier"):
-        services.apply(opportunity, advocate)
+        participating.apply(opportunity, advocate)
 
 
 def test_industry_region_and_product_limits(make):
@@ -120,13 +121,13 @@ def test_industry_region_and_product_limits(make):
     )
     outsider = make.advocate(industry=Industry.RETAIL, region=Region.EUROPE)
     with pytest.raises(NotEligible) as error:
-        services.apply(opportunity, outsider)
+        participating.apply(opportunity, outsider)
     assert "Healthcare" in error.value.message
     assert product.name in error.value.message
     insider = make.advocate(
         industry=Industry.HEALTHCARE, region=Region.EUROPE, product_ids=[product.id]
     )
-    assert services.apply(opportunity, insider).status == S.APPLIED
+    assert participating.apply(opportunity, insider).status == S.APPLIED
 
 
 # --- withdrawing and freed seats --------------------------------------------
@@ -135,12 +136,12 @@ def test_industry_region_and_product_limits(make):
 def test_withdrawing_frees_the_seat_for_the_first_waitlisted_in_first_come(make):
     opportunity = make.opportunity(mode=ApprovalMode.FIRST_COME, seats=1)
     holder, first_waiting, second_waiting = (make.advocate() for _ in range(3))
-    seat = services.apply(opportunity, holder)
+    seat = participating.apply(opportunity, holder)
     with time_machine.travel(utcnow() + timedelta(minutes=1)):
-        services.apply(opportunity, first_waiting, join_waitlist=True)
+        participating.apply(opportunity, first_waiting, join_waitlist=True)
     with time_machine.travel(utcnow() + timedelta(minutes=2)):
-        services.apply(opportunity, second_waiting, join_waitlist=True)
-    services.withdraw(seat, holder)
+        participating.apply(opportunity, second_waiting, join_waitlist=True)
+    participating.withdraw(seat, holder)
     statuses = dict(
         db.session.execute(
             sa.select(Participation.advocate_id, Participation.status).where(
@@ -169,10 +170,10 @@ def test_in_review_mode_a_freed_seat_is_offered_to_the_manager(make):
     holder, waiting = make.advocate(), make.advocate()
     seat = make.participation(opportunity, holder, S.APPROVED)
     make.participation(opportunity, waiting, S.WAITLISTED)
-    services.withdraw(db.session.get(Participation, seat.id), holder)
+    participating.withdraw(db.session.get(Participation, seat.id), holder)
     db.session.flush()
     assert _seats_taken(opportunity) == 0
-    offers = services.seat_offers()
+    offers = queues.seat_offers()
     assert [(o.id, p.advocate_id) for o, p in offers] == [(opportunity.id, waiting.id)]
 
 
@@ -182,7 +183,7 @@ def test_no_withdrawing_after_the_start(make):
     participation = make.participation(opportunity, advocate, S.APPROVED)
     with time_machine.travel(opportunity.starts_at):
         with pytest.raises(InvalidState, match="already started"):
-            services.withdraw(db.session.get(Participation, participation.id), advocate)
+            participating.withdraw(db.session.get(Participation, participation.id), advocate)
 
 
 def test_nobody_withdraws_someone_elses_application(make):
@@ -191,7 +192,7 @@ def test_nobody_withdraws_someone_elses_application(make):
     from portal.errors import NotAllowed
 
     with pytest.raises(NotAllowed):
-        services.withdraw(db.session.get(Participation, participation.id), make.advocate())
+        participating.withdraw(db.session.get(Participation, participation.id), make.advocate())
 
 
 # --- decisions --------------------------------------------------------------
@@ -202,10 +203,10 @@ def test_approving_never_exceeds_the_seats(make):
     manager = make.manager()
     first = make.participation(opportunity, make.advocate())
     second = make.participation(opportunity, make.advocate())
-    assert services.decide(first, services.Decision.APPROVE, by=manager)
+    assert participating.decide(first, participating.Decision.APPROVE, by=manager)
     db.session.commit()
     with pytest.raises(SeatsFull):
-        services.decide(second, services.Decision.APPROVE, by=manager)
+        participating.decide(second, participating.Decision.APPROVE, by=manager)
     db.session.rollback()
     assert _seats_taken(opportunity) == 1
     assert db.session.get(Participation, second.id).status == S.APPLIED
@@ -215,8 +216,10 @@ def test_deciding_twice_is_harmless(make):
     opportunity = make.opportunity(seats=2)
     manager = make.manager()
     participation = make.participation(opportunity, make.advocate())
-    assert services.decide(participation, services.Decision.APPROVE, by=manager, message="Welcome")
-    assert not services.decide(participation, services.Decision.APPROVE, by=manager)
+    assert participating.decide(
+        participation, participating.Decision.APPROVE, by=manager, message="Welcome"
+    )
+    assert not participating.decide(participation, participating.Decision.APPROVE, by=manager)
     assert _seats_taken(opportunity) == 1
     assert participation.manager_message == "Welcome"
 
@@ -224,9 +227,9 @@ def test_deciding_twice_is_harmless(make):
 def test_declining_an_approved_advocate_frees_their_seat(make):
     opportunity = make.opportunity(seats=1)
     participation = make.participation(opportunity, make.advocate(), S.APPROVED)
-    services.decide(
+    participating.decide(
         db.session.get(Participation, participation.id),
-        services.Decision.DECLINE,
+        participating.Decision.DECLINE,
         by=make.manager(),
         message="Sorry, the panel changed.",
     )
@@ -239,7 +242,7 @@ def test_no_decisions_on_withdrawn_or_completed(make):
     opportunity = make.opportunity()
     withdrawn = make.participation(opportunity, make.advocate(), S.WITHDRAWN)
     with pytest.raises(InvalidState):
-        services.decide(withdrawn, services.Decision.APPROVE, by=make.manager())
+        participating.decide(withdrawn, participating.Decision.APPROVE, by=make.manager())
 
 
 # --- completion and points --------------------------------------------------
@@ -251,8 +254,8 @@ def test_completion_writes_one_ledger_entry(make):
     participation = make.participation(opportunity, advocate, S.APPROVED)
     manager = make.manager()
     with time_machine.travel(opportunity.starts_at + timedelta(minutes=5)):
-        assert services.mark_completed(participation, by=manager)
-        assert not services.mark_completed(participation, by=manager)
+        assert participating.mark_completed(participation, by=manager)
+        assert not participating.mark_completed(participation, by=manager)
     entries = db.session.scalars(sa.select(PointsEntry)).all()
     assert [(e.points, e.award_key, e.source_id) for e in entries] == [
         (150, f"participation:{participation.id}", participation.id)
@@ -266,10 +269,10 @@ def test_no_completion_before_the_start_or_without_approval(make):
     applied = make.participation(opportunity, make.advocate(), S.APPLIED)
     manager = make.manager()
     with pytest.raises(InvalidState, match="hasn't started"):
-        services.mark_completed(approved, by=manager)
+        participating.mark_completed(approved, by=manager)
     with time_machine.travel(opportunity.starts_at + timedelta(minutes=1)):
         with pytest.raises(InvalidState, match="Only approved"):
-            services.mark_completed(applied, by=manager)
+            participating.mark_completed(applied, by=manager)
     assert _count(PointsEntry) == 0
 
 
@@ -279,9 +282,9 @@ def test_no_show_after_a_mistaken_completion_reverses_the_points(make):
     participation = make.participation(opportunity, advocate, S.APPROVED)
     manager = make.manager()
     with time_machine.travel(opportunity.starts_at + timedelta(hours=3)):
-        services.mark_completed(participation, by=manager)
-        services.mark_no_show(participation, by=manager)
-        services.mark_no_show(participation, by=manager)
+        participating.mark_completed(participation, by=manager)
+        participating.mark_no_show(participation, by=manager)
+        participating.mark_no_show(participation, by=manager)
     assert ledger.total_for(advocate.id) == 0
     assert sorted(e.points for e in db.session.scalars(sa.select(PointsEntry))) == [-80, 80]
     assert _seats_taken(opportunity) == 0
@@ -293,7 +296,7 @@ def test_no_show_after_a_mistaken_completion_reverses_the_points(make):
 def test_invitation_is_an_ask_and_can_be_accepted(make):
     opportunity = make.opportunity(seats=1)
     advocate = make.advocate()
-    participation = services.invite(
+    participation = invitations.invite_to_opportunity(
         opportunity, advocate, by=make.manager(), message="You'd be great"
     )
     assert participation.status == S.INVITED
@@ -303,7 +306,7 @@ def test_invitation_is_an_ask_and_can_be_accepted(make):
         opportunity.id,
         OpportunityType.SPEAKING_PANEL.value,
     )
-    services.respond_to_invitation(participation, advocate, accept=True)
+    invitations.respond_to_invitation(participation, advocate, accept=True)
     assert participation.status == S.APPROVED
     assert ask.answer == AskAnswer.ACCEPTED
     assert _seats_taken(opportunity) == 1
@@ -312,8 +315,8 @@ def test_invitation_is_an_ask_and_can_be_accepted(make):
 def test_declining_an_invitation_records_the_answer(make):
     opportunity = make.opportunity()
     advocate = make.advocate()
-    participation = services.invite(opportunity, advocate, by=make.manager())
-    services.respond_to_invitation(participation, advocate, accept=False)
+    participation = invitations.invite_to_opportunity(opportunity, advocate, by=make.manager())
+    invitations.respond_to_invitation(participation, advocate, accept=False)
     assert participation.status == S.WITHDRAWN
     assert db.session.scalar(sa.select(Ask)).answer == AskAnswer.DECLINED
 
@@ -321,7 +324,7 @@ def test_declining_an_invitation_records_the_answer(make):
 def test_nobody_is_invited_to_a_type_they_closed(make):
     advocate = make.advocate(open_types=[OpportunityType.WEBINAR])
     with pytest.raises(AskNotAllowed) as error:
-        services.invite(make.opportunity(), advocate, by=make.manager())
+        invitations.invite_to_opportunity(make.opportunity(), advocate, by=make.manager())
     assert error.value.reasons == ["not open to speaking panel"]
     db.session.rollback()
     assert _count(Ask) == 0 and _count(Participation) == 0
@@ -332,17 +335,17 @@ def test_nobody_is_invited_during_their_quiet_period(make):
 
     advocate = make.advocate(quiet_until=clock.today() + timedelta(days=3))
     with pytest.raises(AskNotAllowed, match="quiet period"):
-        services.invite(make.opportunity(), advocate, by=make.manager())
+        invitations.invite_to_opportunity(make.opportunity(), advocate, by=make.manager())
 
 
 def test_invitations_stop_at_the_cap_and_own_applications_dont_count(make):
     advocate = make.advocate(max_asks=2)
     manager = make.manager()
-    services.apply(make.opportunity(), advocate)  # not an ask
-    services.invite(make.opportunity(), advocate, by=manager)
-    services.invite(make.opportunity(), advocate, by=manager)
+    participating.apply(make.opportunity(), advocate)  # not an ask
+    invitations.invite_to_opportunity(make.opportunity(), advocate, by=manager)
+    invitations.invite_to_opportunity(make.opportunity(), advocate, by=manager)
     with pytest.raises(AskNotAllowed, match="asked 2 of 2 times this quarter"):
-        services.invite(make.opportunity(), advocate, by=manager)
+        invitations.invite_to_opportunity(make.opportunity(), advocate, by=manager)
 
 
 def test_the_cap_resets_with_the_program_quarter(make, app):
@@ -352,16 +355,16 @@ def test_the_cap_resets_with_the_program_quarter(make, app):
     manager = make.manager()
     quarter = clock.current_period("quarter")
     with time_machine.travel(quarter.ends_at - timedelta(minutes=1)):
-        services.invite(
+        invitations.invite_to_opportunity(
             make.opportunity(starts_at=utcnow() + timedelta(days=30)), advocate, by=manager
         )
         with pytest.raises(AskNotAllowed):
-            services.invite(
+            invitations.invite_to_opportunity(
                 make.opportunity(starts_at=utcnow() + timedelta(days=30)), advocate, by=manager
             )
         db.session.rollback()
     with time_machine.travel(quarter.ends_at):
-        services.invite(
+        invitations.invite_to_opportunity(
             make.opportunity(starts_at=utcnow() + timedelta(days=30)), advocate, by=manager
         )
 
@@ -369,7 +372,7 @@ def test_the_cap_resets_with_the_program_quarter(make, app):
 # --- editing ----------------------------------------------------------------
 
 
-def _data(opportunity: Opportunity, **changes) -> services.OpportunityData:
+def _data(opportunity: Opportunity, **changes) -> posting.OpportunityData:
     values = dict(
         type=opportunity.type,
         title=opportunity.title,
@@ -386,7 +389,7 @@ def _data(opportunity: Opportunity, **changes) -> services.OpportunityData:
         approval_mode=opportunity.approval_mode,
     )
     values.update(changes)
-    return services.OpportunityData(**values)
+    return posting.OpportunityData(**values)
 
 
 def test_seats_cannot_drop_below_the_approved(make):
@@ -395,7 +398,7 @@ def test_seats_cannot_drop_below_the_approved(make):
     make.participation(opportunity, make.advocate(), S.APPROVED)
     opportunity = db.session.get(Opportunity, opportunity.id)
     with pytest.raises(InvalidState, match="2 advocates are approved"):
-        services.update_opportunity(opportunity, _data(opportunity, seats=1))
+        posting.update_opportunity(opportunity, _data(opportunity, seats=1))
 
 
 def test_adding_seats_in_first_come_promotes_the_waitlist(make):
@@ -403,7 +406,7 @@ def test_adding_seats_in_first_come_promotes_the_waitlist(make):
     make.participation(opportunity, make.advocate(), S.APPROVED)
     waiting = make.participation(opportunity, make.advocate(), S.WAITLISTED)
     opportunity = db.session.get(Opportunity, opportunity.id)
-    services.update_opportunity(opportunity, _data(opportunity, seats=2))
+    posting.update_opportunity(opportunity, _data(opportunity, seats=2))
     assert db.session.get(Participation, waiting.id).status == S.APPROVED
     assert _seats_taken(opportunity) == 2
 
@@ -413,11 +416,11 @@ def test_publishing_needs_a_future_deadline(make):
     opportunity = db.session.get(Opportunity, opportunity.id)
     with time_machine.travel(opportunity.application_deadline + timedelta(hours=1)):
         with pytest.raises(InvalidState, match="deadline has passed"):
-            services.publish(opportunity)
-    services.publish(opportunity)
+            posting.publish(opportunity)
+    posting.publish(opportunity)
     assert opportunity.state == OpportunityState.PUBLISHED
-    services.close(opportunity)
-    services.reopen(opportunity)
+    posting.close(opportunity)
+    posting.reopen(opportunity)
     assert opportunity.state == OpportunityState.PUBLISHED
 
 
@@ -427,7 +430,7 @@ def test_cancelling_tells_everyone_taking_part(make):
         make.participation(opportunity, make.advocate(), s) for s in (S.APPLIED, S.APPROVED)
     ]
     make.participation(opportunity, make.advocate(), S.WITHDRAWN)
-    told = services.cancel(db.session.get(Opportunity, opportunity.id), message="Venue closed.")
+    told = posting.cancel(db.session.get(Opportunity, opportunity.id), message="Venue closed.")
     assert told == 2
     recipients = set(db.session.scalars(sa.select(Notification.user_id)))
     assert recipients == {p.advocate_id for p in taking_part}

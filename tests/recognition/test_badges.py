@@ -13,7 +13,7 @@ from PIL import Image
 from portal.errors import InvalidState, PortalError
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.opportunities import services as opportunities
+from portal.opportunities import participation as participating
 from portal.opportunities.models import OpportunityType, Participation
 from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition import badges, ledger
@@ -48,7 +48,7 @@ def _complete(make, advocate, kind: OpportunityType, when: datetime | None = Non
     opportunity = make.opportunity(type=kind, starts_at=when or datetime(2026, 6, 1, tzinfo=UTC))
     participation = make.participation(opportunity, advocate, S.APPROVED)
     with time_machine.travel(opportunity.starts_at + timedelta(hours=1), tick=False):
-        opportunities.mark_completed(
+        participating.mark_completed(
             db.session.get(Participation, participation.id), by=make.manager()
         )
     db.session.commit()
@@ -103,9 +103,9 @@ def test_advisory_board_member_on_approval(make):
     board = make.opportunity(type=OpportunityType.ADVISORY_BOARD)
     participation = make.participation(board, advocate)
     assert _holders(badge) == set()
-    opportunities.decide(
+    participating.decide(
         db.session.get(Participation, participation.id),
-        opportunities.Decision.APPROVE,
+        participating.Decision.APPROVE,
         by=make.manager(),
     )
     assert _holders(badge) == {advocate.id}

@@ -76,7 +76,7 @@ def test_invitation_only_tier_needs_an_invitation(make):
     _points(advocate, 1000, "a")
     with pytest.raises(NotEligible, match="invitation"):
         tiers.opt_in(advocate.id, _tier("Luminary"), accepted=True)
-    tiers.invite(advocate.id, _tier("Luminary"), by_id=manager.id)
+    tiers.invite_to_tier(advocate.id, _tier("Luminary"), by_id=manager.id)
     tiers.opt_in(advocate.id, _tier("Luminary"), accepted=True)
     assert _current(advocate) == "Luminary"
 

@@ -1,0 +1,142 @@
+"""Customer companies (accounts), their email domains, and the vendor's products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.advocates.employment import current_job
+from portal.advocates.models import (
+    Account,
+    AccountDomain,
+    Employment,
+    Industry,
+    Product,
+    Region,
+    SizeBand,
+)
+from portal.advocates.visibility import active_advocate
+from portal.auth.models import User
+from portal.db import contains_text
+from portal.errors import AlreadyExists
+from portal.extensions import db
+from portal.signals import account_changed
+
+
+@dataclass
+class AccountDetails:
+    name: str
+    industry: Industry
+    region: Region
+    size_band: SizeBand
+    owner_id: int | None = None
+    crm_id: str | None = None
+    domains: list[str] = field(default_factory=list)
+
+
+def save_account(account: Account | None, details: AccountDetails) -> Account:
+    """Add (account None) or change a customer company.
+
+    Raises AlreadyExists for a name, CRM id or email domain another company has.
+    """
+    name = details.name.strip()
+    others = sa.select(Account.id).where(Account.id != (account.id if account else -1))
+    if db.session.scalar(others.where(sa.func.lower(Account.name) == name.lower())):
+        raise AlreadyExists(f"An account named {name} already exists.")
+    if details.crm_id and db.session.scalar(others.where(Account.crm_id == details.crm_id)):
+        raise AlreadyExists(f"Another account has the CRM id {details.crm_id}.")
+    taken = db.session.scalars(
+        sa.select(AccountDomain.domain).where(
+            AccountDomain.domain.in_(details.domains),
+            AccountDomain.account_id != (account.id if account else -1),
+        )
+    ).all()
+    if taken:
+        raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
+    moved = account is not None and (
+        account.industry != details.industry or account.region != details.region
+    )
+    if account is None:
+        account = Account()
+        db.session.add(account)
+    account.name = name
+    account.industry = details.industry
+    account.region = details.region
+    account.size_band = details.size_band
+    account.owner_id = details.owner_id
+    account.crm_id = details.crm_id or None
+    kept = {d.domain: d for d in account.domains}
+    account.domains = [
+        kept.get(d) or AccountDomain(domain=d) for d in dict.fromkeys(details.domains)
+    ]
+    db.session.flush()
+    if moved:
+        account_changed.send(
+            account.id, industry=details.industry.value, region=details.region.value
+        )
+    return account
+
+
+def create_account(**details) -> Account:
+    return save_account(None, AccountDetails(**details))
+
+
+def all_accounts() -> list[Account]:
+    return list(db.session.scalars(sa.select(Account).order_by(Account.name)))
+
+
+def accounts_page(text: str, *, page: int = 1, per_page: int = 25):
+    """Accounts by name, for the staff list (a Flask-SQLAlchemy page)."""
+    query = sa.select(Account).options(joinedload(Account.owner)).order_by(Account.name)
+    if text.strip():
+        query = query.where(contains_text(Account.name, text))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def advocate_counts(account_ids: list[int]) -> dict[int, int]:
+    """Active advocates currently working at each account."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Employment.account_id, sa.func.count())
+        .join(User, User.id == Employment.user_id)
+        .where(
+            Employment.account_id.in_(account_ids),
+            current_job(Employment.user_id),
+            active_advocate(),
+        )
+        .group_by(Employment.account_id)
+    )
+    return dict(rows.all())
+
+
+# --- products ---------------------------------------------------------------
+
+
+def active_products() -> list[Product]:
+    return list(db.session.scalars(sa.select(Product).where(Product.active).order_by(Product.name)))
+
+
+def all_products() -> list[Product]:
+    return list(
+        db.session.scalars(sa.select(Product).order_by(Product.active.desc(), Product.name))
+    )
+
+
+def add_product(name: str) -> Product:
+    """Add a product; raises AlreadyExists for a name in use (any case)."""
+    name = name.strip()
+    if db.session.scalar(sa.select(Product.id).where(sa.func.lower(Product.name) == name.lower())):
+        raise AlreadyExists(f"{name} is already on the list.")
+    product = Product(name=name)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def toggle_product(product: Product) -> bool:
+    """Retire an active product or bring a retired one back; returns whether it is active."""
+    product.active = not product.active
+    return product.active

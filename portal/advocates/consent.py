@@ -1,0 +1,143 @@
+"""Consent and caps: whether an advocate may be asked, and what they want to hear about.
+
+Every kind of ask (an invitation now; reference requests and interviews
+later) goes through `record_ask`, so one set of rules protects advocates from
+burnout: the topics they are open to, their quiet period, and their cap per
+quarter. An advocate's own applications are not asks. News they signed up
+for (the weekly digest of new opportunities) is not an ask either, but it
+follows the same choices: only their open topics, nothing in a quiet period
+or when they allow no asks at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.advocates import topics
+from portal.advocates.models import AdvocateProfile, Ask, AskKind, OpenType
+from portal.auth.models import Role, User
+from portal.db import utcnow
+from portal.errors import AskNotAllowed
+from portal.extensions import db
+
+
+def asks_this_quarter(advocate_ids: list[int]) -> dict[int, int]:
+    """How many times each advocate was asked in the current program quarter."""
+    if not advocate_ids:
+        return {}
+    quarter = clock.quarter_key(utcnow())
+    rows = db.session.execute(
+        sa.select(Ask.advocate_id, sa.func.count())
+        .where(Ask.advocate_id.in_(advocate_ids), Ask.quarter == quarter)
+        .group_by(Ask.advocate_id)
+    )
+    counts = dict.fromkeys(advocate_ids, 0)
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def open_topics(advocate_ids: list[int]) -> dict[int, set[str]]:
+    """The topics each advocate is open to being asked about (one query)."""
+    result: dict[int, set[str]] = {advocate_id: set() for advocate_id in advocate_ids}
+    if advocate_ids:
+        for user_id, topic in db.session.execute(
+            sa.select(OpenType.user_id, OpenType.type).where(OpenType.user_id.in_(advocate_ids))
+        ):
+            result[user_id].add(topic)
+    return result
+
+
+def is_quiet(profile: AdvocateProfile) -> bool:
+    """In the quiet period the advocate chose: nobody asks them anything."""
+    return profile.quiet_until is not None and profile.quiet_until >= clock.today()
+
+
+@dataclass(frozen=True)
+class AskCheck:
+    advocate_id: int
+    reasons: list[str]
+    asked: int
+    cap: int
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+
+def check_asks(advocates: list[tuple[User, AdvocateProfile]], topic: str) -> list[AskCheck]:
+    """Whether each advocate may be asked about `topic` now, and why not (two queries)."""
+    ids = [user.id for user, _ in advocates]
+    counts = asks_this_quarter(ids)
+    open_to = open_topics(ids)
+    checks = []
+    for user, profile in advocates:
+        reasons = []
+        if not user.active or user.role != Role.ADVOCATE:
+            reasons.append("not an active advocate")
+        if topic not in open_to[user.id]:
+            reasons.append(f"not open to {topics.label(topic).lower()}")
+        if is_quiet(profile):
+            reasons.append(f"quiet period until {profile.quiet_until:%-d %b %Y}")
+        if counts[user.id] >= profile.max_asks_per_quarter:
+            reasons.append(
+                f"asked {counts[user.id]} of {profile.max_asks_per_quarter} times this quarter"
+            )
+        checks.append(AskCheck(user.id, reasons, counts[user.id], profile.max_asks_per_quarter))
+    return checks
+
+
+def record_ask(
+    advocate: User,
+    *,
+    kind: AskKind,
+    topic: str,
+    subject: str,
+    asked_by: User,
+    opportunity_id: int | None = None,
+) -> Ask:
+    """Record an ask if the advocate's consent and cap allow it; raises AskNotAllowed.
+
+    The advocate's profile row is locked first, so two staff members asking at
+    the same moment cannot both take the last ask of the quarter.
+    """
+    profile = db.session.scalar(
+        sa.select(AdvocateProfile)
+        .where(AdvocateProfile.user_id == advocate.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if profile is None:
+        raise AskNotAllowed(["not an advocate"])
+    (check,) = check_asks([(advocate, profile)], topic)
+    if not check.allowed:
+        raise AskNotAllowed(check.reasons)
+    now = utcnow()
+    ask = Ask(
+        advocate_id=advocate.id,
+        kind=kind,
+        topic=topic,
+        subject=subject[:200],
+        opportunity_id=opportunity_id,
+        asked_by_id=asked_by.id,
+        asked_at=now,
+        quarter=clock.quarter_key(now),
+    )
+    db.session.add(ask)
+    db.session.flush()
+    return ask
+
+
+def digest_topics(profiles: list[AdvocateProfile]) -> dict[int, set[str]]:
+    """The topics each advocate wants news of in a digest (one query).
+
+    Their open topics; none during their quiet period or when they allow no
+    asks at all. How often they were asked doesn't matter: news is not an ask.
+    """
+    wanted = open_topics([profile.user_id for profile in profiles])
+    for profile in profiles:
+        if is_quiet(profile) or profile.max_asks_per_quarter == 0:
+            wanted[profile.user_id] = set()
+    return wanted

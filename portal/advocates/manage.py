@@ -1,0 +1,256 @@
+"""Staff pages for people and companies (under /manage): advocates, moves, accounts, products."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.advocates import accounts, consent, employment, people
+from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm
+from portal.advocates.models import Account, Industry, Product, Region, SizeBand
+from portal.auth import services as auth_services
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.recognition import ledger
+from portal.urls import absolute_url
+from portal.views import back_to, render_form, run_service
+
+bp = Blueprint("advocates", __name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the staff page about one advocate, given by the package that owns its data.
+
+    `load(user)` returns the template's context (as `section`); a "stats" entry
+    of (label, value) pairs joins the figures at the top of the page.
+    """
+
+    order: int
+    template: str
+    load: Callable[[User], dict]
+
+
+SECTIONS: list[Section] = []
+
+
+def advocate_section(order: int, template: str) -> Callable:
+    """Register a section of the staff advocate page (a decorator on its loader)."""
+
+    def register(load: Callable[[User], dict]) -> Callable[[User], dict]:
+        SECTIONS.append(Section(order, template, load))
+        SECTIONS.sort(key=lambda section: section.order)
+        return load
+
+    return register
+
+
+@bp.get("/advocates")
+def index():
+    text = request.args.get("q", "")[:100]
+    page = people.search_advocates(text, page=max(request.args.get("page", 1, type=int), 1))
+    ids = [u.id for u in page.items]
+    return render_template(
+        "advocates/manage/index.html",
+        page=page,
+        text=text,
+        jobs=employment.current_jobs(ids),
+        points=ledger.totals_by_advocate(ids),
+    )
+
+
+@bp.route("/advocates/new", methods=["GET", "POST"])
+def new():
+    form = AddAdvocateForm(accounts=accounts.all_accounts())
+    if form.validate_on_submit():
+        account = db.session.get(Account, form.account.data)
+
+        def add() -> User:
+            user = people.add_advocate(
+                name=form.name.data, email=form.email.data, account=account, title=form.title.data
+            )
+            auth_services.send_invitation(user, invited_by=current_user)
+            return user
+
+        done = run_service(add, field=form.email)
+        if done:
+            return render_template(
+                "advocates/manage/set_password_link.html",
+                user=done.value,
+                link=_set_password_link(done.value),
+                added=True,
+            )
+    return render_form("advocates/manage/new.html", form=form)
+
+
+def _set_password_link(user: User) -> str:
+    return absolute_url("auth.set_password", token=auth_services.make_set_password_token(user))
+
+
+def _advocate_or_404(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.ADVOCATE or user.profile is None:
+        abort(404)
+    return user
+
+
+@bp.get("/advocates/<int:user_id>")
+def detail(user_id: int):
+    user = _advocate_or_404(user_id)
+    sections = [(section.template, section.load(user)) for section in SECTIONS]
+    asked = consent.asks_this_quarter([user.id])[user.id]
+    stats = [("Asks this quarter", f"{asked} / {user.profile.max_asks_per_quarter}")]
+    return render_template(
+        "advocates/manage/detail.html",
+        person=user,
+        profile=user.profile,
+        history=employment.employment_history(user.id),
+        move_form=MoveForm(accounts=accounts.all_accounts()),
+        stats=[stat for _, data in sections for stat in data.get("stats", ())] + stats,
+        sections=sections,
+    )
+
+
+@bp.post("/advocates/<int:user_id>/move")
+def record_move(user_id: int):
+    user = _advocate_or_404(user_id)
+    form = MoveForm(accounts=accounts.all_accounts())
+    if form.validate_on_submit():
+        account = db.session.get(Account, form.account.data)
+        run_service(
+            lambda: employment.record_move(
+                user, account=account, title=form.title.data, started_on=form.started_on.data
+            ),
+            f"{user.name} now works at {account.name}.",
+        )
+    else:
+        flash("Choose the new company, title and start date.", "error")
+    return redirect(url_for(".detail", user_id=user.id))
+
+
+# --- people's accounts: links and deactivation ----------------------------
+
+
+def _manageable_user(user_id: int) -> User:
+    """Managers manage advocates and requesters; only admins manage staff."""
+    user = db.get_or_404(User, user_id)
+    if user.is_staff and not current_user.is_admin:
+        abort(403)
+    return user
+
+
+@bp.post("/users/<int:user_id>/link")
+def new_link(user_id: int):
+    user = _manageable_user(user_id)
+    if not user.active:
+        flash("Reactivate this person first.", "error")
+        return redirect(back_to(url_for(".index")))
+    return render_template(
+        "advocates/manage/set_password_link.html",
+        user=user,
+        link=_set_password_link(user),
+        added=False,
+    )
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    user = _manageable_user(user_id)
+    if user.id == current_user.id:
+        flash("You can't deactivate yourself.", "error")
+    elif user.active:
+        run_service(
+            lambda: auth_services.deactivate(user),
+            f"{user.name} is deactivated and signed out everywhere.",
+        )
+    return redirect(back_to(url_for(".index")))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    user = _manageable_user(user_id)
+    if not user.active:
+        run_service(lambda: auth_services.reactivate(user), f"{user.name} can sign in again.")
+    return redirect(back_to(url_for(".index")))
+
+
+# --- companies and products -----------------------------------------------
+
+
+@bp.get("/accounts")
+def accounts_list():
+    text = request.args.get("q", "")[:100]
+    page = accounts.accounts_page(text, page=max(request.args.get("page", 1, type=int), 1))
+    return render_template(
+        "advocates/manage/accounts.html",
+        page=page,
+        text=text,
+        counts=accounts.advocate_counts([a.id for a in page.items]),
+        Industry=Industry,
+        Region=Region,
+    )
+
+
+def _account_details(form: AccountForm) -> accounts.AccountDetails:
+    return accounts.AccountDetails(
+        name=form.name.data,
+        industry=Industry(form.industry.data),
+        region=Region(form.region.data),
+        size_band=SizeBand(form.size_band.data),
+        owner_id=form.owner.data or None,
+        crm_id=form.crm_id.data or None,
+        domains=form.domain_list(),
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def new_account():
+    form = AccountForm(owners=people.staff_users())
+    if form.validate_on_submit() and run_service(
+        lambda: accounts.save_account(None, _account_details(form)),
+        f"{form.name.data} added.",
+        field=form.name,
+    ):
+        return redirect(url_for(".accounts_list"))
+    return render_form("advocates/manage/account_form.html", form=form, account=None)
+
+
+@bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+def edit_account(account_id: int):
+    account = db.get_or_404(Account, account_id)
+    form = AccountForm(owners=people.staff_users(), obj=account)
+    if request.method == "GET":
+        form.owner.data = account.owner_id or 0
+        form.domains.data = ", ".join(d.domain for d in account.domains)
+    if form.validate_on_submit() and run_service(
+        lambda: accounts.save_account(account, _account_details(form)),
+        lambda saved: f"{saved.name} saved.",
+        field=form.name,
+    ):
+        return redirect(url_for(".accounts_list"))
+    return render_form("advocates/manage/account_form.html", form=form, account=account)
+
+
+@bp.route("/products", methods=["GET", "POST"])
+def products():
+    form = ProductForm()
+    if form.validate_on_submit() and run_service(
+        lambda: accounts.add_product(form.name.data), f"{form.name.data} added.", field=form.name
+    ):
+        return redirect(url_for(".products"))
+    return render_form(
+        "advocates/manage/products.html", form=form, products=accounts.all_products()
+    )
+
+
+@bp.post("/products/<int:product_id>/toggle")
+def toggle_product(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    run_service(
+        lambda: accounts.toggle_product(product),
+        lambda active: f"{product.name} is {'active' if active else 'retired'}.",
+    )
+    return redirect(url_for(".products"))

@@ -1,0 +1,73 @@
+"""An advocate's profile: what they share, what they consent to, and the welcome step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from portal.advocates import topics
+from portal.advocates.employment import current_employment
+from portal.advocates.models import AdvocateProfile, OpenType, Product
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.signals import advocate_changed, advocate_joined
+
+
+def ensure_profile(user: User) -> AdvocateProfile:
+    if user.profile is None:
+        user.profile = AdvocateProfile(user_id=user.id)
+        # Open to everything until they say otherwise in the welcome step.
+        user.profile.open_type_rows = [OpenType(type=t) for t in sorted(topics.values())]
+        db.session.flush()
+    return user.profile
+
+
+@dataclass
+class ProfileChoices:
+    name: str
+    title: str
+    bio: str
+    product_ids: list[int]
+    open_types: list[str]
+    max_asks_per_quarter: int
+    quiet_until: date | None
+    show_on_leaderboard: bool
+    public_profile: bool
+    timezone: str | None = None
+
+
+def update_profile(user: User, choices: ProfileChoices) -> None:
+    """Save what an advocate shares and consents to; leaderboards follow at once."""
+    profile = ensure_profile(user)
+    user.name = choices.name.strip()
+    user.timezone = choices.timezone or None
+    job = current_employment(user.id)
+    if job is not None and choices.title.strip():
+        job.title = choices.title.strip()
+    profile.bio = choices.bio.strip()
+    profile.products = list(
+        db.session.scalars(
+            sa.select(Product).where(Product.id.in_(choices.product_ids), Product.active)
+        )
+    )
+    wanted = set(choices.open_types) & topics.values()
+    profile.open_type_rows = [row for row in profile.open_type_rows if row.type in wanted] + [
+        OpenType(type=t) for t in sorted(wanted - profile.open_types)
+    ]
+    profile.max_asks_per_quarter = choices.max_asks_per_quarter
+    profile.quiet_until = choices.quiet_until
+    profile.show_on_leaderboard = choices.show_on_leaderboard
+    profile.public_profile = choices.public_profile
+    db.session.flush()
+    advocate_changed.send(user.id)
+
+
+def complete_onboarding(user: User, choices: ProfileChoices) -> None:
+    """The welcome step: profile and consent, then membership of the program."""
+    update_profile(user, choices)
+    if user.profile.onboarded_at is None:
+        user.profile.onboarded_at = utcnow()
+        advocate_joined.send(user.id)

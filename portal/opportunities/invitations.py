@@ -1,0 +1,114 @@
+"""Invitations: staff asking one advocate to take part, and the advocate's answer.
+
+An invitation is an ask, so the advocate's consent and caps decide whether
+it may be sent (`advocates.consent`); and it is an offer of a place, so the
+opportunity's eligibility rules apply exactly as they do to an application.
+"""
+
+from __future__ import annotations
+
+from portal.advocates import consent
+from portal.advocates.models import AskAnswer, AskKind
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import AlreadyExists, AskNotAllowed, InvalidState, NotAllowed
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.opportunities import seats
+from portal.opportunities.models import (
+    Opportunity,
+    OpportunityState,
+    Participation,
+    ParticipationStatus,
+)
+from portal.opportunities.participation import (
+    answer_ask,
+    check_eligible,
+    lock_participation,
+    participation_of,
+)
+from portal.signals import participation_approved
+
+S = ParticipationStatus
+
+
+def invite_to_opportunity(
+    opportunity: Opportunity, advocate: User, *, by: User, message: str = ""
+) -> Participation:
+    """Invite one advocate. Consent, caps and eligibility apply; there is no override.
+
+    Raises AskNotAllowed with the reasons, NotEligible, AlreadyExists, or InvalidState.
+    """
+    if opportunity.state != OpportunityState.PUBLISHED:
+        raise InvalidState("Publish the opportunity before inviting advocates.")
+    if utcnow() >= opportunity.starts_at:
+        raise InvalidState("It has already started.")
+    existing = participation_of(advocate.id, opportunity.id)
+    if existing is not None:
+        raise AlreadyExists(
+            f"{advocate.name} is already {existing.status.label.lower()} for this opportunity."
+        )
+    check_eligible(opportunity, advocate, who=f"{advocate.name} is")
+    try:
+        ask = consent.record_ask(
+            advocate,
+            kind=AskKind.INVITATION,
+            topic=opportunity.type.value,
+            subject=opportunity.title,
+            asked_by=by,
+            opportunity_id=opportunity.id,
+        )
+    except AskNotAllowed as refused:
+        raise AskNotAllowed(refused.reasons, lead=f"{advocate.name} can't be invited") from None
+    participation = Participation(
+        opportunity=opportunity,
+        advocate=advocate,
+        status=S.INVITED,
+        ask=ask,
+        manager_message=message.strip(),
+        decided_by_id=by.id,
+    )
+    db.session.add(participation)
+    db.session.flush()
+    notify(
+        advocate.id,
+        "invitation",
+        f"You're invited to “{opportunity.title}”."
+        + (f" {message.strip()}" if message.strip() else ""),
+        "opportunities.detail",
+        subject=f"You're invited: {opportunity.title}",
+        opportunity_id=opportunity.id,
+    )
+    return participation
+
+
+def respond_to_invitation(
+    participation: Participation, advocate: User, *, accept: bool
+) -> Participation:
+    """Accept (a seat if one is left, else the waitlist) or decline an invitation; returns it.
+
+    Accepting checks eligibility again: what changed since the invitation
+    (a move to another company, a tier stepped down) counts.
+    """
+    if participation.advocate_id != advocate.id:
+        raise NotAllowed("This is not your invitation.")
+    participation = lock_participation(participation)
+    if participation.status != S.INVITED:
+        raise InvalidState("This invitation was already answered.")
+    opportunity = participation.opportunity
+    if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
+        raise InvalidState("This opportunity is no longer open.")
+    now = utcnow()
+    if not accept:
+        participation.status = S.WITHDRAWN
+        answer_ask(participation, AskAnswer.DECLINED)
+        return participation
+    check_eligible(opportunity, advocate)
+    answer_ask(participation, AskAnswer.ACCEPTED)
+    if seats.take_seat(opportunity):
+        participation.status, participation.decided_at = S.APPROVED, now
+        db.session.flush()
+        participation_approved.send(advocate.id, participation=participation)
+    else:
+        participation.status, participation.waitlisted_at = S.WAITLISTED, now
+    return participation

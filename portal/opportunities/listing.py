@@ -1,0 +1,119 @@
+"""What advocates see: the list of open opportunities and their own participations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
+
+from portal.auth.models import Role, User
+from portal.db import contains_text, utcnow
+from portal.extensions import db
+from portal.opportunities import eligibility
+from portal.opportunities.models import (
+    Opportunity,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+    ParticipationStatus,
+)
+from portal.recognition.models import Tier
+
+
+def advocate_listing(
+    context: eligibility.AdvocateContext,
+    tiers: dict[int, Tier],
+    *,
+    type: OpportunityType | None = None,
+    text: str = "",
+    eligible_only: bool = False,
+    page: int = 1,
+    per_page: int = 12,
+):
+    """Published opportunities that haven't ended, soonest first (a Flask-SQLAlchemy page)."""
+    query = (
+        sa.select(Opportunity)
+        .where(Opportunity.state == OpportunityState.PUBLISHED, Opportunity.ends_at > utcnow())
+        .options(
+            selectinload(Opportunity.products),
+            selectinload(Opportunity.industry_rows),
+            selectinload(Opportunity.region_rows),
+        )
+        .order_by(Opportunity.starts_at, Opportunity.id)
+    )
+    if type is not None:
+        query = query.where(Opportunity.type == type)
+    if text.strip():
+        query = query.where(
+            sa.or_(contains_text(Opportunity.title, text), contains_text(Opportunity.summary, text))
+        )
+    if eligible_only:
+        query = query.where(eligibility.eligible_clause(context, tiers))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=50)
+
+
+def participations_of(advocate_id: int, opportunity_ids: list[int]) -> dict[int, Participation]:
+    """The advocate's participation in each of these opportunities, by opportunity id."""
+    if not opportunity_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Participation).where(
+            Participation.advocate_id == advocate_id,
+            Participation.opportunity_id.in_(opportunity_ids),
+        )
+    )
+    return {p.opportunity_id: p for p in rows}
+
+
+def visible_to(opportunity: Opportunity, user: User) -> bool:
+    """Advocates see published opportunities, and any they take part in; staff see all."""
+    if user.is_staff:
+        return True
+    if user.role != Role.ADVOCATE:
+        return False
+    if opportunity.state == OpportunityState.PUBLISHED:
+        return True
+    return (
+        opportunity.state != OpportunityState.DRAFT
+        and participations_of(user.id, [opportunity.id]).get(opportunity.id) is not None
+    )
+
+
+def with_opportunity_summary():
+    """Load a participation's opportunity from the query's join, without its eligibility rows.
+
+    Lists of participations show titles and dates; the industry and region
+    rows (loaded by default for eligibility) would cost two more queries.
+    """
+    return contains_eager(Participation.opportunity).options(
+        lazyload(Opportunity.industry_rows), lazyload(Opportunity.region_rows)
+    )
+
+
+def my_participations(advocate_id: int, limit: int = 50) -> list[Participation]:
+    return list(
+        db.session.scalars(
+            sa.select(Participation)
+            .join(Participation.opportunity)
+            .where(Participation.advocate_id == advocate_id)
+            .options(with_opportunity_summary())
+            .order_by(Opportunity.starts_at.desc(), Participation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def completed_by(advocate_id: int, limit: int = 50) -> list[Participation]:
+    """What a person took part in, newest first: completed participations only."""
+    return list(
+        db.session.scalars(
+            sa.select(Participation)
+            .join(Participation.opportunity)
+            .where(
+                Participation.advocate_id == advocate_id,
+                Participation.status == ParticipationStatus.COMPLETED,
+            )
+            .options(with_opportunity_summary())
+            .order_by(Opportunity.starts_at.desc())
+            .limit(limit)
+        )
+    )

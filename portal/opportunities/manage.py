@@ -1,0 +1,314 @@
+"""Staff pages for opportunities (under /manage): posting, inviting, deciding, marking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import clock
+from portal.advocates import consent, people
+from portal.advocates.accounts import active_products
+from portal.advocates.employment import current_jobs
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.opportunities import eligibility, invitations, participation, posting, queues
+from portal.opportunities.forms import (
+    DecisionForm,
+    InviteForm,
+    MarkForm,
+    OpportunityForm,
+    StateForm,
+)
+from portal.opportunities.models import (
+    ApprovalMode,
+    Opportunity,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+    ParticipationStatus,
+)
+from portal.recognition import tiers
+from portal.settings import get_setting
+from portal.views import back_to, render_form, run_service
+
+bp = Blueprint("opportunities", __name__)
+
+
+@bp.get("/applications")
+def applications():
+    return render_template(
+        "opportunities/manage/applications.html",
+        queue=queues.application_queue(page=max(request.args.get("page", 1, type=int), 1)),
+        offers=queues.seat_offers(),
+        to_mark=queues.to_mark(limit=200),
+        decision_form=DecisionForm(),
+        mark_form=MarkForm(),
+    )
+
+
+@bp.get("/opportunities")
+def index():
+    state = request.args.get("state", "")
+    text = request.args.get("q", "")[:100]
+    page = queues.staff_listing(
+        state=OpportunityState(state) if state in OpportunityState.__members__.values() else None,
+        text=text,
+        page=max(request.args.get("page", 1, type=int), 1),
+    )
+    return render_template(
+        "opportunities/manage/index.html",
+        page=page,
+        state=state,
+        text=text,
+        states=OpportunityState,
+    )
+
+
+# --- posting --------------------------------------------------------------
+
+
+def _opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm:
+    form = OpportunityForm(tiers=tiers.all_tiers(), products=active_products())
+    if request.method == "GET":
+        if opportunity is None:
+            _prefill_new(form)
+        else:
+            _prefill_existing(form, opportunity)
+    return form
+
+
+def _prefill_new(form: OpportunityForm) -> None:
+    form.timezone.data = clock.program_tz().key
+    defaults = get_setting("default_points", {})
+    form.points.data = defaults.get(form.type.data or OpportunityType.SPEAKING_PANEL.value, 100)
+    form.seats.data = 5
+
+
+def _local(moment: datetime, zone) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
+    zone = clock.zone(opportunity.timezone)
+    form.type.data = opportunity.type.value
+    form.title.data = opportunity.title
+    form.summary.data = opportunity.summary
+    form.description.data = opportunity.description
+    form.timezone.data = opportunity.timezone
+    form.starts_at.data = _local(opportunity.starts_at, zone)
+    form.ends_at.data = _local(opportunity.ends_at, zone)
+    form.application_deadline.data = _local(opportunity.application_deadline, zone)
+    form.is_online.data = opportunity.is_online
+    form.location.data = opportunity.location
+    form.seats.data = opportunity.seats
+    form.points.data = opportunity.points
+    form.approval_mode.data = opportunity.approval_mode.value
+    form.min_tier.data = opportunity.min_tier_id or 0
+    form.industries.data = opportunity.industries
+    form.regions.data = opportunity.regions
+    form.products.data = [p.id for p in opportunity.products]
+
+
+def _data_from(form: OpportunityForm) -> posting.OpportunityData:
+    zone = clock.zone(form.timezone.data)
+    return posting.OpportunityData(
+        type=OpportunityType(form.type.data),
+        title=form.title.data,
+        summary=form.summary.data or "",
+        description=form.description.data or "",
+        starts_at=form.starts_at.data.replace(tzinfo=zone),
+        ends_at=form.ends_at.data.replace(tzinfo=zone),
+        timezone=form.timezone.data,
+        is_online=form.is_online.data,
+        location=form.location.data or "",
+        seats=form.seats.data,
+        application_deadline=form.application_deadline.data.replace(tzinfo=zone),
+        points=form.points.data,
+        approval_mode=ApprovalMode(form.approval_mode.data),
+        min_tier_id=form.min_tier.data or None,
+        industries=form.industries.data or [],
+        regions=form.regions.data or [],
+        product_ids=form.products.data or [],
+    )
+
+
+@bp.route("/opportunities/new", methods=["GET", "POST"])
+def new():
+    form = _opportunity_form()
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: posting.create_opportunity(_data_from(form), by=current_user),
+            "Saved as a draft. Publish it when it's ready.",
+            field=form.starts_at,
+        )
+        if done:
+            return redirect(url_for(".detail", opportunity_id=done.value.id))
+    return render_form("opportunities/manage/form.html", form=form, opportunity=None)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+def edit(opportunity_id: int):
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    form = _opportunity_form(opportunity)
+    if form.validate_on_submit() and run_service(
+        lambda: posting.update_opportunity(opportunity, _data_from(form)),
+        "Changes saved.",
+        field=form.seats,
+    ):
+        return redirect(url_for(".detail", opportunity_id=opportunity.id))
+    return render_form("opportunities/manage/form.html", form=form, opportunity=opportunity)
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+def detail(opportunity_id: int):
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    by_status: dict[ParticipationStatus, list[Participation]] = {}
+    for taking_part in queues.participants(opportunity):
+        by_status.setdefault(taking_part.status, []).append(taking_part)
+    return render_template(
+        "opportunities/manage/detail.html",
+        opportunity=opportunity,
+        by_status=by_status,
+        statuses=ParticipationStatus,
+        state_form=StateForm(),
+        decision_form=DecisionForm(),
+        mark_form=MarkForm(),
+        has_started=opportunity.starts_at <= clock.utcnow(),
+    )
+
+
+_STATE_ACTIONS = {
+    "publish": (posting.publish, "Published: advocates can see it now."),
+    "reopen": (posting.reopen, "Reopened for applications."),
+    "close": (posting.close, "Closed to new applications."),
+}
+
+
+@bp.post("/opportunities/<int:opportunity_id>/state")
+def change_state(opportunity_id: int):
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    action = form.action.data
+    if action == "cancel":
+        run_service(
+            lambda: posting.cancel(opportunity, message=form.message.data or ""),
+            "Cancelled. Everyone taking part was told.",
+        )
+    elif action in _STATE_ACTIONS:
+        service, message = _STATE_ACTIONS[action]
+        run_service(lambda: service(opportunity), message)
+    else:
+        abort(400)
+    return redirect(url_for(".detail", opportunity_id=opportunity_id))
+
+
+# --- inviting -------------------------------------------------------------
+
+
+def _advocate_or_404(value: str | None) -> User:
+    try:
+        user_id = int(value or "")
+    except ValueError:
+        abort(404)
+    advocate = db.session.get(User, user_id)
+    if advocate is None or advocate.role != Role.ADVOCATE:
+        abort(404)
+    return advocate
+
+
+@bp.route("/opportunities/<int:opportunity_id>/invite", methods=["GET", "POST"])
+def invite(opportunity_id: int):
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        advocate = _advocate_or_404(form.advocate_id.data)
+        run_service(
+            lambda: invitations.invite_to_opportunity(
+                opportunity, advocate, by=current_user, message=form.message.data or ""
+            ),
+            f"{advocate.name} is invited.",
+        )
+        return redirect(
+            url_for(".invite", opportunity_id=opportunity_id, q=request.args.get("q", ""))
+        )
+    text = request.args.get("q", "")[:100]
+    page = people.search_advocates(
+        text, page=max(request.args.get("page", 1, type=int), 1), active_only=True
+    )
+    ids = [user.id for user in page.items]
+    pairs = [(user, user.profile) for user in page.items if user.profile is not None]
+    checks = {c.advocate_id: c for c in consent.check_asks(pairs, opportunity.type.value)}
+    contexts = eligibility.contexts_for(ids)
+    all_tiers = eligibility.tiers_by_id()
+    problems = {
+        advocate_id: eligibility.problems_for(opportunity, context, all_tiers)
+        for advocate_id, context in contexts.items()
+    }
+    return render_template(
+        "opportunities/manage/invite.html",
+        opportunity=opportunity,
+        page=page,
+        checks=checks,
+        problems=problems,
+        taking_part=queues.participation_statuses(opportunity.id, ids),
+        jobs=current_jobs(ids),
+        text=text,
+        form=form,
+    )
+
+
+# --- deciding -------------------------------------------------------------
+
+
+@bp.post("/participations/<int:participation_id>/decide")
+def decide(participation_id: int):
+    taking_part = db.get_or_404(Participation, participation_id)
+    form = DecisionForm()
+    back = back_to(url_for(".detail", opportunity_id=taking_part.opportunity_id))
+    if not form.validate_on_submit():
+        flash("The message is too long (1,000 characters at most).", "error")
+        return redirect(back)
+    pressed = [
+        decision
+        for decision, button in (
+            (participation.Decision.APPROVE, form.approve),
+            (participation.Decision.WAITLIST, form.waitlist),
+            (participation.Decision.DECLINE, form.decline),
+        )
+        if button.data
+    ]
+    if not pressed:
+        abort(400)
+    decision = pressed[0]
+    run_service(
+        lambda: participation.decide(
+            taking_part, decision, by=current_user, message=form.message.data or ""
+        ),
+        f"{taking_part.advocate.name}: {decision.past_tense}.",
+    )
+    return redirect(back)
+
+
+@bp.post("/participations/<int:participation_id>/mark")
+def mark(participation_id: int):
+    taking_part = db.get_or_404(Participation, participation_id)
+    form = MarkForm()
+    back = back_to(url_for(".detail", opportunity_id=taking_part.opportunity_id))
+    if not form.validate_on_submit() or not (form.completed.data or form.no_show.data):
+        abort(400)
+    name = taking_part.advocate.name
+    if form.completed.data:
+        run_service(
+            lambda: participation.mark_completed(taking_part, by=current_user),
+            f"{name}: completed, points awarded.",
+        )
+    else:
+        run_service(
+            lambda: participation.mark_no_show(taking_part, by=current_user),
+            f"{name}: marked as no-show.",
+        )
+    return redirect(back)

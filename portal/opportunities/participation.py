@@ -1,0 +1,322 @@
+"""Taking part: applying, withdrawing, the manager's decisions and completion.
+
+Every state change locks the participation row (`FOR UPDATE`) and re-reads
+it first, so a double click or two managers at once decide once. Seats move
+only through `opportunities.seats`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal.advocates.models import AskAnswer
+from portal.auth.models import Role, User
+from portal.db import utcnow
+from portal.errors import AlreadyExists, InvalidState, NotAllowed, NotEligible, SeatsFull
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.opportunities import eligibility, seats
+from portal.opportunities.models import (
+    OPEN_STATUSES,
+    ApprovalMode,
+    Opportunity,
+    OpportunityState,
+    Participation,
+    ParticipationStatus,
+)
+from portal.recognition import ledger
+from portal.recognition.models import PointsSource
+from portal.signals import participation_approved, participation_completed
+
+S = ParticipationStatus
+
+
+def lock_participation(participation: Participation) -> Participation:
+    return db.session.scalar(
+        sa.select(Participation)
+        .where(Participation.id == participation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def participation_of(advocate_id: int, opportunity_id: int) -> Participation | None:
+    return db.session.scalar(
+        sa.select(Participation).where(
+            Participation.advocate_id == advocate_id,
+            Participation.opportunity_id == opportunity_id,
+        )
+    )
+
+
+def check_eligible(opportunity: Opportunity, advocate: User, *, who: str = "You're") -> None:
+    """Raise NotEligible with the reasons when the advocate may not take part."""
+    problems = eligibility.problems_for(opportunity, eligibility.context_for(advocate.id))
+    if problems:
+        raise NotEligible(f"{who} not eligible: " + "; ".join(map(str, problems)) + ".")
+
+
+# --- applying (the advocate) ----------------------------------------------
+
+
+def _check_open_for_applications(opportunity: Opportunity) -> None:
+    if opportunity.state != OpportunityState.PUBLISHED:
+        raise InvalidState("This opportunity is not taking applications.")
+    if utcnow() >= opportunity.application_deadline:
+        raise InvalidState("The application deadline has passed.")
+
+
+def apply(
+    opportunity: Opportunity,
+    advocate: User,
+    *,
+    note: str = "",
+    join_waitlist: bool = False,
+) -> Participation:
+    """Apply (or join the waitlist). In first-come mode a free seat approves at once.
+
+    Raises InvalidState (not open, deadline passed), NotEligible, AlreadyExists
+    (applied or invited before) and SeatsFull (no seat, and the advocate did
+    not ask to join the waitlist).
+    """
+    if advocate.role != Role.ADVOCATE:
+        raise NotAllowed("Only advocates can apply.")
+    _check_open_for_applications(opportunity)
+    check_eligible(opportunity, advocate)
+    existing = participation_of(advocate.id, opportunity.id)
+    if existing is not None:
+        raise AlreadyExists(_already_there(existing))
+    db.session.refresh(opportunity, ["seats_taken"])
+    if opportunity.is_full and not join_waitlist:
+        raise SeatsFull("All seats are taken. You can join the waitlist instead.")
+
+    now = utcnow()
+    participation = Participation(
+        opportunity=opportunity, advocate=advocate, status=S.APPLIED, note=note.strip()
+    )
+    db.session.add(participation)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same advocate, a moment earlier
+        db.session.rollback()
+        raise AlreadyExists("You already applied to this opportunity.") from error
+
+    if join_waitlist and opportunity.is_full:
+        participation.status, participation.waitlisted_at = S.WAITLISTED, now
+    elif opportunity.approval_mode == ApprovalMode.FIRST_COME:
+        if seats.take_seat(opportunity):
+            participation.status, participation.decided_at = S.APPROVED, now
+        else:  # the last seat went to someone else a moment ago
+            participation.status, participation.waitlisted_at = S.WAITLISTED, now
+    db.session.flush()
+    _tell_applicant(participation, opportunity)
+    if participation.status == S.APPROVED:
+        participation_approved.send(advocate.id, participation=participation)
+    return participation
+
+
+_APPLIED_MESSAGES = {
+    # status: (kind, subject, message)
+    S.APPLIED: (
+        "application_received",
+        "Application received: {title}",
+        "We received your application for “{title}”. The program team will get back to you.",
+    ),
+    S.APPROVED: (
+        "application_approved",
+        "You're in: {title}",
+        "You're in: your seat for “{title}” is confirmed.",
+    ),
+    S.WAITLISTED: (
+        "application_waitlisted",
+        "On the waitlist: {title}",
+        "All seats for “{title}” are taken, so you're on the waitlist. "
+        "We'll tell you if a seat opens.",
+    ),
+}
+
+
+def _tell_applicant(participation: Participation, opportunity: Opportunity) -> None:
+    kind, subject, message = _APPLIED_MESSAGES[participation.status]
+    notify(
+        participation.advocate_id,
+        kind,
+        message.format(title=opportunity.title),
+        "opportunities.detail",
+        subject=subject.format(title=opportunity.title),
+        opportunity_id=opportunity.id,
+    )
+
+
+def _already_there(participation: Participation) -> str:
+    if participation.status == S.INVITED:
+        return "You're invited to this opportunity: accept the invitation instead."
+    if participation.status == S.WITHDRAWN:
+        return "You withdrew from this opportunity; contact the program team to rejoin."
+    return f"You already applied to this opportunity ({participation.status.label.lower()})."
+
+
+def withdraw(participation: Participation, advocate: User) -> None:
+    """Step back before the start; a freed seat goes to the waitlist (first come)."""
+    if participation.advocate_id != advocate.id:
+        raise NotAllowed("This is not your application.")
+    participation = lock_participation(participation)
+    if participation.status not in OPEN_STATUSES:
+        raise InvalidState(
+            f"You can't withdraw: this is {participation.status.label.lower()} already."
+        )
+    opportunity = participation.opportunity
+    if utcnow() >= opportunity.starts_at:
+        raise InvalidState("It has already started. Contact the program team instead.")
+    held_seat = participation.holds_seat
+    if participation.status == S.INVITED:
+        answer_ask(participation, AskAnswer.DECLINED)
+    participation.status = S.WITHDRAWN
+    db.session.flush()
+    if held_seat:
+        seats.seat_freed(opportunity)
+
+
+def answer_ask(participation: Participation, answer: AskAnswer) -> None:
+    """Record the advocate's answer on the ask behind an invitation (the first answer counts)."""
+    if participation.ask is not None and participation.ask.answer is None:
+        participation.ask.answer = answer
+        participation.ask.answered_at = utcnow()
+
+
+# --- deciding (the manager) -----------------------------------------------
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    WAITLIST = "waitlist"
+    DECLINE = "decline"
+
+    @property
+    def past_tense(self) -> str:
+        return _DECISION_STATUS[self].label.lower()
+
+
+_DECISION_STATUS = {
+    Decision.APPROVE: S.APPROVED,
+    Decision.WAITLIST: S.WAITLISTED,
+    Decision.DECLINE: S.DECLINED,
+}
+_DECIDABLE = frozenset({S.APPLIED, S.WAITLISTED, S.APPROVED})
+
+
+def decide(
+    participation: Participation, decision: Decision, *, by: User, message: str = ""
+) -> bool:
+    """Approve, waitlist or decline an application; the advocate sees the message.
+
+    Returns False when it was already so (a double click changes nothing).
+    Raises SeatsFull when approving with no seat left, InvalidState when the
+    application can no longer be decided.
+    """
+    participation = lock_participation(participation)
+    target = _DECISION_STATUS[decision]
+    if participation.status == target:
+        return False
+    opportunity = participation.opportunity
+    if participation.status not in _DECIDABLE:
+        raise InvalidState(
+            f"This application is {participation.status.label.lower()}; it can't be changed."
+        )
+    if opportunity.state == OpportunityState.CANCELLED:
+        raise InvalidState("This opportunity is cancelled.")
+    if utcnow() >= opportunity.starts_at:
+        raise InvalidState("It has started: mark participants completed or no-show instead.")
+    now = utcnow()
+    held_seat = participation.holds_seat
+    if target == S.APPROVED and not seats.take_seat(opportunity):
+        raise SeatsFull(
+            f"All {opportunity.seats} seats are taken. Add seats or waitlist this advocate."
+        )
+    participation.status = target
+    participation.decided_at, participation.decided_by_id = now, by.id
+    if target == S.WAITLISTED:
+        participation.waitlisted_at = now
+    if message.strip():
+        participation.manager_message = message.strip()
+    db.session.flush()
+    if held_seat:
+        seats.seat_freed(opportunity)
+    if target == S.APPROVED:
+        participation_approved.send(participation.advocate_id, participation=participation)
+    notify(
+        participation.advocate_id,
+        f"application_{target.value}",
+        f"Your application for “{opportunity.title}”: {target.label.lower()}."
+        + (f" {message.strip()}" if message.strip() else ""),
+        "opportunities.detail",
+        subject=f"{target.label}: {opportunity.title}",
+        opportunity_id=opportunity.id,
+    )
+    return True
+
+
+# --- after the start: completed or no-show ----------------------------------
+
+
+def mark_completed(participation: Participation, *, by: User) -> bool:
+    """Record that the advocate took part; their points follow in the same transaction.
+
+    Idempotent: completing twice (or ten times at once) awards once.
+    Raises InvalidState before the start or for an advocate who wasn't approved.
+    """
+    participation = lock_participation(participation)
+    if participation.status == S.COMPLETED:
+        return False
+    opportunity = participation.opportunity
+    _check_can_mark(participation, opportunity)
+    participation.status = S.COMPLETED
+    participation.completed_at = utcnow()
+    participation.decided_by_id = by.id
+    db.session.flush()
+    ledger.award(
+        participation.advocate_id,
+        opportunity.points,
+        reason=opportunity.title,
+        key=ledger.participation_key(participation.id),
+        source=PointsSource.PARTICIPATION,
+        source_id=participation.id,
+        by_id=by.id,
+    )
+    notify(
+        participation.advocate_id,
+        "participation_completed",
+        f"Thank you for “{opportunity.title}”! {opportunity.points:,} points were added.",
+        "main.dashboard",
+    )
+    participation_completed.send(participation.advocate_id, participation=participation)
+    return True
+
+
+def mark_no_show(participation: Participation, *, by: User) -> bool:
+    """Record that an approved advocate didn't take part; a mistaken completion is reversed."""
+    participation = lock_participation(participation)
+    if participation.status == S.NO_SHOW:
+        return False
+    opportunity = participation.opportunity
+    if participation.status == S.COMPLETED:
+        entry = ledger.entry_for_key(ledger.participation_key(participation.id))
+        if entry is not None:
+            ledger.reverse(entry, reason=f"Marked no-show: {opportunity.title}", by_id=by.id)
+    else:
+        _check_can_mark(participation, opportunity)
+    participation.status = S.NO_SHOW
+    participation.decided_by_id = by.id
+    db.session.flush()
+    seats.free_seat(opportunity)
+    return True
+
+
+def _check_can_mark(participation: Participation, opportunity: Opportunity) -> None:
+    if participation.status != S.APPROVED:
+        raise InvalidState("Only approved participants can be marked.")
+    if utcnow() < opportunity.starts_at:
+        raise InvalidState("It hasn't started yet.")

@@ -1,0 +1,155 @@
+"""Posting opportunities and moving them through their states.
+
+draft → published → closed (→ reopened) or cancelled. Dates are aware; the
+opportunity keeps the time zone its dates were entered in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.advocates.models import Product
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import InvalidState
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.opportunities import seats
+from portal.opportunities.models import (
+    OPEN_STATUSES,
+    ApprovalMode,
+    Opportunity,
+    OpportunityIndustry,
+    OpportunityRegion,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+)
+
+
+@dataclass
+class OpportunityData:
+    type: OpportunityType
+    title: str
+    summary: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    is_online: bool
+    location: str
+    seats: int
+    application_deadline: datetime
+    points: int
+    approval_mode: ApprovalMode
+    min_tier_id: int | None = None
+    industries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    product_ids: list[int] = field(default_factory=list)
+
+
+def _check_dates(data: OpportunityData) -> None:
+    if data.ends_at < data.starts_at:
+        raise InvalidState("The end must be after the start.")
+    if data.application_deadline > data.starts_at:
+        raise InvalidState("The application deadline must be on or before the start.")
+
+
+def _apply_data(opportunity: Opportunity, data: OpportunityData) -> None:
+    _check_dates(data)
+    opportunity.type = data.type
+    opportunity.title = data.title.strip()
+    opportunity.summary = data.summary.strip()
+    opportunity.description = data.description.strip()
+    opportunity.starts_at = data.starts_at
+    opportunity.ends_at = data.ends_at
+    opportunity.timezone = data.timezone
+    opportunity.is_online = data.is_online
+    opportunity.location = data.location.strip()
+    opportunity.seats = data.seats
+    opportunity.application_deadline = data.application_deadline
+    opportunity.points = data.points
+    opportunity.approval_mode = data.approval_mode
+    opportunity.min_tier_id = data.min_tier_id
+    opportunity.industry_rows = [
+        OpportunityIndustry(industry=i) for i in sorted(set(data.industries))
+    ]
+    opportunity.region_rows = [OpportunityRegion(region=r) for r in sorted(set(data.regions))]
+    opportunity.products = (
+        list(db.session.scalars(sa.select(Product).where(Product.id.in_(data.product_ids))))
+        if data.product_ids
+        else []
+    )
+
+
+def create_opportunity(data: OpportunityData, *, by: User) -> Opportunity:
+    """Save a new opportunity as a draft. Raises InvalidState for impossible dates."""
+    opportunity = Opportunity(created_by=by, state=OpportunityState.DRAFT, seats_taken=0)
+    _apply_data(opportunity, data)
+    db.session.add(opportunity)
+    db.session.flush()
+    return opportunity
+
+
+def update_opportunity(opportunity: Opportunity, data: OpportunityData) -> None:
+    """Edit an opportunity; seats can't drop below the advocates already approved."""
+    if opportunity.state == OpportunityState.CANCELLED:
+        raise InvalidState("A cancelled opportunity can't be edited.")
+    locked = seats.lock_opportunity(opportunity.id)
+    if data.seats < locked.seats_taken:
+        raise InvalidState(
+            f"{locked.seats_taken} advocates are approved: seats can't be fewer than that."
+        )
+    added_seats = data.seats > locked.seats
+    _apply_data(locked, data)
+    db.session.flush()
+    if added_seats:
+        seats.fill_freed_seats(locked)
+
+
+def publish(opportunity: Opportunity) -> None:
+    """Make a draft (or a closed one: reopen) visible to advocates."""
+    if opportunity.state not in (OpportunityState.DRAFT, OpportunityState.CLOSED):
+        raise InvalidState(f"A {opportunity.state.label.lower()} opportunity can't be published.")
+    if opportunity.application_deadline <= utcnow():
+        raise InvalidState("The application deadline has passed. Move it before publishing.")
+    opportunity.state = OpportunityState.PUBLISHED
+    opportunity.published_at = opportunity.published_at or utcnow()
+
+
+reopen = publish
+
+
+def close(opportunity: Opportunity) -> None:
+    """Stop taking applications; approved advocates keep their seats."""
+    if opportunity.state != OpportunityState.PUBLISHED:
+        raise InvalidState("Only a published opportunity can be closed.")
+    opportunity.state = OpportunityState.CLOSED
+
+
+def cancel(opportunity: Opportunity, *, message: str = "") -> int:
+    """Call an opportunity off and tell everyone still taking part; returns how many."""
+    if opportunity.state == OpportunityState.CANCELLED:
+        raise InvalidState("This opportunity is already cancelled.")
+    if opportunity.ends_at <= utcnow() and opportunity.state != OpportunityState.DRAFT:
+        raise InvalidState("This opportunity is over; it can't be cancelled.")
+    opportunity.state = OpportunityState.CANCELLED
+    told = 0
+    for participation in db.session.scalars(
+        sa.select(Participation).where(
+            Participation.opportunity_id == opportunity.id,
+            Participation.status.in_(OPEN_STATUSES),
+        )
+    ):
+        notify(
+            participation.advocate_id,
+            "opportunity_cancelled",
+            f"“{opportunity.title}” was cancelled. {message}".strip(),
+            "opportunities.detail",
+            opportunity_id=opportunity.id,
+        )
+        told += 1
+    return told

@@ -1,0 +1,157 @@
+"""What waits for the program team: applications, freed seats, participants to mark."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.db import contains_text, utcnow
+from portal.extensions import db
+from portal.opportunities.models import (
+    ApprovalMode,
+    Opportunity,
+    OpportunityState,
+    Participation,
+    ParticipationStatus,
+)
+
+S = ParticipationStatus
+
+
+def application_queue(*, page: int = 1, per_page: int = 25):
+    """Applications waiting for a decision, oldest first (a Flask-SQLAlchemy page)."""
+    return db.paginate(
+        sa.select(Participation)
+        .join(Participation.opportunity)
+        .where(
+            Participation.status == S.APPLIED,
+            Opportunity.state != OpportunityState.CANCELLED,
+            Opportunity.starts_at > utcnow(),
+        )
+        .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
+        .order_by(Participation.created_at, Participation.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def seat_offers() -> list[tuple[Opportunity, Participation]]:
+    """Review-mode opportunities with a free seat and a waitlist: the first in line."""
+    opportunities = db.session.scalars(
+        sa.select(Opportunity)
+        .where(
+            Opportunity.approval_mode == ApprovalMode.REVIEW,
+            Opportunity.state.in_([OpportunityState.PUBLISHED, OpportunityState.CLOSED]),
+            Opportunity.seats_taken < Opportunity.seats,
+            Opportunity.starts_at > utcnow(),
+            sa.exists().where(
+                Participation.opportunity_id == Opportunity.id,
+                Participation.status == S.WAITLISTED,
+            ),
+        )
+        .order_by(Opportunity.starts_at)
+    ).all()
+    if not opportunities:
+        return []
+    firsts: dict[int, Participation] = {}
+    for participation in db.session.scalars(
+        sa.select(Participation)
+        .where(
+            Participation.opportunity_id.in_([o.id for o in opportunities]),
+            Participation.status == S.WAITLISTED,
+        )
+        .options(joinedload(Participation.advocate))
+        .order_by(Participation.waitlisted_at, Participation.id)
+    ):
+        firsts.setdefault(participation.opportunity_id, participation)
+    return [(o, firsts[o.id]) for o in opportunities if o.id in firsts]
+
+
+def to_mark(limit: int = 100) -> list[Participation]:
+    """Approved participants of opportunities that have started: completed or no-show?"""
+    return list(
+        db.session.scalars(
+            sa.select(Participation)
+            .join(Participation.opportunity)
+            .where(
+                Participation.status == S.APPROVED,
+                Opportunity.starts_at <= utcnow(),
+                Opportunity.state != OpportunityState.CANCELLED,
+            )
+            .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
+            .order_by(Opportunity.starts_at, Participation.id)
+            .limit(limit)
+        )
+    )
+
+
+def participants(opportunity: Opportunity) -> list[Participation]:
+    """Everyone who applied to or was invited to one opportunity, first first."""
+    return list(
+        db.session.scalars(
+            sa.select(Participation)
+            .where(Participation.opportunity_id == opportunity.id)
+            .options(joinedload(Participation.advocate))
+            .order_by(Participation.created_at, Participation.id)
+        )
+    )
+
+
+def participation_statuses(opportunity_id: int, advocate_ids: list[int]) -> dict[int, S]:
+    if not advocate_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Participation.advocate_id, Participation.status).where(
+            Participation.opportunity_id == opportunity_id,
+            Participation.advocate_id.in_(advocate_ids),
+        )
+    )
+    return dict(rows.all())
+
+
+def staff_counts() -> dict[str, int]:
+    """What waits for the program team, counted in one query."""
+    now = utcnow()
+    upcoming = sa.and_(Opportunity.state != OpportunityState.CANCELLED, Opportunity.starts_at > now)
+    started = sa.and_(Opportunity.state != OpportunityState.CANCELLED, Opportunity.starts_at <= now)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(sa.and_(Participation.status == S.APPLIED, upcoming)),
+            sa.func.count().filter(sa.and_(Participation.status == S.APPROVED, started)),
+            sa.func.count().filter(sa.and_(Participation.status == S.INVITED, upcoming)),
+        )
+        .select_from(Participation)
+        .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+        .where(Participation.status.in_([S.APPLIED, S.APPROVED, S.INVITED]))
+    ).one()
+    drafts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Opportunity)
+        .where(Opportunity.state == OpportunityState.DRAFT)
+    )
+    return {"applied": row[0], "to_mark": row[1], "invited": row[2], "drafts": drafts}
+
+
+def upcoming(limit: int = 6) -> list[Opportunity]:
+    return list(
+        db.session.scalars(
+            sa.select(Opportunity)
+            .where(
+                Opportunity.state.in_([OpportunityState.PUBLISHED, OpportunityState.CLOSED]),
+                Opportunity.starts_at > utcnow(),
+            )
+            .order_by(Opportunity.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def staff_listing(*, state: OpportunityState | None, text: str, page: int, per_page: int = 25):
+    """Every opportunity, newest start first, for the staff list (a Flask-SQLAlchemy page)."""
+    query = sa.select(Opportunity).order_by(Opportunity.starts_at.desc(), Opportunity.id.desc())
+    if state is not None:
+        query = query.where(Opportunity.state == state)
+    if text.strip():
+        query = query.where(contains_text(Opportunity.title, text))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

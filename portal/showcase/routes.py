@@ -1,0 +1,72 @@
+"""The public showcase: advocates who chose to be shown, their badges, stories and work.
+
+No sign-in needed. Who appears here is decided in one place
+(`advocates.visibility.shown_publicly`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, redirect, render_template, request, url_for
+
+from portal.advocates.accounts import active_products
+from portal.advocates.employment import current_employment, current_jobs, works_in
+from portal.advocates.models import Industry, advocate_product
+from portal.advocates.visibility import public_advocates
+from portal.auth.models import User
+from portal.extensions import db
+from portal.opportunities.listing import completed_by
+from portal.recognition import badges, tiers
+from portal.showcase import bp
+from portal.stories.services import public_stories
+
+
+@bp.get("/people")
+def directory():
+    return redirect(url_for("showcase.index", **request.args.to_dict()), 301)
+
+
+@bp.get("/showcase")
+def index():
+    """Advocates who made their profile public."""
+    industry = request.args.get("industry", "")
+    product_id = request.args.get("product", type=int)
+    query = public_advocates().order_by(User.name, User.id)
+    if industry in {i.value for i in Industry}:
+        query = query.where(works_in(Industry(industry)))
+    if product_id:
+        query = query.where(
+            sa.exists().where(
+                advocate_product.c.user_id == User.id,
+                advocate_product.c.product_id == product_id,
+            )
+        )
+    page = db.paginate(query, per_page=24, max_per_page=48, error_out=False)
+    ids = [user.id for user in page.items]
+    return render_template(
+        "showcase/index.html",
+        page=page,
+        jobs=current_jobs(ids),
+        badges=badges.badges_by_advocate(ids),
+        tiers=tiers.names_by_advocate(ids),
+        stories=public_stories(ids, limit=3),
+        industry=industry,
+        product_id=product_id,
+        industries=Industry,
+        products=active_products(),
+    )
+
+
+@bp.get("/people/<int:user_id>")
+def profile(user_id: int):
+    user = db.session.scalar(public_advocates().where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return render_template(
+        "showcase/profile.html",
+        person=user,
+        job=current_employment(user.id),
+        completed=completed_by(user.id),
+        awards=badges.awards_of(user.id),
+        stories=public_stories([user.id]),
+    )

@@ -1,0 +1,39 @@
+"""Stories: an advocate's success with the product, in their own words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.enums import LabeledEnum
+from portal.extensions import db
+
+
+class StoryStatus(LabeledEnum):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Published"
+    REJECTED = "rejected", "Not published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Story(db.Model):
+    """An advocate's story of success with the product; public once a manager approves."""
+
+    __table_args__ = (sa.Index("ix_story_status_advocate", "status", "advocate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(sa.String(160))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[StoryStatus] = mapped_column(default=StoryStatus.SUBMITTED)
+    manager_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])

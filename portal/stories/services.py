@@ -1,0 +1,98 @@
+"""Stories: an advocate's success with the product, public once a manager approves."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.advocates.models import AdvocateProfile
+from portal.advocates.visibility import shown_publicly
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import InvalidState, NotAllowed
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.stories.models import Story, StoryStatus
+
+
+def write(advocate: User, *, title: str, body: str, story: Story | None = None) -> Story:
+    """Submit a new story, or change one: a changed story waits for review again."""
+    if story is not None and story.advocate_id != advocate.id:
+        raise NotAllowed("This is not your story.")
+    if story is None:
+        story = Story(advocate_id=advocate.id)
+        db.session.add(story)
+    elif story.status == StoryStatus.WITHDRAWN:
+        raise InvalidState("This story is withdrawn; write a new one instead.")
+    story.title = title.strip()
+    story.body = body.strip()
+    story.status = StoryStatus.SUBMITTED
+    story.manager_note = ""
+    story.decided_at = story.decided_by_id = None
+    db.session.flush()
+    return story
+
+
+def withdraw(story: Story, advocate: User) -> None:
+    """The advocate takes a story back, published or not, at any time."""
+    if story.advocate_id != advocate.id:
+        raise NotAllowed("This is not your story.")
+    if story.status == StoryStatus.WITHDRAWN:
+        raise InvalidState("This story is already withdrawn.")
+    story.status = StoryStatus.WITHDRAWN
+
+
+def decide(story: Story, *, approve: bool, by: User, note: str = "") -> None:
+    """Publish a submitted story, or send it back with a note."""
+    if story.status != StoryStatus.SUBMITTED:
+        raise InvalidState(f"This story is {story.status.label.lower()}; nothing to decide.")
+    story.status = StoryStatus.APPROVED if approve else StoryStatus.REJECTED
+    story.manager_note = note.strip()[:500]
+    story.decided_at, story.decided_by_id = utcnow(), by.id
+    notify(
+        story.advocate_id,
+        "story_published" if approve else "story_returned",
+        f"Your story “{story.title}” is published."
+        if approve
+        else f"Your story “{story.title}” was not published. {story.manager_note}".strip(),
+        "stories.index",
+        subject="Your story is published" if approve else "About your story",
+    )
+
+
+def mine(advocate_id: int) -> list[Story]:
+    return list(
+        db.session.scalars(
+            sa.select(Story)
+            .where(Story.advocate_id == advocate_id)
+            .order_by(Story.updated_at.desc(), Story.id.desc())
+        )
+    )
+
+
+def story_queue() -> list[Story]:
+    """Stories waiting for a manager's review, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Story)
+            .where(Story.status == StoryStatus.SUBMITTED)
+            .options(joinedload(Story.advocate))
+            .order_by(Story.updated_at, Story.id)
+        )
+    )
+
+
+def public_stories(advocate_ids: list[int] | None = None, limit: int = 50) -> list[Story]:
+    """Approved stories of active advocates with a public profile."""
+    query = (
+        sa.select(Story)
+        .join(User, User.id == Story.advocate_id)
+        .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
+        .where(Story.status == StoryStatus.APPROVED, shown_publicly())
+        .options(joinedload(Story.advocate))
+        .order_by(Story.decided_at.desc(), Story.id.desc())
+        .limit(limit)
+    )
+    if advocate_ids is not None:
+        query = query.where(Story.advocate_id.in_(advocate_ids))
+    return list(db.session.scalars(query))
