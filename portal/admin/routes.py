@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.admin import bp
 from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
+from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.db import contains_text
@@ -47,14 +48,12 @@ def new_user():
             db.session.rollback()
             form.email.errors = [error.message]
         else:
-            auth_services.send_invitation(user, invited_by=current_user)
+            flows.send_invitation(user, invited_by=current_user)
             db.session.commit()
             return render_template(
                 "manage/set_password_link.html",
                 user=user,
-                link=absolute_url(
-                    "auth.set_password", token=auth_services.make_set_password_token(user)
-                ),
+                link=absolute_url("auth.set_password", token=flows.make_set_password_token(user)),
                 added=True,
             )
     return render_form("admin/user_new.html", form=form)
@@ -86,7 +85,7 @@ def change_role(user_id: int):
 def settings():
     form = SettingsForm()
     if request.method == "GET":
-        form.registration_mode.data = auth_services.registration_mode()
+        form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
         defaults = get_setting("default_points", {})
         for kind in OpportunityType:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.advocates import accounts, consent, employment, people
 from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm
 from portal.advocates.models import Account, Industry, Product, Region, SizeBand
+from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -72,7 +73,7 @@ def new():
             user = people.add_advocate(
                 name=form.name.data, email=form.email.data, account=account, title=form.title.data
             )
-            auth_services.send_invitation(user, invited_by=current_user)
+            flows.send_invitation(user, invited_by=current_user)
             return user
 
         done = run_service(add, field=form.email)
@@ -87,7 +88,7 @@ def new():
 
 
 def _set_password_link(user: User) -> str:
-    return absolute_url("auth.set_password", token=auth_services.make_set_password_token(user))
+    return absolute_url("auth.set_password", token=flows.make_set_password_token(user))
 
 
 def _advocate_or_404(user_id: int) -> User:

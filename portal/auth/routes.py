@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import bp, oidc, services
+from portal.auth import bp, flows, oidc, services
 from portal.auth.decorators import signed_in_required
 from portal.auth.forms import (
     ChangeEmailForm,
@@ -89,9 +89,9 @@ def sign_in():
         "auth/sign_in.html",
         form=form,
         unverified=unverified,
-        resend_token=services.make_token(unverified, "resend-verification") if unverified else "",
+        resend_token=flows.make_token(unverified, "resend-verification") if unverified else "",
         providers=oidc.providers(),
-        can_register=services.registration_mode() != services.RegistrationMode.INVITE,
+        can_register=flows.registration_mode() != flows.RegistrationMode.INVITE,
     )
 
 
@@ -127,8 +127,8 @@ def _new_password_from_link(user, set_password, done: str, **page):
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
     return _new_password_from_link(
-        services.user_for_set_password_token(token),
-        services.set_password_from_link,
+        flows.user_for_set_password_token(token),
+        flows.set_password_from_link,
         "Your password is set. Welcome!",
     )
 
@@ -139,15 +139,15 @@ def set_password(token: str):
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
-    mode = services.registration_mode()
-    if mode == services.RegistrationMode.INVITE:
+    mode = flows.registration_mode()
+    if mode == flows.RegistrationMode.INVITE:
         abort(404)
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register(form.name.data, form.email.data, form.password.data)
+            flows.register(form.name.data, form.email.data, form.password.data)
         except services.WeakPassword as error:
             form.password.errors = list(error.problems)
         except NotAllowed as error:
@@ -162,7 +162,7 @@ def register():
 
 @bp.get("/verify/<token>")
 def verify_email(token: str):
-    user = services.verify_email(token)
+    user = flows.verify_email(token)
     db.session.commit()
     flash("Thank you: your email address is confirmed.", "success")
     if current_user.is_authenticated:
@@ -173,8 +173,8 @@ def verify_email(token: str):
 @bp.post("/verify/resend")
 @limiter.limit("5 per hour")
 def resend_verification():
-    user, _ = services.read_token(request.form.get("token", ""), "resend-verification")
-    services.send_verification(user)
+    user, _ = flows.read_token(request.form.get("token", ""), "resend-verification")
+    flows.send_verification(user)
     db.session.commit()
     return render_template("auth/check_email.html", email=user.email, purpose="register")
 
@@ -188,7 +188,7 @@ def resend_verification():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        flows.request_password_reset(form.email.data)
         db.session.commit()
         # The same page whether or not the address has an account.
         return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
@@ -197,10 +197,10 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user, _ = services.read_token(token, "reset")
+    user, _ = flows.read_token(token, "reset")
     return _new_password_from_link(
         user,
-        services.reset_password,
+        flows.reset_password,
         "Your password is changed, and every other session is signed out.",
         resetting=True,
     )
@@ -234,7 +234,7 @@ def security():
             email_form.current_password.errors = ["That is not your current password."]
         else:
             try:
-                services.request_email_change(current_user, email_form.email.data)
+                flows.request_email_change(current_user, email_form.email.data)
             except PortalError as error:
                 email_form.email.errors = [error.message]
             else:
@@ -263,7 +263,7 @@ def security():
 @bp.get("/email/<token>")
 def confirm_email_change(token: str):
     signed_in = current_user if current_user.is_authenticated else None
-    user = services.confirm_email_change(token, signed_in)
+    user = flows.confirm_email_change(token, signed_in)
     db.session.commit()
     flash(f"Your email address is now {user.email}.", "success")
     return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))

@@ -8,7 +8,7 @@ from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
 from portal.main import bp
 from portal.opportunities.listing import my_participations
-from portal.recognition import badges, ledger, tiers
+from portal.recognition import badges, boards, ledger, tiers
 
 
 @bp.get("/")
@@ -46,7 +46,7 @@ def readyz():
 def dashboard():
     """The advocate's home, "My program": what they take part in, points, rank, tier, badges."""
     quarter = clock.current_period("quarter")
-    mine = ledger.standings_of(current_user.id, [clock.ALL_TIME, quarter.key])
+    mine = boards.standings_of(current_user.id, [clock.ALL_TIME, quarter.key])
     totals = {period: standing.points for period, standing in mine.items()}
     return render_template(
         "main/dashboard.html",

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.advocates.employment import current_job
@@ -26,7 +24,7 @@ from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
-from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore, Tier
+from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore
 from portal.signals import account_changed, advocate_changed, points_changed
 
 # --- award keys: one per source, so a repeat of the same award is the same key --
@@ -287,7 +285,7 @@ def refresh_account_details(account_id: int, *, industry: str, region: str) -> N
     )
 
 
-# --- reading --------------------------------------------------------------
+# --- reading (leaderboards and ranks: recognition.boards) ---------------------
 
 
 def periods_of_kind(kind: str) -> sa.ColumnElement[bool]:
@@ -347,168 +345,6 @@ def entries_page(advocate_id: int, *, page: int = 1, per_page: int = 25):
         per_page=per_page,
         error_out=False,
     )
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    rank: int
-    advocate_id: int
-    name: str
-    company: str | None
-    tier: str | None
-    points: int
-
-
-@dataclass(frozen=True)
-class BoardFilter:
-    """Narrow a board to one industry, region or company (`kind` names the column)."""
-
-    kind: str  # "industry", "region" or "account"
-    value: str | int
-
-    def clause(self) -> sa.ColumnElement[bool]:
-        column = {
-            "industry": Standing.industry,
-            "region": Standing.region,
-            "account": Standing.account_id,
-        }[self.kind]
-        return column == self.value
-
-
-def _board(period: str, board_filter: BoardFilter | None) -> list[sa.ColumnElement[bool]]:
-    where = [Standing.period == period, Standing.visible.is_(True)]
-    if board_filter is not None:
-        where.append(board_filter.clause())
-    return where
-
-
-# Made once: building an alias per call costs more than the query's round trip.
-_OTHER = aliased(Standing, name="other")
-
-
-def _points_above(period, points, board_filter: BoardFilter | None = None) -> sa.ScalarSelect:
-    """How many distinct scores of shown advocates (in the filter) beat `points`."""
-    where = [_OTHER.period == period, _OTHER.visible.is_(True), _OTHER.points > points]
-    if board_filter is not None:
-        where.append(
-            {
-                "industry": _OTHER.industry,
-                "region": _OTHER.region,
-                "account": _OTHER.account_id,
-            }[board_filter.kind]
-            == board_filter.value
-        )
-    return sa.select(sa.func.count(sa.distinct(_OTHER.points))).where(*where).scalar_subquery()
-
-
-def _scores_above(period, points) -> sa.ScalarSelect:
-    """Distinct scores of shown advocates above `points`, from the score counts."""
-    return (
-        sa.select(sa.func.count())
-        .select_from(StandingScore)
-        .where(
-            StandingScore.period == period,
-            StandingScore.points > points,
-            StandingScore.advocates > 0,
-        )
-        .scalar_subquery()
-    )
-
-
-def dense_rank(period: str, points: int, board_filter: BoardFilter | None = None) -> int:
-    """1 + the number of distinct scores above `points` among shown advocates.
-
-    A whole board counts its score rows; a filtered board (one industry,
-    region or company: a fraction of the advocates) counts its standings.
-    """
-    if board_filter is None:
-        return db.session.scalar(sa.select(_scores_above(period, points))) + 1
-    return db.session.scalar(sa.select(_points_above(period, points, board_filter))) + 1
-
-
-def leaderboard(
-    period: str,
-    *,
-    board_filter: BoardFilter | None = None,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[BoardRow], bool]:
-    """One page of the board (dense ranks: ties share a rank) and whether more follow.
-
-    Three small queries whatever the size (the page from the board index, the
-    rank of its first score, names, companies and tiers of the page's people)
-    rather than one wide join: PostgreSQL plans each request afresh, and
-    planning the join cost more than running it. The rows skipped by the
-    offset are read from the board index alone.
-    """
-    rows = db.session.execute(
-        sa.select(Standing.advocate_id, Standing.points)
-        .where(*_board(period, board_filter))
-        .order_by(Standing.points.desc(), Standing.advocate_id)
-        .offset(offset)
-        .limit(limit + 1)
-    ).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if not rows:
-        return [], False
-    details = {
-        advocate_id: (name, company, tier)
-        for advocate_id, name, company, tier in db.session.execute(
-            sa.select(User.id, User.name, Account.name, Tier.name)
-            .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
-            .outerjoin(Employment, current_job(User.id))
-            .outerjoin(Account, Account.id == Employment.account_id)
-            .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
-            .where(User.id.in_([row[0] for row in rows]))
-        )
-    }
-    rank = dense_rank(period, rows[0][1], board_filter)
-    board: list[BoardRow] = []
-    previous_points = rows[0][1]
-    for advocate_id, points in rows:
-        if points != previous_points:
-            rank += 1
-            previous_points = points
-        name, company, tier = details[advocate_id]
-        board.append(BoardRow(rank, advocate_id, name, company, tier, points))
-    return board, has_more
-
-
-@dataclass(frozen=True)
-class MyStanding:
-    points: int
-    rank: int | None  # among shown advocates, as if shown; None without points
-
-
-def standings_of(advocate_id: int, periods: list[str]) -> dict[str, MyStanding]:
-    """An advocate's points and dense rank in each period, in one query."""
-    rows = db.session.execute(
-        sa.select(
-            Standing.period, Standing.points, _scores_above(Standing.period, Standing.points)
-        ).where(Standing.advocate_id == advocate_id, Standing.period.in_(periods))
-    )
-    found = {period: MyStanding(points, above + 1) for period, points, above in rows}
-    return {period: found.get(period, MyStanding(0, None)) for period in periods}
-
-
-def standing_of(
-    advocate_id: int, period: str, board_filter: BoardFilter | None = None
-) -> tuple[int, int | None]:
-    """(points, rank among shown advocates as if shown); the rank is None without
-    points, or when the advocate is outside the filter."""
-    row = db.session.execute(
-        sa.select(Standing).where(Standing.advocate_id == advocate_id, Standing.period == period)
-    ).scalar()
-    if row is None:
-        return 0, None
-    if board_filter is not None:
-        value = {"industry": row.industry, "region": row.region, "account": row.account_id}[
-            board_filter.kind
-        ]
-        if value != board_filter.value:
-            return row.points, None
-    return row.points, dense_rank(period, row.points, board_filter)
 
 
 # --- checking -------------------------------------------------------------

@@ -17,7 +17,7 @@ from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.opportunities.models import OpportunityType
-from portal.recognition import badges, ledger, tiers
+from portal.recognition import badge_rules, badges, ledger, tiers
 from portal.recognition.forms import AwardForm, BadgeForm, ReverseForm, RevokeForm, TierForm
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Tier
 from portal.views import render_form, run_service
@@ -147,14 +147,14 @@ def badge_list():
     )
     return render_template(
         "recognition/manage/badges.html",
-        badges=[(badge, badges.describe(badge)) for badge in all_badges],
+        badges=[(badge, badge_rules.describe(badge)) for badge in all_badges],
         counts=badges.award_counts(),
     )
 
 
 def _rule_params(form_data, rule_kind: str) -> dict:
     """The parameters typed for the chosen rule kind (fields named `<kind>-<param>`)."""
-    rule = badges.RULES.get(rule_kind)
+    rule = badge_rules.RULES.get(rule_kind)
     if rule is None:
         return {}
     return {
@@ -174,7 +174,7 @@ def _saved_message(result: tuple[Badge, int]) -> str:
 @bp.route("/badges/<int:badge_id>", methods=["GET", "POST"])
 def edit_badge(badge_id: int | None = None):
     badge = db.get_or_404(Badge, badge_id) if badge_id else None
-    form = BadgeForm(obj=badge, rules=badges.RULES.values())
+    form = BadgeForm(obj=badge, rules=badge_rules.RULES.values())
     if request.method == "GET" and badge is None:
         form.active.data = True
     if form.validate_on_submit():
@@ -199,7 +199,7 @@ def edit_badge(badge_id: int | None = None):
         "recognition/manage/badge_form.html",
         form=form,
         badge=badge,
-        rules=badges.RULES.values(),
+        rules=badge_rules.RULES.values(),
         values={
             f"{kind}-{param.name}": request.form.get(
                 f"{kind}-{param.name}",
@@ -207,12 +207,12 @@ def edit_badge(badge_id: int | None = None):
                 if badge and badge.rule_kind == kind
                 else param.default,
             )
-            for kind, rule in badges.RULES.items()
+            for kind, rule in badge_rules.RULES.items()
             for param in rule.params
         },
         types=OpportunityType,
-        periods=badges.PERIOD_CHOICES,
-        closed_periods=badges.CLOSED_PERIOD_CHOICES,
+        periods=badge_rules.PERIOD_CHOICES,
+        closed_periods=badge_rules.CLOSED_PERIOD_CHOICES,
     )
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
-from portal.recognition.badges import describe
+from portal.recognition.badge_rules import describe
 from portal.recognition.models import Badge, BadgeAward
 from portal.urls import absolute_url
 

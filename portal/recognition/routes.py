@@ -23,7 +23,7 @@ from portal.auth.models import Role
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.opportunities.models import OpportunityType
-from portal.recognition import badges, bp, ledger, openbadges, tiers
+from portal.recognition import badge_rules, badges, boards, bp, ledger, openbadges, tiers
 from portal.recognition.forms import OptInForm, StepDownForm
 from portal.recognition.models import Badge, BadgeAward, Tier
 from portal.settings import get_setting
@@ -32,23 +32,23 @@ PAGE_SIZE = 50
 PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This month"}
 
 
-def _board_filter(args) -> tuple[ledger.BoardFilter | None, dict, str | None]:
+def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
     """The filter asked for in the query string (one at a time), its echo for links
     and its label."""
     if args.get("industry") in {i.value for i in Industry}:
         industry = Industry(args["industry"])
         return (
-            ledger.BoardFilter("industry", industry.value),
+            boards.BoardFilter("industry", industry.value),
             {"industry": industry.value},
             industry.label,
         )
     if args.get("region") in {r.value for r in Region}:
         region = Region(args["region"])
-        return ledger.BoardFilter("region", region.value), {"region": region.value}, region.label
+        return boards.BoardFilter("region", region.value), {"region": region.value}, region.label
     account_id = args.get("account", type=int)
     account = db.session.get(Account, account_id) if account_id else None
     if account is not None:
-        return ledger.BoardFilter("account", account.id), {"account": account.id}, account.name
+        return boards.BoardFilter("account", account.id), {"account": account.id}, account.name
     return None, {}, None
 
 
@@ -61,12 +61,12 @@ def leaderboard():
     period = clock.current_period(kind)
     board_filter, filter_args, filter_label = _board_filter(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, has_more = ledger.leaderboard(
+    rows, has_more = boards.leaderboard(
         period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     me = my_job = None
     if current_user.is_advocate:
-        points, rank = ledger.standing_of(current_user.id, period.key, board_filter)
+        points, rank = boards.standing_of(current_user.id, period.key, board_filter)
         me = {"points": points, "rank": rank, "shown": current_user.profile.show_on_leaderboard}
         my_job = current_employment(current_user.id)
     return render_template(
@@ -96,7 +96,7 @@ def how_it_works():
         points=[(kind, defaults.get(kind.value, 0)) for kind in OpportunityType],
         tiers=tiers.all_tiers(),
         grace_days=tiers.grace_period().days,
-        badges=[(badge, badges.describe(badge)) for badge in badges.active_badges()],
+        badges=[(badge, badge_rules.describe(badge)) for badge in badges.active_badges()],
         program_tz=current_app.config["PROGRAM_TIMEZONE"],
     )
 
@@ -118,7 +118,7 @@ def badge(slug: str):
     return render_template(
         "recognition/badge.html",
         badge=badge,
-        rule=badges.describe(badge),
+        rule=badge_rules.describe(badge),
         page=page,
         jobs=current_jobs([user.id for user in page.items]),
     )

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import time_machine
 
+from portal.auth.flows import make_set_password_token
 from portal.auth.models import User
-from portal.auth.services import make_set_password_token
 from portal.db import utcnow
 from portal.extensions import db
 from tests.helpers import page

@@ -279,6 +279,47 @@ def test_weekly_opportunity_digest_lists_what_fits(app, make, smtp, deliver):
         assert absent not in digest.text
 
 
+def test_opportunity_digest_follows_consent_but_is_not_an_ask(app, make, smtp, deliver):
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    webinar = make.opportunity(
+        title="Webinar for all", type=OpportunityType.WEBINAR, starts_at=monday + timedelta(days=20)
+    )
+    with app.app_context():
+        from portal.opportunities.models import Opportunity
+
+        db.session.get(Opportunity, webinar.id).published_at = monday - timedelta(days=2)
+        db.session.commit()
+    webinar_only = [OpportunityType.WEBINAR]
+    make.advocate(email="open@example.com", open_types=webinar_only)
+    make.advocate(
+        email="resting@example.com",
+        open_types=webinar_only,
+        quiet_until=(monday + timedelta(days=10)).date(),
+    )
+    make.advocate(email="never-ask@example.com", open_types=webinar_only, max_asks=0)
+    # Asked as often as they allow this quarter: news of opportunities still comes.
+    busy = make.advocate(email="busy@example.com", open_types=webinar_only, max_asks=1)
+    with app.app_context(), time_machine.travel(monday - timedelta(days=3), tick=False):
+        from portal.auth.models import User
+        from portal.opportunities import invitations
+        from portal.opportunities.models import Opportunity
+
+        panel = make.opportunity(
+            type=OpportunityType.WEBINAR, starts_at=monday + timedelta(days=30)
+        )
+        invitations.invite_to_opportunity(
+            db.session.get(Opportunity, panel.id),
+            db.session.get(User, busy.id),
+            by=db.session.get(User, make.manager().id),
+        )
+        db.session.commit()
+    assert _run(app, runner.send_opportunity_digests, monday) == 2
+    with time_machine.travel(monday + timedelta(days=1)):
+        deliver()
+    digests = [r for r in smtp.inbox.received if "New opportunities" in r.subject]
+    assert sorted(r.recipients[0] for r in digests) == ["busy@example.com", "open@example.com"]
+
+
 def test_daily_manager_digest(app, make, smtp, deliver):
     morning = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 08:00 NZDT on the 27th
     morgan = make.manager(email="morgan@example.com")

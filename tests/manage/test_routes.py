@@ -320,3 +320,47 @@ def test_opportunity_page_for_managers_groups_by_status(make, login):
     assert "Applied (1)" in body and "Approved (1)" in body
     assert body.index("Ann Applied") < body.index("Ada Approved")
     assert utcnow()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/manage/accounts?q={}", "/manage/advocates?q={}", "/admin/users?q={}"],
+)
+def test_searches_take_percent_and_underscore_literally(app, make, login, path):
+    make.advocate(name="Plain Person", account=make.account(name="Plain Company"))
+    make.advocate(name="Odd_Person 100%", account=make.account(name="Odd_Co 100%"))
+    client = login(make.admin())
+    for typed, found in (("%", "Odd_"), ("_", "Odd_"), ("0%", "Odd_")):
+        body = text(client.get(path.format(typed.replace("%", "%25"))))
+        assert found in body, (path, typed)
+        assert "Plain" not in body, (path, typed)
+
+
+def test_the_invite_page_says_who_the_opportunity_is_not_open_to(app, make, login):
+    from portal.advocates.models import Industry
+
+    opportunity = make.opportunity(industries=[Industry.HEALTHCARE])
+    outsider = make.advocate(name="Rita Retail", industry=Industry.RETAIL)
+    client = login(make.manager())
+    body = text(client.get(f"/manage/opportunities/{opportunity.id}/invite?q=Rita"))
+    assert "Can't invite" in body and "For customers in Healthcare" in body
+    assert "Invite Rita" not in body
+    response = client.post(
+        f"/manage/opportunities/{opportunity.id}/invite?q=Rita",
+        data={"advocate_id": outsider.id},
+        follow_redirects=True,
+    )
+    assert "Rita Retail is not eligible" in text(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 0
+
+
+def test_links_for_people_use_base_url_whatever_the_host_header(app, make, login):
+    from portal.urls import absolute_url
+
+    with app.test_request_context("/", headers={"Host": "attacker.example"}):
+        assert absolute_url("auth.sign_in") == "http://portal.test/auth/sign-in"
+    advocate = make.advocate()
+    response = login(make.manager()).post(f"/manage/users/{advocate.id}/link")
+    links = re.findall(r"https?://[^\"'<>\s]+/auth/set-password/", page(response))
+    assert links and all(link.startswith("http://portal.test/") for link in links)

@@ -22,7 +22,7 @@ from portal.opportunities import invitations
 from portal.opportunities import participation as participating
 from portal.opportunities.models import ApprovalMode, Opportunity, Participation
 from portal.opportunities.models import ParticipationStatus as S
-from portal.recognition import ledger
+from portal.recognition import boards, ledger
 from portal.recognition.models import PointsEntry, PointsSource
 
 pytestmark = pytest.mark.postgresql
@@ -240,4 +240,4 @@ def test_simultaneous_awards_keep_the_score_counts_exact(app, make):
     with app.app_context():
         assert ledger.score_mismatches() == []
         assert list(ledger.mismatches()) == []
-        assert ledger.dense_rank("all", 80) == 2
+        assert boards.dense_rank("all", 80) == 2

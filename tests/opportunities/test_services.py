@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from portal import clock
 from portal.advocates.models import Ask, AskAnswer, Industry, Region
 from portal.db import utcnow
 from portal.errors import (
@@ -346,6 +347,43 @@ def test_invitations_stop_at_the_cap_and_own_applications_dont_count(make):
     invitations.invite_to_opportunity(make.opportunity(), advocate, by=manager)
     with pytest.raises(AskNotAllowed, match="asked 2 of 2 times this quarter"):
         invitations.invite_to_opportunity(make.opportunity(), advocate, by=manager)
+
+
+def test_only_advocates_the_opportunity_is_open_to_can_be_invited(make):
+    opportunity = make.opportunity(industries=[Industry.HEALTHCARE])
+    outsider = make.advocate(industry=Industry.RETAIL)
+    with pytest.raises(NotEligible, match="For customers in Healthcare"):
+        invitations.invite_to_opportunity(opportunity, outsider, by=make.manager())
+    db.session.rollback()
+    # Nothing was recorded, not even the ask.
+    assert _count(Ask) == 0 and _count(Participation) == 0
+    insider = make.advocate(industry=Industry.HEALTHCARE)
+    invitations.invite_to_opportunity(opportunity, insider, by=make.manager())
+    assert _count(Participation, Participation.status == S.INVITED) == 1
+
+
+def test_accepting_an_invitation_checks_eligibility_again(make):
+    from portal.advocates.employment import record_move
+
+    opportunity = make.opportunity(industries=[Industry.HEALTHCARE])
+    advocate = make.advocate(industry=Industry.HEALTHCARE)
+    invitation = invitations.invite_to_opportunity(opportunity, advocate, by=make.manager())
+    db.session.commit()
+    record_move(
+        advocate,
+        account=make.account(name="Shop Co", industry=Industry.RETAIL),
+        title="Buyer",
+        started_on=clock.today(),
+    )
+    db.session.commit()
+    with pytest.raises(NotEligible, match="not eligible"):
+        invitations.respond_to_invitation(invitation, advocate, accept=True)
+    db.session.rollback()
+    assert db.session.get(Participation, invitation.id).status == S.INVITED
+    assert _seats_taken(opportunity) == 0
+    # Declining still works.
+    invitations.respond_to_invitation(invitation, advocate, accept=False)
+    assert invitation.status == S.WITHDRAWN
 
 
 def test_the_cap_resets_with_the_program_quarter(make, app):

@@ -16,7 +16,7 @@ from portal.notifications.models import Notification
 from portal.opportunities import participation as participating
 from portal.opportunities.models import OpportunityType, Participation
 from portal.opportunities.models import ParticipationStatus as S
-from portal.recognition import badges, ledger
+from portal.recognition import badge_rules, badges, ledger
 from portal.recognition.models import Badge, BadgeAward, PointsSource
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -227,8 +227,8 @@ def test_generated_image_is_svg_and_uploads_are_reencoded(make):
 
 
 def test_registry_can_be_extended_without_touching_the_engine(make):
-    @badges.register
-    class Veteran(badges.RuleKind):
+    @badge_rules.register
+    class Veteran(badge_rules.RuleKind):
         key = "test_veteran"
         label = "Veteran"
         events = frozenset({"points"})
@@ -244,6 +244,6 @@ def test_registry_can_be_extended_without_touching_the_engine(make):
         advocate = make.advocate()
         ledger.award(advocate.id, 1, reason="r", key="v", source=PointsSource.MANUAL)
         assert _holders(badge) >= {advocate.id}
-        assert badges.describe(badge) == "Be around."
+        assert badge_rules.describe(badge) == "Be around."
     finally:
-        del badges.RULES["test_veteran"]
+        del badge_rules.RULES["test_veteran"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from portal import clock
 from portal.advocates.models import Account, Industry, Region, SizeBand
 from portal.extensions import db
-from portal.recognition import ledger
+from portal.recognition import boards, ledger
 from portal.recognition.models import PointsEntry, PointsSource
 from tests.conftest import wipe_database
 
@@ -98,15 +98,15 @@ def test_boards_match_a_brute_force_computation(app, make, board_people, raw_ent
         filters = [
             (None, lambda a: True),
             (
-                ledger.BoardFilter("industry", "retail"),
+                boards.BoardFilter("industry", "retail"),
                 lambda a: company_of[a].industry == Industry.RETAIL,
             ),
             (
-                ledger.BoardFilter("region", "europe"),
+                boards.BoardFilter("region", "europe"),
                 lambda a: company_of[a].region == Region.EUROPE,
             ),
             (
-                ledger.BoardFilter("account", companies[2].id),
+                boards.BoardFilter("account", companies[2].id),
                 lambda a: company_of[a].id == companies[2].id,
             ),
         ]
@@ -117,7 +117,7 @@ def test_boards_match_a_brute_force_computation(app, make, board_people, raw_ent
                 )
                 got, offset = [], 0
                 while True:
-                    rows, has_more = ledger.leaderboard(
+                    rows, has_more = boards.leaderboard(
                         period, board_filter=board_filter, offset=offset, limit=page_size
                     )
                     got += [(row.rank, row.advocate_id, row.points) for row in rows]
@@ -127,7 +127,7 @@ def test_boards_match_a_brute_force_computation(app, make, board_people, raw_ent
                 assert got == expected, (period, board_filter)
                 # Anyone, shown or hidden, learns the rank they would have.
                 for advocate_id in ids:
-                    points, rank = ledger.standing_of(advocate_id, period, board_filter)
+                    points, rank = boards.standing_of(advocate_id, period, board_filter)
                     has_points = any(
                         a == advocate_id and period in clock.period_keys(moment)
                         for a, _points, moment in all_entries

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from portal import clock
 from portal.auth import services as auth_services
+from portal.errors import InvalidState
 from portal.extensions import db
-from portal.recognition import ledger
+from portal.recognition import boards, ledger
 from portal.recognition.models import PointsEntry, PointsSource, Standing
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -40,6 +41,15 @@ def test_reversal_is_a_new_entry_and_happens_once(make):
     assert ledger.reverse(entry, reason="Again", by_id=None) is None
     assert ledger.total_for(advocate.id) == 0
     assert entry.points == 40  # the original is untouched
+
+
+def test_a_reversal_cannot_itself_be_reversed(make):
+    advocate = make.advocate()
+    correction = ledger.reverse(_award(advocate, 40, "k"), reason="Mistake", by_id=None)
+    with pytest.raises(InvalidState, match="can't itself be reversed"):
+        ledger.reverse(correction, reason="Undo the undo", by_id=None)
+    assert ledger.total_for(advocate.id) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PointsEntry)) == 2
 
 
 def test_standings_follow_the_program_quarter_and_month(make, app):
@@ -79,22 +89,22 @@ def test_hidden_and_deactivated_advocates_leave_the_board(make):
     leaving = make.advocate(name="Leaving Person")
     for person, points in ((shown, 10), (hidden, 30), (leaving, 20)):
         _award(person, points, f"p{person.id}")
-    names = [row.name for row in ledger.leaderboard("all")[0]]
+    names = [row.name for row in boards.leaderboard("all")[0]]
     assert names == ["Leaving Person", "Shown Person"]
     auth_services.deactivate(leaving)
-    assert [row.name for row in ledger.leaderboard("all")[0]] == ["Shown Person"]
+    assert [row.name for row in boards.leaderboard("all")[0]] == ["Shown Person"]
     # The hidden advocate still learns where they would stand.
-    assert ledger.standing_of(hidden.id, "all") == (30, 1)
+    assert boards.standing_of(hidden.id, "all") == (30, 1)
 
 
 def test_ties_share_a_dense_rank(make):
     people = [make.advocate(name=f"P{n}") for n in range(5)]
     for person, points in zip(people, (50, 40, 40, 30, 10), strict=True):
         _award(person, points, f"t{person.id}")
-    rows, has_more = ledger.leaderboard("all")
+    rows, has_more = boards.leaderboard("all")
     assert [(row.rank, row.points) for row in rows] == [(1, 50), (2, 40), (2, 40), (3, 30), (4, 10)]
     assert not has_more
-    page_two, _ = ledger.leaderboard("all", offset=2, limit=2)
+    page_two, _ = boards.leaderboard("all", offset=2, limit=2)
     assert [(row.rank, row.points) for row in page_two] == [(2, 40), (3, 30)]
 
 
@@ -103,7 +113,7 @@ def test_quarter_board_counts_only_this_quarter(make):
     quarter = clock.current_period("quarter")
     _award(advocate, 100, "old", at=quarter.starts_at.replace(year=quarter.starts_at.year - 1))
     _award(advocate, 7, "new")
-    rows, _ = ledger.leaderboard(quarter.key)
+    rows, _ = boards.leaderboard(quarter.key)
     assert [(row.name, row.points) for row in rows] == [(advocate.name, 7)]
 
 
@@ -116,14 +126,14 @@ def test_standings_of_gives_points_and_ranks_of_several_periods_in_one_query(mak
         _award(person, points, f"o{person.id}")
     _award(me, 70, "old", at=last_year)  # all time only
     with count_queries() as counted:
-        mine = ledger.standings_of(me.id, [clock.ALL_TIME, quarter.key, "1999-01"])
+        mine = boards.standings_of(me.id, [clock.ALL_TIME, quarter.key, "1999-01"])
     assert counted.total == 1
     # Hidden, but told where they would stand: behind 90, ahead of the two 60s.
-    assert mine[clock.ALL_TIME] == ledger.MyStanding(70, 2)
-    assert mine[quarter.key] == ledger.MyStanding(0, None)
-    assert mine["1999-01"] == ledger.MyStanding(0, None)
-    assert ledger.standing_of(others[1].id, clock.ALL_TIME) == (60, 2)
-    assert ledger.standing_of(others[2].id, quarter.key) == (60, 2)
+    assert mine[clock.ALL_TIME] == boards.MyStanding(70, 2)
+    assert mine[quarter.key] == boards.MyStanding(0, None)
+    assert mine["1999-01"] == boards.MyStanding(0, None)
+    assert boards.standing_of(others[1].id, clock.ALL_TIME) == (60, 2)
+    assert boards.standing_of(others[2].id, quarter.key) == (60, 2)
 
 
 def test_board_rows_carry_company_and_tier(make):
@@ -133,7 +143,7 @@ def test_board_rows_carry_company_and_tier(make):
     db.session.execute(sa.text("DELETE FROM employment WHERE user_id = :id"), {"id": nobody.id})
     _award(person, 150, "c1")
     _award(nobody, 20, "c2")
-    rows, _ = ledger.leaderboard(clock.ALL_TIME)
+    rows, _ = boards.leaderboard(clock.ALL_TIME)
     assert [(r.name, r.company, r.tier, r.points, r.rank) for r in rows] == [
         ("Company Person", "Northwind Bank", "Member", 150, 1),
         ("No Job Person", None, "Member", 20, 2),
@@ -148,7 +158,7 @@ def test_score_counts_follow_awards_reversals_and_visibility(make, runner):
     auth_services.deactivate(people[2])
     db.session.commit()
     assert ledger.score_mismatches() == []
-    assert ledger.dense_rank("all", 30) == 2  # only 40 is above
+    assert boards.dense_rank("all", 30) == 2  # only 40 is above
     # A tampered count is found by `ledger check` and fixed by `ledger rebuild`.
     from portal.recognition.models import StandingScore
 
