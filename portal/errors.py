@@ -22,6 +22,11 @@ class PortalError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def messages(self) -> list[str]:
+        """The message as separate points, for a form field's list of errors."""
+        return [self.message]
+
 
 class NotAllowed(PortalError):
     status_code = 403

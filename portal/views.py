@@ -51,7 +51,7 @@ def run_service(
     except PortalError as error:
         db.session.rollback()
         if field is not None:
-            field.errors = [*field.errors, error.message]
+            field.errors = [*field.errors, *error.messages]
         else:
             flash(error.message, "error")
         return Outcome(error=error)

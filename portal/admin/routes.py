@@ -12,15 +12,13 @@ from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.db import contains_text
-from portal.errors import PortalError
 from portal.extensions import db
 from portal.mail import delivery
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities.models import OpportunityType
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
 from portal.settings import get_setting, set_setting
-from portal.urls import absolute_url
-from portal.views import render_form
+from portal.views import render_form, run_service
 
 
 @bp.get("/users")
@@ -42,18 +40,18 @@ def users():
 def new_user():
     form = NewUserForm()
     if form.validate_on_submit():
-        try:
+
+        def add() -> User:
             user = auth_services.create_user(form.email.data, form.name.data, Role(form.role.data))
-        except PortalError as error:
-            db.session.rollback()
-            form.email.errors = [error.message]
-        else:
             flows.send_invitation(user, invited_by=current_user)
-            db.session.commit()
+            return user
+
+        done = run_service(add, field=form.email)
+        if done:
             return render_template(
-                "manage/set_password_link.html",
-                user=user,
-                link=absolute_url("auth.set_password", token=flows.make_set_password_token(user)),
+                "auth/set_password_link.html",
+                user=done.value,
+                link=flows.set_password_link(done.value),
                 added=True,
             )
     return render_form("admin/user_new.html", form=form)

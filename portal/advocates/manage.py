@@ -16,7 +16,6 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.recognition import ledger
-from portal.urls import absolute_url
 from portal.views import back_to, render_form, run_service
 
 bp = Blueprint("advocates", __name__)
@@ -79,16 +78,12 @@ def new():
         done = run_service(add, field=form.email)
         if done:
             return render_template(
-                "advocates/manage/set_password_link.html",
+                "auth/set_password_link.html",
                 user=done.value,
-                link=_set_password_link(done.value),
+                link=flows.set_password_link(done.value),
                 added=True,
             )
     return render_form("advocates/manage/new.html", form=form)
-
-
-def _set_password_link(user: User) -> str:
-    return absolute_url("auth.set_password", token=flows.make_set_password_token(user))
 
 
 def _advocate_or_404(user_id: int) -> User:
@@ -150,9 +145,9 @@ def new_link(user_id: int):
         flash("Reactivate this person first.", "error")
         return redirect(back_to(url_for(".index")))
     return render_template(
-        "advocates/manage/set_password_link.html",
+        "auth/set_password_link.html",
         user=user,
-        link=_set_password_link(user),
+        link=flows.set_password_link(user),
         added=False,
     )
 

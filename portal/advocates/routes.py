@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from portal.advocates import bp, profiles
@@ -11,9 +11,8 @@ from portal.advocates.employment import current_employment, employment_history
 from portal.advocates.forms import ProfileForm, WelcomeForm
 from portal.auth.decorators import advocate_required
 from portal.auth.models import Role, User
-from portal.extensions import db
 from portal.recognition import badges
-from portal.views import render_form
+from portal.views import render_form, run_service
 
 # Pages an advocate may open before finishing the welcome step.
 _BEFORE_WELCOME = {"advocates.welcome", "static"}
@@ -74,10 +73,10 @@ def welcome():
         return redirect(url_for("main.dashboard"))
     defaults = _form_defaults(current_user) if request.method == "GET" else {}
     form = WelcomeForm(products=active_products(), data=defaults or None)
-    if form.validate_on_submit():
-        profiles.complete_onboarding(current_user, _choices_from(form))
-        db.session.commit()
-        flash("Welcome to the program! Here is what's open to you.", "success")
+    if form.validate_on_submit() and run_service(
+        lambda: profiles.complete_onboarding(current_user, _choices_from(form)),
+        "Welcome to the program! Here is what's open to you.",
+    ):
         return redirect(url_for("opportunities.index"))
     return render_form(
         "advocates/welcome.html",
@@ -91,10 +90,10 @@ def welcome():
 def profile():
     defaults = _form_defaults(current_user) if request.method == "GET" else None
     form = ProfileForm(products=active_products(), data=defaults)
-    if form.validate_on_submit():
-        profiles.update_profile(current_user, _choices_from(form))
-        db.session.commit()
-        flash("Your profile is saved.", "success")
+    if form.validate_on_submit() and run_service(
+        lambda: profiles.update_profile(current_user, _choices_from(form)),
+        "Your profile is saved.",
+    ):
         return redirect(url_for("advocates.profile"))
     return render_form(
         "advocates/profile.html",

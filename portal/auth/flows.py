@@ -95,6 +95,11 @@ def make_set_password_token(user: User) -> str:
     return make_token(user, "set-password")
 
 
+def set_password_link(user: User) -> str:
+    """The one-time link to give someone who has no password yet (invitations)."""
+    return absolute_url("auth.set_password", token=make_set_password_token(user))
+
+
 def user_for_set_password_token(token: str) -> User:
     return read_token(token, "set-password")[0]
 
@@ -306,7 +311,7 @@ def send_invitation(user: User, invited_by: User) -> None:
         context={
             "name": user.first_name,
             "inviter": invited_by.name,
-            "link": absolute_url("auth.set_password", token=make_set_password_token(user)),
+            "link": set_password_link(user),
             "days": current_app.config["SET_PASSWORD_LINK_MAX_AGE"].days,
         },
     )

@@ -25,10 +25,10 @@ from portal.auth.forms import (
 )
 from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
-from portal.errors import NotAllowed, PortalError
+from portal.errors import NotAllowed
 from portal.extensions import db, limiter
 from portal.urls import is_safe_next
-from portal.views import render_form
+from portal.views import render_form, run_service
 
 
 def home_url(user: User) -> str:
@@ -109,18 +109,15 @@ def sign_out():
 def _new_password_from_link(user, set_password, done: str, **page):
     """The form behind a set-password or reset link: set it, then sign in as its owner."""
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            set_password(user, form.password.data)
-        except services.WeakPassword as error:
-            form.password.errors = list(error.problems)
-        else:
-            if current_user.is_authenticated:
-                logout_user()
-            sign_in_user(user, remember=False)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(home_url(user))
+
+    def set_and_sign_in() -> None:
+        set_password(user, form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        sign_in_user(user, remember=False)
+
+    if form.validate_on_submit() and run_service(set_and_sign_in, done, field=form.password):
+        return redirect(home_url(user))
     return render_form("auth/set_password.html", form=form, user=user, **page)
 
 
@@ -149,9 +146,11 @@ def register():
         try:
             flows.register(form.name.data, form.email.data, form.password.data)
         except services.WeakPassword as error:
-            form.password.errors = list(error.problems)
+            db.session.rollback()
+            form.password.errors = error.messages
         except NotAllowed as error:
-            form.email.errors = [error.message]
+            db.session.rollback()
+            form.email.errors = error.messages
         else:
             db.session.commit()
             return render_template(
@@ -219,31 +218,24 @@ def security():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors = ["That is not your current password."]
         else:
-            try:
-                services.set_password(
+            if run_service(
+                lambda: services.set_password(
                     current_user, form.password.data, keep=current_user.current_session
-                )
-            except services.WeakPassword as error:
-                form.password.errors = list(error.problems)
-            else:
-                db.session.commit()
-                flash("Your password is changed. Your other sessions were signed out.", "success")
+                ),
+                "Your password is changed. Your other sessions were signed out.",
+                field=form.password,
+            ):
                 return redirect(url_for("auth.security"))
     elif email_form.submit.data and email_form.validate_on_submit():
         if not verify_password(current_user.password_hash, email_form.current_password.data):
             email_form.current_password.errors = ["That is not your current password."]
         else:
-            try:
-                flows.request_email_change(current_user, email_form.email.data)
-            except PortalError as error:
-                email_form.email.errors = [error.message]
-            else:
-                db.session.commit()
-                flash(
-                    f"We sent a link to {email_form.email.data}: your address changes when "
-                    "you open it.",
-                    "success",
-                )
+            if run_service(
+                lambda: flows.request_email_change(current_user, email_form.email.data),
+                f"We sent a link to {email_form.email.data}: your address changes when "
+                "you open it.",
+                field=email_form.email,
+            ):
                 return redirect(url_for("auth.security"))
     elif everywhere.submit.data and everywhere.validate_on_submit():
         ended = services.end_all_sessions(current_user, keep=current_user.current_session)

@@ -27,6 +27,10 @@ class WeakPassword(PortalError):
         super().__init__(" ".join(problems))
         self.problems = problems
 
+    @property
+    def messages(self) -> list[str]:
+        return list(self.problems)
+
 
 def normalize_email(email: str) -> str:
     """Trim and lower-case an address so that comparisons ignore case."""

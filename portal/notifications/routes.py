@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.auth.decorators import signed_in_required
-from portal.extensions import db
 from portal.notifications import bp, services
+from portal.views import run_service
 
 
 @bp.get("")
@@ -23,7 +23,8 @@ def index():
 @signed_in_required
 def mark_read():
     if FlaskForm().validate_on_submit():
-        services.mark_all_read(current_user.id)
-        db.session.commit()
-        flash("All notifications are marked as read.", "success")
+        run_service(
+            lambda: services.mark_all_read(current_user.id),
+            "All notifications are marked as read.",
+        )
     return redirect(url_for("notifications.index"))

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -20,13 +19,13 @@ from portal.advocates.employment import current_employment, current_jobs
 from portal.advocates.models import Account, Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
-from portal.errors import PortalError
 from portal.extensions import db
 from portal.opportunities.models import OpportunityType
 from portal.recognition import badge_rules, badges, boards, bp, ledger, openbadges, tiers
 from portal.recognition.forms import OptInForm, StepDownForm
 from portal.recognition.models import Badge, BadgeAward, Tier
 from portal.settings import get_setting
+from portal.views import run_service
 
 PAGE_SIZE = 50
 PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This month"}
@@ -201,14 +200,10 @@ def opt_in(tier_id: int):
     form = OptInForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        tiers.opt_in(current_user.id, tier, accepted=form.accept.data)
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Welcome to the {tier.name} tier!", "success")
+    run_service(
+        lambda: tiers.opt_in(current_user.id, tier, accepted=form.accept.data),
+        f"Welcome to the {tier.name} tier!",
+    )
     return redirect(url_for("recognition.tiers"))
 
 
@@ -218,14 +213,9 @@ def step_down(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
     if not StepDownForm().validate_on_submit():
         abort(400)
-    try:
-        tiers.step_down(current_user.id, tier)
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"You stepped down from {tier.name}.", "success")
+    run_service(
+        lambda: tiers.step_down(current_user.id, tier), f"You stepped down from {tier.name}."
+    )
     return redirect(url_for("recognition.tiers"))
 
 

@@ -364,3 +364,16 @@ def test_links_for_people_use_base_url_whatever_the_host_header(app, make, login
     response = login(make.manager()).post(f"/manage/users/{advocate.id}/link")
     links = re.findall(r"https?://[^\"'<>\s]+/auth/set-password/", page(response))
     assert links and all(link.startswith("http://portal.test/") for link in links)
+
+
+def test_admin_adds_a_staff_member_with_a_one_time_link(app, make, login):
+    client = login(make.admin())
+    data = {"name": "Sam Sales", "email": "Sam@Example.com", "role": "requester"}
+    response = client.post("/admin/users/new", data=data)
+    assert response.status_code == 200
+    assert re.search(r"http://portal\.test/auth/set-password/[^\"'<\s]+", page(response))
+    again = client.post("/admin/users/new", data=data)
+    assert again.status_code == 422
+    with app.app_context():
+        users = db.session.scalars(sa.select(User).where(User.email == "sam@example.com")).all()
+        assert [user.role.value for user in users] == ["requester"]
