@@ -11,9 +11,11 @@ from portal import clock
 from portal.advocates import consent, people
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_jobs
+from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.opportunities import eligibility, invitations, participation, posting, queues
+from portal.opportunities.listing import my_participations
 from portal.opportunities.forms import (
     DecisionForm,
     InviteForm,
@@ -34,6 +36,11 @@ from portal.settings import get_setting
 from portal.views import back_to, render_form, run_service
 
 bp = Blueprint("opportunities", __name__)
+
+
+@advocate_section(40, "opportunities/manage/_advocate_participations.html")
+def _participations_section(user: User) -> dict:
+    return {"participations": my_participations(user.id)}
 
 
 @bp.get("/applications")

@@ -377,3 +377,16 @@ def test_admin_adds_a_staff_member_with_a_one_time_link(app, make, login):
     with app.app_context():
         users = db.session.scalars(sa.select(User).where(User.email == "sam@example.com")).all()
         assert [user.role.value for user in users] == ["requester"]
+
+
+def test_the_staff_page_about_an_advocate_gathers_every_domain(app, make, login):
+    advocate = make.advocate(name="Gina Gather")
+    make.points(advocate, 120)
+    opportunity = make.opportunity(title="Panel on pipelines")
+    make.participation(opportunity, advocate)
+    body = text(login(make.manager()).get(f"/manage/advocates/{advocate.id}"))
+    for part in ("Profile and consent", "Employment", "Points", "Tiers", "Badges", "Opportunities"):
+        assert part in body, part
+    assert "Points, all time 120" in body
+    assert "Asks this quarter 0 / 3" in body
+    assert "Panel on pipelines" in body
