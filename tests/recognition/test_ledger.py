@@ -169,3 +169,51 @@ def test_score_counts_follow_awards_reversals_and_visibility(make, runner):
     assert runner.invoke(args=["ledger", "rebuild"]).exit_code == 0
     db.session.expire_all()
     assert ledger.score_mismatches() == []
+
+
+# --- PostgreSQL refuses to change the ledger, even in replica mode ------------
+
+REFUSED = "points_entry is append-only"
+TAMPERING = {
+    "update": lambda entry_id: (
+        sa.update(PointsEntry).where(PointsEntry.id == entry_id).values(points=1000)
+    ),
+    "delete": lambda entry_id: sa.delete(PointsEntry).where(PointsEntry.id == entry_id),
+}
+
+
+def _set_replication_role(role: str) -> None:
+    # What the bulk loader does for its COPY: replica mode switches off
+    # ordinary triggers (needs a superuser, as the tests connect).
+    db.session.execute(sa.text(f"SET LOCAL session_replication_role = {role}"))
+    assert db.session.scalar(sa.text("SHOW session_replication_role")) == role
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("role", ["origin", "replica"])
+@pytest.mark.parametrize("change", sorted(TAMPERING))
+def test_the_database_refuses_to_change_or_remove_an_entry(make, change, role):
+    advocate = make.advocate()
+    entry_id = _award(advocate, 40, "k").id
+    db.session.commit()
+    _set_replication_role(role)
+    with pytest.raises(sa.exc.IntegrityError, match=REFUSED):
+        db.session.execute(TAMPERING[change](entry_id))
+    db.session.rollback()
+    assert db.session.scalars(sa.select(PointsEntry.points)).all() == [40]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("role", ["origin", "replica"])
+def test_the_ledger_still_appends_while_tampering_is_refused(make, runner, role):
+    advocate = make.advocate()
+    _set_replication_role(role)
+    entry = _award(advocate, 40, "first")
+    with pytest.raises(sa.exc.IntegrityError, match=REFUSED), db.session.begin_nested():
+        db.session.execute(TAMPERING["update"](entry.id))
+    ledger.reverse(entry, reason="Entered twice", by_id=None)
+    _award(advocate, 15, "second")
+    db.session.commit()
+    assert ledger.total_for(advocate.id) == 15
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
