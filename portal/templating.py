@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context, url_for
 from flask_login import current_user
 
 from portal import clock
+from portal.auth.browsers import describe as describe_browser
 from portal.markdown import render_markdown
 
 
@@ -76,6 +77,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["number"] = lambda value: f"{value:,}"
     app.jinja_env.filters["type_label"] = type_label
+    app.jinja_env.filters["browser"] = describe_browser
     app.jinja_env.globals["time_range"] = format_time_range
     app.jinja_env.globals["notification_url"] = notification_url
     app.jinja_env.globals["linkedin_url"] = _linkedin_url

@@ -11,6 +11,7 @@ from portal.auth.models import UserSession
 from portal.db import utcnow
 from portal.extensions import db
 from tests.factories import PASSWORD
+from tests.helpers import text
 
 
 def test_sign_in_page_has_labelled_fields(client):
@@ -167,3 +168,31 @@ def test_sign_out_is_post_only(make, auth, client):
     auth.sign_in(advocate.email)
     assert client.get("/auth/sign-out").status_code == 405
     assert client.get("/dashboard").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "user_agent, name",
+    [
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/156.0.0.0 Safari/537.36",
+            "Chrome on Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+            "Mobile Safari on iOS",
+        ),
+        ("", "Unknown browser"),
+    ],
+)
+def test_the_sessions_list_names_browser_and_system(app, make, user_agent, name):
+    user = make.advocate()
+    client = app.test_client()
+    client.post(
+        "/auth/sign-in",
+        data={"email": user.email, "password": "correct horse battery staple"},
+        headers={"User-Agent": user_agent},
+    )
+    body = text(client.get("/auth/security"))
+    assert f"{name} This browser" in body
