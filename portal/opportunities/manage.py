@@ -15,7 +15,6 @@ from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.opportunities import eligibility, invitations, participation, posting, queues
-from portal.opportunities.listing import my_participations
 from portal.opportunities.forms import (
     DecisionForm,
     InviteForm,
@@ -23,6 +22,7 @@ from portal.opportunities.forms import (
     OpportunityForm,
     StateForm,
 )
+from portal.opportunities.listing import my_participations
 from portal.opportunities.models import (
     ApprovalMode,
     Opportunity,
