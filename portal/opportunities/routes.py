@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.decorators import advocate_required, signed_in_required
 from portal.extensions import db
-from portal.opportunities import bp, eligibility, invitations, listing, participation
+from portal.opportunities import bp, calendar, eligibility, invitations, listing, participation
 from portal.opportunities.forms import ApplyForm, RespondForm, WithdrawForm
 from portal.opportunities.models import Opportunity, OpportunityType, Participation
 from portal.views import run_service
@@ -73,6 +73,7 @@ def _render_detail(
         apply_form=apply_form or ApplyForm(),
         withdraw_form=WithdrawForm(),
         respond_form=RespondForm(),
+        calendar_links=calendar.web_links(opportunity) if mine and mine.holds_seat else {},
     ), status
 
 
@@ -143,3 +144,21 @@ def respond(participation_id: int):
             _applied_message if accept else "Invitation declined.",
         )
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
+
+
+@bp.get("/opportunities/<int:opportunity_id>/calendar.ics")
+@advocate_required
+def calendar_file(opportunity_id: int):
+    """The .ics of an opportunity the advocate holds a seat in."""
+    opportunity = _load_visible(opportunity_id)
+    taking_part = participation.participation_of(current_user.id, opportunity.id)
+    if taking_part is None or not taking_part.holds_seat:
+        abort(404)
+    response = make_response(
+        calendar.ics(opportunity, program_name=current_app.config["PROGRAM_NAME"])
+    )
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="opportunity-{opportunity.id}.ics"'
+    )
+    return response
