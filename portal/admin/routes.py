@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
 from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
@@ -25,7 +26,7 @@ from portal.views import render_form, run_service
 def users():
     role = request.args.get("role", "")
     text = request.args.get("q", "").strip()[:100]
-    query = sa.select(User).order_by(User.name, User.id)
+    query = sa.select(User).options(selectinload(User.profile)).order_by(User.name, User.id)
     if role in Role.__members__.values():
         query = query.where(User.role == role)
     if text:

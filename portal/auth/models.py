@@ -23,6 +23,16 @@ class Role(LabeledEnum):
 STAFF_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
 
+class AccountStatus(LabeledEnum):
+    """Where a person's account stands, worded the same on every page."""
+
+    ACTIVE = "active", "Active"
+    INVITED = "invited", "Invited, hasn't signed in yet"
+    UNCONFIRMED = "unconfirmed", "Email not confirmed"
+    JOINING = "joining", "Hasn't finished joining"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased (see auth.services.normalize_email), so the unique
@@ -70,6 +80,22 @@ class User(UserMixin, db.Model):
     @property
     def is_advocate(self) -> bool:
         return self.role == Role.ADVOCATE
+
+    @property
+    def status(self) -> AccountStatus:
+        """Deactivated; else invited (never signed in); else not confirmed; else, for
+        an advocate, still in the welcome step; else active."""
+        if not self.active:
+            return AccountStatus.DEACTIVATED
+        if self.last_sign_in_at is None and self.password_hash is None:
+            return AccountStatus.INVITED
+        if self.email_verified_at is None:
+            return AccountStatus.UNCONFIRMED
+        if self.role == Role.ADVOCATE and (
+            self.profile is None or self.profile.onboarded_at is None
+        ):
+            return AccountStatus.JOINING
+        return AccountStatus.ACTIVE
 
     @property
     def first_name(self) -> str:

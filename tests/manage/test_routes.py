@@ -390,3 +390,44 @@ def test_the_staff_page_about_an_advocate_gathers_every_domain(app, make, login)
     assert "Points, all time 120" in body
     assert "Asks this quarter 0 / 3" in body
     assert "Panel on pipelines" in body
+
+
+def test_staff_search_finds_advocates_accounts_and_opportunities(make, login):
+    make.advocate(name="Nadia Northwind", account=make.account(name="Northwind Bank"))
+    make.advocate(name="Someone Else")
+    make.opportunity(title="Northwind customer summit")
+    client = login(make.manager())
+    body = text(client.get("/manage/search?q=northwind"))
+    assert "Advocates 1" in body and "Nadia Northwind" in body
+    assert "Accounts 1" in body and "Northwind Bank" in body
+    assert "Opportunities 1" in body and "Northwind customer summit" in body
+    assert "Someone Else" not in body
+    assert "Search the program" in text(client.get("/manage/search"))
+    # The header carries the box on every staff page.
+    assert 'id="staff-search"' in page(client.get("/manage/"))
+
+
+def test_an_account_status_reads_the_same_on_every_staff_page(app, make, login):
+    from portal.auth.models import AccountStatus
+
+    invited = make.advocate(name="Ivy Invited", onboarded=False)
+    with app.app_context():
+        user = db.session.get(User, invited.id)
+        user.password_hash = None
+        db.session.commit()
+    joining = make.advocate(name="Jo Joining", onboarded=False)
+    active = make.advocate(name="Ada Active")
+    gone = make.advocate(name="Dee Deactivated", active=False)
+    client = login(make.admin())
+    expected = {
+        invited: AccountStatus.INVITED,
+        joining: AccountStatus.JOINING,
+        active: AccountStatus.ACTIVE,
+        gone: AccountStatus.DEACTIVATED,
+    }
+    advocates = text(client.get("/manage/advocates"))
+    users = text(client.get("/admin/users"))
+    for person, status in expected.items():
+        assert status.label in advocates and status.label in users, status
+        detail = text(client.get(f"/manage/advocates/{person.id}"))
+        assert f"{person.email} · {status.label}" in detail, status
