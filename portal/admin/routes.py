@@ -16,6 +16,7 @@ from portal.db import contains_text
 from portal.extensions import db
 from portal.mail import delivery
 from portal.mail.models import MessageStatus, OutboxMessage
+from portal.opportunities import posting
 from portal.opportunities.models import OpportunityType
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
 from portal.settings import get_setting, set_setting
@@ -86,15 +87,13 @@ def settings():
     if request.method == "GET":
         form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
-        defaults = get_setting("default_points", {})
-        for kind in OpportunityType:
-            form[f"points_{kind.value}"].data = defaults.get(kind.value, 100)
+        for kind, points in posting.default_points().items():
+            form[f"points_{kind.value}"].data = points
     if form.validate_on_submit():
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
-        set_setting(
-            "default_points",
-            {kind.value: form[f"points_{kind.value}"].data for kind in OpportunityType},
+        posting.set_default_points(
+            {kind: form[f"points_{kind.value}"].data for kind in OpportunityType}
         )
         db.session.commit()
         flash("Settings saved.", "success")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -87,7 +89,8 @@ class OpportunityForm(FlaskForm):
     )
     points = IntegerField(
         "Points for taking part",
-        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=MAX_POINTS)],
+        validators=[Optional(), NumberRange(min=0, max=MAX_POINTS)],
+        description="Leave empty for the type's default.",
     )
     approval_mode = RadioField(
         "Approval", choices=options(ApprovalMode.choices()), default=ApprovalMode.REVIEW.value
@@ -106,8 +109,16 @@ class OpportunityForm(FlaskForm):
     )
     submit = SubmitField("Save")
 
-    def __init__(self, *args, tiers=(), products=(), **kwargs) -> None:
+    def __init__(self, *args, tiers=(), products=(), default_points=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if default_points:
+            # The page shows the chosen type's default and follows changes of type.
+            defaults = {kind.value: points for kind, points in default_points.items()}
+            self.points.render_kw = {
+                "placeholder": f"{defaults.get(self.type.data or self.type.choices[0].value, 0)}",
+                "data-defaults": json.dumps(defaults),
+                "data-follows": "type",
+            }
         self.timezone.choices = options((n, n.replace("_", " ")) for n in clock.timezone_choices())
         self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
         self.products.choices = options((p.id, p.name) for p in products)

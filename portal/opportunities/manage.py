@@ -32,7 +32,6 @@ from portal.opportunities.models import (
     ParticipationStatus,
 )
 from portal.recognition import tiers
-from portal.settings import get_setting
 from portal.views import back_to, render_form, run_service
 
 bp = Blueprint("opportunities", __name__)
@@ -77,7 +76,11 @@ def index():
 
 
 def _opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm:
-    form = OpportunityForm(tiers=tiers.all_tiers(), products=active_products())
+    form = OpportunityForm(
+        tiers=tiers.all_tiers(),
+        products=active_products(),
+        default_points=posting.default_points(),
+    )
     if request.method == "GET":
         if opportunity is None:
             _prefill_new(form)
@@ -88,8 +91,6 @@ def _opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm
 
 def _prefill_new(form: OpportunityForm) -> None:
     form.timezone.data = clock.program_tz().key
-    defaults = get_setting("default_points", {})
-    form.points.data = defaults.get(form.type.data or OpportunityType.SPEAKING_PANEL.value, 100)
     form.seats.data = 5
 
 
@@ -132,7 +133,7 @@ def _data_from(form: OpportunityForm) -> posting.OpportunityData:
         location=form.location.data or "",
         seats=form.seats.data,
         application_deadline=form.application_deadline.data.replace(tzinfo=zone),
-        points=form.points.data,
+        points=form.points.data,  # None (left empty): the type's default
         approval_mode=ApprovalMode(form.approval_mode.data),
         min_tier_id=form.min_tier.data or None,
         industries=form.industries.data or [],

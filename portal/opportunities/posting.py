@@ -28,6 +28,20 @@ from portal.opportunities.models import (
     OpportunityType,
     Participation,
 )
+from portal.settings import get_setting, set_setting
+
+# Points for a type whose default no admin has set.
+FALLBACK_POINTS = 100
+
+
+def default_points() -> dict[OpportunityType, int]:
+    """What taking part in each type of opportunity is worth unless a manager says otherwise."""
+    chosen = get_setting("default_points", {})
+    return {kind: int(chosen.get(kind.value, FALLBACK_POINTS)) for kind in OpportunityType}
+
+
+def set_default_points(points: dict[OpportunityType, int]) -> None:
+    set_setting("default_points", {kind.value: value for kind, value in points.items()})
 
 
 @dataclass
@@ -43,7 +57,7 @@ class OpportunityData:
     location: str
     seats: int
     application_deadline: datetime
-    points: int
+    points: int | None  # None: the type's default
     approval_mode: ApprovalMode
     min_tier_id: int | None = None
     industries: list[str] = field(default_factory=list)
@@ -71,7 +85,7 @@ def _apply_data(opportunity: Opportunity, data: OpportunityData) -> None:
     opportunity.location = data.location.strip()
     opportunity.seats = data.seats
     opportunity.application_deadline = data.application_deadline
-    opportunity.points = data.points
+    opportunity.points = data.points if data.points is not None else default_points()[data.type]
     opportunity.approval_mode = data.approval_mode
     opportunity.min_tier_id = data.min_tier_id
     opportunity.industry_rows = [

@@ -20,11 +20,10 @@ from portal.advocates.models import Account, Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.opportunities.models import OpportunityType
+from portal.opportunities import posting
 from portal.recognition import badge_rules, badges, boards, bp, ledger, openbadges, tiers
 from portal.recognition.forms import OptInForm, StepDownForm
 from portal.recognition.models import Badge, BadgeAward, Tier
-from portal.settings import get_setting
 from portal.views import run_service
 
 PAGE_SIZE = 50
@@ -89,10 +88,9 @@ def leaderboard():
 @bp.get("/recognition")
 def how_it_works():
     """Generated from the live point values, badge rules and tier thresholds."""
-    defaults = get_setting("default_points", {})
     return render_template(
         "recognition/how_it_works.html",
-        points=[(kind, defaults.get(kind.value, 0)) for kind in OpportunityType],
+        points=list(posting.default_points().items()),
         tiers=tiers.all_tiers(),
         grace_days=tiers.grace_period().days,
         badges=[(badge, badge_rules.describe(badge)) for badge in badges.active_badges()],

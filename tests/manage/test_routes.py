@@ -431,3 +431,23 @@ def test_an_account_status_reads_the_same_on_every_staff_page(app, make, login):
         assert status.label in advocates and status.label in users, status
         detail = text(client.get(f"/manage/advocates/{person.id}"))
         assert f"{person.email} · {status.label}" in detail, status
+
+
+def test_a_new_opportunity_is_worth_its_type_default_unless_the_manager_says_so(app, make, login):
+    from portal.opportunities import posting
+    from portal.opportunities.models import OpportunityType
+
+    with app.app_context():
+        posting.set_default_points({**posting.default_points(), OpportunityType.CASE_STUDY: 250})
+        db.session.commit()
+    client = login(make.manager())
+    form = page(client.get("/manage/opportunities/new"))
+    assert 'data-follows="type"' in form and '"case_study": 250' in form
+    client.post(
+        "/manage/opportunities/new",
+        data={**VALID, "type": "case_study", "points": "", "title": "Story of a year"},
+    )
+    client.post("/manage/opportunities/new", data={**VALID, "type": "case_study", "points": "80"})
+    with app.app_context():
+        points = dict(db.session.execute(sa.select(Opportunity.title, Opportunity.points)).all())
+    assert points == {"Story of a year": 250, VALID["title"]: 80}

@@ -38,3 +38,14 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   });
 });
+
+// A number field that shows another field's default as its placeholder
+// (an opportunity's points follow its type until the manager types one).
+for (const input of document.querySelectorAll("input[data-follows][data-defaults]")) {
+  const source = document.getElementById(input.dataset.follows);
+  const defaults = JSON.parse(input.dataset.defaults);
+  if (!source) continue;
+  source.addEventListener("change", () => {
+    if (source.value in defaults) input.placeholder = String(defaults[source.value]);
+  });
+}
