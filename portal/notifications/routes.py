@@ -6,17 +6,37 @@ from flask_wtf import FlaskForm
 
 from portal.auth.decorators import signed_in_required
 from portal.notifications import bp, services
+from portal.recognition import tiers
 from portal.views import run_service
 
 
 @bp.get("")
 @signed_in_required
 def index():
+    notifications = services.recent_for(current_user.id)
     return render_template(
         "notifications/index.html",
-        notifications=services.recent_for(current_user.id),
+        notifications=notifications,
+        spent=_spent_tier_invitations(notifications),
         form=FlaskForm(),
     )
+
+
+_TIER_INVITATIONS = ("tier_eligible", "tier_invited")
+
+
+def _spent_tier_invitations(notifications) -> dict[int, str]:
+    """Invitations to a tier the advocate holds or has passed: notification id → tier held."""
+    if not current_user.is_advocate or not any(
+        n.kind in _TIER_INVITATIONS for n in notifications
+    ):
+        return {}
+    held = tiers.held_or_passed(current_user.id)
+    return {
+        n.id: held[n.endpoint_args["tier"]]
+        for n in notifications
+        if n.kind in _TIER_INVITATIONS and (n.endpoint_args or {}).get("tier") in held
+    }
 
 
 @bp.post("/read")

@@ -180,10 +180,23 @@ def ob_download(uid: str):
 def tiers_page():
     points = ledger.total_for(current_user.id)
     all_tiers = tiers.all_tiers()
+    states = tiers.states_for(current_user.id, all_tiers)
+    held = max(
+        (state.tier for state in states.values() if state.opted_in),
+        key=lambda tier: tier.position,
+        default=None,
+    )
     return render_template(
         "recognition/tiers.html",
         tiers=all_tiers,
-        states=tiers.states_for(current_user.id, all_tiers),
+        states=states,
+        held=held,
+        joinable=[
+            tier
+            for tier in all_tiers
+            if states[tier.id].can_opt_in(points)
+            and (held is None or tier.position > held.position)
+        ],
         history=tiers.history_of(current_user.id),
         points=points,
         opt_in_form=OptInForm(),

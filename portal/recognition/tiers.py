@@ -172,10 +172,15 @@ def update_tier_states(advocate_id: int) -> None:
     profile = _lock_profile(advocate_id)
     points = ledger.total_for(advocate_id)
     states = states_for(advocate_id)
-    for event in changes_for(states, points, utcnow()):
+    events = changes_for(states, points, utcnow())
+    # Several thresholds passed at once: invite to the highest, not to each.
+    eligible = [event for event in events if event.kind == TierEventKind.ELIGIBLE]
+    highest = max(eligible, key=lambda event: event.tier.position) if eligible else None
+    for event in events:
         event.advocate_id = advocate_id
         db.session.add(event)
-        _tell(advocate_id, event, points)
+        if event.kind != TierEventKind.ELIGIBLE or event is highest:
+            _tell(advocate_id, event, points)
     db.session.flush()
     _refresh_current_tier(profile, states)
 
@@ -189,6 +194,7 @@ def _tell(advocate_id: int, event: TierEvent, points: int) -> None:
             f"You reached {tier.threshold:,} points: you can now join the {tier.name} tier.",
             "recognition.tiers",
             subject=f"You can join the {tier.name} tier",
+            tier=tier.id,
         )
     elif event.kind == TierEventKind.LAPSING:
         until = clock.local(event.at + grace_period()).date()
@@ -266,6 +272,7 @@ def invite_to_tier(advocate_id: int, tier: Tier, *, by_id: int) -> None:
         "tier_invited",
         f"You are invited to join the {tier.name} tier.",
         "recognition.tiers",
+        tier=tier.id,
     )
 
 
@@ -387,3 +394,20 @@ def names_by_advocate(advocate_ids: list[int]) -> dict[int, str]:
         .where(AdvocateProfile.user_id.in_(advocate_ids))
     )
     return dict(rows.all())
+
+
+def held_or_passed(advocate_id: int) -> dict[int, str]:
+    """The tiers at or below the one the advocate holds, each with the held tier's name.
+
+    An invitation to one of them is spent: the advocate is there already.
+    """
+    held = db.session.execute(
+        sa.select(Tier.position, Tier.name)
+        .join(AdvocateProfile, AdvocateProfile.current_tier_id == Tier.id)
+        .where(AdvocateProfile.user_id == advocate_id)
+    ).first()
+    if held is None:
+        return {}
+    position, name = held
+    below = db.session.scalars(sa.select(Tier.id).where(Tier.position <= position))
+    return dict.fromkeys(below, name)

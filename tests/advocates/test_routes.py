@@ -145,3 +145,23 @@ def test_tier_opt_in_page(app, make, login):
     joined = client.post(f"/tiers/{insider}/opt-in", data={"accept": "y"}, follow_redirects=True)
     assert "Welcome to the Insider tier" in text(joined)
     assert client.post("/tiers/99999/opt-in", data={"accept": "y"}).status_code == 404
+
+
+def test_tiers_and_tier_notices_say_which_tier_the_advocate_holds(app, make, login):
+    from portal.recognition import tiers
+    from portal.recognition.models import Tier
+
+    advocate = make.advocate()
+    make.points(advocate, 150)  # Insider eligible: notified
+    make.points(advocate, 400)  # Champion eligible: notified
+    with app.app_context():
+        champion = db.session.scalar(sa.select(Tier).where(Tier.name == "Champion"))
+        tiers.opt_in(advocate.id, champion, accepted=True)
+        db.session.commit()
+    client = login(advocate)
+    page = text(client.get("/tiers"))
+    assert "You hold the Champion tier, with 550 points." in page
+    assert "Part of your Champion tier: nothing to join here." in page  # Member and Insider
+    assert "Join Insider" not in page
+    notices = text(client.get("/notifications"))
+    assert notices.count("You hold the Champion tier now: nothing to do.") == 2

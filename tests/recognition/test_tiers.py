@@ -57,6 +57,21 @@ def test_reaching_a_threshold_makes_eligible_and_notifies_once(make):
     assert _current(advocate) == "Member"  # eligible is not a member yet
 
 
+def test_passing_two_thresholds_at_once_invites_to_the_higher_tier_only(make):
+    advocate = make.advocate()
+    _points(advocate, 600, "big")
+    kinds = db.session.execute(
+        sa.select(Tier.name, TierEvent.kind).join(Tier).order_by(Tier.position)
+    ).all()
+    # Both eligibilities are recorded; only the higher one is announced.
+    assert [(name, kind) for name, kind in kinds if kind == TierEventKind.ELIGIBLE] == [
+        ("Insider", TierEventKind.ELIGIBLE),
+        ("Champion", TierEventKind.ELIGIBLE),
+    ]
+    messages = db.session.scalars(sa.select(Notification.message)).all()
+    assert len(messages) == 1 and "Champion" in messages[0]
+
+
 def test_opting_in_needs_acceptance_and_the_points(make):
     advocate = make.advocate()
     with pytest.raises(NotEligible, match="needs 100 points"):
