@@ -27,9 +27,7 @@ _TIER_INVITATIONS = ("tier_eligible", "tier_invited")
 
 def _spent_tier_invitations(notifications) -> dict[int, str]:
     """Invitations to a tier the advocate holds or has passed: notification id → tier held."""
-    if not current_user.is_advocate or not any(
-        n.kind in _TIER_INVITATIONS for n in notifications
-    ):
+    if not current_user.is_advocate or not any(n.kind in _TIER_INVITATIONS for n in notifications):
         return {}
     held = tiers.held_or_passed(current_user.id)
     return {

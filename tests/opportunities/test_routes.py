@@ -188,3 +188,19 @@ def test_markdown_description_is_sanitized(app, make, login):
     assert "<script>alert" not in body and "<img src=x" not in body
     assert 'href="javascript' not in body
     assert 'href="https://example.com"' in body
+
+
+def test_ineligibility_names_the_real_cause_and_where_to_look(make, login):
+    from portal.advocates.models import Industry
+
+    advocate = make.advocate(industry=Industry.RETAIL)
+    by_industry = make.opportunity(title="Bankers only", industries=[Industry.FINANCIAL_SERVICES])
+    by_tier = make.opportunity(title="Champions only", min_tier="Champion")
+    client = login(advocate)
+    industry_page = page(client.get(f"/opportunities/{by_industry.id}"))
+    assert "For customers in Financial services." in industry_page
+    assert "It follows the company you work for" in industry_page
+    assert 'href="/tiers"' not in industry_page.split("Not open to you")[1]
+    tier_page = page(client.get(f"/opportunities/{by_tier.id}"))
+    assert "Open to the Champion tier and above" in tier_page
+    assert 'href="/tiers">See your tiers' in tier_page
