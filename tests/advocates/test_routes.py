@@ -165,3 +165,14 @@ def test_tiers_and_tier_notices_say_which_tier_the_advocate_holds(app, make, log
     assert "Join Insider" not in page
     notices = text(client.get("/notifications"))
     assert notices.count("You hold the Champion tier now: nothing to do.") == 2
+
+
+def test_before_joining_the_menu_offers_only_the_welcome_step(make, login):
+    client = login(make.advocate(onboarded=False))
+    welcome = page(client.get("/welcome"))
+    nav = welcome.split('id="site-nav"')[1].split("</nav>")[0]
+    assert "Finish joining" in nav and "opens once you've joined" in nav
+    for path in ("/dashboard", "/opportunities", "/leaderboard", "/notifications"):
+        assert f'href="{path}"' not in nav, path
+    # The account page stays reachable, and says the same.
+    assert "Finish joining" in page(client.get("/auth/security"))
