@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
@@ -33,10 +33,35 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
+_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
-def timezone_choices() -> list[str]:
-    zones = {name for name in available_timezones() if "/" in name and not name.startswith("Etc")}
-    return ["UTC", *sorted(zones)]
+def current_zone_names() -> tuple[str, ...]:
+    """The IANA zones people live in today, without legacy aliases ("US/Eastern",
+    "Asia/Calcutta", "Europe/Kiev").
+
+    Read from the tz database's table of zones by country (`zone.tab` in the
+    `tzdata` package), which names each zone by its current name.
+    """
+    from importlib.resources import files
+
+    table = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    names = {line.split("\t")[2] for line in table.splitlines() if line and line[0] != "#"}
+    return tuple(sorted(name for name in names if name.split("/")[0] in _REGIONS))
+
+
+def timezone_groups(*first: str) -> dict[str, list[tuple[str, str]]]:
+    """Zones for a picker, grouped by region, with `first` (and UTC) on top."""
+    label = lambda name: name.split("/", 1)[-1].replace("_", " ")  # noqa: E731
+    suggested = list(dict.fromkeys(n for n in (*first, "UTC") if n and is_valid_timezone(n)))
+    groups = {"Suggested": [(name, name.replace("_", " ")) for name in suggested]}
+    for name in current_zone_names():
+        groups.setdefault(name.split("/")[0], []).append((name, label(name)))
+    return groups
 
 
 def program_tz() -> ZoneInfo:

@@ -53,3 +53,15 @@ class CheckboxesField(SelectMultipleField):
 def validate_timezone(form, field) -> None:
     if field.data and not clock.is_valid_timezone(field.data):
         raise ValidationError("Choose a time zone from the list.")
+
+
+def zone_choices(*first: str, blank: str | None = None) -> dict[str, list[SelectChoice]]:
+    """A time-zone picker's choices: suggested zones (and `blank`), then every region's.
+
+    The program's zone always leads the suggestions; the page adds the
+    browser's own zone to them (see `data-browser-zone` in portal.js).
+    """
+    groups = clock.timezone_groups(clock.program_tz().key, *first)
+    if blank is not None:
+        groups["Suggested"].insert(0, ("", blank))
+    return {group: options(pairs) for group, pairs in groups.items()}

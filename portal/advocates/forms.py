@@ -14,10 +14,17 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import clock
 from portal.advocates import topics
 from portal.advocates.models import Industry, Region, SizeBand
-from portal.forms import CheckboxesField, email_field, name_field, options, strip, validate_timezone
+from portal.forms import (
+    CheckboxesField,
+    email_field,
+    name_field,
+    options,
+    strip,
+    validate_timezone,
+    zone_choices,
+)
 
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -65,10 +72,10 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.products.choices = options((p.id, p.name) for p in products)
         self.open_types.choices = options(topics.choices())
-        self.timezone.choices = options(
-            [("", "The program's time zone")]
-            + [(name, name.replace("_", " ")) for name in clock.timezone_choices()]
+        self.timezone.choices = zone_choices(
+            self.timezone.data or "", blank="The program's time zone"
         )
+        self.timezone.render_kw = {"data-browser-zone": "suggest"}
 
 
 class WelcomeForm(ProfileForm):

@@ -16,9 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import clock
 from portal.advocates.models import Industry, Region
-from portal.forms import CheckboxesField, options, strip, validate_timezone
+from portal.forms import CheckboxesField, options, strip, validate_timezone, zone_choices
 from portal.opportunities.models import ApprovalMode, OpportunityType
 from portal.recognition.forms import MAX_POINTS
 
@@ -119,7 +118,8 @@ class OpportunityForm(FlaskForm):
                 "data-defaults": json.dumps(defaults),
                 "data-follows": "type",
             }
-        self.timezone.choices = options((n, n.replace("_", " ")) for n in clock.timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data or "")
+        self.timezone.render_kw = {"data-browser-zone": "suggest"}
         self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
         self.products.choices = options((p.id, p.name) for p in products)
 

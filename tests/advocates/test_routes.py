@@ -176,3 +176,21 @@ def test_before_joining_the_menu_offers_only_the_welcome_step(make, login):
         assert f'href="{path}"' not in nav, path
     # The account page stays reachable, and says the same.
     assert "Finish joining" in page(client.get("/auth/security"))
+
+
+def test_the_time_zone_picker_lists_current_zones_by_region_program_zone_first(app, make, login):
+    import re
+
+    app.config["PROGRAM_TIMEZONE"] = "Europe/Berlin"
+    try:
+        body = page(login(make.advocate()).get("/profile"))
+    finally:
+        app.config["PROGRAM_TIMEZONE"] = "UTC"
+    picker = body.split('id="timezone"')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)"', picker)
+    assert groups[0] == "Suggested" and {"Europe", "America", "Asia", "Pacific"} <= set(groups)
+    suggested = re.findall(r'value="([^"]*)"', picker.split("</optgroup>")[0])
+    assert suggested[:3] == ["", "Europe/Berlin", "UTC"]
+    values = set(re.findall(r'value="([^"]*)"', picker))
+    assert {"Asia/Kolkata", "Europe/Kyiv", "America/New_York", "Europe/Oslo"} <= values
+    assert not {"US/Eastern", "Asia/Calcutta", "Europe/Kiev", "GB"} & values

@@ -49,3 +49,13 @@ for (const input of document.querySelectorAll("input[data-follows][data-defaults
     if (source.value in defaults) input.placeholder = String(defaults[source.value]);
   });
 }
+
+// A time-zone picker suggests the browser's own zone next to the program's.
+for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const suggested = select.querySelector("optgroup");
+  const known = zone && select.querySelector(`option[value="${CSS.escape(zone)}"]`);
+  if (!suggested || !known || known.parentElement === suggested) continue;
+  const option = new Option(`${zone.replace(/_/g, " ")} (this device)`, zone);
+  suggested.insertBefore(option, suggested.children[1] || null);
+}
