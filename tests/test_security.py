@@ -158,3 +158,12 @@ def test_requester_sees_public_profiles_only(make, login):
     assert client.get(f"/people/{public.id}").status_code == 200
     for path in ("/dashboard", "/opportunities", "/leaderboard", "/manage/", "/admin/users"):
         assert client.get(path).status_code == 403, path
+
+
+def test_required_fields_are_marked_before_submitting(make, login, client):
+    sign_in = page(client.get("/auth/sign-in"))
+    assert 'class="muted required-note">Fields marked' in sign_in
+    assert '<label for="email" class="required">Email</label>' in sign_in
+    form = page(login(make.manager()).get("/manage/opportunities/new"))
+    assert '<label for="title" class="required">Title</label>' in form
+    assert '<label for="summary">One-line summary</label>' in form

@@ -178,14 +178,13 @@ def test_before_joining_the_menu_offers_only_the_welcome_step(make, login):
     assert "Finish joining" in page(client.get("/auth/security"))
 
 
-def test_the_time_zone_picker_lists_current_zones_by_region_program_zone_first(app, make, login):
+def test_the_time_zone_picker_lists_current_zones_by_region_program_zone_first(
+    app, make, login, monkeypatch
+):
     import re
 
-    app.config["PROGRAM_TIMEZONE"] = "Europe/Berlin"
-    try:
-        body = page(login(make.advocate()).get("/profile"))
-    finally:
-        app.config["PROGRAM_TIMEZONE"] = "UTC"
+    monkeypatch.setitem(app.config, "PROGRAM_TIMEZONE", "Europe/Berlin")
+    body = page(login(make.advocate()).get("/profile"))
     picker = body.split('id="timezone"')[1].split("</select>")[0]
     groups = re.findall(r'<optgroup label="([^"]+)"', picker)
     assert groups[0] == "Suggested" and {"Europe", "America", "Asia", "Pacific"} <= set(groups)

@@ -16,8 +16,8 @@ from tests.helpers import text
 
 def test_sign_in_page_has_labelled_fields(client):
     page = client.get("/auth/sign-in").get_data(as_text=True)
-    assert '<label for="email">Email</label>' in page
-    assert '<label for="password">Password</label>' in page
+    assert '<label for="email" class="required">Email</label>' in page
+    assert '<label for="password" class="required">Password</label>' in page
     assert "Sign in" in page
 
 
