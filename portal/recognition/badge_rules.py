@@ -48,6 +48,9 @@ class RuleKind(ABC):
     # Which events may make the rule true: "points", "completion", "approval",
     # "period_end".
     events: frozenset[str] = frozenset()
+    # The emblem drawn on the badge's default image (see badges.EMBLEMS), so
+    # that badges of different kinds look different at a glance.
+    emblem: str = "star"
 
     @abstractmethod
     def describe(self, params: dict) -> str:
@@ -102,6 +105,7 @@ def _type_label(value: str) -> str:
 @register
 class CompletedOfType(RuleKind):
     key = "completed_of_type"
+    emblem = "chevrons"
     label = "Completed opportunities of a type"
     params = (
         Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),
@@ -131,6 +135,7 @@ class CompletedOfType(RuleKind):
 @register
 class FirstOfType(CompletedOfType):
     key = "first_of_type"
+    emblem = "star"
     label = "First opportunity of a type"
     params = (Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),)
 
@@ -144,6 +149,7 @@ class FirstOfType(CompletedOfType):
 @register
 class PointsAtLeast(RuleKind):
     key = "points_at_least"
+    emblem = "diamond"
     label = "Points reached"
     params = (
         Param("points", "Points", "count", 500),
@@ -168,6 +174,7 @@ class PointsAtLeast(RuleKind):
 @register
 class AdvisoryBoardMember(RuleKind):
     key = "advisory_board_member"
+    emblem = "shield"
     label = "Member of a customer advisory board"
     events = frozenset({"approval", "completion"})
 
@@ -192,6 +199,7 @@ class AdvisoryBoardMember(RuleKind):
 @register
 class TopOfPeriod(RuleKind):
     key = "top_of_period"
+    emblem = "crown"
     label = "Top of a leaderboard period"
     params = (
         Param("rank", "Top", "count", 3),

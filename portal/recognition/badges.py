@@ -151,20 +151,50 @@ def slugify(name: str) -> str:
     return slug[:60] or "badge"
 
 
-def generated_image(name: str, color: str) -> bytes:
-    """A medal with the badge's initials in its color, as SVG."""
-    initials = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", name)[:2]).upper() or "★"
+# White emblems above the initials, one per kind of rule (RuleKind.emblem).
+EMBLEMS = {
+    "star": "M128 34l9 18 20 3-14 14 3 20-18-9-18 9 3-20-14-14 20-3z",
+    "chevrons": "M98 40l30 18 30-18v14l-30 18-30-18zM98 64l30 18 30-18v14l-30 18-30-18z",
+    "diamond": "M128 32l28 32-28 32-28-32z",
+    "shield": "M128 32l30 10v22c0 18-12 30-30 36-18-6-30-18-30-36V42z",
+    "crown": "M96 92l-6-48 22 20 16-30 16 30 22-20-6 48z",
+}
+
+
+def initials(name: str) -> str:
+    """The letters on a badge's drawn image: the first letters of its first two words."""
+    return "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", name)[:2]).upper() or "★"
+
+
+def generated_image(name: str, color: str, emblem: str = "star") -> bytes:
+    """A medal in the badge's colour with its rule's emblem and its initials, as SVG."""
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256" '
         f'role="img" aria-label="{escape(name, {chr(34): "&quot;"})}">'
         f'<circle cx="128" cy="128" r="124" fill="{color}"/>'
         '<circle cx="128" cy="128" r="104" fill="none" stroke="#ffffff" stroke-opacity="0.55" '
         'stroke-width="6"/>'
-        '<path d="M128 34l9 18 20 3-14 14 3 20-18-9-18 9 3-20-14-14 20-3z" fill="#ffffff" '
-        'fill-opacity="0.85"/>'
+        f'<path d="{EMBLEMS.get(emblem, EMBLEMS["star"])}" fill="#ffffff" fill-opacity="0.85"/>'
         '<text x="128" y="176" text-anchor="middle" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="76" font-weight="700" fill="#ffffff">{escape(initials)}</text></svg>'
+        f'font-size="76" font-weight="700" fill="#ffffff">{escape(initials(name))}</text></svg>'
     ).encode()
+
+
+def _check_looks_unlike_others(badge: Badge | None, name: str, color: str) -> None:
+    """Two drawn badges with the same initials and colour can't be told apart."""
+    others = db.session.execute(
+        sa.select(Badge.name).where(
+            Badge.id != (badge.id if badge else -1),
+            Badge.image_uploaded.is_(False),
+            sa.func.lower(Badge.color) == color.lower(),
+        )
+    ).scalars()
+    for other in others:
+        if initials(other) == initials(name):
+            raise InvalidState(
+                f"“{other}” is drawn with the same letters ({initials(name)}) and colour: "
+                "choose another colour, or upload an image."
+            )
 
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -224,6 +254,11 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
         raise AlreadyExists(f"Another badge is called {name}.")
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", details.color):
         raise InvalidState("Choose a colour like #4338ca.")
+    draws = not details.upload and (
+        details.remove_upload or badge is None or not badge.image_uploaded
+    )
+    if draws:
+        _check_looks_unlike_others(badge, name, details.color)
     if badge is None:
         slug, number = slugify(name), 2
         while db.session.scalar(sa.select(Badge.id).where(Badge.slug == slug)):
@@ -242,8 +277,8 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
             "image/png",
             True,
         )
-    elif details.remove_upload or not badge.image_uploaded:
-        badge.image = generated_image(name, badge.color)
+    elif draws:
+        badge.image = generated_image(name, badge.color, rule.emblem)
         badge.image_type, badge.image_uploaded = "image/svg+xml", False
     db.session.flush()
     return badge, recompute([badge]) if badge.active else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -247,3 +248,22 @@ def test_registry_can_be_extended_without_touching_the_engine(make):
         assert badge_rules.describe(badge) == "Be around."
     finally:
         del badge_rules.RULES["test_veteran"]
+
+
+def test_drawn_badges_are_told_apart_at_a_glance(make):
+    pioneer = _badge(make, "first_of_type", name="Panel Pioneer", type="speaking_panel")
+    details = badges.BadgeDetails(
+        name="Panel Pro",
+        description="",
+        rule_kind="completed_of_type",
+        rule_params={"type": "speaking_panel", "count": 3},
+        color=pioneer.color,
+    )
+    with pytest.raises(InvalidState, match="same letters \\(PP\\) and colour"):
+        badges.save_badge(None, details, by=make.manager())
+    db.session.rollback()
+    details.color = "#7c3aed"
+    pro, _ = badges.save_badge(None, details, by=make.manager())
+    # Different kinds of rule draw different emblems, too.
+    emblem = lambda badge: re.search(rb'<path d="([^"]+)"', badge.image).group(1)  # noqa: E731
+    assert emblem(pro) != emblem(db.session.get(Badge, pioneer.id))
