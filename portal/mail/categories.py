@@ -26,7 +26,8 @@ CATEGORIES: dict[str, Category] = {
         Category(
             "applications",
             "My applications",
-            "Received, approved, waitlisted or declined; a seat that opened; a cancellation.",
+            "Received, approved, waitlisted or declined; a seat that opened; a cancellation; "
+            "messages from the program team about an opportunity.",
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
@@ -85,6 +86,7 @@ KIND_CATEGORY = {
     "application_waitlisted": "applications",
     "application_declined": "applications",
     "opportunity_cancelled": "applications",
+    "opportunity_message": "applications",
     "invitation": "invitations",
     "reminder": "reminders",
     "participation_completed": "recognition",

@@ -166,3 +166,19 @@ class InviteForm(FlaskForm):
         validators=[Optional(), Length(max=1000)],
     )
     submit = SubmitField("Invite")
+
+
+class MessageForm(FlaskForm):
+    audience = RadioField(
+        "To",
+        choices=options([("confirmed", "Everyone confirmed"), ("waitlist", "The waitlist")]),
+        default="confirmed",
+        validators=[InputRequired()],
+    )
+    message = TextAreaField(
+        "Message",
+        filters=[strip],
+        validators=[InputRequired("Write the message."), Length(max=400)],
+        description="Sent in the portal and by mail, as each advocate chose (400 characters).",
+    )
+    submit = SubmitField("Send")

@@ -14,11 +14,19 @@ from portal.advocates.employment import current_jobs
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.opportunities import eligibility, invitations, participation, posting, queues
+from portal.opportunities import (
+    eligibility,
+    invitations,
+    messages,
+    participation,
+    posting,
+    queues,
+)
 from portal.opportunities.forms import (
     DecisionForm,
     InviteForm,
     MarkForm,
+    MessageForm,
     OpportunityForm,
     StateForm,
 )
@@ -183,8 +191,27 @@ def detail(opportunity_id: int):
         state_form=StateForm(),
         decision_form=DecisionForm(),
         mark_form=MarkForm(),
+        message_form=MessageForm(),
         has_started=opportunity.starts_at <= clock.utcnow(),
     )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/message")
+def message(opportunity_id: int):
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        flash(f"Nothing was sent: {errors}", "error")
+    else:
+        audience = messages.Audience(form.audience.data)
+        run_service(
+            lambda: messages.message_participants(
+                opportunity, audience, form.message.data, by=current_user
+            ),
+            lambda told: f"Sent to {told} advocate{'s' if told != 1 else ''}.",
+        )
+    return redirect(url_for(".detail", opportunity_id=opportunity_id))
 
 
 _STATE_ACTIONS = {

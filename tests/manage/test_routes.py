@@ -451,3 +451,34 @@ def test_a_new_opportunity_is_worth_its_type_default_unless_the_manager_says_so(
     with app.app_context():
         points = dict(db.session.execute(sa.select(Opportunity.title, Opportunity.points)).all())
     assert points == {"Story of a year": 250, VALID["title"]: 80}
+
+
+def test_a_manager_writes_to_everyone_confirmed_or_to_the_waitlist(app, make, login):
+    from portal.notifications.models import Notification
+
+    opportunity = make.opportunity(title="Panel on pipelines", seats=1)
+    confirmed = make.advocate(name="Cora Confirmed")
+    waiting = make.advocate(name="Walt Waiting")
+    make.participation(opportunity, confirmed, status=S.APPROVED)
+    make.participation(opportunity, waiting, status=S.WAITLISTED)
+    client = login(make.manager(name="Mona Manager"))
+    assert "Write to the participants" in text(
+        client.get(f"/manage/opportunities/{opportunity.id}")
+    )
+    response = client.post(
+        f"/manage/opportunities/{opportunity.id}/message",
+        data={"audience": "confirmed", "message": "The room changed to B2."},
+        follow_redirects=True,
+    )
+    assert "Sent to 1 advocate." in text(response)
+    bad = client.post(
+        f"/manage/opportunities/{opportunity.id}/message",
+        data={"audience": "everyone", "message": "x" * 401},
+        follow_redirects=True,
+    )
+    assert "Nothing was sent" in text(bad)
+    with app.app_context():
+        told = db.session.execute(sa.select(Notification.user_id, Notification.message)).all()
+    assert told == [
+        (confirmed.id, "From Mona Manager about “Panel on pipelines”: The room changed to B2.")
+    ]
