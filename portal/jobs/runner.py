@@ -27,7 +27,7 @@ from portal.mail import outbox
 from portal.mail.categories import CATEGORIES, DIGEST
 from portal.mail.models import Frequency, MailPreference
 from portal.notifications.models import Notification
-from portal.notifications.services import notify
+from portal.notifications.services import notify, notify_staff
 from portal.opportunities import eligibility
 from portal.opportunities.models import (
     Opportunity,
@@ -76,6 +76,18 @@ def _mark_finished(name: str, period: str, items: int) -> None:
         dialect_insert(JobRun.__table__)
         .values(name=name, period=period, finished_at=utcnow(), items=items)
         .on_conflict_do_nothing(index_elements=["name", "period"])
+    )
+
+
+def _claim(name: str, period: str) -> bool:
+    """Record a job's period as done; False when another run recorded it first."""
+    return (
+        db.session.execute(
+            dialect_insert(JobRun.__table__)
+            .values(name=name, period=period, finished_at=utcnow(), items=1)
+            .on_conflict_do_nothing(index_elements=["name", "period"])
+        ).rowcount
+        == 1
     )
 
 
@@ -134,6 +146,38 @@ def send_reminders(now: datetime) -> int:
         sent += 1
     db.session.commit()
     return sent
+
+
+def announce_participants_to_mark(now: datetime) -> int:
+    """Once an opportunity has started, tell the team to mark who took part (once each)."""
+    started = db.session.scalars(
+        sa.select(Opportunity)
+        .where(
+            Opportunity.state != OpportunityState.CANCELLED,
+            Opportunity.starts_at <= now,
+            Opportunity.starts_at > now - timedelta(days=7),
+            sa.exists().where(
+                Participation.opportunity_id == Opportunity.id,
+                Participation.status == ParticipationStatus.APPROVED,
+            ),
+        )
+        .order_by(Opportunity.starts_at)
+        .limit(BATCH)
+    ).all()
+    told = 0
+    for opportunity in started:
+        # Claimed first: two workers at once tell the team once.
+        if not _claim("to-mark", str(opportunity.id)):
+            continue
+        notify_staff(
+            "team_to_mark",
+            f"“{opportunity.title}” has started: mark who took part.",
+            "manage.opportunities.detail",
+            opportunity_id=opportunity.id,
+        )
+        db.session.commit()
+        told += 1
+    return told
 
 
 def send_weekly_digests(now: datetime) -> int:
@@ -376,6 +420,7 @@ def purge_sessions(now: datetime) -> int:
 
 JOBS: dict[str, Callable[[datetime], int]] = {
     "reminders": send_reminders,
+    "participants to mark": announce_participants_to_mark,
     "weekly digests": send_weekly_digests,
     "opportunity digests": send_opportunity_digests,
     "manager digests": send_manager_digests,

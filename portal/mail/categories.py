@@ -65,6 +65,15 @@ CATEGORIES: dict[str, Category] = {
             advocates_only=True,
         ),
         Category(
+            "team",
+            "What waits for the program team",
+            "A new application or story to review, a freed seat to offer, participants "
+            "to mark, mail that could not be sent. Always shown in the portal.",
+            Frequency.NEVER,
+            _ALL,
+            staff_only=True,
+        ),
+        Category(
             "manager_digest",
             "New applications",
             "A daily summary of new applications waiting for a decision.",
@@ -97,6 +106,11 @@ KIND_CATEGORY = {
     "badge_awarded": "recognition",
     "story_published": "recognition",
     "story_returned": "recognition",
+    "team_application": "team",
+    "team_story": "team",
+    "team_seat_freed": "team",
+    "team_to_mark": "team",
+    "team_mail_failed": "team",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.

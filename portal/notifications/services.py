@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.auth.models import User
+from portal.auth.models import STAFF_ROLES, User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import outbox
@@ -23,6 +23,11 @@ ACTION_LABELS = {
     "badge_awarded": "See your badge",
     "story_published": "See your stories",
     "story_returned": "See your stories",
+    "team_application": "Review applications",
+    "team_story": "Review stories",
+    "team_seat_freed": "Offer the seat",
+    "team_to_mark": "Mark who took part",
+    "team_mail_failed": "See the mail",
 }
 
 
@@ -80,6 +85,23 @@ def notify(
             unsubscribe_category=category,
         )
     return notification
+
+
+def notify_staff(
+    kind: str,
+    message: str,
+    endpoint: str | None = None,
+    *,
+    subject: str | None = None,
+    **endpoint_args: object,
+) -> int:
+    """Tell every active manager and admin (the program team); returns how many."""
+    staff = db.session.scalars(
+        sa.select(User.id).where(User.role.in_(list(STAFF_ROLES)), User.active.is_(True))
+    ).all()
+    for user_id in staff:
+        notify(user_id, kind, message, endpoint, subject=subject, **endpoint_args)
+    return len(staff)
 
 
 def unread_count(user_id: int) -> int:

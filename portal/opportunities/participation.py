@@ -17,7 +17,7 @@ from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.errors import AlreadyExists, InvalidState, NotAllowed, NotEligible, SeatsFull
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, notify_staff
 from portal.opportunities import eligibility, seats
 from portal.opportunities.models import (
     OPEN_STATUSES,
@@ -113,6 +113,12 @@ def apply(
             participation.status, participation.waitlisted_at = S.WAITLISTED, now
     db.session.flush()
     _tell_applicant(participation, opportunity)
+    if participation.status == S.APPLIED:
+        notify_staff(
+            "team_application",
+            f"{advocate.name} applied to “{opportunity.title}”.",
+            "manage.opportunities.applications",
+        )
     if participation.status == S.APPROVED:
         participation_approved.send(advocate.id, participation=participation)
     return participation

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, notify_staff
 from portal.opportunities.models import (
     SEAT_HOLDING,
     ApprovalMode,
@@ -121,7 +121,16 @@ def fill_freed_seats(opportunity: Opportunity) -> int:
 
 
 def seat_freed(opportunity: Opportunity) -> None:
-    """A participation gave its seat back: free it, then offer it to the waitlist."""
+    """A participation gave its seat back: free it, then offer it to the waitlist.
+
+    First come, the first in line takes it; in review mode the team is told.
+    """
     free_seat(opportunity)
     db.session.flush()
     fill_freed_seats(opportunity)
+    if opportunity.approval_mode == ApprovalMode.REVIEW and waitlist_of(opportunity.id):
+        notify_staff(
+            "team_seat_freed",
+            f"A seat opened on “{opportunity.title}”: offer it to the waitlist.",
+            "manage.opportunities.applications",
+        )

@@ -11,7 +11,7 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import InvalidState, NotAllowed
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, notify_staff
 from portal.stories.models import Story, StoryStatus
 
 
@@ -30,6 +30,11 @@ def write(advocate: User, *, title: str, body: str, story: Story | None = None) 
     story.manager_note = ""
     story.decided_at = story.decided_by_id = None
     db.session.flush()
+    notify_staff(
+        "team_story",
+        f"{advocate.name} sent a story to review: “{story.title}”.",
+        "manage.stories.queue",
+    )
     return story
 
 

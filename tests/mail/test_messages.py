@@ -18,7 +18,7 @@ from portal.notifications.models import Notification
 from portal.opportunities.models import ApprovalMode, OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
 from tests.factories import PASSWORD
-from tests.helpers import text
+from tests.helpers import page, text
 
 
 def _path(link: str) -> str:
@@ -370,3 +370,37 @@ def test_first_come_waitlist_mail_follows_preferences(app, make, login, smtp, de
     )
     deliver()
     assert smtp.inbox.to("late@example.com") == []
+
+
+def test_the_program_team_is_told_what_waits_for_it(app, make, login):
+    manager = make.manager()
+    admin = make.admin()
+    make.manager(active=False)
+    advocate = make.advocate(name="Ana Applicant")
+    review = make.opportunity(title="Panel to review", seats=1, created_by=manager)
+    client = login(advocate)
+    client.post(f"/opportunities/{review.id}/apply", data={"note": ""})
+    client.post("/stories/new", data={"title": "Our year", "body": "It went well."})
+    started = make.opportunity(
+        title="Webinar today", starts_at=utcnow() + timedelta(hours=1), created_by=admin
+    )
+    make.participation(started, make.advocate(), status=S.APPROVED)
+    with app.app_context(), time_machine.travel(utcnow() + timedelta(hours=2), tick=False):
+        assert runner.announce_participants_to_mark(utcnow()) == 1
+        assert runner.announce_participants_to_mark(utcnow()) == 0  # once
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Notification.user_id, Notification.kind).order_by(Notification.id)
+        ).all()
+    team = [(user_id, kind) for user_id, kind in rows if kind.startswith("team_")]
+    assert sorted(team) == sorted(
+        (person.id, kind)
+        for person in (manager, admin)
+        for kind in ("team_application", "team_story", "team_to_mark")
+    )
+    client.post("/auth/sign-out")
+    body = text(login(manager).get("/notifications"))
+    assert "Ana Applicant applied to “Panel to review”." in body
+    assert "sent a story to review: “Our year”" in body
+    assert "“Webinar today” has started: mark who took part." in body
+    assert 'aria-label="3 unread"' in page(client.get("/manage/"))
