@@ -260,10 +260,11 @@ class Factory:
         opportunity: Opportunity,
         advocate: User,
         status: ParticipationStatus = ParticipationStatus.APPLIED,
+        note: str = "",
     ) -> Participation:
         with self._session() as detach:
             participation = Participation(
-                opportunity_id=opportunity.id, advocate_id=advocate.id, status=status
+                opportunity_id=opportunity.id, advocate_id=advocate.id, status=status, note=note
             )
             if status == ParticipationStatus.WAITLISTED:
                 participation.waitlisted_at = utcnow()

@@ -153,6 +153,11 @@ class DecisionForm(FlaskForm):
     decline = SubmitField("Decline")
 
 
+class BulkDecisionForm(DecisionForm):
+    # Set by the confirmation page that a decline shows first.
+    confirmed = HiddenField()
+
+
 class MarkForm(FlaskForm):
     completed = SubmitField("Completed")
     no_show = SubmitField("No-show")

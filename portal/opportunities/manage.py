@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -23,6 +24,7 @@ from portal.opportunities import (
     queues,
 )
 from portal.opportunities.forms import (
+    BulkDecisionForm,
     DecisionForm,
     InviteForm,
     MarkForm,
@@ -50,16 +52,81 @@ def _participations_section(user: User) -> dict:
     return {"participations": my_participations(user.id)}
 
 
+def _queue_filters() -> dict:
+    """The review queue's filters from the query string, unknown values ignored."""
+    opportunity_id = request.args.get("opportunity", type=int)
+    kind = request.args.get("type", "")
+    order = request.args.get("order", "oldest")
+    return {
+        "opportunity_id": opportunity_id,
+        "type": OpportunityType(kind) if kind in OpportunityType.__members__.values() else None,
+        "order": order if order in queues.QUEUE_ORDERS else "oldest",
+    }
+
+
 @bp.get("/applications")
 def applications():
+    filters = _queue_filters()
+    queue = queues.application_queue(page=max(request.args.get("page", 1, type=int), 1), **filters)
     return render_template(
         "opportunities/manage/applications.html",
-        queue=queues.application_queue(page=max(request.args.get("page", 1, type=int), 1)),
+        queue=queue,
+        facts=queues.applicant_facts(list({p.advocate_id for p in queue.items})),
+        filters=filters,
+        filter_opportunities=queues.opportunities_with_applications(),
+        orders=queues.QUEUE_ORDERS,
+        types=OpportunityType,
         offers=queues.seat_offers(),
         to_mark=queues.to_mark(limit=200),
         decision_form=DecisionForm(),
+        bulk_form=BulkDecisionForm(),
         mark_form=MarkForm(),
     )
+
+
+@bp.post("/applications/decide")
+def decide_many():
+    """One decision for the applications ticked in the queue; declining asks first."""
+    form = BulkDecisionForm()
+    back = back_to(url_for(".applications"))
+    ids = [value for value in request.form.getlist("ids", type=int) if value > 0][:200]
+    decision = _pressed(form)
+    if not form.validate_on_submit() or decision is None:
+        flash("Nothing was decided: the message is too long (1,000 characters at most).", "error")
+        return redirect(back)
+    if not ids:
+        flash("Tick the applications to decide first.", "error")
+        return redirect(back)
+    if decision is participation.Decision.DECLINE and not form.confirmed.data:
+        chosen = db.session.scalars(
+            sa.select(Participation).where(Participation.id.in_(ids)).order_by(Participation.id)
+        ).all()
+        return render_template(
+            "opportunities/manage/confirm_decline.html", chosen=chosen, form=form, back=back
+        )
+    done = run_service(
+        lambda: participation.decide_many(
+            ids, decision, by=current_user, message=form.message.data or ""
+        )
+    )
+    if done:
+        outcome = done.value
+        if outcome.done:
+            flash(f"{decision.past_tense.capitalize()}: {', '.join(outcome.done)}.", "success")
+        for name, reason in outcome.refused:
+            flash(f"{name}: {reason}", "error")
+    return redirect(back)
+
+
+def _pressed(form) -> participation.Decision | None:
+    for decision, button in (
+        (participation.Decision.APPROVE, form.approve),
+        (participation.Decision.WAITLIST, form.waitlist),
+        (participation.Decision.DECLINE, form.decline),
+    ):
+        if button.data:
+            return decision
+    return None
 
 
 @bp.get("/opportunities")
@@ -307,18 +374,9 @@ def decide(participation_id: int):
     if not form.validate_on_submit():
         flash("The message is too long (1,000 characters at most).", "error")
         return redirect(back)
-    pressed = [
-        decision
-        for decision, button in (
-            (participation.Decision.APPROVE, form.approve),
-            (participation.Decision.WAITLIST, form.waitlist),
-            (participation.Decision.DECLINE, form.decline),
-        )
-        if button.data
-    ]
-    if not pressed:
+    decision = _pressed(form)
+    if decision is None:
         abort(400)
-    decision = pressed[0]
     run_service(
         lambda: participation.decide(
             taking_part, decision, by=current_user, message=form.message.data or ""

@@ -7,6 +7,7 @@ only through `opportunities.seats`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -15,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from portal.advocates.models import AskAnswer
 from portal.auth.models import Role, User
 from portal.db import utcnow
-from portal.errors import AlreadyExists, InvalidState, NotAllowed, NotEligible, SeatsFull
+from portal.errors import (
+    AlreadyExists,
+    InvalidState,
+    NotAllowed,
+    NotEligible,
+    PortalError,
+    SeatsFull,
+)
 from portal.extensions import db
 from portal.notifications.services import notify, notify_staff
 from portal.opportunities import eligibility, seats
@@ -263,6 +271,39 @@ def decide(
         opportunity_id=opportunity.id,
     )
     return True
+
+
+@dataclass
+class BulkOutcome:
+    """What a decision on several applications did: who changed, and why others didn't."""
+
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def decide_many(
+    participation_ids: list[int], decision: Decision, *, by: User, message: str = ""
+) -> BulkOutcome:
+    """The same decision for several applications, one at a time in the order given.
+
+    Each one is decided as `decide` would, in a savepoint: a refusal (no seat
+    left, already withdrawn) keeps the others. Seats are settled by the
+    database, so approving more than are left approves only as many.
+    """
+    outcome = BulkOutcome()
+    for participation_id in dict.fromkeys(participation_ids):
+        taking_part = db.session.get(Participation, participation_id)
+        if taking_part is None:
+            continue
+        name = taking_part.advocate.name
+        try:
+            with db.session.begin_nested():
+                decide(taking_part, decision, by=by, message=message)
+        except PortalError as error:
+            outcome.refused.append((name, error.message))
+        else:
+            outcome.done.append(name)
+    return outcome
 
 
 # --- after the start: completed or no-show ----------------------------------

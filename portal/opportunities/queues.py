@@ -2,38 +2,149 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from portal import clock
+from portal.advocates import consent
+from portal.advocates.employment import current_jobs
+from portal.advocates.models import AdvocateProfile
 from portal.db import contains_text, utcnow
 from portal.extensions import db
 from portal.opportunities.models import (
     ApprovalMode,
     Opportunity,
     OpportunityState,
+    OpportunityType,
     Participation,
     ParticipationStatus,
 )
+from portal.recognition import ledger, tiers
+from portal.recognition.models import Standing
 
 S = ParticipationStatus
 
 
-def application_queue(*, page: int = 1, per_page: int = 25):
-    """Applications waiting for a decision, oldest first (a Flask-SQLAlchemy page)."""
-    return db.paginate(
+QUEUE_ORDERS = {
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+    "points": "Most points first",
+}
+
+
+def _waiting() -> list[sa.ColumnElement[bool]]:
+    return [
+        Participation.status == S.APPLIED,
+        Opportunity.state != OpportunityState.CANCELLED,
+        Opportunity.starts_at > utcnow(),
+    ]
+
+
+def application_queue(
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    opportunity_id: int | None = None,
+    type: OpportunityType | None = None,
+    order: str = "oldest",
+):
+    """Applications waiting for a decision (a Flask-SQLAlchemy page), oldest first by default.
+
+    Narrowed to one opportunity or one type; ordered by date or by the
+    applicants' all-time points.
+    """
+    query = (
         sa.select(Participation)
         .join(Participation.opportunity)
-        .where(
-            Participation.status == S.APPLIED,
-            Opportunity.state != OpportunityState.CANCELLED,
-            Opportunity.starts_at > utcnow(),
-        )
+        .where(*_waiting())
         .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
-        .order_by(Participation.created_at, Participation.id),
-        page=page,
-        per_page=per_page,
-        error_out=False,
     )
+    if opportunity_id is not None:
+        query = query.where(Participation.opportunity_id == opportunity_id)
+    if type is not None:
+        query = query.where(Opportunity.type == type)
+    if order == "points":
+        points = (
+            sa.select(Standing.points)
+            .where(
+                Standing.advocate_id == Participation.advocate_id,
+                Standing.period == clock.ALL_TIME,
+            )
+            .scalar_subquery()
+        )
+        query = query.order_by(sa.func.coalesce(points, 0).desc(), Participation.id)
+    elif order == "newest":
+        query = query.order_by(Participation.created_at.desc(), Participation.id.desc())
+    else:
+        query = query.order_by(Participation.created_at, Participation.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def opportunities_with_applications() -> list[Opportunity]:
+    """The opportunities that have applications waiting, for the queue's filter."""
+    return list(
+        db.session.scalars(
+            sa.select(Opportunity)
+            .where(sa.exists().where(Participation.opportunity_id == Opportunity.id, *_waiting()))
+            .order_by(Opportunity.starts_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ApplicantFacts:
+    """What a decision needs to know about an applicant."""
+
+    company: str | None
+    tier: str | None
+    points: int
+    asked: int
+    cap: int
+    completed: int
+    no_shows: int
+
+
+def applicant_facts(advocate_ids: list[int]) -> dict[int, ApplicantFacts]:
+    """Company, tier, points, asks this quarter against the cap, and past participation,
+    for a page of applicants (a fixed number of queries)."""
+    if not advocate_ids:
+        return {}
+    jobs = current_jobs(advocate_ids)
+    held = tiers.names_by_advocate(advocate_ids)
+    points = ledger.totals_by_advocate(advocate_ids)
+    asked = consent.asks_this_quarter(advocate_ids)
+    caps = dict(
+        db.session.execute(
+            sa.select(AdvocateProfile.user_id, AdvocateProfile.max_asks_per_quarter).where(
+                AdvocateProfile.user_id.in_(advocate_ids)
+            )
+        ).all()
+    )
+    history: dict[tuple[int, S], int] = {
+        (advocate_id, status): count
+        for advocate_id, status, count in db.session.execute(
+            sa.select(Participation.advocate_id, Participation.status, sa.func.count())
+            .where(
+                Participation.advocate_id.in_(advocate_ids),
+                Participation.status.in_([S.COMPLETED, S.NO_SHOW]),
+            )
+            .group_by(Participation.advocate_id, Participation.status)
+        )
+    }
+    return {
+        advocate_id: ApplicantFacts(
+            company=jobs[advocate_id].account.name if advocate_id in jobs else None,
+            tier=held.get(advocate_id),
+            points=points.get(advocate_id, 0),
+            asked=asked[advocate_id],
+            cap=caps.get(advocate_id, 0),
+            completed=history.get((advocate_id, S.COMPLETED), 0),
+            no_shows=history.get((advocate_id, S.NO_SHOW), 0),
+        )
+        for advocate_id in advocate_ids
+    }
 
 
 def seat_offers() -> list[tuple[Opportunity, Participation]]:

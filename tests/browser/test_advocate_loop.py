@@ -52,7 +52,7 @@ def test_advocate_applies_manager_approves_and_completes(make, new_page):
     expect(staff.get_by_text("I have a great story.")).to_be_visible()
     staff.get_by_text("Add a message for Dana").click()
     staff.get_by_label("Message to Dana Meyer (optional)").fill("Welcome aboard!")
-    staff.get_by_role("button", name="Approve").click()
+    staff.get_by_role("button", name="Approve", exact=True).click()
     expect(staff.get_by_text("Dana Meyer: approved.")).to_be_visible()
 
     page.goto("/dashboard")

@@ -12,7 +12,12 @@ import time_machine
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.opportunities.models import Opportunity, OpportunityState, Participation
+from portal.opportunities.models import (
+    Opportunity,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+)
 from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition import ledger
 from portal.recognition.models import PointsEntry
@@ -482,3 +487,71 @@ def test_a_manager_writes_to_everyone_confirmed_or_to_the_waitlist(app, make, lo
     assert told == [
         (confirmed.id, "From Mona Manager about “Panel on pipelines”: The room changed to B2.")
     ]
+
+
+def test_the_review_queue_gives_what_a_decision_needs(app, make, login):
+    rich = make.advocate(name="Rita Rich", account=make.account(name="Acme Bank"))
+    make.points(rich, 600)
+    poor = make.advocate(name="Pete Poor")
+    past = make.opportunity(title="Old panel", starts_at=utcnow() - timedelta(days=30))
+    make.participation(past, poor, status=S.COMPLETED)
+    make.participation(
+        make.opportunity(starts_at=utcnow() - timedelta(days=20)), poor, status=S.NO_SHOW
+    )
+    panel = make.opportunity(title="Panel on pipelines")
+    webinar = make.opportunity(title="Webinar on dashboards", type=OpportunityType.WEBINAR)
+    make.participation(panel, poor, status=S.APPLIED, note="I have a story")
+    make.participation(webinar, rich, status=S.APPLIED)
+    client = login(make.manager())
+    body = text(client.get("/manage/applications"))
+    assert "Acme Bank · Member · 600 points · asked 0 of 3 times this quarter · 0 completed" in body
+    assert "1 completed, 1 no-show" in body and "“I have a story”" in body
+    assert body.index("Pete Poor") < body.index("Rita Rich")  # oldest first
+    by_points = text(client.get("/manage/applications?order=points"))
+    assert by_points.index("Rita Rich") < by_points.index("Pete Poor")
+    only_webinars = text(client.get("/manage/applications?type=webinar"))
+    assert "Rita Rich" in only_webinars and "Pete Poor" not in only_webinars
+    only_panel = text(client.get(f"/manage/applications?opportunity={panel.id}"))
+    assert "Pete Poor" in only_panel and "Rita Rich" not in only_panel
+    assert (
+        client.get("/manage/applications?order=nonsense&type=party&opportunity=x").status_code
+        == 200
+    )
+
+
+def test_several_applications_are_decided_at_once_within_the_seats(app, make, login):
+    opportunity = make.opportunity(title="Small room", seats=2)
+    people = [make.advocate(name=f"Person {n}") for n in range(3)]
+    ids = [make.participation(opportunity, p, status=S.APPLIED).id for p in people]
+    client = login(make.manager())
+    response = client.post(
+        "/manage/applications/decide",
+        data={"ids": ids, "approve": "Approve selected"},
+        follow_redirects=True,
+    )
+    body = text(response)
+    assert "Approved: Person 0, Person 1." in body
+    assert "Person 2: All 2 seats are taken." in body
+    with app.app_context():
+        statuses = dict(db.session.execute(sa.select(Participation.id, Participation.status)).all())
+        assert [statuses[i] for i in ids] == [S.APPROVED, S.APPROVED, S.APPLIED]
+        assert db.session.get(Opportunity, opportunity.id).seats_taken == 2
+
+
+def test_declining_several_asks_for_confirmation_first(app, make, login):
+    opportunity = make.opportunity(title="Panel")
+    ids = [make.participation(opportunity, make.advocate(), status=S.APPLIED).id for _ in range(2)]
+    client = login(make.manager())
+    ask = client.post("/manage/applications/decide", data={"ids": ids, "decline": "Decline"})
+    assert ask.status_code == 200 and "Decline 2 applications?" in text(ask)
+    with app.app_context():
+        assert {p.status for p in db.session.scalars(sa.select(Participation))} == {S.APPLIED}
+    client.post(
+        "/manage/applications/decide", data={"ids": ids, "decline": "Decline", "confirmed": "1"}
+    )
+    with app.app_context():
+        assert {p.status for p in db.session.scalars(sa.select(Participation))} == {S.DECLINED}
+    nothing = client.post(
+        "/manage/applications/decide", data={"approve": "Approve"}, follow_redirects=True
+    )
+    assert "Tick the applications to decide first." in text(nothing)
