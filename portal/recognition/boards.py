@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.auth.models import User
+from portal.db import contains_text
 from portal.extensions import db
 from portal.recognition.models import Standing, StandingScore, Tier
 
@@ -144,6 +145,45 @@ def leaderboard(
         name, company, tier = details[advocate_id]
         board.append(BoardRow(rank, advocate_id, name, company, tier, points))
     return board, has_more
+
+
+def board_size(period: str, board_filter: BoardFilter | None = None) -> int:
+    """How many advocates a board shows: from the score counts for a whole board."""
+    if board_filter is None:
+        total = db.session.scalar(
+            sa.select(sa.func.sum(StandingScore.advocates)).where(StandingScore.period == period)
+        )
+    else:
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Standing).where(*_board(period, board_filter))
+        )
+    return int(total or 0)
+
+
+def search(
+    period: str, text: str, *, board_filter: BoardFilter | None = None, limit: int = 50
+) -> list[BoardRow]:
+    """The board's rows whose names contain `text`, highest first, with their real ranks."""
+    above = (
+        _scores_above(Standing.period, Standing.points)
+        if board_filter is None
+        else _points_above(Standing.period, Standing.points, board_filter)
+    )
+    rows = db.session.execute(
+        sa.select(Standing.advocate_id, Standing.points, above, User.name, Account.name, Tier.name)
+        .join(User, User.id == Standing.advocate_id)
+        .outerjoin(AdvocateProfile, AdvocateProfile.user_id == User.id)
+        .outerjoin(Employment, current_job(User.id))
+        .outerjoin(Account, Account.id == Employment.account_id)
+        .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
+        .where(*_board(period, board_filter), contains_text(User.name, text))
+        .order_by(Standing.points.desc(), Standing.advocate_id)
+        .limit(limit)
+    ).all()
+    return [
+        BoardRow(scores_above + 1, advocate_id, name, company, tier, points)
+        for advocate_id, points, scores_above, name, company, tier in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,14 @@ def leaderboard():
     period = clock.current_period(kind)
     board_filter, filter_args, filter_label = _board_filter(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, has_more = boards.leaderboard(
-        period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-    )
+    text = request.args.get("q", "").strip()[:100]
+    if text:
+        rows, has_more, pages = boards.search(period.key, text, board_filter=board_filter), False, 1
+    else:
+        rows, has_more = boards.leaderboard(
+            period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+        pages = max(1, -(-boards.board_size(period.key, board_filter) // PAGE_SIZE))
     me = my_job = None
     if current_user.is_advocate:
         points, rank = boards.standing_of(current_user.id, period.key, board_filter)
@@ -71,7 +76,10 @@ def leaderboard():
         "recognition/leaderboard.html",
         rows=rows,
         has_more=has_more,
+        has_ties=len({row.rank for row in rows}) < len(rows),
         page=page,
+        pages=pages,
+        text=text,
         kind=kind,
         kinds=PERIOD_KINDS,
         period=period,
