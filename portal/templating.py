@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.auth.browsers import describe as describe_browser
+from portal.branding import DEFAULT_ACCENT, branding
 from portal.markdown import render_markdown
 
 
@@ -87,8 +88,11 @@ def register_template_helpers(app: Flask) -> None:
         unread = 0
         if has_request_context() and current_user.is_authenticated:
             unread = current_user.unread_notifications
+        brand = branding()
         return {
-            "program_name": app.config["PROGRAM_NAME"],
+            "program_name": brand.program_name,
+            "brand": brand,
+            "custom_accent": brand.accent != DEFAULT_ACCENT,
             "unread_notifications": unread,
             "now": clock.utcnow(),
         }

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from config import TestConfig, normalize_database_url
-from portal import create_app
+from portal import branding, create_app
 from portal.extensions import db, limiter
 from tests import factories
 
@@ -128,6 +128,7 @@ def wipe_database(app: Flask) -> None:
     """Back to what the migrations leave: no users, the default tiers and settings."""
     with app.app_context():
         limiter.reset()
+        branding.forget()
         db.session.remove()
         with db.engine.begin() as connection:
             _empty_every_table(connection)

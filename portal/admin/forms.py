@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
-from portal.forms import email_field, name_field, options
+from portal.forms import email_field, name_field, options, strip
 from portal.opportunities.models import OpportunityType
 
 
@@ -26,6 +26,21 @@ class NewUserForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    program_name = StringField(
+        "Program name",
+        filters=[strip],
+        validators=[Optional(), Length(max=80)],
+        description="In every page's header and title, and in mail. Empty: the name set "
+        "for the server (PROGRAM_NAME).",
+    )
+    accent_color = StringField(
+        "Accent colour",
+        filters=[strip],
+        validators=[InputRequired(), Length(max=7)],
+        render_kw={"type": "color"},
+        description="Links, buttons and highlights. It must stay readable on the page "
+        "(a contrast of 4.5:1 or more).",
+    )
     registration_mode = RadioField(
         "Who can join",
         choices=options(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -12,6 +12,7 @@ from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
 from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.branding import branding, save_branding
 from portal.db import contains_text
 from portal.extensions import db
 from portal.mail import delivery
@@ -85,18 +86,25 @@ def change_role(user_id: int):
 def settings():
     form = SettingsForm()
     if request.method == "GET":
+        brand = branding()
+        chosen = get_setting("branding", {}) or {}
+        form.program_name.data = chosen.get("program_name", "")
+        form.accent_color.data = brand.accent
         form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
         for kind, points in posting.default_points().items():
             form[f"points_{kind.value}"].data = points
-    if form.validate_on_submit():
+    form.program_name.render_kw = {"placeholder": current_app.config["PROGRAM_NAME"]}
+
+    def save() -> None:
+        save_branding(program_name=form.program_name.data or "", accent=form.accent_color.data)
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
         posting.set_default_points(
             {kind: form[f"points_{kind.value}"].data for kind in OpportunityType}
         )
-        db.session.commit()
-        flash("Settings saved.", "success")
+
+    if form.validate_on_submit() and run_service(save, "Settings saved.", field=form.accent_color):
         return redirect(url_for("admin.settings"))
     return render_form("admin/settings.html", form=form, kinds=OpportunityType)
 

@@ -23,6 +23,7 @@ from portal.auth.services import (
     set_password,
     user_by_email,
 )
+from portal.branding import branding
 from portal.clock import today
 from portal.db import utcnow
 from portal.errors import InvalidState, InvalidToken, NotAllowed
@@ -306,7 +307,7 @@ def send_invitation(user: User, invited_by: User) -> None:
         to_address=user.email,
         to_name=user.name,
         user_id=user.id,
-        subject=f"{invited_by.name} invites you to the {current_app.config['PROGRAM_NAME']}",
+        subject=f"{invited_by.name} invites you to the {branding().program_name}",
         template="account_invitation",
         context={
             "name": user.first_name,

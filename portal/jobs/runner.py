@@ -20,6 +20,7 @@ from portal import clock
 from portal.advocates import consent
 from portal.advocates.models import AdvocateProfile
 from portal.auth.models import STAFF_ROLES, Role, User, UserSession
+from portal.branding import branding
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
 from portal.jobs.models import JobRun
@@ -208,7 +209,7 @@ def send_weekly_digests(now: datetime) -> int:
                 to_address=user.email,
                 to_name=user.name,
                 user_id=user.id,
-                subject=f"Your week in the {current_app.config['PROGRAM_NAME']}",
+                subject=f"Your week in the {branding().program_name}",
                 template="digest",
                 context={
                     "name": user.first_name,

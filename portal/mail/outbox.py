@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from portal.branding import branding
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
 from portal.mail.categories import CATEGORIES, DIGEST
@@ -57,7 +58,7 @@ def enqueue(
         # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe.
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    context.setdefault("program_name", current_app.config["PROGRAM_NAME"])
+    context.setdefault("program_name", branding().program_name)
     context.setdefault("home_url", absolute_url("main.index"))
     text_body = render_template(f"mail/{template}.txt", **context)
     html_body = render_template(f"mail/{template}.html", **context)

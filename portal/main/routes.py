@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask import redirect, render_template
+from flask import make_response, redirect, render_template
 from flask_login import current_user
 
 from portal import clock
 from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
+from portal.branding import branding, mix
 from portal.main import bp
 from portal.opportunities.listing import my_participations
 from portal.recognition import badges, boards, ledger, tiers
@@ -60,3 +61,21 @@ def dashboard():
         shown=current_user.profile.show_on_leaderboard,
         awards=badges.awards_of(current_user.id),
     )
+
+
+@bp.get("/theme.css")
+def theme():
+    """The admins' accent colour as CSS variables (a file: the CSP allows no inline style)."""
+    brand = branding()
+    ring = mix(brand.accent, "#ffffff", 0.6)
+    css = (
+        ":root {"
+        f" --brand: {brand.accent}; --brand-strong: {brand.accent_strong};"
+        f" --brand-soft: {brand.accent_soft}; --focus: 0 0 0 3px {ring};"
+        " }\n"
+    )
+    response = make_response(css)
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    # The page links it with the colour in the address, so a new colour is a new file.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.decorators import advocate_required, signed_in_required
+from portal.branding import branding
 from portal.extensions import db
 from portal.opportunities import bp, calendar, eligibility, invitations, listing, participation
 from portal.opportunities.forms import ApplyForm, RespondForm, WithdrawForm
@@ -154,9 +155,7 @@ def calendar_file(opportunity_id: int):
     taking_part = participation.participation_of(current_user.id, opportunity.id)
     if taking_part is None or not taking_part.holds_seat:
         abort(404)
-    response = make_response(
-        calendar.ics(opportunity, program_name=current_app.config["PROGRAM_NAME"])
-    )
+    response = make_response(calendar.ics(opportunity, program_name=branding().program_name))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="opportunity-{opportunity.id}.ics"'

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from portal.branding import branding
 from portal.recognition.badge_rules import describe
 from portal.recognition.models import Badge, BadgeAward
 from portal.urls import absolute_url
@@ -46,7 +47,7 @@ def issuer_document() -> dict:
         "@context": CONTEXT,
         "type": "Issuer",
         "id": issuer_url(),
-        "name": config["PROGRAM_NAME"],
+        "name": branding().program_name,
         "url": config["BASE_URL"],
         "email": parseaddr(config["MAIL_DEFAULT_SENDER"])[1],
     }
@@ -114,7 +115,7 @@ def linkedin_url(badge_award: BadgeAward) -> str:
     query = {
         "startTask": "CERTIFICATION_NAME",
         "name": badge_award.badge.name,
-        "organizationName": current_app.config["PROGRAM_NAME"],
+        "organizationName": branding().program_name,
         "issueYear": awarded.year,
         "issueMonth": awarded.month,
         "certUrl": assertion_url(badge_award),

@@ -555,3 +555,33 @@ def test_declining_several_asks_for_confirmation_first(app, make, login):
         "/manage/applications/decide", data={"approve": "Approve"}, follow_redirects=True
     )
     assert "Tick the applications to decide first." in text(nothing)
+
+
+def test_admins_brand_the_program_in_pages_and_mail(app, make, login):
+    from portal.mail.models import OutboxMessage
+
+    admin = login(make.admin())
+    base = {"registration_mode": "invite", "tier_grace_days": "90"}
+    base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
+    too_light = admin.post(
+        "/admin/settings", data={**base, "program_name": "Acme Voices", "accent_color": "#ffd700"}
+    )
+    assert too_light.status_code == 422
+    assert "too light to read against the page" in text(too_light)
+    saved = admin.post(
+        "/admin/settings",
+        data={**base, "program_name": "Acme Voices", "accent_color": "#0b6e4f"},
+        follow_redirects=True,
+    )
+    assert "Settings saved." in text(saved)
+    visitor = app.test_client()
+    home = page(visitor.get("/auth/sign-in"))
+    assert "<title>Sign in · Acme Voices</title>" in home
+    theme = re.search(r'href="(/theme.css\?accent=0b6e4f)"', home).group(1)
+    assert "--brand: #0b6e4f;" in visitor.get(theme).get_data(as_text=True)
+    admin.post(
+        "/admin/users/new", data={"name": "Sue", "email": "sue@example.com", "role": "manager"}
+    )
+    with app.app_context():
+        invitation = db.session.scalar(sa.select(OutboxMessage))
+    assert "Acme Voices" in invitation.subject and "#0b6e4f" in invitation.html_body
