@@ -187,3 +187,7 @@ class MessageForm(FlaskForm):
         description="Sent in the portal and by mail, as each advocate chose (400 characters).",
     )
     submit = SubmitField("Send")
+
+
+class RecordForm(FlaskForm):
+    advocate_id = HiddenField(validators=[InputRequired()])

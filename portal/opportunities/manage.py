@@ -30,6 +30,7 @@ from portal.opportunities.forms import (
     MarkForm,
     MessageForm,
     OpportunityForm,
+    RecordForm,
     StateForm,
 )
 from portal.opportunities.listing import my_participations
@@ -360,6 +361,36 @@ def invite(opportunity_id: int):
         jobs=current_jobs(ids),
         text=text,
         form=form,
+    )
+
+
+@bp.route("/opportunities/<int:opportunity_id>/record", methods=["GET", "POST"])
+def record(opportunity_id: int):
+    """Record who took part in something that already happened (points follow)."""
+    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    form = RecordForm()
+    if form.validate_on_submit():
+        advocate = _advocate_or_404(form.advocate_id.data)
+        run_service(
+            lambda: participation.record_completion(opportunity, advocate, by=current_user),
+            f"{advocate.name}: took part, {opportunity.points:,} points awarded.",
+        )
+        return redirect(
+            url_for(".record", opportunity_id=opportunity_id, q=request.args.get("q", ""))
+        )
+    text = request.args.get("q", "")[:100]
+    page = people.search_advocates(
+        text, page=max(request.args.get("page", 1, type=int), 1), active_only=True
+    )
+    ids = [user.id for user in page.items]
+    return render_template(
+        "opportunities/manage/record.html",
+        opportunity=opportunity,
+        page=page,
+        taking_part=queues.participation_statuses(opportunity.id, ids),
+        jobs=current_jobs(ids),
+        text=text,
+        has_started=opportunity.starts_at <= clock.utcnow(),
     )
 
 

@@ -362,6 +362,50 @@ def mark_no_show(participation: Participation, *, by: User) -> bool:
     return True
 
 
+def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> Participation:
+    """Record that an advocate took part in something that already happened; points follow.
+
+    For activities staff learn about afterwards (a review posted yesterday, an
+    event last week): the advocate gets a seat and is marked completed at once,
+    whatever the dates, and a draft becomes closed (it happened). Recording the
+    same advocate twice changes nothing. Raises InvalidState before the start,
+    for a cancelled opportunity or a declined or withdrawn advocate, and
+    SeatsFull when every seat is taken.
+    """
+    if advocate.role != Role.ADVOCATE:
+        raise NotAllowed("Only advocates take part.")
+    if opportunity.state == OpportunityState.CANCELLED:
+        raise InvalidState("This opportunity is cancelled.")
+    if utcnow() < opportunity.starts_at:
+        raise InvalidState("It hasn't happened yet: invite or approve advocates instead.")
+    taking_part = participation_of(advocate.id, opportunity.id)
+    if taking_part is not None:
+        taking_part = lock_participation(taking_part)
+        if taking_part.status == S.COMPLETED:
+            return taking_part
+        if taking_part.status not in (S.APPLIED, S.INVITED, S.WAITLISTED, S.APPROVED):
+            raise InvalidState(
+                f"{advocate.name} is {taking_part.status.label.lower()} for this opportunity."
+            )
+    if taking_part is None or taking_part.status != S.APPROVED:
+        if not seats.take_seat(opportunity):
+            raise SeatsFull(f"All {opportunity.seats} seats are taken: add seats first.")
+        if taking_part is None:
+            taking_part = Participation(opportunity=opportunity, advocate=advocate)
+            db.session.add(taking_part)
+        taking_part.status = S.APPROVED
+        taking_part.decided_at, taking_part.decided_by_id = utcnow(), by.id
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # recorded by someone else a moment earlier
+            db.session.rollback()
+            raise AlreadyExists(f"{advocate.name} was just recorded; reload the page.") from error
+    if opportunity.state == OpportunityState.DRAFT:
+        opportunity.state = OpportunityState.CLOSED
+    mark_completed(taking_part, by=by)
+    return taking_part
+
+
 def _check_can_mark(participation: Participation, opportunity: Opportunity) -> None:
     if participation.status != S.APPROVED:
         raise InvalidState("Only approved participants can be marked.")

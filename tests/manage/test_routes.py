@@ -585,3 +585,47 @@ def test_admins_brand_the_program_in_pages_and_mail(app, make, login):
     with app.app_context():
         invitation = db.session.scalar(sa.select(OutboxMessage))
     assert "Acme Voices" in invitation.subject and "#0b6e4f" in invitation.html_body
+
+
+def test_a_manager_records_who_took_part_in_something_that_already_happened(app, make, login):
+    from portal.recognition import ledger
+
+    manager = make.manager()
+    client = login(manager)
+    yesterday = utcnow() - timedelta(days=1)
+    draft = make.opportunity(
+        title="Review posted yesterday",
+        state=OpportunityState.DRAFT,
+        starts_at=yesterday,
+        seats=1,
+        points=40,
+        created_by=manager,
+    )
+    reviewer = make.advocate(name="Rae Reviewer")
+    other = make.advocate(name="Otto Other")
+    assert "Record who took part" in text(client.get(f"/manage/opportunities/{draft.id}"))
+    for _ in range(2):  # a double click records once
+        done = client.post(
+            f"/manage/opportunities/{draft.id}/record",
+            data={"advocate_id": reviewer.id},
+            follow_redirects=True,
+        )
+    assert "Rae Reviewer: took part, 40 points awarded." in text(done)
+    full = client.post(
+        f"/manage/opportunities/{draft.id}/record",
+        data={"advocate_id": other.id},
+        follow_redirects=True,
+    )
+    assert "All 1 seats are taken: add seats first." in text(full)
+    with app.app_context():
+        opportunity = db.session.get(Opportunity, draft.id)
+        assert opportunity.state == OpportunityState.CLOSED and opportunity.seats_taken == 1
+        assert opportunity.starts_at.date() == yesterday.date()  # no dates moved
+        assert ledger.total_for(reviewer.id) == 40 and ledger.total_for(other.id) == 0
+    future = make.opportunity(created_by=manager)
+    too_early = client.post(
+        f"/manage/opportunities/{future.id}/record",
+        data={"advocate_id": other.id},
+        follow_redirects=True,
+    )
+    assert "It hasn't happened yet" in text(too_early)
