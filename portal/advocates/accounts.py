@@ -11,6 +11,7 @@ from portal.advocates.employment import current_job
 from portal.advocates.models import (
     Account,
     AccountDomain,
+    AccountKind,
     Employment,
     Industry,
     Product,
@@ -34,6 +35,7 @@ class AccountDetails:
     owner_id: int | None = None
     crm_id: str | None = None
     domains: list[str] = field(default_factory=list)
+    kind: AccountKind = AccountKind.CUSTOMER
 
 
 def save_account(account: Account | None, details: AccountDetails) -> Account:
@@ -62,6 +64,7 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
         account = Account()
         db.session.add(account)
     account.name = name
+    account.kind = details.kind
     account.industry = details.industry
     account.region = details.region
     account.size_band = details.size_band

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -15,7 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.advocates import topics
-from portal.advocates.models import Industry, Region, SizeBand
+from portal.advocates.models import AccountKind, Industry, Region, SizeBand
 from portal.forms import (
     CheckboxesField,
     email_field,
@@ -124,6 +125,12 @@ class MoveForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=160)])
+    kind = RadioField(
+        "Relationship",
+        choices=options(AccountKind.choices()),
+        default=AccountKind.CUSTOMER.value,
+        validators=[InputRequired()],
+    )
     industry = SelectField(
         "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
     )

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.advocates import accounts, consent, employment, people
 from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm
-from portal.advocates.models import Account, Industry, Product, Region, SizeBand
+from portal.advocates.models import Account, AccountKind, Industry, Product, Region, SizeBand
 from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
@@ -199,6 +199,7 @@ def _account_details(form: AccountForm) -> accounts.AccountDetails:
         owner_id=form.owner.data or None,
         crm_id=form.crm_id.data or None,
         domains=form.domain_list(),
+        kind=AccountKind(form.kind.data),
     )
 
 

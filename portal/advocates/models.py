@@ -44,11 +44,19 @@ class SizeBand(LabeledEnum):
     GLOBAL = "global", "More than 20,000 employees"
 
 
+class AccountKind(LabeledEnum):
+    CUSTOMER = "customer", "Customer"
+    PROSPECT = "prospect", "Prospect"
+
+
 class Account(db.Model):
-    """A customer company."""
+    """A company: a customer, or a prospect the program may help win."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    kind: Mapped[AccountKind] = mapped_column(
+        default=AccountKind.CUSTOMER, server_default=AccountKind.CUSTOMER.value
+    )
     industry: Mapped[Industry]
     region: Mapped[Region]
     size_band: Mapped[SizeBand]

@@ -629,3 +629,30 @@ def test_a_manager_records_who_took_part_in_something_that_already_happened(app,
         follow_redirects=True,
     )
     assert "It hasn't happened yet" in text(too_early)
+
+
+def test_staff_add_and_change_companies_customers_and_prospects(app, make, login):
+    from portal.advocates.models import Account, AccountKind
+
+    client = login(make.manager())
+    form = {
+        "name": "Globex",
+        "kind": "prospect",
+        "industry": "retail",
+        "region": "europe",
+        "size_band": "large",
+        "owner": "0",
+        "crm_id": "",
+        "domains": "globex.example",
+    }
+    assert client.post("/manage/accounts/new", data=form).status_code == 302
+    again = client.post("/manage/accounts/new", data={**form, "name": "GLOBEX"})
+    assert again.status_code == 422 and "already exists" in text(again)
+    assert "Globex Prospect" in text(client.get("/manage/accounts"))
+    with app.app_context():
+        account = db.session.scalar(sa.select(Account))
+        assert account.kind == AccountKind.PROSPECT
+        account_id = account.id
+    client.post(f"/manage/accounts/{account_id}", data={**form, "kind": "customer"})
+    with app.app_context():
+        assert db.session.get(Account, account_id).kind == AccountKind.CUSTOMER
