@@ -92,10 +92,9 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.auth.oidc import register_providers
-    from portal.extensions import csrf, db, limiter, login_manager, mail
+    from portal.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    mail.init_app(app)
     limiter.init_app(app)
     register_providers(app)
     if app.config["PORTAL_ENV"] == "production" and not app.config.get("REDIS_URL"):

@@ -6,9 +6,13 @@ by a conditional UPDATE so two workers never take the same row; it is marked
 the lease to expire and the message is sent again with the same Message-ID.
 A message that keeps failing is marked `failed` and shown to admins.
 
-Flask-Mail composes the MIME message; the transport is our own because
-Flask-Mail 0.10 opens SMTP without a timeout and calls `starttls()` without
-a verifying SSL context.
+Messages are composed with the standard library's `email` package under its
+SMTP policy, so that standards-following clients read them as meant:
+display names are quoted or encoded (a comma in a name never makes another
+address), `List-Unsubscribe` is the plain `<https://…>` value of RFC 2369 and
+RFC 8058, and bodies are quoted-printable, so no line exceeds SMTP's 998
+octets whatever a template puts on one line. The transport is our own, with
+timeouts and TLS that verifies the server's certificate.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Message
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -43,20 +49,43 @@ class DeliveryError(Exception):
     pass
 
 
-def compose(message: OutboxMessage) -> Message:
+# Headers the portal writes itself (Message-ID, List-Unsubscribe) are sent
+# exactly as given: refolding would turn a long URL into RFC 2047 encoded
+# words, which mail programs do not decode there.
+_POLICY = SMTP.clone(refold_source="none")
+
+
+def _raw_header(value: str) -> str:
+    if not value.isascii() or any(char in value for char in "\r\n") or len(value) > 900:
+        raise DeliveryError("a header is not one line of ASCII")
+    return value
+
+
+def compose(message: OutboxMessage) -> EmailMessage:
     """The MIME message: plain text and HTML parts, our Message-ID and list headers."""
-    composed = Message(
-        subject=message.subject,
-        recipients=[formataddr((message.to_name, message.to_address))],
-        body=message.text_body,
-        html=message.html_body,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(message.headers or {}),
-    )
-    composed.msgId = message.message_id
-    if composed.has_bad_headers():
-        raise DeliveryError("a header contains a line break")
+    composed = EmailMessage(policy=_POLICY)
+    composed["Subject"] = message.subject
+    composed["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    # An Address object: the display name is quoted or encoded as a whole.
+    composed["To"] = Address(display_name=message.to_name or "", addr_spec=message.to_address)
+    composed["Date"] = format_datetime(utcnow())
+    # Our own one-token values, sent unfolded (folding a long Message-ID puts
+    # a space before it that some parsers keep).
+    composed.set_raw("Message-ID", _raw_header(message.message_id))
+    for name, value in (message.headers or {}).items():
+        composed.set_raw(name, _raw_header(value))
+    composed.set_content(message.text_body, cte="quoted-printable")
+    composed.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
     return composed
+
+
+def message_bytes(message: OutboxMessage) -> bytes:
+    """The message as sent. Raises DeliveryError when it cannot be composed
+    (a line break in a header, an address the standards do not allow)."""
+    try:
+        return compose(message).as_bytes()
+    except (ValueError, UnicodeError) as error:
+        raise DeliveryError(f"cannot compose the message: {error}") from error
 
 
 class SMTPTransport:
@@ -90,11 +119,11 @@ class SMTPTransport:
         self.connection = connection
 
     def send(self, message: OutboxMessage) -> None:
+        data = message_bytes(message)
         if self.connection is None:
             self.open()
-        composed = compose(message)
         self.connection.sendmail(
-            current_app.config["MAIL_DEFAULT_SENDER"], [message.to_address], composed.as_bytes()
+            current_app.config["MAIL_DEFAULT_SENDER"], [message.to_address], data
         )
 
     def close(self) -> None:
@@ -118,7 +147,7 @@ class FileTransport:
     def send(self, message: OutboxMessage) -> None:
         self.open()
         name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}-{message.kind}.eml"
-        (self.folder / name).write_bytes(compose(message).as_bytes())
+        (self.folder / name).write_bytes(message_bytes(message))
 
     def close(self) -> None:
         pass
