@@ -1,10 +1,14 @@
 """Delivering the outbox: claim due messages, send them over SMTP, retry with backoff.
 
-Delivery is at least once: a message is claimed (`sending`, with a lease)
-by a conditional UPDATE so two workers never take the same row; it is marked
-`sent` after the SMTP server accepted it. A worker that dies in between leaves
-the lease to expire and the message is sent again with the same Message-ID.
-A message that keeps failing is marked `failed` and shown to admins.
+Delivery is at least once: a message is claimed (`sending`, with a lease and
+the claim's token) by a conditional UPDATE so two workers never take the
+same row; it is marked `sent` after the SMTP server accepted it. While a
+worker lives its leases do not run out, however slow the server: a thread
+renews them, and before each message the worker renews and checks its
+claim, so it never sends a message another worker has taken over. A worker
+that dies leaves its leases to expire, and the message is sent again with
+the same Message-ID. A message that keeps failing is marked `failed` and
+shown to admins.
 
 Messages are composed with the standard library's `email` package under its
 SMTP policy, so that standards-following clients read them as meant:
@@ -17,8 +21,10 @@ timeouts and TLS that verifies the server's certificate.
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -28,14 +34,18 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail.models import MessageStatus, OutboxMessage
 
 MAX_ATTEMPTS = 8
+# How long a claim holds a message for its worker, and how often a live
+# worker renews it (also before each message of a batch).
 LEASE = timedelta(minutes=5)
+RENEW_EVERY = timedelta(minutes=1)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 
@@ -168,8 +178,17 @@ def _due(now: datetime):
     )
 
 
-def claim(now: datetime, limit: int) -> list[int]:
+@dataclass(frozen=True)
+class Claim:
+    """Messages one worker took for one round; `token` tells its rows from another's."""
+
+    token: str
+    ids: list[int]
+
+
+def claim(now: datetime, limit: int) -> Claim:
     """Take up to `limit` due messages for this worker; each row goes to one worker only."""
+    token = secrets.token_hex(16)
     candidates = db.session.scalars(
         sa.select(OutboxMessage.id)
         .where(_due(now))
@@ -181,13 +200,74 @@ def claim(now: datetime, limit: int) -> list[int]:
         taken = db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _due(now))
-            .values(status=MessageStatus.SENDING, locked_until=now + LEASE)
+            .values(status=MessageStatus.SENDING, locked_until=now + LEASE, claim_token=token)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken:
             claimed.append(message_id)
     db.session.commit()
-    return claimed
+    return Claim(token, claimed)
+
+
+def _held_by(token: str):
+    return sa.and_(
+        OutboxMessage.claim_token == token, OutboxMessage.status == MessageStatus.SENDING
+    )
+
+
+def renew(token: str) -> set[int]:
+    """Extend the lease of every message the claim still holds; returns their ids.
+
+    A message another worker took over (after this one's lease ran out) is
+    no longer held, whatever this worker believes.
+    """
+    return set(
+        db.session.scalars(
+            sa.update(OutboxMessage)
+            .where(_held_by(token))
+            .values(locked_until=utcnow() + LEASE)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+class LeaseKeeper:
+    """Renews a claim's leases every RENEW_EVERY while the worker waits on SMTP.
+
+    A thread of its own with its own connection, so a server that hangs in
+    the middle of a message does not let the lease run out under a live
+    worker. When the worker dies the renewals stop, and after LEASE another
+    worker takes the messages over.
+    """
+
+    def __init__(self, app: Flask, token: str) -> None:
+        self.app = app
+        self.token = token
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mail-lease", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.wait(RENEW_EVERY.total_seconds()):
+            with self.app.app_context():
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(
+                            sa.update(OutboxMessage)
+                            .where(_held_by(self.token))
+                            .values(locked_until=utcnow() + LEASE)
+                        )
+                except SQLAlchemyError as error:
+                    # The next renewal, or the check before each message, tries again.
+                    self.app.logger.warning("mail lease renewal failed: %s", error)
+
+    def __enter__(self) -> LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
 
 
 @dataclass
@@ -195,52 +275,100 @@ class Outcome:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    # Claimed, then taken over by another worker (this one was too slow): not sent here.
+    lost: int = 0
 
     def add(self, other: Outcome) -> None:
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
+        self.lost += other.lost
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.lost
 
 
-def _record_failure(message: OutboxMessage, error: Exception, now: datetime, outcome: Outcome):
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    message.locked_until = None
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = MessageStatus.FAILED
-        outcome.failed += 1
-        current_app.logger.error("mail %s failed for good: %s", message.id, message.last_error)
+def _finish(token: str, message_id: int, **values) -> bool:
+    """Record what happened to a message, if this claim still holds it."""
+    return bool(
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _held_by(token))
+            .values(claim_token=None, locked_until=None, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+def _record_sent(token: str, message: OutboxMessage, outcome: Outcome) -> None:
+    outcome.sent += 1
+    recorded = _finish(
+        token,
+        message.id,
+        status=MessageStatus.SENT,
+        attempts=message.attempts + 1,
+        sent_at=utcnow(),
+        last_error="",
+    )
+    if not recorded:
+        current_app.logger.warning(
+            "mail %s was sent after another worker took it over: it may arrive twice "
+            "(with the same Message-ID)",
+            message.id,
+        )
+
+
+def _record_failure(
+    token: str, message: OutboxMessage, error: Exception, now: datetime, outcome: Outcome
+) -> None:
+    attempts = message.attempts + 1
+    last_error = f"{type(error).__name__}: {error}"[:500]
+    if attempts >= MAX_ATTEMPTS:
+        values = {"status": MessageStatus.FAILED}
     else:
-        message.status = MessageStatus.PENDING
-        message.next_attempt_at = now + backoff(message.attempts)
+        values = {"status": MessageStatus.PENDING, "next_attempt_at": now + backoff(attempts)}
+    if not _finish(token, message.id, attempts=attempts, last_error=last_error, **values):
+        outcome.lost += 1
+        current_app.logger.info("mail %s: another worker has taken it over", message.id)
+    elif attempts >= MAX_ATTEMPTS:
+        outcome.failed += 1
+        current_app.logger.error("mail %s failed for good: %s", message.id, last_error)
+    else:
         outcome.retrying += 1
-        current_app.logger.warning("mail %s will be retried: %s", message.id, message.last_error)
+        current_app.logger.warning("mail %s will be retried: %s", message.id, last_error)
 
 
 def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
-    """Deliver what is due now, in one SMTP session; returns what happened."""
+    """Deliver what is due now, in one SMTP session; returns what happened.
+
+    Before each message the claim is renewed and checked: a message whose
+    lease ran out and that another worker took over is left to that worker.
+    """
     now = now or utcnow()
     outcome = Outcome()
-    ids = claim(now, limit)
-    if not ids:
+    held = claim(now, limit)
+    if not held.ids:
         return outcome
     sender = transport()
     try:
-        for message_id in ids:
-            message = db.session.get(OutboxMessage, message_id)
-            try:
-                sender.send(message)
-            except (OSError, DeliveryError) as error:  # SMTP, TLS and socket errors
-                _record_failure(message, error, now, outcome)
-                sender.close()  # start a fresh session for the next message
-            else:
-                message.status = MessageStatus.SENT
-                message.attempts += 1
-                message.sent_at = utcnow()
-                message.locked_until = None
-                message.last_error = ""
-                outcome.sent += 1
-            db.session.commit()
+        with LeaseKeeper(current_app._get_current_object(), held.token):
+            for message_id in held.ids:
+                still_held = renew(held.token)
+                db.session.commit()
+                if message_id not in still_held:
+                    outcome.lost += 1
+                    current_app.logger.info("mail %s: another worker has taken it over", message_id)
+                    continue
+                message = db.session.get(OutboxMessage, message_id)
+                try:
+                    sender.send(message)
+                except (OSError, DeliveryError) as error:  # SMTP, TLS and socket errors
+                    _record_failure(held.token, message, error, now, outcome)
+                    sender.close()  # start a fresh session for the next message
+                else:
+                    _record_sent(held.token, message, outcome)
+                db.session.commit()
     finally:
         sender.close()
     return outcome

@@ -123,11 +123,11 @@ def test_backoff_doubles_then_the_message_fails_and_admins_see_it(app, make, log
 def test_two_workers_never_take_the_same_message(app):
     _queue(app, count=5)
     with app.app_context():
-        first = delivery.claim(utcnow(), 3)
-        second = delivery.claim(utcnow(), 10)
+        first = delivery.claim(utcnow(), 3).ids
+        second = delivery.claim(utcnow(), 10).ids
         assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
         # A claim whose worker died is taken again when its lease runs out.
-        assert delivery.claim(utcnow() + delivery.LEASE + timedelta(seconds=1), 10) == sorted(
+        assert delivery.claim(utcnow() + delivery.LEASE + timedelta(seconds=1), 10).ids == sorted(
             first + second
         )
 

@@ -164,7 +164,9 @@ def delivered(app, make, monkeypatch, smtp, deliver):
 
 
 def test_every_template_is_among_the_kinds_checked():
-    templates = {path.stem for path in MAIL_TEMPLATES.glob("*.txt") if not path.stem.startswith("_")}
+    templates = {
+        path.stem for path in MAIL_TEMPLATES.glob("*.txt") if not path.stem.startswith("_")
+    }
     assert templates == set(KIND_TEMPLATES.values())
 
 
