@@ -374,6 +374,21 @@ def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
     return outcome
 
 
+def send_waiting_now(now: datetime | None = None) -> int:
+    """Make every message that waits for its next attempt due now; returns how many.
+
+    For after an outage is fixed: the worker sends them on its next round
+    instead of after their backoff (up to 6 hours).
+    """
+    now = now or utcnow()
+    return db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at > now)
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def retry(message: OutboxMessage) -> None:
     """An admin asks for another try of a failed message."""
     message.status = MessageStatus.PENDING
