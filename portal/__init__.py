@@ -92,10 +92,11 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.auth.oidc import register_providers
-    from portal.extensions import csrf, db, limiter, login_manager
+    from portal.extensions import csrf, db, login_manager
+    from portal.ratelimits import init_rate_limits
 
     db.init_app(app)
-    limiter.init_app(app)
+    init_rate_limits(app)
     register_providers(app)
     if app.config["PORTAL_ENV"] == "production" and not app.config.get("REDIS_URL"):
         app.logger.warning(

@@ -72,7 +72,10 @@ def retry_after_seconds() -> int:
     breached = [limit for limit in limiter.current_limits if limit.breached] or [
         limiter.current_limit
     ]
-    resets = [limit.reset_at for limit in breached if limit is not None]
+    try:
+        resets = [limit.reset_at for limit in breached if limit is not None]
+    except Exception:  # the limits' storage failed since the limit was hit
+        resets = []
     return max(1, int(max(resets) - time.time())) if resets else 60
 
 
