@@ -79,6 +79,14 @@ def retry_after_seconds() -> int:
     return max(1, int(max(resets) - time.time())) if resets else 60
 
 
+def _duration(seconds: int) -> str:
+    """ "1 minute", "15 minutes", "3 hours": a wait as people say it, rounded up."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{math.ceil(minutes / 60)} hours"
+
+
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Check what you entered."),
     403: ("Not allowed", "You don't have access to this page."),
@@ -119,11 +127,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):
         wait = retry_after_seconds()
-        minutes = max(1, math.ceil(wait / 60))
-        response = render_error(
-            429,
-            f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-        )
+        response = render_error(429, f"Too many attempts. Try again in {_duration(wait)}.")
         return (*response, {"Retry-After": str(wait)})
 
     @app.errorhandler(HTTPException)

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp, flows, oidc, services
@@ -46,11 +47,12 @@ def sign_in_user(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def _address_key(prefix: str):
-    """A rate-limit key per email address typed into the form."""
+def _address_key(prefix: str, *, per_client: bool = False):
+    """A rate-limit key per email address typed into the form (and client, if asked)."""
 
     def key() -> str:
-        return f"{prefix}:{services.normalize_email(request.form.get('email', ''))}"
+        address = services.normalize_email(request.form.get("email", ""))
+        return f"{prefix}:{address}:{get_remote_address()}" if per_client else f"{prefix}:{address}"
 
     return key
 
@@ -59,10 +61,20 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+# Failed sign-ins are held back per address and client, so a stranger guessing
+# from one client cannot lock the owner out of their own browser; and per
+# address from every client together, more slowly (NIST SP 800-63B: at most
+# 100 failed attempts on one account), against guessing from many clients.
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 @limiter.limit(
-    "10 per 15 minutes", methods=["POST"], key_func=_address_key("sign-in"), deduct_when=_failed
+    "10 per 15 minutes",
+    methods=["POST"],
+    key_func=_address_key("sign-in", per_client=True),
+    deduct_when=_failed,
+)
+@limiter.limit(
+    "100 per day", methods=["POST"], key_func=_address_key("sign-in-all"), deduct_when=_failed
 )
 def sign_in():
     if current_user.is_authenticated:

@@ -261,32 +261,47 @@ def test_change_of_email_needs_the_current_password(app, make, login):
 # --- rate limits ----------------------------------------------------------------
 
 
-def test_sign_in_is_limited_per_address_with_a_clear_message(app, make):
+def _sign_in_from(app, address: str, email: str, password: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client.post("/auth/sign-in", data={"email": email, "password": password})
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out(app, make):
     advocate = make.advocate(email="target@example.com")
     for number in range(10):
-        attacker = app.test_client()
-        attacker.environ_base["REMOTE_ADDR"] = f"10.0.0.{number}"
-        assert (
-            attacker.post(
-                "/auth/sign-in", data={"email": advocate.email, "password": f"guess {number}"}
-            ).status_code
-            == 422
-        )
-    blocked = app.test_client()
-    blocked.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    response = blocked.post("/auth/sign-in", data={"email": advocate.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Try again in 15 minutes" in text(response)
-    assert int(response.headers["Retry-After"]) > 800
+        guess = _sign_in_from(app, "10.0.0.66", advocate.email, f"guess {number}")
+        assert guess.status_code == 422
+    # The stranger's client is held back, even with the right password...
+    blocked = _sign_in_from(app, "10.0.0.66", advocate.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Try again in 15 minutes" in text(blocked)
+    assert int(blocked.headers["Retry-After"]) > 800
+    # ...the owner, from their own browser, is not.
+    assert _sign_in_from(app, "10.0.7.7", advocate.email, PASSWORD).status_code == 302
     with time_machine.travel(utcnow() + timedelta(minutes=16)):
-        later = app.test_client()
-        later.environ_base["REMOTE_ADDR"] = "10.0.1.2"
-        assert (
-            later.post(
-                "/auth/sign-in", data={"email": advocate.email, "password": PASSWORD}
-            ).status_code
-            == 302
-        )
+        assert _sign_in_from(app, "10.0.0.66", advocate.email, PASSWORD).status_code == 302
+
+
+def test_failures_from_many_clients_hold_an_address_back_more_slowly(app, make):
+    advocate = make.advocate(email="target@example.com")
+    for client_number in range(10):
+        for guess in range(10):
+            response = _sign_in_from(
+                app, f"10.0.{client_number}.1", advocate.email, f"guess {guess}"
+            )
+            assert response.status_code == 422, (client_number, guess)
+        if client_number == 0:
+            # Ten failures from other clients leave the owner's sign-in alone.
+            assert _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD).status_code == 302
+    # A hundred failures a day, from any clients, hold the address back everywhere.
+    blocked = _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Try again in 24 hours" in text(blocked)
+    other = make.advocate(email="someone-else@example.com")
+    assert _sign_in_from(app, "10.9.9.9", other.email, PASSWORD).status_code == 302
+    with time_machine.travel(utcnow() + timedelta(days=1, minutes=1)):
+        assert _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD).status_code == 302
 
 
 def test_sign_in_is_limited_per_client(app, make):
