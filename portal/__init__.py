@@ -7,7 +7,7 @@ import sqlite3
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import DEV_SECRET_KEY, Config
 
@@ -21,8 +21,10 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     _resolve_database(app)
     _check_settings(app)
 
-    register_extensions(app)
+    # First: the request id exists before any other hook runs, and the access
+    # line is written after every other hook, with the status really sent.
     register_operations(app)
+    register_extensions(app)
     register_blueprints(app)
     register_handlers(app)
     if cli:
@@ -30,16 +32,28 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     return app
 
 
+# Seconds to wait for PostgreSQL to accept a connection, unless DATABASE_URL
+# says otherwise: without it a database that accepts TCP connections but never
+# answers holds every request (and /readyz) for minutes.
+DATABASE_CONNECT_TIMEOUT = 5
+
+
 def _resolve_database(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "portal.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    if url.get_backend_name() == "sqlite":
         options.pop("pool_pre_ping", None)
         options["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif url.get_backend_name() == "postgresql":
+        connect_args = dict(options.get("connect_args", {}))
+        if "connect_timeout" not in url.query and "connect_timeout" not in connect_args:
+            connect_args["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")
@@ -123,10 +137,11 @@ def register_operations(app: Flask) -> None:
     """Request ids and JSON access lines; real client addresses behind trusted proxies."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from portal.health import keep_probes_off_the_database
     from portal.logs import register_request_logging
 
-    # Before the blueprints, so the request id exists when their hooks run.
     register_request_logging(app)
+    keep_probes_off_the_database(app)
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops > 0:
         # Trust exactly `hops` X-Forwarded-* values, set by our own proxies;
@@ -164,11 +179,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_handlers(app: Flask) -> None:
+    from portal.db import release_session_quietly
     from portal.errors import register_error_handlers
     from portal.security import register_security_headers
     from portal.templating import register_template_helpers
 
     register_error_handlers(app)
+    app.teardown_appcontext(release_session_quietly)
     register_security_headers(app)
     register_template_helpers(app)
 

@@ -11,16 +11,56 @@ failed would stop everyone from signing in.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+
+# The probe's own limits, whatever DATABASE_URL says, so /readyz answers
+# within 3 seconds: 2 s to connect (psycopg's shortest connect timeout) and
+# 1 s for the query.
+PROBE_CONNECT_SECONDS = 2
+PROBE_QUERY_MILLISECONDS = 1000
+# Answered without loading the signed-in user, so without the database: the
+# probes, and the stylesheet and images the portal's own 503 page needs.
+WITHOUT_USER = frozenset({"static", "main.healthz", "main.readyz"})
+
+
+def keep_probes_off_the_database(app: Flask) -> None:
+    """/healthz needs no database at all, and /readyz asks it only through its
+    own short-lived connection, whatever cookies the request carries."""
+
+    @app.before_request
+    def treat_as_anonymous() -> None:
+        if request.endpoint in WITHOUT_USER:
+            g._login_user = login_manager.anonymous_user()
+
+
+def _probe_engine() -> sa.Engine:
+    """A connection per probe (no pool), with the probe's own timeouts."""
+    engines = current_app.extensions.setdefault("portal.readiness_engine", {})
+    url = db.engine.url
+    if url not in engines:
+        if url.get_backend_name() == "postgresql":
+            server_options = url.query.get("options")
+            statement_timeout = f"-c statement_timeout={PROBE_QUERY_MILLISECONDS}"
+            connect_args = {
+                "connect_timeout": PROBE_CONNECT_SECONDS,
+                "options": f"{server_options} {statement_timeout}"
+                if isinstance(server_options, str)
+                else statement_timeout,
+            }
+        else:
+            connect_args = {"timeout": PROBE_CONNECT_SECONDS, "check_same_thread": False}
+        engines[url] = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    return engines[url]
 
 
 def check_database() -> str | None:
-    """None when a query round-trips, else why not."""
+    """None when a query round-trips within the probe's limits, else why not."""
     try:
-        with db.engine.connect() as connection:
+        with _probe_engine().connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
