@@ -25,6 +25,10 @@ class SSOError(PortalError):
     status_code = 403
 
 
+class ProviderUnreachable(SSOError):
+    status_code = 503
+
+
 def register_providers(app: Flask) -> None:
     """One Authlib registry per app, so each app's providers are its own.
 
@@ -55,6 +59,27 @@ def client(name: str):
     if name not in providers():
         return None
     return current_app.extensions["portal.oauth"].create_client(name)
+
+
+def authorize_redirect(name: str, redirect_uri: str):
+    """The redirect that sends the browser to the provider's sign-in page.
+
+    Raises ProviderUnreachable when the provider's discovery document cannot
+    be read (the first sign-in after the portal started needs it).
+    """
+    # Imported here: the protocol libraries weigh on every worker's memory,
+    # and only sign-ins through a provider need them.
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
+    try:
+        return client(name).authorize_redirect(redirect_uri)
+    except (requests.RequestException, OAuthError, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("SSO with %s could not start: %s", name, error)
+        raise ProviderUnreachable(
+            f"{providers()[name]['label']} sign-in can't be reached just now. Try again in a "
+            "few minutes, or sign in with your password."
+        ) from error
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
 from portal.errors import NotAllowed
 from portal.extensions import db, limiter
-from portal.urls import is_safe_next
+from portal.urls import absolute_url, is_safe_next
 from portal.views import render_form, run_service
 
 
@@ -279,13 +279,17 @@ def confirm_email_change(token: str):
 @bp.get("/sso/<name>")
 @limiter.limit("30 per minute")
 def sso_start(name: str):
-    client = oidc.client(name)
-    if client is None:
+    if oidc.client(name) is None:
         abort(404)
     next_target = request.args.get("next", "")
     session["sso_next"] = next_target if is_safe_next(next_target) else ""
-    redirect_uri = url_for("auth.sso_callback", name=name, _external=True)
-    return client.authorize_redirect(redirect_uri)
+    # The address registered at the provider, never one built from the Host header.
+    redirect_uri = absolute_url("auth.sso_callback", name=name)
+    try:
+        return oidc.authorize_redirect(name, redirect_uri)
+    except oidc.ProviderUnreachable as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.sign_in"))
 
 
 @bp.get("/sso/<name>/callback")

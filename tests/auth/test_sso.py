@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from portal.auth.models import Role, User, UserIdentity
 from portal.extensions import db
 from tests.conftest import make_test_app
-from tests.helpers import text
+from tests.helpers import free_port, text
 
 
 @pytest.fixture(scope="module")
@@ -31,26 +31,30 @@ def provider() -> str:
     server.shutdown()
 
 
+def provider_entry(
+    provider: str, role: str = "advocate", roles=(), domains=(), label: str = "CustomerID"
+) -> dict:
+    return {
+        "discovery_url": f"{provider}/.well-known/openid-configuration",
+        "client_id": f"portal-{label.lower()}",
+        "client_secret": "secret",
+        "label": label,
+        "role": role,
+        "roles": list(roles),
+        "domains": list(domains),
+    }
+
+
 @pytest.fixture
 def sso_app(app, provider, database_url):
     """The portal with two providers: one for everyone, one for staff at example.com."""
-
-    def entry(role: str, roles: list[str], domains: list[str], label: str) -> dict:
-        return {
-            "discovery_url": f"{provider}/.well-known/openid-configuration",
-            "client_id": f"portal-{label.lower()}",
-            "client_secret": "secret",
-            "label": label,
-            "role": role,
-            "roles": roles,
-            "domains": domains,
-        }
-
     return make_test_app(
         database_url,
         OIDC_PROVIDERS={
-            "idp": entry("advocate", [], [], "CustomerID"),
-            "staff": entry("manager", ["manager", "admin"], ["example.com"], "Okta"),
+            "idp": provider_entry(provider),
+            "staff": provider_entry(
+                provider, "manager", ["manager", "admin"], ["example.com"], "Okta"
+            ),
         },
     )
 
@@ -231,3 +235,33 @@ def test_the_provider_refusing_is_a_clear_message(sso_app, provider):
     response = callback(client, denied.headers["Location"])
     assert response.status_code == 302
     assert "cancelled or refused" in text(client.get("/auth/sign-in"))
+
+
+def test_the_redirect_uri_comes_from_base_url_not_the_host_header(sso_app):
+    start = sso_app.test_client().get("/auth/sso/idp", headers={"Host": "attacker.example"})
+    assert start.status_code == 302
+    query = parse_qs(urlsplit(start.headers["Location"]).query)
+    assert query["redirect_uri"] == ["http://portal.test/auth/sso/idp/callback"]
+
+
+def test_a_provider_down_at_the_first_click_gets_a_clear_message(app, database_url):
+    port = free_port()
+    portal = make_test_app(
+        database_url, OIDC_PROVIDERS={"idp": provider_entry(f"http://127.0.0.1:{port}")}
+    )
+    client = portal.test_client()
+    response = client.get("/auth/sso/idp")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/sign-in"
+    assert "CustomerID sign-in can't be reached just now" in text(client.get("/auth/sign-in"))
+
+    # The provider comes up: the next click works, nothing broken was kept.
+    server = make_server("127.0.0.1", port, oidc_provider_mock.app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        again = client.get("/auth/sso/idp")
+        assert again.status_code == 302
+        assert again.headers["Location"].startswith(f"http://127.0.0.1:{port}/")
+    finally:
+        server.shutdown()
+        thread.join(5)
