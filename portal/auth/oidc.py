@@ -3,8 +3,10 @@
 Authlib checks the state, the nonce and the ID token's signature, issuer,
 audience and expiry. The portal adds what the client library leaves to the
 application: accounts are keyed by issuer + subject; an account is created or
-linked by email only when the provider says the email is verified; a provider
-may be limited to some roles and email domains.
+linked by email only when the provider says the email is verified, and
+linking an account whose address was never verified removes its password and
+sessions (a stranger may have registered it); a provider may be limited to
+some roles and email domains.
 """
 
 from __future__ import annotations
@@ -126,6 +128,15 @@ def _check_allowed(provider: dict, role: Role, email: str | None) -> None:
             )
 
 
+def _take_back_from_registrant(user: User) -> None:
+    """The account's address was never verified: whoever registered it may be a
+    stranger who chose its password. The provider now vouches that this person
+    reads the address, so the stranger's ways back in go: the password and
+    every session. The owner can set a password of their own by reset."""
+    user.password_hash = None
+    services.end_all_sessions(user)
+
+
 def user_for_claims(name: str, claims: Claims) -> User:
     """The person these claims belong to: found by identity, linked, or created.
 
@@ -168,6 +179,8 @@ def user_for_claims(name: str, claims: Claims) -> User:
         if not user.active:
             raise SSOError("This account is deactivated. Contact the program team.")
         _check_allowed(provider, user.role, user.email)
+        if user.email_verified_at is None:
+            _take_back_from_registrant(user)
     user.email_verified_at = user.email_verified_at or utcnow()
     db.session.add(
         UserIdentity(

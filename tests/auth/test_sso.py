@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from portal.auth.models import Role, User, UserIdentity
 from portal.extensions import db
 from tests.conftest import make_test_app
+from tests.factories import PASSWORD
 from tests.helpers import free_port, text
 
 
@@ -265,3 +266,55 @@ def test_a_provider_down_at_the_first_click_gets_a_clear_message(app, database_u
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def test_a_strangers_registration_loses_its_password_when_the_owner_signs_in(sso_app, provider):
+    from portal.auth import services
+    from portal.auth.models import UserSession
+    from portal.settings import set_setting
+
+    with sso_app.app_context():
+        set_setting("registration_mode", "open")
+        db.session.commit()
+    stranger = sso_app.test_client()
+    stranger_password = "the stranger's own passphrase"
+    registered = stranger.post(
+        "/auth/register",
+        data={
+            "name": "Not Victor",
+            "email": "victor@customer.example",
+            "password": stranger_password,
+        },
+    )
+    assert registered.status_code == 200
+    with sso_app.app_context():
+        user = services.user_by_email("victor@customer.example")
+        assert user.email_verified_at is None and user.password_hash
+        other_session = services.start_session(user).id  # however the stranger got one
+        db.session.commit()
+
+    set_claims(provider, "victor-1", email="victor@customer.example", email_verified=True)
+    owner = sso_app.test_client()
+    assert sign_in(owner, "idp", "victor-1").status_code == 302
+    assert owner.get("/dashboard").status_code in (200, 302)
+
+    again = stranger.post(
+        "/auth/sign-in", data={"email": "victor@customer.example", "password": stranger_password}
+    )
+    assert again.status_code == 422 and "Email or password is incorrect" in text(again)
+    with sso_app.app_context():
+        user = services.user_by_email("victor@customer.example")
+        assert user.password_hash is None and user.email_verified_at is not None
+        assert db.session.get(UserSession, other_session).revoked_at is not None
+        live = services.live_sessions(user)
+        assert len(live) == 1  # the owner's, just started
+
+
+def test_linking_a_verified_account_keeps_its_password(sso_app, provider, make):
+    existing = make.advocate(email="vera@customer.example")
+    set_claims(provider, "vera-1", email="vera@customer.example", email_verified=True)
+    assert sign_in(sso_app.test_client(), "idp", "vera-1").status_code == 302
+    response = sso_app.test_client().post(
+        "/auth/sign-in", data={"email": existing.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
