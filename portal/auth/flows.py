@@ -92,6 +92,10 @@ def read_token(token: str, purpose: str) -> tuple[User, dict]:
 
 
 def make_set_password_token(user: User) -> str:
+    """Raises InvalidState for someone who has a password: such a link, shown to
+    staff, would let them open the account."""
+    if user.has_password:
+        raise InvalidState(f"{user.name} already has a password.")
     return make_token(user, "set-password")
 
 
@@ -101,7 +105,26 @@ def set_password_link(user: User) -> str:
 
 
 def user_for_set_password_token(token: str) -> User:
-    return read_token(token, "set-password")[0]
+    user = read_token(token, "set-password")[0]
+    if user.has_password:
+        raise InvalidToken("This link has already been used. Sign in, or ask for a new link.")
+    return user
+
+
+def help_sign_in(user: User) -> str | None:
+    """What staff may do for someone who can't sign in.
+
+    Someone who never set a password gets a new set-password link, returned for
+    staff to hand over. Everyone else gets a reset link mailed to their own
+    address (None is returned): staff never hold a link that opens an account
+    with a password. Raises InvalidState for a deactivated account.
+    """
+    if not user.active:
+        raise InvalidState("Reactivate this person first.")
+    if user.has_password:
+        send_password_reset(user)
+        return None
+    return set_password_link(user)
 
 
 def set_password_from_link(user: User, password: str) -> None:
@@ -210,6 +233,11 @@ def request_password_reset(email: str) -> None:
     user = user_by_email(email)
     if user is None or not user.active:
         return
+    send_password_reset(user)
+
+
+def send_password_reset(user: User) -> None:
+    """Mail a one-hour reset link to the person's own address."""
     enqueue(
         kind="password_reset",
         to_address=user.email,
