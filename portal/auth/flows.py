@@ -157,7 +157,7 @@ def register(name: str, email: str, password: str) -> None:
     """Open registration: create an unverified advocate and mail a verification link.
 
     Answers the same whether or not the address exists (someone who already
-    has an account gets a mail saying so). Raises NotAllowed when registration
+    has an account gets a mail saying so, once a day at most). Raises NotAllowed when registration
     is closed or the domain is not a customer's, WeakPassword for a weak one.
     """
     from portal.advocates.models import Employment
@@ -178,6 +178,7 @@ def register(name: str, email: str, password: str) -> None:
         raise WeakPassword(problems)
     existing = user_by_email(email)
     if existing is not None:
+        # One notice a day at most, however often someone tries.
         enqueue(
             kind="registration_attempt",
             to_address=existing.email,
@@ -190,6 +191,7 @@ def register(name: str, email: str, password: str) -> None:
                 "sign_in_url": absolute_url("auth.sign_in"),
                 "reset_url": absolute_url("auth.reset_request"),
             },
+            dedupe_key=f"registration_attempt:{existing.id}:{today().isoformat()}",
         )
         return
     user = User(email=email, name=name.strip(), role=Role.ADVOCATE)

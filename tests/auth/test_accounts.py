@@ -96,6 +96,28 @@ def test_registration_answers_the_same_for_a_taken_address(app, client, make, sm
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
 
 
+def test_repeated_registrations_send_the_owner_one_notice_a_day(app, make, smtp, deliver):
+    _mode(app, "open")
+    make.advocate(email="taken@example.com")
+    for number in range(4):
+        stranger = app.test_client()
+        stranger.environ_base["REMOTE_ADDR"] = f"10.3.0.{number}"
+        response = stranger.post(
+            "/auth/register",
+            data={"name": "A", "email": "Taken@Example.com", "password": NEW_PASSWORD},
+        )
+        assert response.status_code == 200 and "Check your email" in text(response)
+    deliver()
+    assert len(smtp.inbox.to("taken@example.com")) == 1
+    with time_machine.travel(utcnow() + timedelta(days=1)):
+        app.test_client().post(
+            "/auth/register",
+            data={"name": "A", "email": "taken@example.com", "password": NEW_PASSWORD},
+        )
+        deliver()
+    assert len(smtp.inbox.to("taken@example.com")) == 2
+
+
 def test_domain_registration_only_for_customer_domains(app, client, make):
     _mode(app, "domains")
     account = make.account(name="Acme Health")
