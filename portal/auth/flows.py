@@ -223,9 +223,14 @@ def send_verification(user: User) -> None:
     )
 
 
+def user_to_verify(token: str) -> User:
+    """Whose address a verification link confirms; changes nothing. Raises InvalidToken."""
+    return read_token(token, "verify-email")[0]
+
+
 def verify_email(token: str) -> User:
     """Mark the address verified. Raises InvalidToken (expired, used, tampered, foreign)."""
-    user, data = read_token(token, "verify-email")
+    user = user_to_verify(token)
     user.email_verified_at = utcnow()
     return user
 
@@ -301,14 +306,23 @@ def request_email_change(user: User, new_email: str) -> None:
     )
 
 
-def confirm_email_change(token: str, signed_in: User | None) -> User:
-    """Switch to the new address. Raises InvalidToken for bad links or someone else's."""
+def email_change_of(token: str, signed_in: User | None) -> tuple[User, str]:
+    """The account and new address a change link is for; changes nothing.
+
+    Raises InvalidToken for bad links, someone else's, or an address taken since.
+    """
     user, data = read_token(token, "change-email")
     if signed_in is not None and signed_in.id != user.id:
         raise InvalidToken("This link is for another account. Sign out and open it again.")
     new_email = normalize_email(str(data.get("e", "")))
     if not new_email or user_by_email(new_email) is not None:
         raise InvalidToken("That address is now used by another account.")
+    return user, new_email
+
+
+def confirm_email_change(token: str, signed_in: User | None) -> User:
+    """Switch to the new address. Raises InvalidToken for bad links or someone else's."""
+    user, new_email = email_change_of(token, signed_in)
     old_email = user.email
     user.email = new_email
     user.email_verified_at = utcnow()

@@ -18,6 +18,7 @@ from portal.auth.decorators import signed_in_required
 from portal.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmLinkForm,
     RegisterForm,
     ResetRequestForm,
     SetPasswordForm,
@@ -171,14 +172,28 @@ def register():
     return render_form("auth/register.html", form=form, mode=mode)
 
 
-@bp.get("/verify/<token>")
+# Links mailed to people that change something show a page with a button;
+# the change happens on its POST, so mail scanners that open links change nothing.
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    user = flows.verify_email(token)
-    db.session.commit()
-    flash("Thank you: your email address is confirmed.", "success")
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
-    return redirect(url_for("auth.sign_in", email=user.email))
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        user = flows.verify_email(token)
+        db.session.commit()
+        flash("Thank you: your email address is confirmed.", "success")
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user))
+        return redirect(url_for("auth.sign_in", email=user.email))
+    user = flows.user_to_verify(token)
+    return render_form(
+        "auth/confirm_link.html",
+        form=form,
+        heading="Confirm your email address",
+        lead=f"Confirm that {user.email} is your address, and you can sign in.",
+        button="Confirm my address",
+    )
 
 
 @bp.post("/verify/resend")
@@ -264,13 +279,23 @@ def security():
     )
 
 
-@bp.get("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
     signed_in = current_user if current_user.is_authenticated else None
-    user = flows.confirm_email_change(token, signed_in)
-    db.session.commit()
-    flash(f"Your email address is now {user.email}.", "success")
-    return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        user = flows.confirm_email_change(token, signed_in)
+        db.session.commit()
+        flash(f"Your email address is now {user.email}.", "success")
+        return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
+    user, new_email = flows.email_change_of(token, signed_in)
+    return render_form(
+        "auth/confirm_link.html",
+        form=form,
+        heading="Confirm your new email address",
+        lead=f"Change the address you sign in with from {user.email} to {new_email}.",
+        button=f"Use {new_email}",
+    )
 
 
 # --- single sign-on -----------------------------------------------------------

@@ -67,7 +67,9 @@ def test_open_registration_needs_a_verified_address(app, client, smtp, deliver):
     assert "Confirm your email first" in text(refused)
     assert client.get("/dashboard").status_code == 302
 
-    verified = client.get(_link(mail, "/auth/verify/"))
+    page = client.get(_link(mail, "/auth/verify/"))
+    assert page.status_code == 200 and "Confirm my address" in text(page)
+    verified = client.post(_link(mail, "/auth/verify/"))
     assert verified.status_code == 302
     signed_in = client.post(
         "/auth/sign-in", data={"email": "noor@example.com", "password": NEW_PASSWORD}
@@ -76,6 +78,7 @@ def test_open_registration_needs_a_verified_address(app, client, smtp, deliver):
     # Used once: the link is spent.
     again = client.get(_link(mail, "/auth/verify/"))
     assert again.status_code == 400 and "already been used" in text(again)
+    assert client.post(_link(mail, "/auth/verify/")).status_code == 400
 
 
 def test_registration_answers_the_same_for_a_taken_address(app, client, make, smtp, deliver):
@@ -199,6 +202,42 @@ def test_tokens_of_one_purpose_do_not_open_another(app, client, make, smtp, deli
         assert "not valid" in text(response)
 
 
+def test_opening_mailed_links_changes_nothing_until_the_button_is_pressed(
+    app, make, login, smtp, deliver
+):
+    """Mail scanners open every link in a message; only a person presses the button."""
+    _mode(app, "open")
+    app.test_client().post(
+        "/auth/register",
+        data={"name": "Sam Scan", "email": "sam@example.com", "password": NEW_PASSWORD},
+    )
+    client = login(make.advocate(email="moving@example.com"))
+    client.post(
+        "/auth/security",
+        data={
+            "email-email": "moved@example.com",
+            "email-current_password": PASSWORD,
+            "email-submit": "Change email",
+        },
+    )
+    deliver()
+    verify = _link(smtp.inbox.to("sam@example.com")[0], "/auth/verify/")
+    change = _link(smtp.inbox.to("moved@example.com")[0], "/auth/email/")
+    scanner = app.test_client()
+    for _ in range(2):
+        assert scanner.get(verify).status_code == 200
+        assert scanner.head(verify).status_code == 200
+        assert scanner.get(change).status_code == 200
+    assert _user(app, "sam@example.com").email_verified_at is None
+    assert _user(app, "moving@example.com") is not None
+    assert _user(app, "moved@example.com") is None
+
+    assert app.test_client().post(verify).status_code == 302
+    assert _user(app, "sam@example.com").email_verified_at is not None
+    assert client.post(change).status_code == 302
+    assert _user(app, "moved@example.com") is not None
+
+
 # --- change of address ----------------------------------------------------------
 
 
@@ -221,7 +260,9 @@ def test_change_of_email_confirms_the_new_and_tells_the_old(app, make, login, sm
     assert "new@example.com" in requested.text
     assert _user(app, "old@example.com") is not None  # nothing changed yet
 
-    assert client.get(_link(confirm, "/auth/email/")).status_code == 302
+    page = client.get(_link(confirm, "/auth/email/"))
+    assert "from old@example.com to new@example.com" in text(page)
+    assert client.post(_link(confirm, "/auth/email/")).status_code == 302
     assert _user(app, "new@example.com").email_verified_at is not None
     smtp.inbox.clear()
     deliver()
@@ -245,8 +286,8 @@ def test_someone_elses_change_link_is_refused(app, make, login, smtp, deliver):
     link = _link(smtp.inbox.to("fresh@example.com")[0], "/auth/email/")
     intruder_client = app.test_client()
     intruder_client.post("/auth/sign-in", data={"email": intruder.email, "password": PASSWORD})
-    response = intruder_client.get(link)
-    assert response.status_code == 400 and "for another account" in text(response)
+    for response in (intruder_client.get(link), intruder_client.post(link)):
+        assert response.status_code == 400 and "for another account" in text(response)
     assert _user(app, "owner@example.com") is not None
 
 
