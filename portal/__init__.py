@@ -78,9 +78,16 @@ def _check_settings(app: Flask) -> None:
     if app.config["PORTAL_ENV"] not in ("development", "production"):
         problems.append("PORTAL_ENV must be 'development' or 'production'")
     if app.config["PORTAL_ENV"] == "production":
+        from portal.secret_key import weakness
+
         secret = app.config.get("SECRET_KEY") or ""
-        if secret == DEV_SECRET_KEY or len(secret) < 32:
+        if not secret or secret == DEV_SECRET_KEY:
             problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+        elif weak := weakness(secret):
+            problems.append(
+                f"SECRET_KEY must be a random value of 32 characters or more (this one {weak}); "
+                "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         base_url = app.config.get("BASE_URL") or ""
         if not base_url.startswith("https://"):
             problems.append("BASE_URL must be set to the portal's https:// address")
