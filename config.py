@@ -68,6 +68,8 @@ class Config:
         self.PROGRAM_TIMEZONE = env.get("PROGRAM_TIMEZONE", "UTC")
         self.PROGRAM_NAME = env.get("PROGRAM_NAME", "Advocate Program")
         self.REDIS_URL = env.get("REDIS_URL") or None
+        # Seconds one call to Redis may take before the portal gives up on it.
+        self.REDIS_TIMEOUT = float(env.get("REDIS_TIMEOUT", "0.5") or 0.5)
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
 
         self.SESSION_COOKIE_NAME = "portal_session"
@@ -103,8 +105,11 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
         self.MAIL_ALLOW_PLAINTEXT = _flag(env.get("MAIL_ALLOW_PLAINTEXT"))
 
-        # Flask-Limiter: shared through Redis when there is one.
+        # Flask-Limiter: shared through Redis when there is one, counted per
+        # process while Redis fails (see portal/ratelimits.py).
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_STRATEGY = "moving-window"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_KEY_PREFIX = "portal-limits"

@@ -7,7 +7,7 @@ import sqlite3
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import DEV_SECRET_KEY, Config
 
@@ -21,8 +21,10 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     _resolve_database(app)
     _check_settings(app)
 
-    register_extensions(app)
+    # First: the request id exists before any other hook runs, and the access
+    # line is written after every other hook, with the status really sent.
     register_operations(app)
+    register_extensions(app)
     register_blueprints(app)
     register_handlers(app)
     if cli:
@@ -30,16 +32,28 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     return app
 
 
+# Seconds to wait for PostgreSQL to accept a connection, unless DATABASE_URL
+# says otherwise: without it a database that accepts TCP connections but never
+# answers holds every request (and /readyz) for minutes.
+DATABASE_CONNECT_TIMEOUT = 5
+
+
 def _resolve_database(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "portal.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    if url.get_backend_name() == "sqlite":
         options.pop("pool_pre_ping", None)
         options["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif url.get_backend_name() == "postgresql":
+        connect_args = dict(options.get("connect_args", {}))
+        if "connect_timeout" not in url.query and "connect_timeout" not in connect_args:
+            connect_args["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")
@@ -64,9 +78,16 @@ def _check_settings(app: Flask) -> None:
     if app.config["PORTAL_ENV"] not in ("development", "production"):
         problems.append("PORTAL_ENV must be 'development' or 'production'")
     if app.config["PORTAL_ENV"] == "production":
+        from portal.secret_key import weakness
+
         secret = app.config.get("SECRET_KEY") or ""
-        if secret == DEV_SECRET_KEY or len(secret) < 32:
+        if not secret or secret == DEV_SECRET_KEY:
             problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+        elif weak := weakness(secret):
+            problems.append(
+                f"SECRET_KEY must be a random value of 32 characters or more (this one {weak}); "
+                "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         base_url = app.config.get("BASE_URL") or ""
         if not base_url.startswith("https://"):
             problems.append("BASE_URL must be set to the portal's https:// address")
@@ -92,11 +113,11 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.auth.oidc import register_providers
-    from portal.extensions import csrf, db, limiter, login_manager, mail
+    from portal.extensions import csrf, db, login_manager
+    from portal.ratelimits import init_rate_limits
 
     db.init_app(app)
-    mail.init_app(app)
-    limiter.init_app(app)
+    init_rate_limits(app)
     register_providers(app)
     if app.config["PORTAL_ENV"] == "production" and not app.config.get("REDIS_URL"):
         app.logger.warning(
@@ -123,10 +144,11 @@ def register_operations(app: Flask) -> None:
     """Request ids and JSON access lines; real client addresses behind trusted proxies."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from portal.health import keep_probes_off_the_database
     from portal.logs import register_request_logging
 
-    # Before the blueprints, so the request id exists when their hooks run.
     register_request_logging(app)
+    keep_probes_off_the_database(app)
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops > 0:
         # Trust exactly `hops` X-Forwarded-* values, set by our own proxies;
@@ -164,11 +186,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_handlers(app: Flask) -> None:
+    from portal.db import release_session_quietly
     from portal.errors import register_error_handlers
     from portal.security import register_security_headers
     from portal.templating import register_template_helpers
 
     register_error_handlers(app)
+    app.teardown_appcontext(release_session_quietly)
     register_security_headers(app)
     register_template_helpers(app)
 

@@ -133,10 +133,21 @@ mail_group = AppGroup("mail", help="Deliver the outbox.")
 @click.option("--loop", is_flag=True, help="Keep running: jobs and delivery every --interval.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 @click.option("--batch", default=50, show_default=True, help="Messages per SMTP session.")
-def mail_send(loop: bool, interval: float, batch: int) -> None:
+@click.option(
+    "--now",
+    "waiting_now",
+    is_flag=True,
+    help="First make mail that waits for its next try due now (after an outage is fixed).",
+)
+def mail_send(loop: bool, interval: float, batch: int, waiting_now: bool) -> None:
     """Run the timed jobs, then deliver what is due (once, or as a worker with --loop)."""
+    from portal.mail.delivery import send_waiting_now
     from portal.mail.worker import Worker
 
+    if waiting_now:
+        count = send_waiting_now()
+        db.session.commit()
+        click.echo(f"{count} waiting message{'s' if count != 1 else ''} due now.")
     worker = Worker(batch=batch)
     if not loop:
         outcome = worker.run_once()

@@ -117,3 +117,38 @@ def dialect_insert(table: sa.Table | type):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+# Errors that mean "the database can't be reached or dropped the connection",
+# not "this statement is wrong": the answer is 503 and "try again".
+UNAVAILABLE = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,  # no pooled connection came free in time
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    return isinstance(error, UNAVAILABLE) or (
+        isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+    )
+
+
+def release_session_quietly(_error: BaseException | None = None) -> None:
+    """End the request's session even when its connection died after the answer was made.
+
+    Flask-SQLAlchemy's own teardown would raise from the rollback of a killed
+    connection after the response was built: the WSGI server then answered
+    with its bare 500 while the access log said 200. The answer stands; the
+    broken session is dropped and the pool replaces the connection.
+    """
+    from flask import current_app
+
+    from portal.extensions import db
+
+    try:
+        db.session.remove()
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("database connection lost while closing the session: %s", error)
+        db.session.registry.clear()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db, limiter
+from portal.db import UNAVAILABLE, is_unavailable
+from portal.extensions import db, limiter, login_manager
+from portal.logs import current_request_id
 
 
 class PortalError(Exception):
@@ -72,8 +76,19 @@ def retry_after_seconds() -> int:
     breached = [limit for limit in limiter.current_limits if limit.breached] or [
         limiter.current_limit
     ]
-    resets = [limit.reset_at for limit in breached if limit is not None]
+    try:
+        resets = [limit.reset_at for limit in breached if limit is not None]
+    except Exception:  # the limits' storage failed since the limit was hit
+        resets = []
     return max(1, int(max(resets) - time.time())) if resets else 60
+
+
+def _duration(seconds: int) -> str:
+    """ "1 minute", "15 minutes", "3 hours": a wait as people say it, rounded up."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{math.ceil(minutes / 60)} hours"
 
 
 ERROR_TEXT = {
@@ -85,22 +100,48 @@ ERROR_TEXT = {
     413: ("Too large", "What you sent is larger than the portal accepts."),
     429: ("Too many attempts", "Please wait a little and try again."),
     500: ("Something went wrong", "The problem is on our side and has been logged. Try again."),
+    503: (
+        "Temporarily unavailable",
+        "The portal can't reach its database just now. Please try again in a minute.",
+    ),
 }
+
+# Seconds a client is asked to wait before trying again while the database is away.
+UNAVAILABLE_RETRY_AFTER = 30
 
 
 def render_error(status: int, message: str | None = None, title: str | None = None):
+    """The portal's error page (or JSON), with the request id that the logs carry.
+
+    Never raises: if the page cannot be drawn (the database went away while
+    it rendered), a plain page says the same.
+    """
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    title, message = title or default_title, message or default_message
+    request_id = current_request_id()
     if request.accept_mimetypes.best == "application/json":
-        return {"error": message or default_message}, status
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=title or default_title,
-            message=message or default_message,
-        ),
-        status,
-    )
+        return {"error": message, "request_id": request_id}, status
+    try:
+        page = render_template(
+            "errors/error.html", status=status, title=title, message=message, request_id=request_id
+        )
+    except Exception:  # the error page itself failed: answer without the layout
+        current_app.logger.exception("the error page failed; answering with a plain one")
+        page = (
+            f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(title)}</title>"
+            f"<h1>{escape(title)}</h1><p>{escape(message)}</p>"
+            f"<p>Reference: <code>{escape(request_id or '')}</code></p></html>"
+        )
+    return page, status
+
+
+def _roll_back_quietly() -> None:
+    """Roll the request's work back; a connection that died with it is simply dropped."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("rollback failed: %s", error)
+        db.session.registry.clear()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -116,11 +157,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):
         wait = retry_after_seconds()
-        minutes = max(1, math.ceil(wait / 60))
-        response = render_error(
-            429,
-            f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-        )
+        response = render_error(429, f"Too many attempts. Try again in {_duration(wait)}.")
         return (*response, {"Retry-After": str(wait)})
 
     @app.errorhandler(HTTPException)
@@ -140,8 +177,32 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return render_error(error.status_code, error.message)
 
+    def database_unavailable(error: SQLAlchemyError):
+        _roll_back_quietly()
+        # The page is drawn for an anonymous visitor: showing who is signed in
+        # would ask the database again.
+        g._login_user = login_manager.anonymous_user()
+        cause = getattr(error, "orig", None) or error
+        app.logger.warning(
+            "database unavailable on %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(cause).__name__,
+            str(cause).strip().splitlines()[0] if str(cause).strip() else "",
+        )
+        return (*render_error(503), {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
+
+    for error_class in UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        if is_unavailable(error):
+            return database_unavailable(error)
+        return unexpected_error(error)
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        db.session.rollback()
+        _roll_back_quietly()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)

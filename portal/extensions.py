@@ -3,7 +3,6 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
@@ -12,6 +11,5 @@ from portal.db import Base
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when configured.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

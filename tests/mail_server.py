@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
 import ipaddress
 import re
 import ssl
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,6 +26,7 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the bytes as they arrived, for checks the parser would hide
 
     @property
     def subject(self) -> str:
@@ -47,7 +50,9 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), message, envelope.content)
+        )
         return "250 Message accepted"
 
     def to(self, address: str) -> list[Received]:
@@ -57,12 +62,37 @@ class Inbox:
         self.received.clear()
 
 
+class StallingInbox(Inbox):
+    """A server that hangs: the first `count` messages get no answer to DATA until
+    `release` is set, then `reply` (accepted by default, or a refusal)."""
+
+    def __init__(self, count: int = 1, reply: str = "250 Message accepted") -> None:
+        super().__init__()
+        self.to_stall = count
+        self.reply = reply
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.to_stall <= 0:
+            return await super().handle_DATA(server, session, envelope)
+        self.to_stall -= 1
+        self.stalled.set()
+        # Other connections are served meanwhile: only this one waits.
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+        if self.reply.startswith("250"):
+            return await super().handle_DATA(server, session, envelope)
+        return self.reply
+
+
 class SMTPServer:
     """Start and stop a server on a fixed port, as an outage would."""
 
-    def __init__(self, port: int, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, port: int, tls_context: ssl.SSLContext | None = None, inbox: Inbox | None = None
+    ) -> None:
         self.port = port
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
         self.tls_context = tls_context
         self.controller: Controller | None = None
 

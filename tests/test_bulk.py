@@ -169,7 +169,7 @@ def test_seed_bulk_refuses_production_without_force(database_url):
     app = make_test_app(
         database_url,
         PORTAL_ENV="production",
-        SECRET_KEY="x" * 40,
+        SECRET_KEY="S6xPLx7iZ-u587MJEV3u14AbKlMsy5UDLiLL4tnJm0o",
         BASE_URL="https://advocates.example.com",
     )
     result = app.test_cli_runner().invoke(args=["seed-bulk", "--advocates", "3", "--ledger", "5"])

@@ -63,7 +63,7 @@ def test_seed_demo_refuses_production(database_url):
     app = make_test_app(
         database_url,
         PORTAL_ENV="production",
-        SECRET_KEY="x" * 40,
+        SECRET_KEY="S6xPLx7iZ-u587MJEV3u14AbKlMsy5UDLiLL4tnJm0o",
         BASE_URL="https://advocates.example.com",
     )
     result = app.test_cli_runner().invoke(args=["seed-demo"])

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+import string
+import uuid
+
 import pytest
 
 from config import Config, normalize_database_url
 from portal import create_app
+from portal.secret_key import weakness
+
+# A random key, as production needs one (secrets.token_urlsafe(32)).
+GOOD_KEY = "S6xPLx7iZ-u587MJEV3u14AbKlMsy5UDLiLL4tnJm0o"
 
 
 @pytest.mark.parametrize(
@@ -31,7 +40,7 @@ def test_development_defaults_run_on_plain_http():
 
 def test_production_cookies_are_secure():
     config = Config(
-        {"PORTAL_ENV": "production", "SECRET_KEY": "s" * 40, "BASE_URL": "https://a.example"}
+        {"PORTAL_ENV": "production", "SECRET_KEY": GOOD_KEY, "BASE_URL": "https://a.example"}
     )
     assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE
     assert config.HSTS_SECONDS > 0
@@ -45,9 +54,9 @@ def test_production_cookies_are_secure():
             {"PORTAL_ENV": "production", "SECRET_KEY": "short", "BASE_URL": "https://a.example"},
             "SECRET_KEY",
         ),
-        ({"PORTAL_ENV": "production", "SECRET_KEY": "s" * 40}, "BASE_URL"),
+        ({"PORTAL_ENV": "production", "SECRET_KEY": GOOD_KEY}, "BASE_URL"),
         (
-            {"PORTAL_ENV": "production", "SECRET_KEY": "s" * 40, "BASE_URL": "http://a.example"},
+            {"PORTAL_ENV": "production", "SECRET_KEY": GOOD_KEY, "BASE_URL": "http://a.example"},
             "BASE_URL",
         ),
         ({"PROGRAM_TIMEZONE": "Mars/Olympus"}, "PROGRAM_TIMEZONE"),
@@ -66,7 +75,7 @@ def test_production_hsts_header(tmp_path):
     config = Config(
         {
             "PORTAL_ENV": "production",
-            "SECRET_KEY": "s" * 40,
+            "SECRET_KEY": GOOD_KEY,
             "BASE_URL": "https://a.example",
             "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
         }
@@ -74,3 +83,80 @@ def test_production_hsts_header(tmp_path):
     app = create_app(config)
     response = app.test_client().get("/healthz", base_url="https://a.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+WEAK_KEYS = [
+    "x" * 40,
+    "ab" * 20,
+    "abc123" * 6,
+    "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbcccccccc",
+    "abcdefghijklmnopqrstuvwxyz0123456789",
+    "0123456789" * 4,
+    "qwertyuiopasdfghjklzxcvbnm1234567890",
+    "1q2w3e4r5t6y7u8i9o0p1q2w3e4r5t6y7u8i9o0p",
+    "zaq12wsxcde34rfvbgt56yhnmju78ik,",
+    "changeme" * 5,
+    "password1234password1234password1234",
+    "this is my very secret key for the portal",
+    "correct-horse-battery-staple-mountain-river",
+    "The quick brown fox jumps over the lazy dog",
+    "SuperSecretAdvocatePortalProductionKey2026!",
+    "advocate-portal-production-secret-key-2026",
+    "Advocate Portal production 2026 secret!!",
+    "mysupersecretkeythatnobodywillguess123",
+    "ilovemycatfluffyandmydogrexverymuch",
+    "our-company-advocates-are-the-best-in-the-world",
+]
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS)
+def test_production_refuses_a_long_key_that_is_not_random(tmp_path, key):
+    assert len(key) >= 32
+    config = Config(
+        {
+            "PORTAL_ENV": "production",
+            "SECRET_KEY": key,
+            "BASE_URL": "https://a.example",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
+    with pytest.raises(SystemExit) as stopped:
+        create_app(config)
+    assert "SECRET_KEY must be a random value" in str(stopped.value)
+    assert "secrets.token_urlsafe(48)" in str(stopped.value)
+
+
+RANDOM_KEYS = {
+    "token_urlsafe(24)": lambda: secrets.token_urlsafe(24),
+    "token_urlsafe(48)": lambda: secrets.token_urlsafe(48),
+    "token_hex(16)": lambda: secrets.token_hex(16),
+    "token_hex(32)": lambda: secrets.token_hex(32),
+    "openssl rand -base64 32": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "base32": lambda: base64.b32encode(secrets.token_bytes(20)).decode(),
+    "two uuid4": lambda: f"{uuid.uuid4()}{uuid.uuid4()}",
+    "uuid4 hex": lambda: uuid.uuid4().hex,
+    "lower-case and digits": lambda: "".join(
+        secrets.choice(string.ascii_lowercase + string.digits) for _ in range(32)
+    ),
+    "Django's alphabet": lambda: "".join(
+        secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)") for _ in range(50)
+    ),
+}
+
+
+@pytest.mark.parametrize("generator", RANDOM_KEYS.values(), ids=RANDOM_KEYS.keys())
+def test_random_keys_from_common_generators_are_accepted(generator):
+    weak = [(key, reason) for key in (generator() for _ in range(500)) if (reason := weakness(key))]
+    assert weak == []
+
+
+def test_production_starts_with_a_random_key(tmp_path):
+    config = Config(
+        {
+            "PORTAL_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "BASE_URL": "https://a.example",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
+    assert create_app(config).config["PORTAL_ENV"] == "production"

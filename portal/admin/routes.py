@@ -141,3 +141,15 @@ def retry_mail(message_id: int):
         db.session.commit()
         flash(f"The message to {message.to_address} will be sent again.", "success")
     return redirect(url_for("admin.mail", status="failed"))
+
+
+@bp.post("/mail/send-waiting")
+def send_waiting_mail():
+    run_service(
+        delivery.send_waiting_now,
+        lambda count: (
+            f"{count} waiting message{'s' if count != 1 else ''} will go out on the mail "
+            "worker's next round."
+        ),
+    )
+    return redirect(url_for("admin.mail"))

@@ -141,15 +141,14 @@ def _manageable_user(user_id: int) -> User:
 @bp.post("/users/<int:user_id>/link")
 def new_link(user_id: int):
     user = _manageable_user(user_id)
-    if not user.active:
-        flash("Reactivate this person first.", "error")
-        return redirect(back_to(url_for(".index")))
-    return render_template(
-        "auth/set_password_link.html",
-        user=user,
-        link=flows.set_password_link(user),
-        added=False,
-    )
+    done = run_service(lambda: flows.help_sign_in(user))
+    if done and done.value is not None:
+        return render_template(
+            "auth/set_password_link.html", user=user, link=done.value, added=False
+        )
+    if done:
+        flash(f"{user.name} already has a password: we mailed them a link to reset it.", "success")
+    return redirect(back_to(url_for(".index")))
 
 
 @bp.post("/users/<int:user_id>/deactivate")

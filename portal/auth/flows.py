@@ -93,6 +93,10 @@ def read_token(token: str, purpose: str) -> tuple[User, dict]:
 
 
 def make_set_password_token(user: User) -> str:
+    """Raises InvalidState for someone who has a password: such a link, shown to
+    staff, would let them open the account."""
+    if user.has_password:
+        raise InvalidState(f"{user.name} already has a password.")
     return make_token(user, "set-password")
 
 
@@ -102,7 +106,26 @@ def set_password_link(user: User) -> str:
 
 
 def user_for_set_password_token(token: str) -> User:
-    return read_token(token, "set-password")[0]
+    user = read_token(token, "set-password")[0]
+    if user.has_password:
+        raise InvalidToken("This link has already been used. Sign in, or ask for a new link.")
+    return user
+
+
+def help_sign_in(user: User) -> str | None:
+    """What staff may do for someone who can't sign in.
+
+    Someone who never set a password gets a new set-password link, returned for
+    staff to hand over. Everyone else gets a reset link mailed to their own
+    address (None is returned): staff never hold a link that opens an account
+    with a password. Raises InvalidState for a deactivated account.
+    """
+    if not user.active:
+        raise InvalidState("Reactivate this person first.")
+    if user.has_password:
+        send_password_reset(user)
+        return None
+    return set_password_link(user)
 
 
 def set_password_from_link(user: User, password: str) -> None:
@@ -135,7 +158,7 @@ def register(name: str, email: str, password: str) -> None:
     """Open registration: create an unverified advocate and mail a verification link.
 
     Answers the same whether or not the address exists (someone who already
-    has an account gets a mail saying so). Raises NotAllowed when registration
+    has an account gets a mail saying so, once a day at most). Raises NotAllowed when registration
     is closed or the domain is not a customer's, WeakPassword for a weak one.
     """
     from portal.advocates.models import Employment
@@ -156,6 +179,7 @@ def register(name: str, email: str, password: str) -> None:
         raise WeakPassword(problems)
     existing = user_by_email(email)
     if existing is not None:
+        # One notice a day at most, however often someone tries.
         enqueue(
             kind="registration_attempt",
             to_address=existing.email,
@@ -168,6 +192,7 @@ def register(name: str, email: str, password: str) -> None:
                 "sign_in_url": absolute_url("auth.sign_in"),
                 "reset_url": absolute_url("auth.reset_request"),
             },
+            dedupe_key=f"registration_attempt:{existing.id}:{today().isoformat()}",
         )
         return
     user = User(email=email, name=name.strip(), role=Role.ADVOCATE)
@@ -199,9 +224,14 @@ def send_verification(user: User) -> None:
     )
 
 
+def user_to_verify(token: str) -> User:
+    """Whose address a verification link confirms; changes nothing. Raises InvalidToken."""
+    return read_token(token, "verify-email")[0]
+
+
 def verify_email(token: str) -> User:
     """Mark the address verified. Raises InvalidToken (expired, used, tampered, foreign)."""
-    user, data = read_token(token, "verify-email")
+    user = user_to_verify(token)
     user.email_verified_at = utcnow()
     return user
 
@@ -211,6 +241,11 @@ def request_password_reset(email: str) -> None:
     user = user_by_email(email)
     if user is None or not user.active:
         return
+    send_password_reset(user)
+
+
+def send_password_reset(user: User) -> None:
+    """Mail a one-hour reset link to the person's own address."""
     enqueue(
         kind="password_reset",
         to_address=user.email,
@@ -272,14 +307,23 @@ def request_email_change(user: User, new_email: str) -> None:
     )
 
 
-def confirm_email_change(token: str, signed_in: User | None) -> User:
-    """Switch to the new address. Raises InvalidToken for bad links or someone else's."""
+def email_change_of(token: str, signed_in: User | None) -> tuple[User, str]:
+    """The account and new address a change link is for; changes nothing.
+
+    Raises InvalidToken for bad links, someone else's, or an address taken since.
+    """
     user, data = read_token(token, "change-email")
     if signed_in is not None and signed_in.id != user.id:
         raise InvalidToken("This link is for another account. Sign out and open it again.")
     new_email = normalize_email(str(data.get("e", "")))
     if not new_email or user_by_email(new_email) is not None:
         raise InvalidToken("That address is now used by another account.")
+    return user, new_email
+
+
+def confirm_email_change(token: str, signed_in: User | None) -> User:
+    """Switch to the new address. Raises InvalidToken for bad links or someone else's."""
+    user, new_email = email_change_of(token, signed_in)
     old_email = user.email
     user.email = new_email
     user.email_verified_at = utcnow()

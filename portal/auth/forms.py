@@ -72,3 +72,9 @@ class ChangeEmailForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Change email")
+
+
+class ConfirmLinkForm(FlaskForm):
+    """The button behind a mailed link: opening the link changes nothing."""
+
+    submit = SubmitField("Confirm")

@@ -70,6 +70,10 @@ class User(UserMixin, db.Model):
         return self.current_session.raw_token
 
     @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 

@@ -3,8 +3,10 @@
 Authlib checks the state, the nonce and the ID token's signature, issuer,
 audience and expiry. The portal adds what the client library leaves to the
 application: accounts are keyed by issuer + subject; an account is created or
-linked by email only when the provider says the email is verified; a provider
-may be limited to some roles and email domains.
+linked by email only when the provider says the email is verified, and
+linking an account whose address was never verified removes its password and
+sessions (a stranger may have registered it); a provider may be limited to
+some roles and email domains.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from portal.extensions import db
 
 class SSOError(PortalError):
     status_code = 403
+
+
+class ProviderUnreachable(SSOError):
+    status_code = 503
 
 
 def register_providers(app: Flask) -> None:
@@ -55,6 +61,27 @@ def client(name: str):
     if name not in providers():
         return None
     return current_app.extensions["portal.oauth"].create_client(name)
+
+
+def authorize_redirect(name: str, redirect_uri: str):
+    """The redirect that sends the browser to the provider's sign-in page.
+
+    Raises ProviderUnreachable when the provider's discovery document cannot
+    be read (the first sign-in after the portal started needs it).
+    """
+    # Imported here: the protocol libraries weigh on every worker's memory,
+    # and only sign-ins through a provider need them.
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
+    try:
+        return client(name).authorize_redirect(redirect_uri)
+    except (requests.RequestException, OAuthError, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("SSO with %s could not start: %s", name, error)
+        raise ProviderUnreachable(
+            f"{providers()[name]['label']} sign-in can't be reached just now. Try again in a "
+            "few minutes, or sign in with your password."
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,15 @@ def _check_allowed(provider: dict, role: Role, email: str | None) -> None:
             )
 
 
+def _take_back_from_registrant(user: User) -> None:
+    """The account's address was never verified: whoever registered it may be a
+    stranger who chose its password. The provider now vouches that this person
+    reads the address, so the stranger's ways back in go: the password and
+    every session. The owner can set a password of their own by reset."""
+    user.password_hash = None
+    services.end_all_sessions(user)
+
+
 def user_for_claims(name: str, claims: Claims) -> User:
     """The person these claims belong to: found by identity, linked, or created.
 
@@ -143,6 +179,8 @@ def user_for_claims(name: str, claims: Claims) -> User:
         if not user.active:
             raise SSOError("This account is deactivated. Contact the program team.")
         _check_allowed(provider, user.role, user.email)
+        if user.email_verified_at is None:
+            _take_back_from_registrant(user)
     user.email_verified_at = user.email_verified_at or utcnow()
     db.session.add(
         UserIdentity(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -42,12 +43,18 @@ def _dummy_hash() -> str:
     return _hasher.hash("a password nobody has")
 
 
+def common_passwords() -> Iterator[str]:
+    """The shipped list of common and breached passwords, lower-cased, most common first."""
+    source = resources.files("portal.auth").joinpath("data/common-passwords.txt.gz")
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            yield line.rstrip("\n")
+
+
 def is_common_password(password: str) -> bool:
     """True when the password is on the shipped list of common and breached passwords."""
     candidate = password.strip().lower()
-    source = resources.files("portal.auth").joinpath("data/common-passwords.txt.gz")
-    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
-        return any(line.rstrip("\n") == candidate for line in lines)
+    return any(line == candidate for line in common_passwords())
 
 
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp, flows, oidc, services
@@ -17,6 +18,7 @@ from portal.auth.decorators import signed_in_required
 from portal.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmLinkForm,
     RegisterForm,
     ResetRequestForm,
     SetPasswordForm,
@@ -27,7 +29,7 @@ from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
 from portal.errors import NotAllowed
 from portal.extensions import db, limiter
-from portal.urls import is_safe_next
+from portal.urls import absolute_url, is_safe_next
 from portal.views import render_form, run_service
 
 
@@ -46,11 +48,12 @@ def sign_in_user(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def _address_key(prefix: str):
-    """A rate-limit key per email address typed into the form."""
+def _address_key(prefix: str, *, per_client: bool = False):
+    """A rate-limit key per email address typed into the form (and client, if asked)."""
 
     def key() -> str:
-        return f"{prefix}:{services.normalize_email(request.form.get('email', ''))}"
+        address = services.normalize_email(request.form.get("email", ""))
+        return f"{prefix}:{address}:{get_remote_address()}" if per_client else f"{prefix}:{address}"
 
     return key
 
@@ -59,10 +62,20 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+# Failed sign-ins are held back per address and client, so a stranger guessing
+# from one client cannot lock the owner out of their own browser; and per
+# address from every client together, more slowly (NIST SP 800-63B: at most
+# 100 failed attempts on one account), against guessing from many clients.
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 @limiter.limit(
-    "10 per 15 minutes", methods=["POST"], key_func=_address_key("sign-in"), deduct_when=_failed
+    "10 per 15 minutes",
+    methods=["POST"],
+    key_func=_address_key("sign-in", per_client=True),
+    deduct_when=_failed,
+)
+@limiter.limit(
+    "100 per day", methods=["POST"], key_func=_address_key("sign-in-all"), deduct_when=_failed
 )
 def sign_in():
     if current_user.is_authenticated:
@@ -159,14 +172,28 @@ def register():
     return render_form("auth/register.html", form=form, mode=mode)
 
 
-@bp.get("/verify/<token>")
+# Links mailed to people that change something show a page with a button;
+# the change happens on its POST, so mail scanners that open links change nothing.
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    user = flows.verify_email(token)
-    db.session.commit()
-    flash("Thank you: your email address is confirmed.", "success")
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
-    return redirect(url_for("auth.sign_in", email=user.email))
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        user = flows.verify_email(token)
+        db.session.commit()
+        flash("Thank you: your email address is confirmed.", "success")
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user))
+        return redirect(url_for("auth.sign_in", email=user.email))
+    user = flows.user_to_verify(token)
+    return render_form(
+        "auth/confirm_link.html",
+        form=form,
+        heading="Confirm your email address",
+        lead=f"Confirm that {user.email} is your address, and you can sign in.",
+        button="Confirm my address",
+    )
 
 
 @bp.post("/verify/resend")
@@ -252,13 +279,23 @@ def security():
     )
 
 
-@bp.get("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
     signed_in = current_user if current_user.is_authenticated else None
-    user = flows.confirm_email_change(token, signed_in)
-    db.session.commit()
-    flash(f"Your email address is now {user.email}.", "success")
-    return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        user = flows.confirm_email_change(token, signed_in)
+        db.session.commit()
+        flash(f"Your email address is now {user.email}.", "success")
+        return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
+    user, new_email = flows.email_change_of(token, signed_in)
+    return render_form(
+        "auth/confirm_link.html",
+        form=form,
+        heading="Confirm your new email address",
+        lead=f"Change the address you sign in with from {user.email} to {new_email}.",
+        button=f"Use {new_email}",
+    )
 
 
 # --- single sign-on -----------------------------------------------------------
@@ -267,13 +304,17 @@ def confirm_email_change(token: str):
 @bp.get("/sso/<name>")
 @limiter.limit("30 per minute")
 def sso_start(name: str):
-    client = oidc.client(name)
-    if client is None:
+    if oidc.client(name) is None:
         abort(404)
     next_target = request.args.get("next", "")
     session["sso_next"] = next_target if is_safe_next(next_target) else ""
-    redirect_uri = url_for("auth.sso_callback", name=name, _external=True)
-    return client.authorize_redirect(redirect_uri)
+    # The address registered at the provider, never one built from the Host header.
+    redirect_uri = absolute_url("auth.sso_callback", name=name)
+    try:
+        return oidc.authorize_redirect(name, redirect_uri)
+    except oidc.ProviderUnreachable as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.sign_in"))
 
 
 @bp.get("/sso/<name>/callback")

@@ -1,35 +1,51 @@
 """Delivering the outbox: claim due messages, send them over SMTP, retry with backoff.
 
-Delivery is at least once: a message is claimed (`sending`, with a lease)
-by a conditional UPDATE so two workers never take the same row; it is marked
-`sent` after the SMTP server accepted it. A worker that dies in between leaves
-the lease to expire and the message is sent again with the same Message-ID.
-A message that keeps failing is marked `failed` and shown to admins.
+Delivery is at least once: a message is claimed (`sending`, with a lease and
+the claim's token) by a conditional UPDATE so two workers never take the
+same row; it is marked `sent` after the SMTP server accepted it. While a
+worker lives its leases do not run out, however slow the server: a thread
+renews them, and before each message the worker renews and checks its
+claim, so it never sends a message another worker has taken over. A worker
+that dies leaves its leases to expire, and the message is sent again with
+the same Message-ID. A message that keeps failing is marked `failed` and
+shown to admins.
 
-Flask-Mail composes the MIME message; the transport is our own because
-Flask-Mail 0.10 opens SMTP without a timeout and calls `starttls()` without
-a verifying SSL context.
+Messages are composed with the standard library's `email` package under its
+SMTP policy, so that standards-following clients read them as meant:
+display names are quoted or encoded (a comma in a name never makes another
+address), `List-Unsubscribe` is the plain `<https://…>` value of RFC 2369 and
+RFC 8058, and bodies are quoted-printable, so no line exceeds SMTP's 998
+octets whatever a template puts on one line. The transport is our own, with
+timeouts and TLS that verifies the server's certificate.
 """
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_mail import Message
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail.models import MessageStatus, OutboxMessage
 
 MAX_ATTEMPTS = 8
+# How long a claim holds a message for its worker, and how often a live
+# worker renews it (also before each message of a batch).
 LEASE = timedelta(minutes=5)
+RENEW_EVERY = timedelta(minutes=1)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 
@@ -43,20 +59,43 @@ class DeliveryError(Exception):
     pass
 
 
-def compose(message: OutboxMessage) -> Message:
+# Headers the portal writes itself (Message-ID, List-Unsubscribe) are sent
+# exactly as given: refolding would turn a long URL into RFC 2047 encoded
+# words, which mail programs do not decode there.
+_POLICY = SMTP.clone(refold_source="none")
+
+
+def _raw_header(value: str) -> str:
+    if not value.isascii() or any(char in value for char in "\r\n") or len(value) > 900:
+        raise DeliveryError("a header is not one line of ASCII")
+    return value
+
+
+def compose(message: OutboxMessage) -> EmailMessage:
     """The MIME message: plain text and HTML parts, our Message-ID and list headers."""
-    composed = Message(
-        subject=message.subject,
-        recipients=[formataddr((message.to_name, message.to_address))],
-        body=message.text_body,
-        html=message.html_body,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(message.headers or {}),
-    )
-    composed.msgId = message.message_id
-    if composed.has_bad_headers():
-        raise DeliveryError("a header contains a line break")
+    composed = EmailMessage(policy=_POLICY)
+    composed["Subject"] = message.subject
+    composed["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    # An Address object: the display name is quoted or encoded as a whole.
+    composed["To"] = Address(display_name=message.to_name or "", addr_spec=message.to_address)
+    composed["Date"] = format_datetime(utcnow())
+    # Our own one-token values, sent unfolded (folding a long Message-ID puts
+    # a space before it that some parsers keep).
+    composed.set_raw("Message-ID", _raw_header(message.message_id))
+    for name, value in (message.headers or {}).items():
+        composed.set_raw(name, _raw_header(value))
+    composed.set_content(message.text_body, cte="quoted-printable")
+    composed.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
     return composed
+
+
+def message_bytes(message: OutboxMessage) -> bytes:
+    """The message as sent. Raises DeliveryError when it cannot be composed
+    (a line break in a header, an address the standards do not allow)."""
+    try:
+        return compose(message).as_bytes()
+    except (ValueError, UnicodeError) as error:
+        raise DeliveryError(f"cannot compose the message: {error}") from error
 
 
 class SMTPTransport:
@@ -90,11 +129,11 @@ class SMTPTransport:
         self.connection = connection
 
     def send(self, message: OutboxMessage) -> None:
+        data = message_bytes(message)
         if self.connection is None:
             self.open()
-        composed = compose(message)
         self.connection.sendmail(
-            current_app.config["MAIL_DEFAULT_SENDER"], [message.to_address], composed.as_bytes()
+            current_app.config["MAIL_DEFAULT_SENDER"], [message.to_address], data
         )
 
     def close(self) -> None:
@@ -118,7 +157,7 @@ class FileTransport:
     def send(self, message: OutboxMessage) -> None:
         self.open()
         name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}-{message.kind}.eml"
-        (self.folder / name).write_bytes(compose(message).as_bytes())
+        (self.folder / name).write_bytes(message_bytes(message))
 
     def close(self) -> None:
         pass
@@ -139,8 +178,17 @@ def _due(now: datetime):
     )
 
 
-def claim(now: datetime, limit: int) -> list[int]:
+@dataclass(frozen=True)
+class Claim:
+    """Messages one worker took for one round; `token` tells its rows from another's."""
+
+    token: str
+    ids: list[int]
+
+
+def claim(now: datetime, limit: int) -> Claim:
     """Take up to `limit` due messages for this worker; each row goes to one worker only."""
+    token = secrets.token_hex(16)
     candidates = db.session.scalars(
         sa.select(OutboxMessage.id)
         .where(_due(now))
@@ -152,13 +200,74 @@ def claim(now: datetime, limit: int) -> list[int]:
         taken = db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _due(now))
-            .values(status=MessageStatus.SENDING, locked_until=now + LEASE)
+            .values(status=MessageStatus.SENDING, locked_until=now + LEASE, claim_token=token)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken:
             claimed.append(message_id)
     db.session.commit()
-    return claimed
+    return Claim(token, claimed)
+
+
+def _held_by(token: str):
+    return sa.and_(
+        OutboxMessage.claim_token == token, OutboxMessage.status == MessageStatus.SENDING
+    )
+
+
+def renew(token: str) -> set[int]:
+    """Extend the lease of every message the claim still holds; returns their ids.
+
+    A message another worker took over (after this one's lease ran out) is
+    no longer held, whatever this worker believes.
+    """
+    return set(
+        db.session.scalars(
+            sa.update(OutboxMessage)
+            .where(_held_by(token))
+            .values(locked_until=utcnow() + LEASE)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+class LeaseKeeper:
+    """Renews a claim's leases every RENEW_EVERY while the worker waits on SMTP.
+
+    A thread of its own with its own connection, so a server that hangs in
+    the middle of a message does not let the lease run out under a live
+    worker. When the worker dies the renewals stop, and after LEASE another
+    worker takes the messages over.
+    """
+
+    def __init__(self, app: Flask, token: str) -> None:
+        self.app = app
+        self.token = token
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mail-lease", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.wait(RENEW_EVERY.total_seconds()):
+            with self.app.app_context():
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(
+                            sa.update(OutboxMessage)
+                            .where(_held_by(self.token))
+                            .values(locked_until=utcnow() + LEASE)
+                        )
+                except SQLAlchemyError as error:
+                    # The next renewal, or the check before each message, tries again.
+                    self.app.logger.warning("mail lease renewal failed: %s", error)
+
+    def __enter__(self) -> LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
 
 
 @dataclass
@@ -166,55 +275,118 @@ class Outcome:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    # Claimed, then taken over by another worker (this one was too slow): not sent here.
+    lost: int = 0
 
     def add(self, other: Outcome) -> None:
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
+        self.lost += other.lost
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.lost
 
 
-def _record_failure(message: OutboxMessage, error: Exception, now: datetime, outcome: Outcome):
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    message.locked_until = None
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = MessageStatus.FAILED
-        outcome.failed += 1
-        current_app.logger.error("mail %s failed for good: %s", message.id, message.last_error)
+def _finish(token: str, message_id: int, **values) -> bool:
+    """Record what happened to a message, if this claim still holds it."""
+    return bool(
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _held_by(token))
+            .values(claim_token=None, locked_until=None, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+def _record_sent(token: str, message: OutboxMessage, outcome: Outcome) -> None:
+    outcome.sent += 1
+    recorded = _finish(
+        token,
+        message.id,
+        status=MessageStatus.SENT,
+        attempts=message.attempts + 1,
+        sent_at=utcnow(),
+        last_error="",
+    )
+    if not recorded:
+        current_app.logger.warning(
+            "mail %s was sent after another worker took it over: it may arrive twice "
+            "(with the same Message-ID)",
+            message.id,
+        )
+
+
+def _record_failure(
+    token: str, message: OutboxMessage, error: Exception, now: datetime, outcome: Outcome
+) -> None:
+    attempts = message.attempts + 1
+    last_error = f"{type(error).__name__}: {error}"[:500]
+    if attempts >= MAX_ATTEMPTS:
+        values = {"status": MessageStatus.FAILED}
     else:
-        message.status = MessageStatus.PENDING
-        message.next_attempt_at = now + backoff(message.attempts)
+        values = {"status": MessageStatus.PENDING, "next_attempt_at": now + backoff(attempts)}
+    if not _finish(token, message.id, attempts=attempts, last_error=last_error, **values):
+        outcome.lost += 1
+        current_app.logger.info("mail %s: another worker has taken it over", message.id)
+    elif attempts >= MAX_ATTEMPTS:
+        outcome.failed += 1
+        current_app.logger.error("mail %s failed for good: %s", message.id, last_error)
+    else:
         outcome.retrying += 1
-        current_app.logger.warning("mail %s will be retried: %s", message.id, message.last_error)
+        current_app.logger.warning("mail %s will be retried: %s", message.id, last_error)
 
 
 def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
-    """Deliver what is due now, in one SMTP session; returns what happened."""
+    """Deliver what is due now, in one SMTP session; returns what happened.
+
+    Before each message the claim is renewed and checked: a message whose
+    lease ran out and that another worker took over is left to that worker.
+    """
     now = now or utcnow()
     outcome = Outcome()
-    ids = claim(now, limit)
-    if not ids:
+    held = claim(now, limit)
+    if not held.ids:
         return outcome
     sender = transport()
     try:
-        for message_id in ids:
-            message = db.session.get(OutboxMessage, message_id)
-            try:
-                sender.send(message)
-            except (OSError, DeliveryError) as error:  # SMTP, TLS and socket errors
-                _record_failure(message, error, now, outcome)
-                sender.close()  # start a fresh session for the next message
-            else:
-                message.status = MessageStatus.SENT
-                message.attempts += 1
-                message.sent_at = utcnow()
-                message.locked_until = None
-                message.last_error = ""
-                outcome.sent += 1
-            db.session.commit()
+        with LeaseKeeper(current_app._get_current_object(), held.token):
+            for message_id in held.ids:
+                still_held = renew(held.token)
+                db.session.commit()
+                if message_id not in still_held:
+                    outcome.lost += 1
+                    current_app.logger.info("mail %s: another worker has taken it over", message_id)
+                    continue
+                message = db.session.get(OutboxMessage, message_id)
+                try:
+                    sender.send(message)
+                except (OSError, DeliveryError) as error:  # SMTP, TLS and socket errors
+                    _record_failure(held.token, message, error, now, outcome)
+                    sender.close()  # start a fresh session for the next message
+                else:
+                    _record_sent(held.token, message, outcome)
+                db.session.commit()
     finally:
         sender.close()
     return outcome
+
+
+def send_waiting_now(now: datetime | None = None) -> int:
+    """Make every message that waits for its next attempt due now; returns how many.
+
+    For after an outage is fixed: the worker sends them on its next round
+    instead of after their backoff (up to 6 hours).
+    """
+    now = now or utcnow()
+    return db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at > now)
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def retry(message: OutboxMessage) -> None:

@@ -23,7 +23,7 @@ class Worker:
         while True:
             round_outcome = send_due(limit=self.batch)
             outcome.add(round_outcome)
-            if round_outcome.sent + round_outcome.retrying + round_outcome.failed < self.batch:
+            if round_outcome.handled < self.batch:
                 break
             if self.stopping.is_set():
                 break

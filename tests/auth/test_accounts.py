@@ -67,7 +67,9 @@ def test_open_registration_needs_a_verified_address(app, client, smtp, deliver):
     assert "Confirm your email first" in text(refused)
     assert client.get("/dashboard").status_code == 302
 
-    verified = client.get(_link(mail, "/auth/verify/"))
+    page = client.get(_link(mail, "/auth/verify/"))
+    assert page.status_code == 200 and "Confirm my address" in text(page)
+    verified = client.post(_link(mail, "/auth/verify/"))
     assert verified.status_code == 302
     signed_in = client.post(
         "/auth/sign-in", data={"email": "noor@example.com", "password": NEW_PASSWORD}
@@ -76,6 +78,7 @@ def test_open_registration_needs_a_verified_address(app, client, smtp, deliver):
     # Used once: the link is spent.
     again = client.get(_link(mail, "/auth/verify/"))
     assert again.status_code == 400 and "already been used" in text(again)
+    assert client.post(_link(mail, "/auth/verify/")).status_code == 400
 
 
 def test_registration_answers_the_same_for_a_taken_address(app, client, make, smtp, deliver):
@@ -94,6 +97,28 @@ def test_registration_answers_the_same_for_a_taken_address(app, client, make, sm
     assert notice.subject == "Someone tried to register with your address"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+
+
+def test_repeated_registrations_send_the_owner_one_notice_a_day(app, make, smtp, deliver):
+    _mode(app, "open")
+    make.advocate(email="taken@example.com")
+    for number in range(4):
+        stranger = app.test_client()
+        stranger.environ_base["REMOTE_ADDR"] = f"10.3.0.{number}"
+        response = stranger.post(
+            "/auth/register",
+            data={"name": "A", "email": "Taken@Example.com", "password": NEW_PASSWORD},
+        )
+        assert response.status_code == 200 and "Check your email" in text(response)
+    deliver()
+    assert len(smtp.inbox.to("taken@example.com")) == 1
+    with time_machine.travel(utcnow() + timedelta(days=1)):
+        app.test_client().post(
+            "/auth/register",
+            data={"name": "A", "email": "taken@example.com", "password": NEW_PASSWORD},
+        )
+        deliver()
+    assert len(smtp.inbox.to("taken@example.com")) == 2
 
 
 def test_domain_registration_only_for_customer_domains(app, client, make):
@@ -177,6 +202,42 @@ def test_tokens_of_one_purpose_do_not_open_another(app, client, make, smtp, deli
         assert "not valid" in text(response)
 
 
+def test_opening_mailed_links_changes_nothing_until_the_button_is_pressed(
+    app, make, login, smtp, deliver
+):
+    """Mail scanners open every link in a message; only a person presses the button."""
+    _mode(app, "open")
+    app.test_client().post(
+        "/auth/register",
+        data={"name": "Sam Scan", "email": "sam@example.com", "password": NEW_PASSWORD},
+    )
+    client = login(make.advocate(email="moving@example.com"))
+    client.post(
+        "/auth/security",
+        data={
+            "email-email": "moved@example.com",
+            "email-current_password": PASSWORD,
+            "email-submit": "Change email",
+        },
+    )
+    deliver()
+    verify = _link(smtp.inbox.to("sam@example.com")[0], "/auth/verify/")
+    change = _link(smtp.inbox.to("moved@example.com")[0], "/auth/email/")
+    scanner = app.test_client()
+    for _ in range(2):
+        assert scanner.get(verify).status_code == 200
+        assert scanner.head(verify).status_code == 200
+        assert scanner.get(change).status_code == 200
+    assert _user(app, "sam@example.com").email_verified_at is None
+    assert _user(app, "moving@example.com") is not None
+    assert _user(app, "moved@example.com") is None
+
+    assert app.test_client().post(verify).status_code == 302
+    assert _user(app, "sam@example.com").email_verified_at is not None
+    assert client.post(change).status_code == 302
+    assert _user(app, "moved@example.com") is not None
+
+
 # --- change of address ----------------------------------------------------------
 
 
@@ -199,7 +260,9 @@ def test_change_of_email_confirms_the_new_and_tells_the_old(app, make, login, sm
     assert "new@example.com" in requested.text
     assert _user(app, "old@example.com") is not None  # nothing changed yet
 
-    assert client.get(_link(confirm, "/auth/email/")).status_code == 302
+    page = client.get(_link(confirm, "/auth/email/"))
+    assert "from old@example.com to new@example.com" in text(page)
+    assert client.post(_link(confirm, "/auth/email/")).status_code == 302
     assert _user(app, "new@example.com").email_verified_at is not None
     smtp.inbox.clear()
     deliver()
@@ -223,8 +286,8 @@ def test_someone_elses_change_link_is_refused(app, make, login, smtp, deliver):
     link = _link(smtp.inbox.to("fresh@example.com")[0], "/auth/email/")
     intruder_client = app.test_client()
     intruder_client.post("/auth/sign-in", data={"email": intruder.email, "password": PASSWORD})
-    response = intruder_client.get(link)
-    assert response.status_code == 400 and "for another account" in text(response)
+    for response in (intruder_client.get(link), intruder_client.post(link)):
+        assert response.status_code == 400 and "for another account" in text(response)
     assert _user(app, "owner@example.com") is not None
 
 
@@ -261,32 +324,47 @@ def test_change_of_email_needs_the_current_password(app, make, login):
 # --- rate limits ----------------------------------------------------------------
 
 
-def test_sign_in_is_limited_per_address_with_a_clear_message(app, make):
+def _sign_in_from(app, address: str, email: str, password: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client.post("/auth/sign-in", data={"email": email, "password": password})
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out(app, make):
     advocate = make.advocate(email="target@example.com")
     for number in range(10):
-        attacker = app.test_client()
-        attacker.environ_base["REMOTE_ADDR"] = f"10.0.0.{number}"
-        assert (
-            attacker.post(
-                "/auth/sign-in", data={"email": advocate.email, "password": f"guess {number}"}
-            ).status_code
-            == 422
-        )
-    blocked = app.test_client()
-    blocked.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    response = blocked.post("/auth/sign-in", data={"email": advocate.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Try again in 15 minutes" in text(response)
-    assert int(response.headers["Retry-After"]) > 800
+        guess = _sign_in_from(app, "10.0.0.66", advocate.email, f"guess {number}")
+        assert guess.status_code == 422
+    # The stranger's client is held back, even with the right password...
+    blocked = _sign_in_from(app, "10.0.0.66", advocate.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Try again in 15 minutes" in text(blocked)
+    assert int(blocked.headers["Retry-After"]) > 800
+    # ...the owner, from their own browser, is not.
+    assert _sign_in_from(app, "10.0.7.7", advocate.email, PASSWORD).status_code == 302
     with time_machine.travel(utcnow() + timedelta(minutes=16)):
-        later = app.test_client()
-        later.environ_base["REMOTE_ADDR"] = "10.0.1.2"
-        assert (
-            later.post(
-                "/auth/sign-in", data={"email": advocate.email, "password": PASSWORD}
-            ).status_code
-            == 302
-        )
+        assert _sign_in_from(app, "10.0.0.66", advocate.email, PASSWORD).status_code == 302
+
+
+def test_failures_from_many_clients_hold_an_address_back_more_slowly(app, make):
+    advocate = make.advocate(email="target@example.com")
+    for client_number in range(10):
+        for guess in range(10):
+            response = _sign_in_from(
+                app, f"10.0.{client_number}.1", advocate.email, f"guess {guess}"
+            )
+            assert response.status_code == 422, (client_number, guess)
+        if client_number == 0:
+            # Ten failures from other clients leave the owner's sign-in alone.
+            assert _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD).status_code == 302
+    # A hundred failures a day, from any clients, hold the address back everywhere.
+    blocked = _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Try again in 24 hours" in text(blocked)
+    other = make.advocate(email="someone-else@example.com")
+    assert _sign_in_from(app, "10.9.9.9", other.email, PASSWORD).status_code == 302
+    with time_machine.travel(utcnow() + timedelta(days=1, minutes=1)):
+        assert _sign_in_from(app, "10.9.9.9", advocate.email, PASSWORD).status_code == 302
 
 
 def test_sign_in_is_limited_per_client(app, make):

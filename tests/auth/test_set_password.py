@@ -10,6 +10,7 @@ from portal.auth.flows import make_set_password_token
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from tests.factories import PASSWORD
 from tests.helpers import page
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -114,3 +115,58 @@ def test_changing_password_ends_other_sessions(app, make, login, client):
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200
     assert other.get("/dashboard").status_code == 302
+
+
+# --- links shown to staff ---------------------------------------------------
+
+
+def test_staff_get_a_link_only_for_someone_who_never_set_a_password(app, make, login):
+    invited = make.advocate(password=False)
+    client = login(make.manager())
+    page = client.get(f"/manage/advocates/{invited.id}").get_data(as_text=True)
+    assert "New set-password link" in page
+    response = client.post(f"/manage/users/{invited.id}/link")
+    assert response.status_code == 200
+    assert "/auth/set-password/" in response.get_data(as_text=True)
+
+
+def test_staff_can_only_mail_a_reset_to_someone_with_a_password(app, make, login, smtp, deliver):
+    advocate = make.advocate(email="owner@example.com", name="Olga Owner")
+    manager = login(make.manager())
+    assert "Mail a password reset" in manager.get(f"/manage/advocates/{advocate.id}").get_data(
+        as_text=True
+    )
+    response = manager.post(
+        f"/manage/users/{advocate.id}/link", data={"next": f"/manage/advocates/{advocate.id}"}
+    )
+    assert response.status_code == 302
+    shown = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "we mailed them a link to reset it" in shown
+    assert "/auth/set-password/" not in shown and "/auth/reset/" not in shown
+    deliver()
+    (mail,) = smtp.inbox.received
+    assert mail.recipients == ["owner@example.com"]
+    assert mail.subject == "Reset your password"
+    # The advocate's sessions and password are untouched until they use it.
+    assert (
+        app.test_client()
+        .post("/auth/sign-in", data={"email": advocate.email, "password": PASSWORD})
+        .status_code
+        == 302
+    )
+
+
+def test_a_set_password_link_never_opens_an_account_with_a_password(app, client, make):
+    from portal.auth.flows import make_token
+
+    advocate = make.advocate()  # has a password
+    with app.app_context():
+        # A link made some other way for this state of the account.
+        token = make_token(db.session.get(User, advocate.id), "set-password")
+    response = client.get(f"/auth/set-password/{token}")
+    assert response.status_code == 400
+    taken = client.post(
+        f"/auth/set-password/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert taken.status_code == 400
+    assert client.get("/dashboard").status_code == 302

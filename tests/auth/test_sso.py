@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 from portal.auth.models import Role, User, UserIdentity
 from portal.extensions import db
 from tests.conftest import make_test_app
-from tests.helpers import text
+from tests.factories import PASSWORD
+from tests.helpers import free_port, text
 
 
 @pytest.fixture(scope="module")
@@ -31,26 +32,30 @@ def provider() -> str:
     server.shutdown()
 
 
+def provider_entry(
+    provider: str, role: str = "advocate", roles=(), domains=(), label: str = "CustomerID"
+) -> dict:
+    return {
+        "discovery_url": f"{provider}/.well-known/openid-configuration",
+        "client_id": f"portal-{label.lower()}",
+        "client_secret": "secret",
+        "label": label,
+        "role": role,
+        "roles": list(roles),
+        "domains": list(domains),
+    }
+
+
 @pytest.fixture
 def sso_app(app, provider, database_url):
     """The portal with two providers: one for everyone, one for staff at example.com."""
-
-    def entry(role: str, roles: list[str], domains: list[str], label: str) -> dict:
-        return {
-            "discovery_url": f"{provider}/.well-known/openid-configuration",
-            "client_id": f"portal-{label.lower()}",
-            "client_secret": "secret",
-            "label": label,
-            "role": role,
-            "roles": roles,
-            "domains": domains,
-        }
-
     return make_test_app(
         database_url,
         OIDC_PROVIDERS={
-            "idp": entry("advocate", [], [], "CustomerID"),
-            "staff": entry("manager", ["manager", "admin"], ["example.com"], "Okta"),
+            "idp": provider_entry(provider),
+            "staff": provider_entry(
+                provider, "manager", ["manager", "admin"], ["example.com"], "Okta"
+            ),
         },
     )
 
@@ -231,3 +236,85 @@ def test_the_provider_refusing_is_a_clear_message(sso_app, provider):
     response = callback(client, denied.headers["Location"])
     assert response.status_code == 302
     assert "cancelled or refused" in text(client.get("/auth/sign-in"))
+
+
+def test_the_redirect_uri_comes_from_base_url_not_the_host_header(sso_app):
+    start = sso_app.test_client().get("/auth/sso/idp", headers={"Host": "attacker.example"})
+    assert start.status_code == 302
+    query = parse_qs(urlsplit(start.headers["Location"]).query)
+    assert query["redirect_uri"] == ["http://portal.test/auth/sso/idp/callback"]
+
+
+def test_a_provider_down_at_the_first_click_gets_a_clear_message(app, database_url):
+    port = free_port()
+    portal = make_test_app(
+        database_url, OIDC_PROVIDERS={"idp": provider_entry(f"http://127.0.0.1:{port}")}
+    )
+    client = portal.test_client()
+    response = client.get("/auth/sso/idp")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/sign-in"
+    assert "CustomerID sign-in can't be reached just now" in text(client.get("/auth/sign-in"))
+
+    # The provider comes up: the next click works, nothing broken was kept.
+    server = make_server("127.0.0.1", port, oidc_provider_mock.app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        again = client.get("/auth/sso/idp")
+        assert again.status_code == 302
+        assert again.headers["Location"].startswith(f"http://127.0.0.1:{port}/")
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_a_strangers_registration_loses_its_password_when_the_owner_signs_in(sso_app, provider):
+    from portal.auth import services
+    from portal.auth.models import UserSession
+    from portal.settings import set_setting
+
+    with sso_app.app_context():
+        set_setting("registration_mode", "open")
+        db.session.commit()
+    stranger = sso_app.test_client()
+    stranger_password = "the stranger's own passphrase"
+    registered = stranger.post(
+        "/auth/register",
+        data={
+            "name": "Not Victor",
+            "email": "victor@customer.example",
+            "password": stranger_password,
+        },
+    )
+    assert registered.status_code == 200
+    with sso_app.app_context():
+        user = services.user_by_email("victor@customer.example")
+        assert user.email_verified_at is None and user.password_hash
+        other_session = services.start_session(user).id  # however the stranger got one
+        db.session.commit()
+
+    set_claims(provider, "victor-1", email="victor@customer.example", email_verified=True)
+    owner = sso_app.test_client()
+    assert sign_in(owner, "idp", "victor-1").status_code == 302
+    assert owner.get("/dashboard").status_code in (200, 302)
+
+    again = stranger.post(
+        "/auth/sign-in", data={"email": "victor@customer.example", "password": stranger_password}
+    )
+    assert again.status_code == 422 and "Email or password is incorrect" in text(again)
+    with sso_app.app_context():
+        user = services.user_by_email("victor@customer.example")
+        assert user.password_hash is None and user.email_verified_at is not None
+        assert db.session.get(UserSession, other_session).revoked_at is not None
+        live = services.live_sessions(user)
+        assert len(live) == 1  # the owner's, just started
+
+
+def test_linking_a_verified_account_keeps_its_password(sso_app, provider, make):
+    existing = make.advocate(email="vera@customer.example")
+    set_claims(provider, "vera-1", email="vera@customer.example", email_verified=True)
+    assert sign_in(sso_app.test_client(), "idp", "vera-1").status_code == 302
+    response = sso_app.test_client().post(
+        "/auth/sign-in", data={"email": existing.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302

@@ -14,7 +14,8 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import delivery, outbox
 from portal.mail.models import MessageStatus, OutboxMessage
-from tests.helpers import free_port
+from tests.factories import PASSWORD
+from tests.helpers import free_port, text
 from tests.mail_server import SMTPServer, make_certificate, server_tls_context
 
 
@@ -123,11 +124,11 @@ def test_backoff_doubles_then_the_message_fails_and_admins_see_it(app, make, log
 def test_two_workers_never_take_the_same_message(app):
     _queue(app, count=5)
     with app.app_context():
-        first = delivery.claim(utcnow(), 3)
-        second = delivery.claim(utcnow(), 10)
+        first = delivery.claim(utcnow(), 3).ids
+        second = delivery.claim(utcnow(), 10).ids
         assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
         # A claim whose worker died is taken again when its lease runs out.
-        assert delivery.claim(utcnow() + delivery.LEASE + timedelta(seconds=1), 10) == sorted(
+        assert delivery.claim(utcnow() + delivery.LEASE + timedelta(seconds=1), 10).ids == sorted(
             first + second
         )
 
@@ -211,3 +212,44 @@ def test_file_backend_writes_eml_files(app, tmp_path, monkeypatch, deliver):
     _queue(app, count=2)
     assert deliver().sent == 2
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def _after_an_outage(app, deliver, count: int = 3) -> SMTPServer:
+    """Messages that failed while the server was down, then the server back up."""
+    server = SMTPServer(free_port())
+    app.config["MAIL_PORT"] = server.port
+    _queue(app, count)
+    assert deliver().retrying == count
+    server.start()
+    assert deliver().sent == 0  # the backoff holds them back
+    return server
+
+
+def test_an_admin_sends_waiting_mail_now_after_an_outage(app, make, login, deliver):
+    server = _after_an_outage(app, deliver)
+    try:
+        manager = app.test_client()
+        manager.post("/auth/sign-in", data={"email": make.manager().email, "password": PASSWORD})
+        assert manager.post("/admin/mail/send-waiting").status_code == 403
+        admin = login(make.admin())
+        assert "Send waiting mail now" in text(admin.get("/admin/mail"))
+        response = admin.post("/admin/mail/send-waiting", follow_redirects=True)
+        assert "3 waiting messages will go out on the mail worker's next round" in text(response)
+        assert deliver().sent == 3
+        assert len(server.inbox.received) == 3
+    finally:
+        server.stop()
+        app.config["MAIL_PORT"] = 9
+
+
+def test_mail_send_now_sends_waiting_mail_at_once(app, runner, deliver):
+    server = _after_an_outage(app, deliver, count=2)
+    try:
+        result = runner.invoke(args=["mail", "send", "--now"])
+        assert result.exit_code == 0, result.output
+        assert "2 waiting messages due now." in result.output
+        assert "Sent 2" in result.output
+        assert len(server.inbox.received) == 2
+    finally:
+        server.stop()
+        app.config["MAIL_PORT"] = 9
