@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from portal.errors import InvalidState
 from portal.settings import get_setting, set_setting
@@ -51,6 +51,10 @@ def branding() -> Branding:
     key = current_app.import_name + str(id(current_app))
     if _cached is not None and _cached[1] == key and time.monotonic() < _cached[0]:
         return _cached[2]
+    if has_request_context() and g.get("database_unavailable"):
+        # The error page of a database outage asks nothing more of the database.
+        stale = _cached[2] if _cached is not None and _cached[1] == key else None
+        return stale or Branding(current_app.config["PROGRAM_NAME"], DEFAULT_ACCENT)
     chosen = get_setting("branding", {}) or {}
     current = Branding(
         program_name=chosen.get("program_name") or current_app.config["PROGRAM_NAME"],

@@ -182,6 +182,7 @@ def register_error_handlers(app: Flask) -> None:
         # The page is drawn for an anonymous visitor: showing who is signed in
         # would ask the database again.
         g._login_user = login_manager.anonymous_user()
+        g.database_unavailable = True  # read by branding(): no query for the page
         cause = getattr(error, "orig", None) or error
         app.logger.warning(
             "database unavailable on %s %s: %s: %s",
