@@ -37,9 +37,11 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.auth.models import Role
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail.models import MessageStatus, OutboxMessage
+from portal.notifications.services import notify_staff
 
 MAX_ATTEMPTS = 8
 # How long a claim holds a message for its worker, and how often a live
@@ -334,9 +336,24 @@ def _record_failure(
     elif attempts >= MAX_ATTEMPTS:
         outcome.failed += 1
         current_app.logger.error("mail %s failed for good: %s", message.id, last_error)
+        _tell_admins(message)
     else:
         outcome.retrying += 1
         current_app.logger.warning("mail %s will be retried: %s", message.id, last_error)
+
+
+def _tell_admins(message: OutboxMessage) -> None:
+    """A message that won't go: admins see it under Admin → Mail (never about itself)."""
+    if message.kind == "team_mail_failed":
+        return
+    notify_staff(
+        "team_mail_failed",
+        f"Mail to {message.to_address} could not be sent: “{message.subject}”.",
+        "admin.mail",
+        roles=(Role.ADMIN,),
+        status="failed",
+    )
+    db.session.commit()
 
 
 def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
@@ -383,7 +400,12 @@ def send_waiting_now(now: datetime | None = None) -> int:
     now = now or utcnow()
     return db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at > now)
+        .where(
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.next_attempt_at > now,
+            # Held on purpose (a decline that may still be undone) is not waiting.
+            OutboxMessage.attempts > 0,
+        )
         .values(next_attempt_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

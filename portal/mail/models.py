@@ -17,6 +17,7 @@ class MessageStatus(LabeledEnum):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn before sending"
 
 
 class OutboxMessage(db.Model):

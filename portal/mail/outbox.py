@@ -8,6 +8,7 @@ and the worker (`flask --app portal mail send`) delivers it later.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -40,11 +41,13 @@ def enqueue(
     user_id: int | None = None,
     dedupe_key: str | None = None,
     unsubscribe_category: str | None = None,
+    hold: timedelta | None = None,
 ) -> bool:
     """Render `mail/<template>.txt` and `.html` and add the message to the outbox.
 
-    Returns False when a message with the same dedupe key was queued before
-    (nothing new is added), True otherwise.
+    A message held for a while (`hold`) can still be taken back with
+    `withdraw` before it goes. Returns False when a message with the same
+    dedupe key was queued before (nothing new is added), True otherwise.
     """
     context = dict(context or {})
     headers: dict[str, str] = {}
@@ -79,7 +82,7 @@ def enqueue(
             headers=headers,
             status=MessageStatus.PENDING,
             attempts=0,
-            next_attempt_at=utcnow(),
+            next_attempt_at=utcnow() + (hold or timedelta(0)),
             last_error="",
             created_at=utcnow(),
         )
@@ -87,6 +90,21 @@ def enqueue(
         .returning(OutboxMessage.id)
     )
     return result.scalar() is not None
+
+
+def withdraw(dedupe_key: str) -> bool:
+    """Take back a message that hasn't gone yet (a decision undone in time); True if one was."""
+    return bool(
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.dedupe_key == dedupe_key,
+                OutboxMessage.status == MessageStatus.PENDING,
+            )
+            .values(status=MessageStatus.WITHDRAWN)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 # --- preferences ------------------------------------------------------------

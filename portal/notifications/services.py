@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from portal.auth.models import STAFF_ROLES, User
+from portal.auth.models import STAFF_ROLES, Role, User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import outbox
@@ -38,11 +41,14 @@ def notify(
     endpoint: str | None = None,
     *,
     subject: str | None = None,
+    hold: timedelta | None = None,
+    mail_key: str | None = None,
     **endpoint_args: object,
 ) -> Notification:
     """Add an in-app notification and, by the person's preference, mail it now or in a digest.
 
-    Everything joins the caller's transaction.
+    Everything joins the caller's transaction. `hold` keeps the mail in the
+    outbox for a while, and `mail_key` names it, so that it can be withdrawn.
     """
     notification = Notification(
         user_id=user_id,
@@ -81,8 +87,9 @@ def notify(
                 "action_url": absolute_url(endpoint, **endpoint_args) if endpoint else None,
                 "action_label": ACTION_LABELS.get(kind, "Open the portal"),
             },
-            dedupe_key=f"notification:{notification.id}",
+            dedupe_key=mail_key or f"notification:{notification.id}",
             unsubscribe_category=category,
+            hold=hold,
         )
     return notification
 
@@ -93,11 +100,12 @@ def notify_staff(
     endpoint: str | None = None,
     *,
     subject: str | None = None,
+    roles: Iterable[Role] = STAFF_ROLES,
     **endpoint_args: object,
 ) -> int:
-    """Tell every active manager and admin (the program team); returns how many."""
+    """Tell every active manager and admin (the program team), or only `roles`; returns how many."""
     staff = db.session.scalars(
-        sa.select(User.id).where(User.role.in_(list(STAFF_ROLES)), User.active.is_(True))
+        sa.select(User.id).where(User.role.in_(list(roles)), User.active.is_(True))
     ).all()
     for user_id in staff:
         notify(user_id, kind, message, endpoint, subject=subject, **endpoint_args)

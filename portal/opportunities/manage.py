@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from portal import clock
 from portal.advocates import consent, people
@@ -413,6 +414,20 @@ def decide(participation_id: int):
             taking_part, decision, by=current_user, message=form.message.data or ""
         ),
         f"{taking_part.advocate.name}: {decision.past_tense}.",
+    )
+    return redirect(back)
+
+
+@bp.post("/participations/<int:participation_id>/reopen")
+def reopen(participation_id: int):
+    """Undo a decline until the opportunity starts (its mail is withdrawn if still held)."""
+    taking_part = db.get_or_404(Participation, participation_id)
+    back = back_to(url_for(".detail", opportunity_id=taking_part.opportunity_id))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    run_service(
+        lambda: participation.reopen_declined(taking_part, by=current_user),
+        f"{taking_part.advocate.name}'s application is back in the queue.",
     )
     return redirect(back)
 

@@ -8,6 +8,7 @@ only through `opportunities.seats`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from portal.errors import (
     SeatsFull,
 )
 from portal.extensions import db
+from portal.mail import outbox
 from portal.notifications.services import notify, notify_staff
 from portal.opportunities import eligibility, seats
 from portal.opportunities.models import (
@@ -261,6 +263,7 @@ def decide(
         seats.seat_freed(opportunity)
     if target == S.APPROVED:
         participation_approved.send(participation.advocate_id, participation=participation)
+    declined = target == S.DECLINED
     notify(
         participation.advocate_id,
         f"application_{target.value}",
@@ -268,9 +271,51 @@ def decide(
         + (f" {message.strip()}" if message.strip() else ""),
         "opportunities.detail",
         subject=f"{target.label}: {opportunity.title}",
+        # A decline can be undone for a little while before its mail goes.
+        hold=DECLINE_MAIL_HOLD if declined else None,
+        mail_key=_decline_mail_key(participation) if declined else None,
         opportunity_id=opportunity.id,
     )
     return True
+
+
+# A decline's mail waits this long in the outbox: reopening in time withdraws it.
+DECLINE_MAIL_HOLD = timedelta(minutes=2)
+
+
+def _decline_mail_key(participation: Participation) -> str:
+    return f"application_declined:{participation.id}:{participation.decided_at.isoformat()}"
+
+
+def reopen_declined(participation: Participation, *, by: User) -> Participation:
+    """Put a declined application back in the queue, until the opportunity starts.
+
+    If the decline's mail is still held in the outbox, it is withdrawn and the
+    advocate never hears of it. Raises InvalidState for anything not declined,
+    after the start or for a cancelled opportunity.
+    """
+    participation = lock_participation(participation)
+    opportunity = participation.opportunity
+    if participation.status != S.DECLINED:
+        raise InvalidState(
+            f"This application is {participation.status.label.lower()}, not declined."
+        )
+    if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
+        raise InvalidState("It has started or was cancelled: a decline stands now.")
+    told = not outbox.withdraw(_decline_mail_key(participation))
+    participation.status = S.APPLIED
+    participation.decided_at, participation.decided_by_id = None, by.id
+    db.session.flush()
+    if told:
+        notify(
+            participation.advocate_id,
+            "application_received",
+            f"Your application for “{opportunity.title}” is under review again.",
+            "opportunities.detail",
+            subject=f"Under review again: {opportunity.title}",
+            opportunity_id=opportunity.id,
+        )
+    return participation
 
 
 @dataclass

@@ -97,6 +97,8 @@ def test_outage_then_recovery_delivers_each_message_exactly_once(app, make, logi
 
 
 def test_backoff_doubles_then_the_message_fails_and_admins_see_it(app, make, login, deliver):
+    admin = make.admin()
+    make.manager()  # managers can't act on mail: only admins are told
     _queue(app, to="unlucky@example.com")
     start = utcnow()
     waits = []
@@ -112,7 +114,12 @@ def test_backoff_doubles_then_the_message_fails_and_admins_see_it(app, make, log
             moment = message.next_attempt_at
     assert waits[:4] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
     assert _statuses(app) == [(MessageStatus.FAILED, delivery.MAX_ATTEMPTS)]
-    client = login(make.admin())
+    with app.app_context():
+        from portal.notifications.models import Notification
+
+        told = db.session.execute(sa.select(Notification.user_id, Notification.message)).all()
+    assert len(told) == 1 and told[0][0] == admin.id and "unlucky@example.com" in told[0][1]
+    client = login(admin)
     page = client.get("/admin/mail?status=failed").get_data(as_text=True)
     assert "unlucky@example.com" in page and "ConnectionRefusedError" in page
     with app.app_context():

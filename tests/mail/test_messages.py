@@ -76,7 +76,9 @@ def test_application_messages_reach_the_advocate_with_working_links(
             f"/manage/participations/{participation_id}/decide",
             data={button: "1", "message": f"Note for {status}"},
         )
-        deliver()
+        # A decline's mail is held for two minutes, in case it is undone.
+        with time_machine.travel(utcnow() + timedelta(minutes=3 if button == "decline" else 0)):
+            deliver()
         (received,) = smtp.inbox.to("dana@example.com")
         _check(received, "dana@example.com", f"{status}: Panel on analytics")
         assert f"Note for {status}" in received.text and f"Note for {status}" in received.html
@@ -404,3 +406,36 @@ def test_the_program_team_is_told_what_waits_for_it(app, make, login):
     assert "sent a story to review: “Our year”" in body
     assert "“Webinar today” has started: mark who took part." in body
     assert 'aria-label="3 unread"' in page(client.get("/manage/"))
+
+
+def test_a_decline_reopened_in_time_never_reaches_the_advocate(app, make, login, smtp, deliver):
+    opportunity = make.opportunity(title="Panel on pipelines")
+    early = make.advocate(email="early@example.com")
+    late = make.advocate(email="late@example.com")
+    early_id = make.participation(opportunity, early).id
+    late_id = make.participation(opportunity, late).id
+    client = login(make.manager())
+    for participation_id in (early_id, late_id):
+        client.post(
+            f"/manage/participations/{participation_id}/decide", data={"decline": "Decline"}
+        )
+    deliver()
+    assert smtp.inbox.received == []  # held for two minutes
+    response = client.post(f"/manage/participations/{early_id}/reopen", follow_redirects=True)
+    assert "application is back in the queue" in text(response)
+    started = make.opportunity(starts_at=utcnow() - timedelta(hours=1))
+    declined = make.participation(started, make.advocate(), status=S.DECLINED)
+    refused = client.post(f"/manage/participations/{declined.id}/reopen", follow_redirects=True)
+    assert "a decline stands now" in text(refused)
+    with time_machine.travel(utcnow() + timedelta(minutes=3)):
+        deliver()
+        assert [r.recipients for r in smtp.inbox.received] == [["late@example.com"]]
+        # Reopening after the mail went tells the advocate again.
+        client.post(f"/manage/participations/{late_id}/reopen")
+        deliver()
+    subjects = [r.subject for r in smtp.inbox.received]
+    assert subjects == ["Declined: Panel on pipelines", "Under review again: Panel on pipelines"]
+    with app.app_context():
+        from portal.opportunities.models import Participation
+
+        assert {db.session.get(Participation, i).status for i in (early_id, late_id)} == {S.APPLIED}
