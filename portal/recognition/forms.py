@@ -71,6 +71,10 @@ class TierForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
     invitation_only = BooleanField("By invitation only")
+    featured = BooleanField(
+        "Featured on the showcase",
+        description="Advocates who hold this tier come first on the public showcase.",
+    )
     submit = SubmitField("Save tier")
 
 

@@ -129,6 +129,7 @@ def edit_tier(tier_id: int):
             benefits=form.benefits.data or "",
             commitment=form.commitment.data or "",
             invitation_only=form.invitation_only.data,
+            featured=form.featured.data,
         ),
         lambda _: f"{tier.name} saved.",
         field=form.threshold,

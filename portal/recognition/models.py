@@ -102,6 +102,8 @@ class Tier(db.Model):
     benefits: Mapped[str] = mapped_column(sa.Text, default="")
     commitment: Mapped[str] = mapped_column(sa.Text, default="")
     invitation_only: Mapped[bool] = mapped_column(default=False)
+    # Advocates who hold a featured tier come first on the public showcase.
+    featured: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"<Tier {self.name} {self.threshold}>"

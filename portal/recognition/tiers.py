@@ -317,6 +317,7 @@ def update_tier(
     benefits: str,
     commitment: str,
     invitation_only: bool,
+    featured: bool = False,
 ) -> None:
     """Change a tier. Thresholds must rise with the tiers' order; names stay unique."""
     others = [t for t in all_tiers() if t.id != tier.id]
@@ -333,6 +334,7 @@ def update_tier(
     tier.benefits = benefits.strip()
     tier.commitment = commitment.strip()
     tier.invitation_only = invitation_only
+    tier.featured = featured
 
 
 def history_of(advocate_id: int, limit: int = 50) -> list[TierEvent]:

@@ -11,12 +11,14 @@ from flask import abort, redirect, render_template, request, url_for
 
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_employment, current_jobs, works_in
-from portal.advocates.models import Industry, advocate_product
+from portal.advocates.models import AdvocateProfile, Industry, advocate_product
 from portal.advocates.visibility import public_advocates
 from portal.auth.models import User
+from portal.db import contains_text
 from portal.extensions import db
 from portal.opportunities.listing import completed_by
 from portal.recognition import badges, tiers
+from portal.recognition.models import Tier
 from portal.showcase import bp
 from portal.stories.services import public_stories
 
@@ -31,7 +33,16 @@ def index():
     """Advocates who made their profile public."""
     industry = request.args.get("industry", "")
     product_id = request.args.get("product", type=int)
-    query = public_advocates().order_by(User.name, User.id)
+    text = request.args.get("q", "").strip()[:100]
+    # Holders of a featured tier first, then by name.
+    featured = (
+        sa.select(Tier.featured).where(Tier.id == AdvocateProfile.current_tier_id).scalar_subquery()
+    )
+    query = public_advocates().order_by(
+        sa.func.coalesce(featured, sa.false()).desc(), User.name, User.id
+    )
+    if text:
+        query = query.where(contains_text(User.name, text))
     if industry in {i.value for i in Industry}:
         query = query.where(works_in(Industry(industry)))
     if product_id:
@@ -52,6 +63,7 @@ def index():
         stories=public_stories(ids, limit=3),
         industry=industry,
         product_id=product_id,
+        text=text,
         industries=Industry,
         products=active_products(),
     )

@@ -192,3 +192,21 @@ def test_tier_gated_opportunity_says_what_unlocks_it(make, login):
     make.points(advocate, 120)
     body = text(login(advocate).get("/opportunities"))
     assert "Open to the Champion tier and above (380 more points to reach Champion)" in body
+
+
+def test_the_showcase_finds_names_and_puts_featured_tiers_first(app, make, client):
+    from portal.recognition import tiers
+    from portal.recognition.models import Tier
+
+    make.advocate(name="Aaron Plain", public=True)
+    star = make.advocate(name="Zed Star", public=True)
+    make.points(star, 600)
+    with app.app_context():
+        champion = db.session.scalar(sa.select(Tier).where(Tier.name == "Champion"))
+        champion.featured = True
+        tiers.opt_in(star.id, champion, accepted=True)
+        db.session.commit()
+    body = text(client.get("/showcase"))
+    assert body.index("Zed Star") < body.index("Aaron Plain")  # featured before the alphabet
+    found = text(client.get("/showcase?q=aaron"))
+    assert "Aaron Plain" in found and "Zed Star" not in found
