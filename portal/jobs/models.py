@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
+from portal.enums import LabeledEnum
 from portal.extensions import db
 
 
@@ -23,3 +24,41 @@ class JobRun(db.Model):
     period: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
     items: Mapped[int] = mapped_column(default=0)
+
+
+class JobStatus(LabeledEnum):
+    QUEUED = "queued", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BackgroundJob(db.Model):
+    """One piece of background work (see jobs.queue): claimed with a lease, like mail."""
+
+    __tablename__ = "background_job"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key"),
+        sa.Index("ix_background_job_due", "status", "run_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[JobStatus] = mapped_column(default=JobStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=5)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    # How far a long job got, for the page that shows it (written outside its transaction).
+    progress: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    last_error: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # One job per key, ever (a retried request adds nothing).
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(160))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ import threading
 from flask import current_app
 
 from portal.extensions import db
+from portal.jobs import queue
 from portal.jobs.runner import run_due
 from portal.mail.delivery import Outcome, send_due
 
@@ -19,6 +20,7 @@ class Worker:
 
     def run_once(self) -> Outcome:
         run_due()
+        queue.run_due()
         outcome = Outcome()
         while True:
             round_outcome = send_due(limit=self.batch)
