@@ -1,23 +1,45 @@
 """Realistic demo data: companies, ~200 advocates with a year of history, ~40 opportunities.
 
-Everything goes through the services, so the demo obeys the same rules as real
-use (seats, ledger, tiers). A fixed random seed makes it the same every time.
+The demo is a year of history replayed through the services, each step at
+its own moment (`db.replaying_at`), so it obeys every rule as real use does
+and nothing in it is dated after the moment it was loaded:
+
+- advocates join through `people.add_advocate` and the welcome step
+  (`profiles.complete_onboarding`, which puts them in the entry tier);
+- opportunities are posted, published, closed or cancelled through `posting`;
+- advocates apply through `participation.apply` (eligibility, first-come
+  seats, the waitlist), managers decide with `participation.decide` before
+  the start and mark completions and no-shows after it, so seats and
+  participation awards come from `opportunities.seats` and the ledger;
+- other points are manual awards (`ledger.award_manual`); after earning,
+  advocates visit their Tiers page and join some of what it offers
+  (`tiers.progress_for`, `tiers.opt_in`); badges are saved first and
+  awarded as they are earned.
+
+The demo sets no status, seat count, award key or tier itself. A fixed
+random seed makes it the same every time.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import accounts, employment
-from portal.advocates.models import Industry, OpenType, Product, Region, SizeBand
+from portal.advocates import accounts, employment, profiles
+from portal.advocates.models import Industry, Product, Region, SizeBand
 from portal.advocates.people import add_advocate
 from portal.auth import services as auth
 from portal.auth.models import Role, User
-from portal.db import utcnow
+from portal.db import replaying_at, utcnow
+from portal.errors import NotEligible
 from portal.extensions import db
 from portal.opportunities import participation as taking_part
 from portal.opportunities import posting, queues
@@ -29,8 +51,9 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
-from portal.recognition import ledger, tiers
-from portal.recognition.models import PointsEntry, PointsSource, Tier
+from portal.recognition import badges, ledger, tiers
+from portal.recognition.models import PointsEntry, Tier
+from portal.stories import services as stories
 
 DEMO_PASSWORD = "tryout-2026-portal"
 DEMO_LOGINS = {
@@ -144,6 +167,13 @@ PLACES = [
 ]  # fmt: skip
 
 
+# The program started a while before the demo is loaded: a year of history and some.
+PROGRAM_AGE = timedelta(days=400)
+# The demo advocate joins Insider when offered, and none of the tiers above it.
+AVERY_TIERS = {"Insider"}
+NOTES = ["", "Happy to help!", "I have a great story for this."]
+
+
 def demo_loaded() -> bool:
     return (
         db.session.scalar(sa.select(User.id).where(User.email == "manager@example.com")) is not None
@@ -154,27 +184,360 @@ def seed_demo(rng: random.Random | None = None) -> dict[str, int]:
     """Load the demo data once; returns counts of what was created (empty if loaded)."""
     if demo_loaded():
         return {}
-    rng = rng or random.Random(2026)
-    now = utcnow()
-    staff = _staff()
-    products = _products()
-    accounts = _accounts(rng, staff["manager@example.com"])
-    people = _advocates(rng, accounts, products)
-    db.session.flush()
-    created = _opportunities(rng, staff["manager@example.com"], products, now)
-    _history(rng, people, created, staff["manager@example.com"], now)
-    _tiers(rng, people)
-    _badges(staff["manager@example.com"])
-    _stories(rng, people, staff["manager@example.com"])
-    for user in [*staff.values(), *people]:
-        user.email_verified_at = user.created_at
-    db.session.flush()
+    demo = _Demo(rng or random.Random(2026), utcnow())
+    demo.load()
     return {
-        "accounts": len(accounts),
-        "advocates": len(people),
-        "opportunities": len(created),
+        "accounts": len(demo.accounts),
+        "advocates": len(demo.people),
+        "opportunities": len(demo.postings),
         "ledger entries": db.session.scalar(sa.select(sa.func.count()).select_from(PointsEntry)),
     }
+
+
+class _Timeline:
+    """Steps run in time order, each as if it were its moment (and never after now).
+
+    A step may add later ones: an application brings its decision, points
+    bring a visit to the Tiers page.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._steps: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+
+    def add(self, moment: datetime, step: Callable[[], None]) -> None:
+        heapq.heappush(self._steps, (min(moment, self.now), next(self._order), step))
+
+    def run(self) -> None:
+        while self._steps:
+            moment, _, step = heapq.heappop(self._steps)
+            with replaying_at(moment):
+                step()
+
+
+@dataclass
+class _Posting:
+    """One opportunity of the demo: what it is, what becomes of it, who tries to apply."""
+
+    data: posting.OpportunityData
+    state: OpportunityState  # where it ends up
+    is_past: bool
+    to_approve: int
+    candidates: Iterator[User]
+    opportunity: Opportunity = field(init=False)
+    approved: int = 0
+
+
+class _Demo:
+    def __init__(self, rng: random.Random, now: datetime) -> None:
+        self.rng = rng
+        self.now = now
+        self.began = now - PROGRAM_AGE
+        self.timeline = _Timeline(now)
+        self.leaving: set[int] = set()
+        self.postings: list[_Posting] = []
+        self.tier_choices: dict[tuple[int, int], bool] = {}
+
+    def load(self) -> None:
+        with replaying_at(self.began):
+            staff = _staff()
+            self.manager = staff["manager@example.com"]
+            self.products = _products()
+            self.accounts = _accounts(self.rng, self.manager)
+            _badges(self.manager)  # saved first, so they are awarded as they are earned
+            self.people = self._advocates()
+        self.avery = self.people[0]
+        self.active = [user for user in self.people if user.id not in self.leaving]
+        self._plan_opportunities()
+        self._plan_awards()
+        self._plan_stories()
+        self.timeline.run()
+        with replaying_at(self.now):
+            # Judge the periods that ended (top of a quarter), as `flask badges recompute` does.
+            badges.recompute()
+        for user in [*staff.values(), *self.people]:
+            user.email_verified_at = user.created_at
+        db.session.flush()
+
+    # --- people --------------------------------------------------------------
+
+    def _advocates(self) -> list[User]:
+        """Added by staff and through the welcome step on the program's first day."""
+        rng = self.rng
+        name, _ = DEMO_LOGINS["advocate@example.com"]
+        avery = add_advocate(
+            name=name, email="advocate@example.com", account=self.accounts[0], title="Head of Data"
+        )
+        auth.set_password(avery, DEMO_PASSWORD)
+        people = [avery]
+        seen = {"advocate@example.com"}
+        while len(people) < 200:
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = (
+                f"{first}.{last}".lower().replace("'", "").replace("ü", "u") + "@customers.example"
+            )
+            if email in seen:
+                continue
+            seen.add(email)
+            people.append(
+                add_advocate(
+                    name=f"{first} {last}",
+                    email=email,
+                    account=rng.choice(self.accounts),
+                    title=rng.choice(TITLES),
+                )
+            )
+        today = self.now.astimezone(clock.program_tz()).date()
+        for index, user in enumerate(people):
+            job = employment.current_employment(user.id)
+            # When they began there, before they joined (no service back-dates a job).
+            job.started_on = clock.today() - timedelta(days=rng.randint(0, 2600))
+            closed = set(rng.sample(list(OpportunityType), rng.randint(0, 3))) if index else set()
+            area = rng.choice(["analytics", "platform", "security", "CRM", "operations"])
+            choices = profiles.ProfileChoices(
+                name=user.name,
+                title=job.title,
+                bio=(
+                    f"{user.name.split()[0]} leads {area} work and has used our products "
+                    f"for {rng.randint(1, 8)} years."
+                ),
+                product_ids=[p.id for p in rng.sample(self.products, rng.randint(1, 3))],
+                open_types=[t.value for t in OpportunityType if t not in closed],
+                max_asks_per_quarter=rng.choice([2, 3, 3, 4, 6]),
+                quiet_until=None,
+                show_on_leaderboard=index == 0 or rng.random() < 0.85,
+                public_profile=index == 0 or rng.random() < 0.45,
+            )
+            if index and rng.random() < 0.06:
+                choices.quiet_until = today + timedelta(days=rng.randint(5, 60))
+            profiles.complete_onboarding(user, choices)
+            if index and rng.random() < 0.03:  # leaves the program later, having done nothing
+                self.leaving.add(user.id)
+                left = self.began + timedelta(days=rng.randint(1, 300))
+                self.timeline.add(left, partial(auth.deactivate, user))
+        return people
+
+    # --- opportunities and taking part ------------------------------------------
+
+    def _plan_opportunities(self) -> None:
+        """22 in the past year, 16 upcoming; every type and every state."""
+        rng, now = self.rng, self.now
+        tier_by_name = {t.name: t for t in db.session.scalars(sa.select(Tier))}
+        pool = [user for user in self.active if user is not self.avery]
+        ideas = []
+        for kind, titles in OPPORTUNITY_IDEAS.items():
+            for index, title in enumerate(titles):
+                past = index % 2 == 0 if len(titles) > 2 else index == 0
+                offset = -rng.randint(10, 350) if past else rng.randint(6, 80)
+                ideas.append((kind, title, offset))
+        for number, (kind, title, offset) in enumerate(ideas):
+            start = _local(now, offset, rng.choice([9, 10, 14, 16]))
+            hours = (
+                72 if kind in (OpportunityType.EVENT, OpportunityType.BETA) else rng.choice([1, 2])
+            )
+            in_person = kind in (OpportunityType.EVENT, OpportunityType.ADVISORY_BOARD)
+            data = posting.OpportunityData(
+                type=kind,
+                title=title,
+                summary=f"{kind.label} for customers who want to share what works.",
+                description=_description(kind),
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                timezone=clock.program_tz().key,
+                is_online=not in_person,
+                location=rng.choice(PLACES) if in_person else "Online (video call)",
+                seats=rng.choice([3, 4, 5, 6, 8, 10, 12]),
+                application_deadline=start - timedelta(days=3),
+                points=None,  # what its type is worth (posting.default_points)
+                approval_mode=ApprovalMode.FIRST_COME
+                if kind in (OpportunityType.WEBINAR, OpportunityType.REVIEW, OpportunityType.BETA)
+                else ApprovalMode.REVIEW,
+                min_tier_id=tier_by_name["Champion"].id
+                if kind == OpportunityType.ADVISORY_BOARD and offset > 0
+                else (tier_by_name["Insider"].id if number % 9 == 4 else None),
+                industries=[rng.choice(list(Industry)).value] if number % 7 == 3 else [],
+                regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
+                product_ids=[rng.choice(self.products).id] if kind == OpportunityType.BETA else [],
+            )
+            if offset > 0 and number % 8 == 1:
+                state = OpportunityState.DRAFT
+            elif number % 17 == 8:
+                state = OpportunityState.CANCELLED
+            elif offset < 0 or number % 10 == 7:
+                state = OpportunityState.CLOSED
+            else:
+                state = OpportunityState.PUBLISHED
+            is_past = start < now
+            # Past ones filled up; upcoming ones still have seats and a queue to review.
+            to_approve = data.seats if is_past else data.seats // 2
+            plan = _Posting(data, state, is_past, to_approve, iter(rng.sample(pool, len(pool))))
+            self.postings.append(plan)
+            self._plan_posting(plan)
+        self.timeline.add(now - timedelta(hours=1), self._open_application)
+
+    def _plan_posting(self, plan: _Posting) -> None:
+        rng, now, data = self.rng, self.now, plan.data
+        posted = min(data.starts_at - timedelta(days=30), now - timedelta(days=rng.randint(3, 10)))
+        self.timeline.add(posted, lambda: self._post(plan))
+        if plan.state == OpportunityState.DRAFT:
+            return
+        published = posted + timedelta(hours=2)
+        self.timeline.add(published, lambda: posting.publish(plan.opportunity))
+        if plan.state == OpportunityState.CANCELLED:
+            self.timeline.add(published + timedelta(days=1), lambda: self._cancel(plan))
+            return
+        if plan.is_past:
+            self.timeline.add(data.application_deadline, lambda: posting.close(plan.opportunity))
+            self.timeline.add(data.ends_at, lambda: self._mark(plan))
+        elif plan.state == OpportunityState.CLOSED:
+            self.timeline.add(now - timedelta(minutes=10), lambda: posting.close(plan.opportunity))
+        applicants = min(len(self.active) - 1, data.seats + rng.randint(0, 6))
+        if not plan.is_past and data.approval_mode == ApprovalMode.FIRST_COME:
+            applicants = plan.to_approve
+        if plan.is_past:
+            times = sorted(
+                data.starts_at - timedelta(days=rng.randint(5, 25), seconds=rng.randrange(86400))
+                for _ in range(applicants)
+            )
+        else:
+            opens = published + timedelta(hours=1)
+            span = int((now - timedelta(hours=2) - opens).total_seconds())
+            times = sorted(
+                opens + timedelta(seconds=rng.randrange(span)) for _ in range(applicants)
+            )
+        if plan.is_past and rng.random() < 0.5 and times:
+            # The demo advocate applies first, so they have a year of history.
+            self.timeline.add(times[0] - timedelta(hours=1), lambda: self._apply(plan, self.avery))
+        for at in times:
+            self.timeline.add(at, lambda: self._apply(plan))
+
+    def _post(self, plan: _Posting) -> None:
+        plan.opportunity = posting.create_opportunity(plan.data, by=self.manager)
+
+    def _cancel(self, plan: _Posting) -> None:
+        posting.cancel(plan.opportunity, message="We are rescheduling; watch this space.")
+
+    def _apply(self, plan: _Posting, advocate: User | None = None) -> None:
+        """The next advocate who may take part applies (first come: a seat, or the waitlist)."""
+        opportunity = plan.opportunity
+        for candidate in [advocate] if advocate else plan.candidates:
+            try:
+                applied = taking_part.apply(
+                    opportunity, candidate, note=self.rng.choice(NOTES), join_waitlist=plan.is_past
+                )
+            except NotEligible:
+                continue  # the page wouldn't have offered it: the next one tries
+            if opportunity.approval_mode == ApprovalMode.REVIEW:
+                decided = min(utcnow() + timedelta(days=1), self.now - timedelta(minutes=30))
+                self.timeline.add(decided, partial(self._review, plan, applied))
+            return
+
+    def _review(self, plan: _Posting, applied: Participation) -> None:
+        """Approve while seats are planned; the rest wait (past) or stay in the queue."""
+        if applied.status != ParticipationStatus.APPLIED:
+            return
+        if plan.approved < plan.to_approve:
+            taking_part.decide(applied, taking_part.Decision.APPROVE, by=self.manager)
+            plan.approved += 1
+        elif plan.is_past:
+            taking_part.decide(applied, taking_part.Decision.WAITLIST, by=self.manager)
+
+    def _mark(self, plan: _Posting) -> None:
+        """After it ended: most approved advocates took part, a few didn't show up."""
+        for taking in queues.participants(plan.opportunity):
+            if taking.status != ParticipationStatus.APPROVED:
+                continue
+            if self.rng.random() < 0.9:
+                taking_part.mark_completed(taking, by=self.manager)
+                self._after_points(taking.advocate_id)
+            else:
+                taking_part.mark_no_show(taking, by=self.manager)
+
+    def _open_application(self) -> None:
+        """An open application from the demo advocate, so their dashboard shows one."""
+        upcoming = [
+            o
+            for o in (plan.opportunity for plan in self.postings)
+            if o.starts_at > self.now
+            and o.state == OpportunityState.PUBLISHED
+            and o.min_tier_id is None
+            and not o.industries
+            and not o.regions
+            and not o.products
+            and not o.is_full
+        ]
+        # One a manager still has to review, if there is one.
+        upcoming.sort(key=lambda o: o.approval_mode != ApprovalMode.REVIEW)
+        if upcoming:
+            taking_part.apply(upcoming[0], self.avery, note="Looking forward to it!")
+
+    # --- points and tiers -------------------------------------------------------
+
+    def _plan_awards(self) -> None:
+        """Manual awards for things outside opportunities, spread over the year."""
+        rng, now = self.rng, self.now
+        reasons = [
+            "Answered questions in the community forum",
+            "Hosted a customer meetup",
+            "Wrote a guest blog post",
+            "Helped test the new onboarding",
+        ]
+        for number in range(400):
+            advocate = rng.choice(self.active)
+            points = rng.choice([25, 50, 50, 75, 100])
+            reason = rng.choice(reasons)
+            at = now - timedelta(days=rng.randint(0, 360), hours=rng.randint(0, 23))
+            self.timeline.add(at, partial(self._award, advocate, points, reason, f"demo-{number}"))
+
+    def _award(self, advocate: User, points: int, reason: str, token: str) -> None:
+        ledger.award_manual(advocate.id, points, reason=reason, by_id=self.manager.id, token=token)
+        self._after_points(advocate.id)
+
+    def _after_points(self, advocate_id: int) -> None:
+        """Within a few days the advocate looks at their Tiers page."""
+        later = utcnow() + timedelta(hours=self.rng.randint(1, 72))
+        self.timeline.add(later, partial(self._visit, advocate_id))
+
+    def _visit(self, advocate_id: int) -> None:
+        """Join what the Tiers page offers; most people take a tier, once they decide."""
+        offered = tiers.progress_for(advocate_id, ledger.total_for(advocate_id)).can_opt_in
+        for tier in offered:
+            key = (advocate_id, tier.id)
+            if key not in self.tier_choices:
+                self.tier_choices[key] = (
+                    tier.name in AVERY_TIERS
+                    if advocate_id == self.avery.id
+                    else self.rng.random() < 0.8
+                )
+            if self.tier_choices[key]:
+                tiers.opt_in(advocate_id, tier, accepted=True)
+
+    # --- stories ----------------------------------------------------------------
+
+    def _plan_stories(self) -> None:
+        """Stories of the last weeks: two published after a manager's review, two waiting."""
+        public = [user for user in self.active if user.profile.public_profile]
+        for index, (title, body) in enumerate(STORIES):
+            written = self.now - timedelta(days=40 - 10 * index)
+            author = public[index * 3 % len(public)]
+            self.timeline.add(written, partial(self._story, author, title, body, index < 2))
+        body = (
+            "We paired **Cobalt Workflows** templates with a buddy system; new engineers "
+            "shipped on day three."
+        )
+        title = "Onboarding 40 engineers in a week"
+        self.timeline.add(
+            self.now - timedelta(days=3), partial(self._story, public[-1], title, body, False)
+        )
+
+    def _story(self, author: User, title: str, body: str, is_published: bool) -> None:
+        story = stories.write(author, title=title, body=body)
+        if is_published:
+            decide = partial(
+                stories.decide, story, approve=True, by=self.manager, note="Thank you for sharing!"
+            )
+            self.timeline.add(utcnow() + timedelta(days=2), decide)
 
 
 def _staff() -> dict[str, User]:
@@ -208,117 +571,9 @@ def _accounts(rng: random.Random, owner: User):
     return result
 
 
-def _advocates(rng: random.Random, accounts, products) -> list[User]:
-    people = []
-    name, _ = DEMO_LOGINS["advocate@example.com"]
-    avery = add_advocate(
-        name=name, email="advocate@example.com", account=accounts[0], title="Head of Data"
-    )
-    avery.password_hash = auth.hash_password(DEMO_PASSWORD)
-    people.append(avery)
-    seen = {"advocate@example.com"}
-    while len(people) < 200:
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        email = f"{first}.{last}".lower().replace("'", "").replace("ü", "u") + "@customers.example"
-        if email in seen:
-            continue
-        seen.add(email)
-        people.append(
-            add_advocate(
-                name=f"{first} {last}",
-                email=email,
-                account=rng.choice(accounts),
-                title=rng.choice(TITLES),
-            )
-        )
-    db.session.flush()
-    for user in people:
-        job = employment.current_employment(user.id)
-        job.started_on = clock.today() - timedelta(days=rng.randint(400, 3000))
-    long_ago = utcnow() - timedelta(days=400)
-    for index, user in enumerate(people):
-        profile = user.profile
-        profile.products = rng.sample(products, rng.randint(1, 3))
-        closed = set(rng.sample(list(OpportunityType), rng.randint(0, 3))) if index else set()
-        profile.open_type_rows = [
-            OpenType(type=t.value) for t in OpportunityType if t not in closed
-        ]
-        profile.max_asks_per_quarter = rng.choice([2, 3, 3, 4, 6])
-        profile.show_on_leaderboard = index == 0 or rng.random() < 0.85
-        profile.public_profile = index == 0 or rng.random() < 0.45
-        area = rng.choice(["analytics", "platform", "security", "CRM", "operations"])
-        profile.bio = (
-            f"{user.name.split()[0]} leads {area} work and has used our products "
-            f"for {rng.randint(1, 8)} years."
-        )
-        profile.onboarded_at = long_ago
-        if index and rng.random() < 0.06:
-            profile.quiet_until = clock.today() + timedelta(days=rng.randint(5, 60))
-    db.session.flush()
-    for user in people:
-        tiers.join_program(user.id)
-    for index, user in enumerate(people):
-        if index and rng.random() < 0.03:
-            auth.deactivate(user)
-    return people
-
-
 def _local(now: datetime, days: int, hour: int) -> datetime:
     day = (now + timedelta(days=days)).astimezone(clock.program_tz()).date()
     return datetime(day.year, day.month, day.day, hour, tzinfo=clock.program_tz()).astimezone(UTC)
-
-
-def _opportunities(rng: random.Random, manager: User, products, now: datetime):
-    tier_by_name = {t.name: t for t in db.session.scalars(sa.select(Tier))}
-    created = []
-    # Day offsets: 22 in the past year, 16 upcoming; every type in both.
-    plan = []
-    for kind, titles in OPPORTUNITY_IDEAS.items():
-        for index, title in enumerate(titles):
-            past = index % 2 == 0 if len(titles) > 2 else index == 0
-            offset = -rng.randint(10, 350) if past else rng.randint(6, 80)
-            plan.append((kind, title, offset))
-    for number, (kind, title, offset) in enumerate(plan):
-        start = _local(now, offset, rng.choice([9, 10, 14, 16]))
-        hours = 72 if kind in (OpportunityType.EVENT, OpportunityType.BETA) else rng.choice([1, 2])
-        data = posting.OpportunityData(
-            type=kind,
-            title=title,
-            summary=f"{kind.label} for customers who want to share what works.",
-            description=_description(kind),
-            starts_at=start,
-            ends_at=start + timedelta(hours=hours),
-            timezone=clock.program_tz().key,
-            is_online=kind not in (OpportunityType.EVENT, OpportunityType.ADVISORY_BOARD),
-            location=rng.choice(PLACES)
-            if kind in (OpportunityType.EVENT, OpportunityType.ADVISORY_BOARD)
-            else "Online (video call)",
-            seats=rng.choice([3, 4, 5, 6, 8, 10, 12]),
-            application_deadline=start - timedelta(days=3),
-            points=_points(kind),
-            approval_mode=ApprovalMode.FIRST_COME
-            if kind in (OpportunityType.WEBINAR, OpportunityType.REVIEW, OpportunityType.BETA)
-            else ApprovalMode.REVIEW,
-            min_tier_id=tier_by_name["Champion"].id
-            if kind == OpportunityType.ADVISORY_BOARD and offset > 0
-            else (tier_by_name["Insider"].id if number % 9 == 4 else None),
-            industries=[rng.choice(list(Industry)).value] if number % 7 == 3 else [],
-            regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
-            product_ids=[rng.choice(products).id] if kind == OpportunityType.BETA else [],
-        )
-        opportunity = posting.create_opportunity(data, by=manager)
-        opportunity.created_at = start - timedelta(days=30)
-        if offset > 0 and number % 8 == 1:
-            continue  # stays a draft
-        opportunity.state = OpportunityState.PUBLISHED
-        opportunity.published_at = start - timedelta(days=28)
-        if number % 17 == 8:
-            opportunity.state = OpportunityState.CANCELLED
-        elif offset < 0 or number % 10 == 7:
-            opportunity.state = OpportunityState.CLOSED
-        created.append(opportunity)
-    db.session.flush()
-    return created
 
 
 def _description(kind: OpportunityType) -> str:
@@ -328,118 +583,6 @@ def _description(kind: OpportunityType) -> str:
         "## What you get\n\n- Points and recognition in the program\n"
         "- Time with our product leaders\n"
     )
-
-
-def _points(kind: OpportunityType) -> int:
-    from portal.settings import get_setting
-
-    return int(get_setting("default_points", {}).get(kind.value, 100))
-
-
-def _history(rng, people, created, manager, now) -> None:
-    """Applications and decisions; past ones completed with points at their end time."""
-    shown = [p for p in people if p.active]
-    avery = people[0]
-    for opportunity in created:
-        if opportunity.state == OpportunityState.CANCELLED:
-            continue
-        applicants = rng.sample(
-            shown[1:], min(len(shown) - 1, opportunity.seats + rng.randint(0, 6))
-        )
-        if opportunity.starts_at < now and rng.random() < 0.5:
-            applicants.insert(0, avery)
-        upcoming = opportunity.starts_at >= now
-        # Past ones filled up; upcoming ones still have seats and a queue to review.
-        to_approve = opportunity.seats // 2 if upcoming else opportunity.seats
-        if upcoming and opportunity.approval_mode == ApprovalMode.FIRST_COME:
-            applicants = applicants[:to_approve]
-        for index, advocate in enumerate(applicants):
-            participation = Participation(
-                opportunity=opportunity,
-                advocate=advocate,
-                status=ParticipationStatus.APPLIED,
-                note=rng.choice(["", "Happy to help!", "I have a great story for this."]),
-                created_at=opportunity.starts_at - timedelta(days=rng.randint(5, 25)),
-            )
-            db.session.add(participation)
-            if index < to_approve:
-                opportunity.seats_taken += 1
-                participation.status = ParticipationStatus.APPROVED
-                participation.decided_at = participation.created_at + timedelta(days=1)
-                participation.decided_by_id = manager.id
-            elif not upcoming:
-                participation.status = ParticipationStatus.WAITLISTED
-                participation.waitlisted_at = participation.created_at
-        db.session.flush()
-        if upcoming:
-            continue
-        for participation in opportunity_participants(opportunity):
-            if participation.status != ParticipationStatus.APPROVED:
-                continue
-            if rng.random() < 0.9:
-                participation.status = ParticipationStatus.COMPLETED
-                participation.completed_at = opportunity.ends_at
-                ledger.award(
-                    participation.advocate_id,
-                    opportunity.points,
-                    reason=opportunity.title,
-                    key=ledger.participation_key(participation.id),
-                    source=PointsSource.PARTICIPATION,
-                    source_id=participation.id,
-                    by_id=manager.id,
-                    at=opportunity.ends_at,
-                )
-            else:
-                participation.status = ParticipationStatus.NO_SHOW
-                opportunity.seats_taken -= 1
-    # Manual awards for things outside opportunities, spread over the year.
-    for number in range(400):
-        advocate = rng.choice(shown)
-        ledger.award(
-            advocate.id,
-            rng.choice([25, 50, 50, 75, 100]),
-            reason=rng.choice(
-                [
-                    "Answered questions in the community forum",
-                    "Hosted a customer meetup",
-                    "Wrote a guest blog post",
-                    "Helped test the new onboarding",
-                ]
-            ),
-            key=ledger.manual_key(manager.id, f"demo-{number}"),
-            source=PointsSource.MANUAL,
-            by_id=manager.id,
-            at=now - timedelta(days=rng.randint(0, 360), hours=rng.randint(0, 23)),
-        )
-    # An open application from the demo advocate, so their dashboard shows one.
-    upcoming = [
-        o
-        for o in created
-        if o.starts_at > now
-        and o.state == OpportunityState.PUBLISHED
-        and o.min_tier_id is None
-        and not o.industries
-        and not o.regions
-        and not o.products
-        and not o.is_full
-    ]
-    if upcoming:
-        taking_part.apply(upcoming[0], avery, note="Looking forward to it!")
-
-
-def opportunity_participants(opportunity: Opportunity) -> list[Participation]:
-    return queues.participants(opportunity)
-
-
-def _tiers(rng, people) -> None:
-    """Opt most eligible advocates into the tiers they reached."""
-    for user in people:
-        if not user.active:
-            continue
-        points = ledger.total_for(user.id)
-        for state in tiers.states_for(user.id).values():
-            if state.can_opt_in(points) and rng.random() < 0.8:
-                tiers.opt_in(user.id, state.tier, accepted=True)
 
 
 BADGES = [
@@ -488,13 +631,6 @@ BADGES = [
 ]
 
 
-def _badges(manager: User) -> None:
-    from portal.recognition import badges
-
-    for details in BADGES:
-        badges.save_badge(None, badges.BadgeDetails(**details), by=manager)
-
-
 STORIES = [
     (
         "From spreadsheets to live dashboards",
@@ -516,22 +652,6 @@ STORIES = [
 ]
 
 
-def _stories(rng: random.Random, people, manager: User) -> None:
-    from portal.stories import services as stories
-    from portal.stories.models import StoryStatus
-
-    public = [p for p in people if p.active and p.profile.public_profile]
-    for index, (title, body) in enumerate(STORIES):
-        author = public[index * 3 % len(public)]
-        story = stories.write(author, title=title, body=body)
-        if index < 2:
-            stories.decide(story, approve=True, by=manager, note="Thank you for sharing!")
-    pending = stories.write(
-        public[-1],
-        title="Onboarding 40 engineers in a week",
-        body=(
-            "We paired **Cobalt Workflows** templates with a buddy system; new engineers shipped "
-            "on day three."
-        ),
-    )
-    assert pending.status == StoryStatus.SUBMITTED
+def _badges(manager: User) -> None:
+    for details in BADGES:
+        badges.save_badge(None, badges.BadgeDetails(**details), by=manager)

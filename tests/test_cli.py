@@ -7,11 +7,18 @@ import sys
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.advocates.models import Account
 from portal.auth.models import User
+from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.opportunities.models import Opportunity, OpportunityState, OpportunityType
-from portal.recognition.models import PointsEntry, Standing
+from portal.opportunities.models import (
+    Opportunity,
+    OpportunityState,
+    OpportunityType,
+    Participation,
+)
+from portal.recognition.models import BadgeAward, PointsEntry, Standing
 from tests.conftest import make_test_app
 
 
@@ -46,6 +53,50 @@ def test_seed_demo_loads_realistic_data_once(app, runner):
 
     check = runner.invoke(args=["ledger", "check"])
     assert check.exit_code == 0, check.output
+
+
+# What the demo plans ahead by nature: upcoming dates and chosen quiet periods.
+PLANNED_AHEAD = {
+    ("opportunity", "starts_at"),
+    ("opportunity", "ends_at"),
+    ("opportunity", "application_deadline"),
+    ("advocate_profile", "quiet_until"),
+}
+
+
+def test_nothing_in_the_demo_is_dated_after_it_was_loaded(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        now, today = utcnow(), clock.today()
+        later = {}
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if (table.name, column.name) in PLANNED_AHEAD:
+                    continue
+                if isinstance(column.type, UTCDateTime):
+                    limit = now
+                elif isinstance(column.type, sa.Date):
+                    limit = today
+                else:
+                    continue
+                latest = db.session.scalar(sa.select(sa.func.max(column)))
+                if latest is not None and latest > limit:
+                    later[f"{table.name}.{column.name}"] = latest
+        assert later == {}
+        # Each step happened when the rules allow it.
+        rows = db.session.execute(
+            sa.select(Participation, Opportunity).join(Participation.opportunity)
+        ).all()
+        assert rows
+        for participation, opportunity in rows:
+            assert opportunity.published_at <= participation.created_at
+            assert participation.created_at < opportunity.application_deadline
+            if participation.decided_by_id and not participation.completed_at:
+                assert participation.decided_at < opportunity.starts_at
+            if participation.completed_at:
+                assert participation.completed_at >= opportunity.starts_at
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgeAward)) > 0
 
 
 def test_demo_logins_work(app, runner, client):

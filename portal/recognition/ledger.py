@@ -13,7 +13,7 @@ leaderboard reads a summary that always equals the ledger.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -231,17 +231,29 @@ def _details_query():
 _NO_DETAILS = {"visible": False, "account_id": None, "industry": None, "region": None}
 
 
-def standing_details(advocate_id: int) -> dict:
-    """What standings copy from elsewhere: shown or not, and the current company."""
-    row = db.session.execute(_details_query().where(User.id == advocate_id)).first()
-    if row is None:
-        return dict(_NO_DETAILS)
+def _as_details(row) -> dict:
     _, visible, account_id, industry, region = row
     return {
         "visible": bool(visible),
         "account_id": account_id,
         "industry": industry.value if industry else None,
         "region": region.value if region else None,
+    }
+
+
+def standing_details(advocate_id: int) -> dict:
+    """What standings copy from elsewhere: shown or not, and the current company."""
+    row = db.session.execute(_details_query().where(User.id == advocate_id)).first()
+    if row is None:
+        return dict(_NO_DETAILS)
+    return _as_details(row)
+
+
+def standing_details_of_advocates() -> dict[int, dict]:
+    """`standing_details` of every advocate, in one query (rebuilds and bulk loads)."""
+    return {
+        row[0]: _as_details(row)
+        for row in db.session.execute(_details_query().where(User.role == Role.ADVOCATE))
     }
 
 
@@ -352,18 +364,20 @@ def entries_page(advocate_id: int, *, page: int = 1, per_page: int = 25):
 # --- checking -------------------------------------------------------------
 
 
-def _sums_from_entries() -> dict[tuple[int, str], int]:
+def period_sums(entries: Iterable[tuple[int, int, datetime]]) -> dict[tuple[int, str], int]:
+    """What the standings of these (advocate, points, created at) entries must hold:
+    points per advocate and period (all time, quarter, month: `clock.period_keys`)."""
     sums: dict[tuple[int, str], int] = defaultdict(int)
     tz = clock.program_tz()
-    rows = db.session.execute(
-        sa.select(
-            PointsEntry.advocate_id, PointsEntry.points, PointsEntry.created_at
-        ).execution_options(yield_per=10_000)
-    )
-    for advocate_id, points, created_at in rows:
+    for advocate_id, points, created_at in entries:
         for period in clock.period_keys(created_at, tz):
             sums[(advocate_id, period)] += points
     return sums
+
+
+def _sums_from_entries() -> dict[tuple[int, str], int]:
+    query = sa.select(PointsEntry.advocate_id, PointsEntry.points, PointsEntry.created_at)
+    return period_sums(db.session.execute(query.execution_options(yield_per=10_000)))
 
 
 def mismatches() -> Iterator[tuple[int, str, int, int]]:
@@ -384,16 +398,7 @@ def rebuild_standings() -> int:
     """Recompute every standing from the ledger; returns how many rows were written."""
     expected = _sums_from_entries()
     db.session.execute(sa.delete(Standing))
-    details = {}
-    for advocate_id, visible, account_id, industry, region in db.session.execute(
-        _details_query().where(User.role == Role.ADVOCATE)
-    ):
-        details[advocate_id] = {
-            "visible": bool(visible),
-            "account_id": account_id,
-            "industry": industry.value if industry else None,
-            "region": region.value if region else None,
-        }
+    details = standing_details_of_advocates()
     rows = [
         {"advocate_id": a, "period": p, "points": points, **details.get(a, _NO_DETAILS)}
         for (a, p), points in expected.items()

@@ -136,9 +136,23 @@ def _record(
     return event
 
 
-def _refresh_current_tier(profile: AdvocateProfile, states: dict[int, TierState]) -> None:
+def held_tier(states: dict[int, TierState]) -> Tier | None:
+    """The tier an advocate holds: the highest opted into (lapsing counts until it lapses)."""
     opted = [state.tier for state in states.values() if state.opted_in]
-    profile.current_tier_id = max(opted, key=lambda tier: tier.position).id if opted else None
+    return max(opted, key=lambda tier: tier.position) if opted else None
+
+
+def joining_tier(states: dict[int, TierState]) -> TierState | None:
+    """The tier a new member joins: the lowest entry tier, unless they hold one already."""
+    entry_tiers = [state for state in states.values() if is_entry_tier(state.tier)]
+    if not entry_tiers or any(state.opted_in for state in states.values()):
+        return None
+    return min(entry_tiers, key=lambda state: state.tier.position)
+
+
+def _refresh_current_tier(profile: AdvocateProfile, states: dict[int, TierState]) -> None:
+    held = held_tier(states)
+    profile.current_tier_id = held.id if held else None
     db.session.flush()
 
 
@@ -217,9 +231,8 @@ def join_program(advocate_id: int, **_: object) -> None:
     """Opt a new advocate into the entry tier (no threshold, no invitation)."""
     profile = _lock_profile(advocate_id)
     states = states_for(advocate_id)
-    entry_tiers = [state for state in states.values() if is_entry_tier(state.tier)]
-    if entry_tiers and not any(state.opted_in for state in states.values()):
-        entry = min(entry_tiers, key=lambda state: state.tier.position)
+    entry = joining_tier(states)
+    if entry is not None:
         _record(advocate_id, entry.tier, TierEventKind.OPTED_IN)
         entry.opted_in = True
     _refresh_current_tier(profile, states)
@@ -367,6 +380,17 @@ class Progress:
         return 0 if self.next is None else max(self.next.threshold - self.points, 0)
 
 
+def offered_tiers(states: dict[int, TierState], points: int) -> list[Tier]:
+    """The tiers an advocate may join now (what their Tiers page offers), lowest first:
+    above the one they hold, with the points and, where needed, the invitation."""
+    current = held_tier(states)
+    return [
+        state.tier
+        for state in sorted(states.values(), key=lambda state: state.tier.position)
+        if state.can_opt_in(points) and (current is None or state.tier.position > current.position)
+    ]
+
+
 def progress_for(advocate_id: int, points: int) -> Progress:
     tiers = all_tiers()
     states = states_for(advocate_id, tiers)
@@ -377,12 +401,7 @@ def progress_for(advocate_id: int, points: int) -> Progress:
         current=current,
         next=above[0] if above else None,
         points=points,
-        can_opt_in=[
-            t
-            for t in tiers
-            if states[t.id].can_opt_in(points)
-            and (current is None or t.position > current.position)
-        ],
+        can_opt_in=offered_tiers(states, points),
     )
 
 
