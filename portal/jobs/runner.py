@@ -87,8 +87,9 @@ def _claim(name: str, period: str) -> bool:
             dialect_insert(JobRun.__table__)
             .values(name=name, period=period, finished_at=utcnow(), items=1)
             .on_conflict_do_nothing(index_elements=["name", "period"])
-        ).rowcount
-        == 1
+            .returning(JobRun.name)
+        ).scalar()
+        is not None
     )
 
 
