@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] | Config = Config, *, cli: bool = True
     # line is written after every other hook, with the status really sent.
     register_operations(app)
     register_extensions(app)
+    register_inputs(app)
     register_blueprints(app)
     register_handlers(app)
     if cli:
@@ -154,6 +155,13 @@ def register_operations(app: Flask) -> None:
         # Trust exactly `hops` X-Forwarded-* values, set by our own proxies;
         # more would let a client choose its address or scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
+def register_inputs(app: Flask) -> None:
+    """The rules every request's input meets (before the blueprints: their routes use them)."""
+    from portal.inputs import register_input_rules
+
+    register_input_rules(app)
 
 
 def register_blueprints(app: Flask) -> None:

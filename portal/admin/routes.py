@@ -15,6 +15,7 @@ from portal.auth.models import Role, User
 from portal.branding import branding, save_branding
 from portal.db import contains_text
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.mail import delivery
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities import posting
@@ -33,7 +34,7 @@ def users():
         query = query.where(User.role == role)
     if text:
         query = query.where(sa.or_(contains_text(User.name, text), contains_text(User.email, text)))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     return render_template(
         "admin/users.html", page=page, role=role, text=text, roles=Role, role_form=RoleForm()
     )
@@ -60,7 +61,7 @@ def new_user():
     return render_form("admin/user_new.html", form=form)
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 def change_role(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RoleForm()
@@ -124,14 +125,14 @@ def mail():
     )
     return render_template(
         "admin/mail.html",
-        page=db.paginate(query, per_page=50, error_out=False),
+        page=db.paginate(query, page=page_number(), per_page=50, error_out=False),
         counts=counts,
         statuses=MessageStatus,
         status=status,
     )
 
 
-@bp.post("/mail/<int:message_id>/retry")
+@bp.post("/mail/<id:message_id>/retry")
 def retry_mail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != MessageStatus.FAILED:

@@ -15,6 +15,7 @@ from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.recognition import ledger
 from portal.views import back_to, render_form, run_service
 
@@ -51,7 +52,7 @@ def advocate_section(order: int, template: str) -> Callable:
 @bp.get("/advocates")
 def index():
     text = request.args.get("q", "")[:100]
-    page = people.search_advocates(text, page=max(request.args.get("page", 1, type=int), 1))
+    page = people.search_advocates(text, page=page_number())
     ids = [u.id for u in page.items]
     return render_template(
         "advocates/manage/index.html",
@@ -93,7 +94,7 @@ def _advocate_or_404(user_id: int) -> User:
     return user
 
 
-@bp.get("/advocates/<int:user_id>")
+@bp.get("/advocates/<id:user_id>")
 def detail(user_id: int):
     user = _advocate_or_404(user_id)
     sections = [(section.template, section.load(user)) for section in SECTIONS]
@@ -110,7 +111,7 @@ def detail(user_id: int):
     )
 
 
-@bp.post("/advocates/<int:user_id>/move")
+@bp.post("/advocates/<id:user_id>/move")
 def record_move(user_id: int):
     user = _advocate_or_404(user_id)
     form = MoveForm(accounts=accounts.all_accounts())
@@ -138,7 +139,7 @@ def _manageable_user(user_id: int) -> User:
     return user
 
 
-@bp.post("/users/<int:user_id>/link")
+@bp.post("/users/<id:user_id>/link")
 def new_link(user_id: int):
     user = _manageable_user(user_id)
     done = run_service(lambda: flows.help_sign_in(user))
@@ -151,7 +152,7 @@ def new_link(user_id: int):
     return redirect(back_to(url_for(".index")))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 def deactivate(user_id: int):
     user = _manageable_user(user_id)
     if user.id == current_user.id:
@@ -164,7 +165,7 @@ def deactivate(user_id: int):
     return redirect(back_to(url_for(".index")))
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.post("/users/<id:user_id>/reactivate")
 def reactivate(user_id: int):
     user = _manageable_user(user_id)
     if not user.active:
@@ -178,7 +179,7 @@ def reactivate(user_id: int):
 @bp.get("/accounts")
 def accounts_list():
     text = request.args.get("q", "")[:100]
-    page = accounts.accounts_page(text, page=max(request.args.get("page", 1, type=int), 1))
+    page = accounts.accounts_page(text, page=page_number())
     return render_template(
         "advocates/manage/accounts.html",
         page=page,
@@ -214,7 +215,7 @@ def new_account():
     return render_form("advocates/manage/account_form.html", form=form, account=None)
 
 
-@bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+@bp.route("/accounts/<id:account_id>", methods=["GET", "POST"])
 def edit_account(account_id: int):
     account = db.get_or_404(Account, account_id)
     form = AccountForm(owners=people.staff_users(), obj=account)
@@ -242,7 +243,7 @@ def products():
     )
 
 
-@bp.post("/products/<int:product_id>/toggle")
+@bp.post("/products/<id:product_id>/toggle")
 def toggle_product(product_id: int):
     product = db.get_or_404(Product, product_id)
     run_service(

@@ -16,6 +16,7 @@ from portal.advocates.employment import current_jobs
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.inputs import database_id, id_arg, page_number
 from portal.opportunities import (
     eligibility,
     invitations,
@@ -56,7 +57,7 @@ def _participations_section(user: User) -> dict:
 
 def _queue_filters() -> dict:
     """The review queue's filters from the query string, unknown values ignored."""
-    opportunity_id = request.args.get("opportunity", type=int)
+    opportunity_id = id_arg("opportunity")
     kind = request.args.get("type", "")
     order = request.args.get("order", "oldest")
     return {
@@ -69,7 +70,7 @@ def _queue_filters() -> dict:
 @bp.get("/applications")
 def applications():
     filters = _queue_filters()
-    queue = queues.application_queue(page=max(request.args.get("page", 1, type=int), 1), **filters)
+    queue = queues.application_queue(page=page_number(), **filters)
     return render_template(
         "opportunities/manage/applications.html",
         queue=queue,
@@ -91,7 +92,7 @@ def decide_many():
     """One decision for the applications ticked in the queue; declining asks first."""
     form = BulkDecisionForm()
     back = back_to(url_for(".applications"))
-    ids = [value for value in request.form.getlist("ids", type=int) if value > 0][:200]
+    ids = [i for i in map(database_id, request.form.getlist("ids")) if i is not None][:200]
     decision = _pressed(form)
     if not form.validate_on_submit() or decision is None:
         flash("Nothing was decided: the message is too long (1,000 characters at most).", "error")
@@ -138,7 +139,7 @@ def index():
     page = queues.staff_listing(
         state=OpportunityState(state) if state in OpportunityState.__members__.values() else None,
         text=text,
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=page_number(),
     )
     return render_template(
         "opportunities/manage/index.html",
@@ -233,7 +234,7 @@ def new():
     return render_form("opportunities/manage/form.html", form=form, opportunity=None)
 
 
-@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@bp.route("/opportunities/<id:opportunity_id>/edit", methods=["GET", "POST"])
 def edit(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = _opportunity_form(opportunity)
@@ -246,7 +247,7 @@ def edit(opportunity_id: int):
     return render_form("opportunities/manage/form.html", form=form, opportunity=opportunity)
 
 
-@bp.get("/opportunities/<int:opportunity_id>")
+@bp.get("/opportunities/<id:opportunity_id>")
 def detail(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     by_status: dict[ParticipationStatus, list[Participation]] = {}
@@ -265,7 +266,7 @@ def detail(opportunity_id: int):
     )
 
 
-@bp.post("/opportunities/<int:opportunity_id>/message")
+@bp.post("/opportunities/<id:opportunity_id>/message")
 def message(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = MessageForm()
@@ -290,7 +291,7 @@ _STATE_ACTIONS = {
 }
 
 
-@bp.post("/opportunities/<int:opportunity_id>/state")
+@bp.post("/opportunities/<id:opportunity_id>/state")
 def change_state(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = StateForm()
@@ -314,17 +315,14 @@ def change_state(opportunity_id: int):
 
 
 def _advocate_or_404(value: str | None) -> User:
-    try:
-        user_id = int(value or "")
-    except ValueError:
-        abort(404)
-    advocate = db.session.get(User, user_id)
+    user_id = database_id(value)
+    advocate = db.session.get(User, user_id) if user_id else None
     if advocate is None or advocate.role != Role.ADVOCATE:
         abort(404)
     return advocate
 
 
-@bp.route("/opportunities/<int:opportunity_id>/invite", methods=["GET", "POST"])
+@bp.route("/opportunities/<id:opportunity_id>/invite", methods=["GET", "POST"])
 def invite(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = InviteForm()
@@ -340,9 +338,7 @@ def invite(opportunity_id: int):
             url_for(".invite", opportunity_id=opportunity_id, q=request.args.get("q", ""))
         )
     text = request.args.get("q", "")[:100]
-    page = people.search_advocates(
-        text, page=max(request.args.get("page", 1, type=int), 1), active_only=True
-    )
+    page = people.search_advocates(text, page=page_number(), active_only=True)
     ids = [user.id for user in page.items]
     pairs = [(user, user.profile) for user in page.items if user.profile is not None]
     checks = {c.advocate_id: c for c in consent.check_asks(pairs, opportunity.type.value)}
@@ -365,7 +361,7 @@ def invite(opportunity_id: int):
     )
 
 
-@bp.route("/opportunities/<int:opportunity_id>/record", methods=["GET", "POST"])
+@bp.route("/opportunities/<id:opportunity_id>/record", methods=["GET", "POST"])
 def record(opportunity_id: int):
     """Record who took part in something that already happened (points follow)."""
     opportunity = db.get_or_404(Opportunity, opportunity_id)
@@ -380,9 +376,7 @@ def record(opportunity_id: int):
             url_for(".record", opportunity_id=opportunity_id, q=request.args.get("q", ""))
         )
     text = request.args.get("q", "")[:100]
-    page = people.search_advocates(
-        text, page=max(request.args.get("page", 1, type=int), 1), active_only=True
-    )
+    page = people.search_advocates(text, page=page_number(), active_only=True)
     ids = [user.id for user in page.items]
     return render_template(
         "opportunities/manage/record.html",
@@ -398,7 +392,7 @@ def record(opportunity_id: int):
 # --- deciding -------------------------------------------------------------
 
 
-@bp.post("/participations/<int:participation_id>/decide")
+@bp.post("/participations/<id:participation_id>/decide")
 def decide(participation_id: int):
     taking_part = db.get_or_404(Participation, participation_id)
     form = DecisionForm()
@@ -418,7 +412,7 @@ def decide(participation_id: int):
     return redirect(back)
 
 
-@bp.post("/participations/<int:participation_id>/reopen")
+@bp.post("/participations/<id:participation_id>/reopen")
 def reopen(participation_id: int):
     """Undo a decline until the opportunity starts (its mail is withdrawn if still held)."""
     taking_part = db.get_or_404(Participation, participation_id)
@@ -432,7 +426,7 @@ def reopen(participation_id: int):
     return redirect(back)
 
 
-@bp.post("/participations/<int:participation_id>/mark")
+@bp.post("/participations/<id:participation_id>/mark")
 def mark(participation_id: int):
     taking_part = db.get_or_404(Participation, participation_id)
     form = MarkForm()

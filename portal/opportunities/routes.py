@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.auth.decorators import advocate_required, signed_in_required
 from portal.branding import branding
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.opportunities import bp, calendar, eligibility, invitations, listing, participation
 from portal.opportunities.forms import ApplyForm, RespondForm, WithdrawForm
 from portal.opportunities.models import Opportunity, OpportunityType, Participation
@@ -25,7 +26,6 @@ def index():
     kind = _type_filter(request.args.get("type"))
     text = request.args.get("q", "")[:100]
     eligible_only = request.args.get("eligible") == "1"
-    page_number = request.args.get("page", 1, type=int)
     context = eligibility.context_for(current_user.id)
     tiers = eligibility.tiers_by_id()
     page = listing.advocate_listing(
@@ -34,7 +34,7 @@ def index():
         type=kind,
         text=text,
         eligible_only=eligible_only,
-        page=max(page_number, 1),
+        page=page_number(),
     )
     mine = listing.participations_of(current_user.id, [o.id for o in page.items])
     problems = {o.id: eligibility.problems_for(o, context, tiers) for o in page.items}
@@ -78,13 +78,13 @@ def _render_detail(
     ), status
 
 
-@bp.get("/opportunities/<int:opportunity_id>")
+@bp.get("/opportunities/<id:opportunity_id>")
 @signed_in_required
 def detail(opportunity_id: int):
     return _render_detail(_load_visible(opportunity_id))
 
 
-@bp.post("/opportunities/<int:opportunity_id>/apply")
+@bp.post("/opportunities/<id:opportunity_id>/apply")
 @advocate_required
 def apply(opportunity_id: int):
     opportunity = _load_visible(opportunity_id)
@@ -120,7 +120,7 @@ def _own_participation(participation_id: int) -> Participation:
     return taking_part
 
 
-@bp.post("/participations/<int:participation_id>/withdraw")
+@bp.post("/participations/<id:participation_id>/withdraw")
 @advocate_required
 def withdraw(participation_id: int):
     taking_part = _own_participation(participation_id)
@@ -132,7 +132,7 @@ def withdraw(participation_id: int):
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 
 
-@bp.post("/participations/<int:participation_id>/respond")
+@bp.post("/participations/<id:participation_id>/respond")
 @advocate_required
 def respond(participation_id: int):
     taking_part = _own_participation(participation_id)
@@ -147,7 +147,7 @@ def respond(participation_id: int):
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 
 
-@bp.get("/opportunities/<int:opportunity_id>/calendar.ics")
+@bp.get("/opportunities/<id:opportunity_id>/calendar.ics")
 @advocate_required
 def calendar_file(opportunity_id: int):
     """The .ics of an opportunity the advocate holds a seat in."""

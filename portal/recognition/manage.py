@@ -16,6 +16,7 @@ from portal import clock
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.opportunities.models import OpportunityType
 from portal.recognition import badge_rules, badges, ledger, tiers
 from portal.recognition.forms import AwardForm, BadgeForm, ReverseForm, RevokeForm, TierForm
@@ -65,7 +66,7 @@ def _tiers_section(user: User) -> dict:
 # --- points ---------------------------------------------------------------
 
 
-@bp.post("/advocates/<int:user_id>/points")
+@bp.post("/advocates/<id:user_id>/points")
 def award_points(user_id: int):
     user = _advocate_or_404(user_id)
     form = AwardForm()
@@ -83,7 +84,7 @@ def award_points(user_id: int):
     return redirect(url_for("manage.advocates.detail", user_id=user.id))
 
 
-@bp.post("/entries/<int:entry_id>/reverse")
+@bp.post("/entries/<id:entry_id>/reverse")
 def reverse_entry(entry_id: int):
     entry = db.get_or_404(PointsEntry, entry_id)
     form = ReverseForm()
@@ -101,7 +102,7 @@ def reverse_entry(entry_id: int):
 # --- tiers ----------------------------------------------------------------
 
 
-@bp.post("/advocates/<int:user_id>/tiers/<int:tier_id>/invite")
+@bp.post("/advocates/<id:user_id>/tiers/<id:tier_id>/invite")
 def invite_to_tier(user_id: int, tier_id: int):
     user = _advocate_or_404(user_id)
     tier = db.get_or_404(Tier, tier_id)
@@ -117,7 +118,7 @@ def tier_list():
     return render_template("recognition/manage/tiers.html", tiers=tiers.all_tiers())
 
 
-@bp.route("/tiers/<int:tier_id>", methods=["GET", "POST"])
+@bp.route("/tiers/<id:tier_id>", methods=["GET", "POST"])
 def edit_tier(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
     form = TierForm(obj=tier)
@@ -172,7 +173,7 @@ def _saved_message(result: tuple[Badge, int]) -> str:
 
 
 @bp.route("/badges/new", methods=["GET", "POST"])
-@bp.route("/badges/<int:badge_id>", methods=["GET", "POST"])
+@bp.route("/badges/<id:badge_id>", methods=["GET", "POST"])
 def edit_badge(badge_id: int | None = None):
     badge = db.get_or_404(Badge, badge_id) if badge_id else None
     form = BadgeForm(obj=badge, rules=badge_rules.RULES.values())
@@ -217,7 +218,7 @@ def edit_badge(badge_id: int | None = None):
     )
 
 
-@bp.get("/badges/<int:badge_id>/awards")
+@bp.get("/badges/<id:badge_id>/awards")
 def badge_awards(badge_id: int):
     badge = db.get_or_404(Badge, badge_id)
     page = db.paginate(
@@ -225,6 +226,7 @@ def badge_awards(badge_id: int):
         .where(BadgeAward.badge_id == badge.id)
         .options(joinedload(BadgeAward.advocate))
         .order_by(BadgeAward.awarded_at.desc()),
+        page=page_number(),
         per_page=50,
         error_out=False,
     )
@@ -233,7 +235,7 @@ def badge_awards(badge_id: int):
     )
 
 
-@bp.post("/awards/<int:award_id>/revoke")
+@bp.post("/awards/<id:award_id>/revoke")
 def revoke_award(award_id: int):
     award = db.get_or_404(BadgeAward, award_id)
     form = RevokeForm()

@@ -20,6 +20,7 @@ from portal.advocates.models import Account, Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.inputs import database_id, page_number
 from portal.opportunities import posting
 from portal.recognition import badge_rules, badges, boards, bp, ledger, openbadges, tiers
 from portal.recognition.forms import OptInForm, StepDownForm
@@ -43,7 +44,7 @@ def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
     if args.get("region") in {r.value for r in Region}:
         region = Region(args["region"])
         return boards.BoardFilter("region", region.value), {"region": region.value}, region.label
-    account_id = args.get("account", type=int)
+    account_id = database_id(args.get("account"))
     account = db.session.get(Account, account_id) if account_id else None
     if account is not None:
         return boards.BoardFilter("account", account.id), {"account": account.id}, account.name
@@ -58,7 +59,7 @@ def leaderboard():
         kind = "all"
     period = clock.current_period(kind)
     board_filter, filter_args, filter_label = _board_filter(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     text = request.args.get("q", "").strip()[:100]
     if text:
         rows, has_more, pages = boards.search(period.key, text, board_filter=board_filter), False, 1
@@ -119,7 +120,7 @@ def _badge_or_404(slug: str) -> Badge:
 @bp.get("/badges/<slug>")
 def badge(slug: str):
     badge = _badge_or_404(slug)
-    page = badges.public_holders(badge, page=max(request.args.get("page", 1, type=int), 1))
+    page = badges.public_holders(badge, page=page_number())
     return render_template(
         "recognition/badge.html",
         badge=badge,
@@ -212,7 +213,7 @@ def tiers_page():
     )
 
 
-@bp.post("/tiers/<int:tier_id>/opt-in")
+@bp.post("/tiers/<id:tier_id>/opt-in")
 @advocate_required
 def opt_in(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
@@ -226,7 +227,7 @@ def opt_in(tier_id: int):
     return redirect(url_for("recognition.tiers"))
 
 
-@bp.post("/tiers/<int:tier_id>/step-down")
+@bp.post("/tiers/<id:tier_id>/step-down")
 @advocate_required
 def step_down(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
@@ -241,6 +242,6 @@ def step_down(tier_id: int):
 @bp.get("/points")
 @advocate_required
 def points_history():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     entries = ledger.entries_page(current_user.id, page=page)
     return render_template("recognition/points.html", entries=entries)

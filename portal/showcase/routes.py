@@ -16,6 +16,7 @@ from portal.advocates.visibility import public_advocates
 from portal.auth.models import User
 from portal.db import contains_text
 from portal.extensions import db
+from portal.inputs import id_arg, page_number
 from portal.opportunities.listing import completed_by
 from portal.recognition import badges, tiers
 from portal.recognition.models import Tier
@@ -32,7 +33,7 @@ def directory():
 def index():
     """Advocates who made their profile public."""
     industry = request.args.get("industry", "")
-    product_id = request.args.get("product", type=int)
+    product_id = id_arg("product")
     text = request.args.get("q", "").strip()[:100]
     # Holders of a featured tier first, then by name.
     featured = (
@@ -52,7 +53,7 @@ def index():
                 advocate_product.c.product_id == product_id,
             )
         )
-    page = db.paginate(query, per_page=24, max_per_page=48, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=24, error_out=False)
     ids = [user.id for user in page.items]
     return render_template(
         "showcase/index.html",
@@ -69,7 +70,7 @@ def index():
     )
 
 
-@bp.get("/people/<int:user_id>")
+@bp.get("/people/<id:user_id>")
 def profile(user_id: int):
     user = db.session.scalar(public_advocates().where(User.id == user_id))
     if user is None:

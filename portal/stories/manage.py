@@ -21,7 +21,7 @@ def queue():
     )
 
 
-@bp.post("/stories/<int:story_id>/decide")
+@bp.post("/stories/<id:story_id>/decide")
 def decide(story_id: int):
     story = db.get_or_404(Story, story_id)
     form = StoryDecisionForm()

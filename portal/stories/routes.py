@@ -27,7 +27,7 @@ def _own_story(story_id: int) -> Story:
 
 
 @bp.route("/stories/new", methods=["GET", "POST"])
-@bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@bp.route("/stories/<id:story_id>/edit", methods=["GET", "POST"])
 @advocate_required
 def write(story_id: int | None = None):
     story = _own_story(story_id) if story_id else None
@@ -43,7 +43,7 @@ def write(story_id: int | None = None):
     return render_form("stories/form.html", form=form, story=story)
 
 
-@bp.post("/stories/<int:story_id>/withdraw")
+@bp.post("/stories/<id:story_id>/withdraw")
 @advocate_required
 def withdraw(story_id: int):
     story = _own_story(story_id)
