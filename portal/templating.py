@@ -12,6 +12,7 @@ from portal import clock
 from portal.auth.browsers import describe as describe_browser
 from portal.branding import DEFAULT_ACCENT, branding
 from portal.markdown import render_markdown
+from portal.urls import this_page_url
 
 
 def viewer_tz() -> ZoneInfo:
@@ -82,6 +83,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["time_range"] = format_time_range
     app.jinja_env.globals["notification_url"] = notification_url
     app.jinja_env.globals["linkedin_url"] = _linkedin_url
+    app.jinja_env.globals["this_page_url"] = this_page_url
 
     @app.context_processor
     def inject_globals() -> dict:

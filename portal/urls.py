@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request, url_for
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -27,3 +27,24 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def query_args(*names: str) -> dict[str, str]:
+    """The query string's values of these known parameters, to pass on to `url_for`.
+
+    Never pass `request.args` itself: url_for reads names of its own from its
+    arguments (`_external`, `_scheme`, `_method`, `_anchor`) and the route's
+    parameters, so a query could choose the host or path of the link it builds.
+    """
+    return {name: request.args[name] for name in names if request.args.get(name)}
+
+
+def this_page_url(**changes: object) -> str:
+    """The current page with some query parameters changed (a pager's next page).
+
+    Keeps the query's own parameters, but none that url_for would read itself
+    (a leading underscore) and none that would replace the route's parameters.
+    """
+    view_args = request.view_args or {}
+    kept = [name for name in request.args if not name.startswith("_") and name not in view_args]
+    return url_for(request.endpoint, **view_args, **{**query_args(*kept), **changes})

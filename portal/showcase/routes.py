@@ -22,11 +22,12 @@ from portal.recognition import badges, tiers
 from portal.recognition.models import Tier
 from portal.showcase import bp
 from portal.stories.services import public_stories
+from portal.urls import query_args
 
 
 @bp.get("/people")
 def directory():
-    return redirect(url_for("showcase.index", **request.args.to_dict()), 301)
+    return redirect(url_for("showcase.index", **query_args("industry", "product", "page")), 301)
 
 
 @bp.get("/showcase")
