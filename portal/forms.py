@@ -1,26 +1,103 @@
-"""Field helpers shared by the forms of every blueprint."""
+"""The base of every form, and field helpers shared by the forms of every blueprint.
+
+`PortalForm` applies the input rules to every field of every form, so no
+form can forget one: text is stripped, and a required text field left blank
+or filled with spaces is refused (WTForms' InputRequired alone accepts
+"   " and the service then saves it empty); dates must lie within
+`FIRST_YEAR`..`LAST_YEAR`, so that no conversion to or from a time zone
+leaves the calendar; whole numbers must fit the database's integer columns.
+(NUL bytes never get this far: `portal.inputs` refuses the request.)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 
-from wtforms import EmailField, SelectMultipleField, StringField
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import clock
 from portal.auth.passwords import MAX_LENGTH
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# The range of the database's INTEGER columns.
+SMALLEST_INTEGER, LARGEST_INTEGER = -(2**31), 2**31 - 1
 
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+class RequiredText(InputRequired):
+    """InputRequired that also refuses text that is only white space."""
+
+    def __call__(self, form, field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message or field.gettext("This field is required."))
+
+
+def in_calendar(form, field) -> None:
+    """A date or time between FIRST_YEAR and LAST_YEAR."""
+    value = field.data
+    if isinstance(value, date | datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+
+
+_FITS_DATABASE = NumberRange(
+    min=SMALLEST_INTEGER,
+    max=LARGEST_INTEGER,
+    message=f"Enter a number between {SMALLEST_INTEGER:,} and {LARGEST_INTEGER:,}.",
+)
+
+
+def _harden(field) -> None:
+    """The input rules for one bound field, by its kind."""
+    if isinstance(field, StringField) and not isinstance(field, PasswordField):
+        field.filters = (strip, *(f for f in field.filters if f is not strip))
+        field.validators = [
+            RequiredText(v.message) if type(v) is InputRequired else v for v in field.validators
+        ]
+    elif isinstance(field, DateTimeField):  # DateField and DateTimeLocalField too
+        field.validators = [*field.validators, in_calendar]
+    elif isinstance(field, IntegerField) and not any(
+        isinstance(v, NumberRange) for v in field.validators
+    ):
+        field.validators = [*field.validators, _FITS_DATABASE]
+
+
+class PortalForm(FlaskForm):
+    """The base of every form in the portal (see the module's docstring)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            _harden(field)
+            return field
+
+
 def email_field(label: str = "Email") -> EmailField:
     return EmailField(
         label,
-        filters=[strip],
         validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
@@ -29,7 +106,6 @@ def email_field(label: str = "Email") -> EmailField:
 def name_field(label: str = "Name") -> StringField:
     return StringField(
         label,
-        filters=[strip],
         validators=[InputRequired(), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )

@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
-from portal.forms import email_field, name_field, options, strip
+from portal.forms import PortalForm, email_field, name_field, options
 from portal.opportunities.models import OpportunityType
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     role = SelectField("Role", choices=options(Role.choices()), validators=[InputRequired()])
     submit = SubmitField("Change role")
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(PortalForm):
     name = name_field()
     email = email_field()
     role = SelectField(
@@ -25,17 +24,15 @@ class NewUserForm(FlaskForm):
     submit = SubmitField("Add user")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     program_name = StringField(
         "Program name",
-        filters=[strip],
         validators=[Optional(), Length(max=80)],
         description="In every page's header and title, and in mail. Empty: the name set "
         "for the server (PROGRAM_NAME).",
     )
     accent_color = StringField(
         "Accent colour",
-        filters=[strip],
         validators=[InputRequired(), Length(max=7)],
         render_kw={"type": "color"},
         description="Links, buttons and highlights. It must stay readable on the page "

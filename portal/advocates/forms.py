@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,10 +18,10 @@ from portal.advocates import topics
 from portal.advocates.models import AccountKind, Industry, Region, SizeBand
 from portal.forms import (
     CheckboxesField,
+    PortalForm,
     email_field,
     name_field,
     options,
-    strip,
     validate_timezone,
     zone_choices,
 )
@@ -30,12 +29,11 @@ from portal.forms import (
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     name = name_field()
-    title = StringField("Job title", filters=[strip], validators=[Optional(), Length(max=120)])
+    title = StringField("Job title", validators=[Optional(), Length(max=120)])
     bio = TextAreaField(
         "Short bio",
-        filters=[strip],
         validators=[Optional(), Length(max=1000)],
         description="A few sentences about you and how you use our products (1,000 characters).",
     )
@@ -90,11 +88,11 @@ def company_choices(accounts) -> list:
     return options([(0, "Choose a company")] + [(a.id, a.name) for a in accounts])
 
 
-class AddAdvocateForm(FlaskForm):
+class AddAdvocateForm(PortalForm):
     name = name_field()
     email = email_field()
     account = SelectField("Company", coerce=int, validate_choice=True)
-    title = StringField("Job title", filters=[strip], validators=[InputRequired(), Length(max=120)])
+    title = StringField("Job title", validators=[InputRequired(), Length(max=120)])
     submit = SubmitField("Add advocate")
 
     def __init__(self, *args, accounts=(), **kwargs) -> None:
@@ -106,11 +104,9 @@ class AddAdvocateForm(FlaskForm):
             raise ValidationError("Choose a company.")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PortalForm):
     account = SelectField("New company", coerce=int, validate_choice=True)
-    title = StringField(
-        "New job title", filters=[strip], validators=[InputRequired(), Length(max=120)]
-    )
+    title = StringField("New job title", validators=[InputRequired(), Length(max=120)])
     started_on = DateField("Started on", validators=[InputRequired("Enter a date.")])
     submit = SubmitField("Record the move")
 
@@ -123,8 +119,8 @@ class MoveForm(FlaskForm):
             raise ValidationError("Choose a company.")
 
 
-class AccountForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=160)])
+class AccountForm(PortalForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=160)])
     kind = RadioField(
         "Relationship",
         choices=options(AccountKind.choices()),
@@ -139,12 +135,9 @@ class AccountForm(FlaskForm):
         "Size", choices=options(SizeBand.choices()), validators=[InputRequired()]
     )
     owner = SelectField("Account owner", coerce=int, validate_choice=True)
-    crm_id = StringField(
-        "CRM id", filters=[strip], validators=[Optional(), Length(max=64)], description="Optional."
-    )
+    crm_id = StringField("CRM id", validators=[Optional(), Length(max=64)], description="Optional.")
     domains = StringField(
         "Email domains",
-        filters=[strip],
         validators=[Optional(), Length(max=500)],
         description="Comma-separated, e.g. acme.com, acme.co.uk. People with these addresses "
         "may join when registration is open to customer domains.",
@@ -166,8 +159,6 @@ class AccountForm(FlaskForm):
         self.owner.choices = options([(0, "Nobody yet")] + [(u.id, u.name) for u in owners])
 
 
-class ProductForm(FlaskForm):
-    name = StringField(
-        "Product name", filters=[strip], validators=[InputRequired(), Length(max=80)]
-    )
+class ProductForm(PortalForm):
+    name = StringField("Product name", validators=[InputRequired(), Length(max=80)])
     submit = SubmitField("Add product")

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired
 
-from portal.forms import PASSWORD_LENGTH, email_field, name_field
+from portal.forms import PASSWORD_LENGTH, PortalForm, email_field, name_field
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = email_field()
     password = PasswordField(
         "Password",
@@ -19,7 +18,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     password = PasswordField(
         "New password",
         validators=[InputRequired(), PASSWORD_LENGTH],
@@ -43,11 +42,11 @@ class ChangePasswordForm(SetPasswordForm):
     submit = SubmitField("Change password")
 
 
-class SignOutEverywhereForm(FlaskForm):
+class SignOutEverywhereForm(PortalForm):
     submit = SubmitField("Sign out everywhere else")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     name = name_field("Your name")
     email = email_field("Work email")
     password = PasswordField(
@@ -59,12 +58,12 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     email = email_field()
     submit = SubmitField("Send reset link")
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PortalForm):
     email = email_field("New email")
     current_password = PasswordField(
         "Current password",
@@ -74,7 +73,7 @@ class ChangeEmailForm(FlaskForm):
     submit = SubmitField("Change email")
 
 
-class ConfirmLinkForm(FlaskForm):
+class ConfirmLinkForm(PortalForm):
     """The button behind a mailed link: opening the link changes nothing."""
 
     submit = SubmitField("Confirm")

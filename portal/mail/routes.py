@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from portal.auth.decorators import signed_in_required
 from portal.extensions import csrf, db
+from portal.forms import PortalForm
 from portal.mail import bp, outbox
 from portal.mail.categories import CATEGORIES, categories_for
 from portal.mail.models import Frequency
@@ -17,7 +17,7 @@ from portal.mail.models import Frequency
 @signed_in_required
 def preferences():
     categories = categories_for(current_user.is_staff)
-    form = FlaskForm()
+    form = PortalForm()
     if form.validate_on_submit():
         for category in categories:
             value = request.form.get(category.key, "")

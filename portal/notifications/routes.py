@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from portal.auth.decorators import signed_in_required
+from portal.forms import PortalForm
 from portal.notifications import bp, services
 from portal.recognition import tiers
 from portal.views import run_service
@@ -18,7 +18,7 @@ def index():
         "notifications/index.html",
         notifications=notifications,
         spent=_spent_tier_invitations(notifications),
-        form=FlaskForm(),
+        form=PortalForm(),
     )
 
 
@@ -40,7 +40,7 @@ def _spent_tier_invitations(notifications) -> dict[int, str]:
 @bp.post("/read")
 @signed_in_required
 def mark_read():
-    if FlaskForm().validate_on_submit():
+    if PortalForm().validate_on_submit():
         run_service(
             lambda: services.mark_all_read(current_user.id),
             "All notifications are marked as read.",

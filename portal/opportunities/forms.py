@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,15 +16,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.advocates.models import Industry, Region
-from portal.forms import CheckboxesField, options, strip, validate_timezone, zone_choices
+from portal.forms import CheckboxesField, PortalForm, options, validate_timezone, zone_choices
 from portal.opportunities.models import ApprovalMode, OpportunityType
 from portal.recognition.forms import MAX_POINTS
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(PortalForm):
     note = TextAreaField(
         "Note to the program team (optional)",
-        filters=[strip],
         validators=[Optional(), Length(max=1000)],
         description="Why this interests you, or anything the team should know (1,000 characters).",
     )
@@ -33,11 +31,11 @@ class ApplyForm(FlaskForm):
     waitlist = SubmitField("Join the waitlist")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     submit = SubmitField("Withdraw")
 
 
-class RespondForm(FlaskForm):
+class RespondForm(PortalForm):
     accept = SubmitField("Accept invitation")
     decline = SubmitField("Decline")
 
@@ -45,20 +43,18 @@ class RespondForm(FlaskForm):
 # --- staff forms -----------------------------------------------------------
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(PortalForm):
     type = SelectField(
         "Type", choices=options(OpportunityType.choices()), validators=[InputRequired()]
     )
-    title = StringField("Title", filters=[strip], validators=[InputRequired(), Length(max=160)])
+    title = StringField("Title", validators=[InputRequired(), Length(max=160)])
     summary = StringField(
         "One-line summary",
-        filters=[strip],
         validators=[Optional(), Length(max=300)],
         description="Shown in the list of opportunities.",
     )
     description = TextAreaField(
         "Description",
-        filters=[strip],
         validators=[Optional(), Length(max=20_000)],
         description="Markdown: **bold**, *italic*, lists and links.",
     )
@@ -79,7 +75,6 @@ class OpportunityForm(FlaskForm):
     is_online = BooleanField("Online")
     location = StringField(
         "Place",
-        filters=[strip],
         validators=[Optional(), Length(max=200)],
         description="A venue and city, or the platform for an online opportunity.",
     )
@@ -132,20 +127,18 @@ class OpportunityForm(FlaskForm):
             raise ValidationError("The deadline must be on or before the start.")
 
 
-class StateForm(FlaskForm):
+class StateForm(PortalForm):
     action = HiddenField(validators=[InputRequired()])
     message = TextAreaField(
         "Message to participants (optional)",
-        filters=[strip],
         validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField("Confirm")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     message = TextAreaField(
         "Message to the advocate (optional)",
-        filters=[strip],
         validators=[Optional(), Length(max=1000)],
     )
     approve = SubmitField("Approve")
@@ -158,22 +151,21 @@ class BulkDecisionForm(DecisionForm):
     confirmed = HiddenField()
 
 
-class MarkForm(FlaskForm):
+class MarkForm(PortalForm):
     completed = SubmitField("Completed")
     no_show = SubmitField("No-show")
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     advocate_id = HiddenField(validators=[InputRequired()])
     message = TextAreaField(
         "Personal message (optional)",
-        filters=[strip],
         validators=[Optional(), Length(max=1000)],
     )
     submit = SubmitField("Invite")
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     audience = RadioField(
         "To",
         choices=options([("confirmed", "Everyone confirmed"), ("waitlist", "The waitlist")]),
@@ -182,12 +174,11 @@ class MessageForm(FlaskForm):
     )
     message = TextAreaField(
         "Message",
-        filters=[strip],
         validators=[InputRequired("Write the message."), Length(max=400)],
         description="Sent in the portal and by mail, as each advocate chose (400 characters).",
     )
     submit = SubmitField("Send")
 
 
-class RecordForm(FlaskForm):
+class RecordForm(PortalForm):
     advocate_id = HiddenField(validators=[InputRequired()])

@@ -7,7 +7,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from portal import clock
 from portal.advocates import consent, people
@@ -16,6 +15,7 @@ from portal.advocates.employment import current_jobs
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.inputs import database_id, id_arg, page_number
 from portal.opportunities import (
     eligibility,
@@ -417,7 +417,7 @@ def reopen(participation_id: int):
     """Undo a decline until the opportunity starts (its mail is withdrawn if still held)."""
     taking_part = db.get_or_404(Participation, participation_id)
     back = back_to(url_for(".detail", opportunity_id=taking_part.opportunity_id))
-    if not FlaskForm().validate_on_submit():
+    if not PortalForm().validate_on_submit():
         abort(400)
     run_service(
         lambda: participation.reopen_declined(taking_part, by=current_user),

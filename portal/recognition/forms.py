@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -13,24 +12,24 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import options, strip
+from portal.forms import PortalForm, options
 
 MAX_POINTS = 100_000
 
 
-class OptInForm(FlaskForm):
+class OptInForm(PortalForm):
     accept = BooleanField("I accept what this tier asks of me")
     submit = SubmitField("Join this tier")
 
 
-class StepDownForm(FlaskForm):
+class StepDownForm(PortalForm):
     submit = SubmitField("Step down")
 
 
 # --- staff forms -----------------------------------------------------------
 
 
-class AwardForm(FlaskForm):
+class AwardForm(PortalForm):
     points = IntegerField(
         "Points",
         validators=[
@@ -41,7 +40,6 @@ class AwardForm(FlaskForm):
     )
     reason = StringField(
         "Reason",
-        filters=[strip],
         validators=[InputRequired("Say why: the advocate sees it."), Length(max=200)],
     )
     # A fresh key per rendered form: a double submit awards once.
@@ -53,21 +51,20 @@ class AwardForm(FlaskForm):
             raise ValidationError("Zero points changes nothing.")
 
 
-class ReverseForm(FlaskForm):
-    reason = StringField("Reason", filters=[strip], validators=[InputRequired(), Length(max=200)])
+class ReverseForm(PortalForm):
+    reason = StringField("Reason", validators=[InputRequired(), Length(max=200)])
     submit = SubmitField("Reverse")
 
 
-class TierForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=60)])
+class TierForm(PortalForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
     threshold = IntegerField(
         "All-time points needed",
         validators=[InputRequired("Enter a number."), NumberRange(min=0, max=10_000_000)],
     )
-    benefits = TextAreaField("Benefits", filters=[strip], validators=[Optional(), Length(max=2000)])
+    benefits = TextAreaField("Benefits", validators=[Optional(), Length(max=2000)])
     commitment = TextAreaField(
         "What the tier asks of the advocate",
-        filters=[strip],
         validators=[Optional(), Length(max=2000)],
     )
     invitation_only = BooleanField("By invitation only")
@@ -78,18 +75,16 @@ class TierForm(FlaskForm):
     submit = SubmitField("Save tier")
 
 
-class BadgeForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=80)])
+class BadgeForm(PortalForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=80)])
     description = TextAreaField(
         "Description",
-        filters=[strip],
         validators=[Optional(), Length(max=500)],
         description="Shown on the badge page and in the Open Badges credential.",
     )
     rule_kind = RadioField("Awarded for", validators=[InputRequired("Choose a kind of rule.")])
     color = StringField(
         "Colour",
-        filters=[strip],
         default="#4338ca",
         validators=[InputRequired(), Length(max=7)],
         render_kw={"type": "color"},
@@ -108,8 +103,6 @@ class BadgeForm(FlaskForm):
         self.rule_kind.choices = options((rule.key, rule.label) for rule in rules)
 
 
-class RevokeForm(FlaskForm):
-    reason = StringField(
-        "Reason", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=200)]
-    )
+class RevokeForm(PortalForm):
+    reason = StringField("Reason", validators=[InputRequired("Give a reason."), Length(max=200)])
     submit = SubmitField("Revoke")
