@@ -69,7 +69,16 @@ def program_tz() -> ZoneInfo:
 
 
 def local(moment: datetime, tz: ZoneInfo | None = None) -> datetime:
-    return moment.astimezone(tz or program_tz())
+    """`moment` in a zone (the program's by default).
+
+    At the calendar's edges (in year 1 or 9999) where the zone's offset would
+    take it out of the calendar, it stays in UTC rather than failing: a date
+    stored long ago must not break a page for a viewer in another zone.
+    """
+    try:
+        return moment.astimezone(tz or program_tz())
+    except OverflowError:
+        return moment.astimezone(UTC)
 
 
 def today(tz: ZoneInfo | None = None) -> date:

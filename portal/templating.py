@@ -30,7 +30,7 @@ def viewer_tz() -> ZoneInfo:
 def format_datetime(moment: datetime | None, tz: str | None = None, with_zone: bool = True) -> str:
     if moment is None:
         return ""
-    local = moment.astimezone(clock.zone(tz) if tz else viewer_tz())
+    local = clock.local(moment, clock.zone(tz) if tz else viewer_tz())
     text = f"{local:%a %-d %b %Y, %H:%M}"
     return f"{text} {local:%Z}" if with_zone else text
 
@@ -39,14 +39,14 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(viewer_tz()).date()
+        value = clock.local(value, viewer_tz()).date()
     return f"{value:%-d %b %Y}"
 
 
 def format_time_range(starts_at: datetime, ends_at: datetime, tz: str | None = None) -> str:
     """ "Tue 3 Dec 2026, 10:00–11:30 CET", or two dates for a span of days."""
     zone = clock.zone(tz) if tz else viewer_tz()
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    start, end = clock.local(starts_at, zone), clock.local(ends_at, zone)
     if start.date() == end.date():
         return f"{start:%a %-d %b %Y, %H:%M}–{end:%H:%M %Z}"
     return f"{start:%a %-d %b %Y, %H:%M} – {end:%a %-d %b %Y, %H:%M %Z}"
