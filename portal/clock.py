@@ -139,3 +139,73 @@ def end_of_day(day: date, tz: ZoneInfo | None = None) -> datetime:
     """The last moment of a local calendar day, in UTC (for "until" dates)."""
     tz = tz or program_tz()
     return _start_of(day + timedelta(days=1), tz) - timedelta(microseconds=1)
+
+
+# --- wall-clock times typed into forms ------------------------------------------
+
+
+class SkippedTime(ValueError):
+    """A wall-clock time that doesn't exist in a zone: the clocks jump over it."""
+
+
+class RepeatedTime(ValueError):
+    """A wall-clock time that happens twice in a zone; `choices` are (fold, label) pairs."""
+
+    def __init__(self, message: str, choices: list[tuple[int, str]]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
+def _offset_label(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, rest = divmod(abs(int(offset.total_seconds())), 3600)
+    return f"{moment:%H:%M} {moment.tzname()} (UTC{sign}{hours:02d}:{rest // 60:02d})"
+
+
+def _clock_change(wall: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """Around a wall time the zone skips or repeats: the clock reading just before its
+    change of offset and the reading just after (02:00 and 03:00 going forward)."""
+    low, high = sorted(wall.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    offset = low.astimezone(tz).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == offset:
+            low = middle
+        else:
+            high = middle
+    # Aware arithmetic within one zone is wall-clock arithmetic: 01:59:59 + 1 s = 02:00.
+    before, after = low.astimezone(tz) + timedelta(seconds=1), high.astimezone(tz)
+    shape = "%H:%M" if before.date() == after.date() else "%a %-d %b %H:%M"
+    return before.strftime(shape), after.strftime(shape)
+
+
+def localize(wall: datetime, tz: ZoneInfo, fold: int | None = None) -> datetime:
+    """A wall-clock time in `tz` (naive, as typed) as an aware moment in UTC.
+
+    Raises SkippedTime, naming the valid times, for a time the clocks jump over
+    (02:30 when they go forward from 02:00 to 03:00), and RepeatedTime for a time
+    they pass twice (when they go back) unless `fold` says which one: 0 the
+    first, 1 the second.
+    """
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    day = f"{wall:%a %-d %b %Y}"
+    before, after = _clock_change(wall, tz)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise SkippedTime(
+            f"{wall:%H:%M} on {day} doesn't exist in {tz.key}: the clocks go forward "
+            f"from {before} to {after}. Choose a time before {before} or from {after}."
+        )
+    if fold in (0, 1):
+        # In UTC: Python compares times of one zone by their wall clock, ignoring fold.
+        return (second if fold else first).astimezone(UTC)
+    raise RepeatedTime(
+        f"{wall:%H:%M} on {day} happens twice in {tz.key}: the clocks go back from "
+        f"{before} to {after}. Choose which one you mean.",
+        [
+            (0, f"{_offset_label(first)}, before the clocks go back"),
+            (1, f"{_offset_label(second)}, after the clocks go back"),
+        ],
+    )

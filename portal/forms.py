@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateTimeLocalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -141,3 +142,53 @@ def zone_choices(*first: str, blank: str | None = None) -> dict[str, list[Select
     if blank is not None:
         groups["Suggested"].insert(0, ("", blank))
     return {group: options(pairs) for group, pairs in groups.items()}
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A wall-clock time in the time zone chosen in another field of the form.
+
+    `aware` is the moment it names. A time the clocks skip in that zone is
+    refused with the valid times; a time they pass twice asks which one is
+    meant, with a choice (`<name>_fold`) rendered beside the field.
+    """
+
+    def __init__(self, label: str, *, zone_field: str = "timezone", **kwargs) -> None:
+        super().__init__(label, format="%Y-%m-%dT%H:%M", **kwargs)
+        self.zone_field = zone_field
+        self.aware: datetime | None = None
+        self.fold: int | None = None
+        self.fold_choices: list[tuple[int, str]] = []
+
+    @property
+    def fold_name(self) -> str:
+        return f"{self.name}_fold"
+
+    def process(self, formdata, data=None, extra_filters=None) -> None:
+        super().process(formdata, data, extra_filters=extra_filters)
+        if formdata is not None:
+            self.fold = {"0": 0, "1": 1}.get(formdata.get(self.fold_name, ""))
+
+    def show(self, moment: datetime, zone) -> None:
+        """Fill the field with a stored moment, with its choice when the time is repeated."""
+        local = clock.local(moment, zone)
+        self.data, self.fold = local.replace(tzinfo=None, fold=0), local.fold
+        try:
+            clock.localize(self.data, zone)
+        except clock.RepeatedTime as repeated:
+            self.fold_choices = repeated.choices
+        except clock.SkippedTime:
+            pass
+
+    def post_validate(self, form, validation_stopped: bool) -> None:
+        zone_name = form[self.zone_field].data
+        if validation_stopped or self.errors or self.data is None:
+            return
+        if not zone_name or not clock.is_valid_timezone(zone_name):
+            return  # the zone's own field says what is wrong
+        try:
+            self.aware = clock.localize(self.data, clock.zone(zone_name), self.fold)
+        except clock.RepeatedTime as repeated:
+            self.fold_choices = repeated.choices
+            raise ValidationError(str(repeated)) from None
+        except clock.SkippedTime as skipped:
+            raise ValidationError(str(skipped)) from None

@@ -4,7 +4,6 @@ import json
 
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,7 +15,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.advocates.models import Industry, Region
-from portal.forms import CheckboxesField, PortalForm, options, validate_timezone, zone_choices
+from portal.forms import (
+    CheckboxesField,
+    LocalDateTimeField,
+    PortalForm,
+    options,
+    validate_timezone,
+    zone_choices,
+)
 from portal.opportunities.models import ApprovalMode, OpportunityType
 from portal.recognition.forms import MAX_POINTS
 
@@ -61,16 +67,10 @@ class OpportunityForm(PortalForm):
     timezone = SelectField(
         "Time zone of the dates below", validators=[InputRequired(), validate_timezone]
     )
-    starts_at = DateTimeLocalField(
-        "Starts", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Enter a date and time.")]
-    )
-    ends_at = DateTimeLocalField(
-        "Ends", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Enter a date and time.")]
-    )
-    application_deadline = DateTimeLocalField(
-        "Application deadline",
-        format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("Enter a date and time.")],
+    starts_at = LocalDateTimeField("Starts", validators=[InputRequired("Enter a date and time.")])
+    ends_at = LocalDateTimeField("Ends", validators=[InputRequired("Enter a date and time.")])
+    application_deadline = LocalDateTimeField(
+        "Application deadline", validators=[InputRequired("Enter a date and time.")]
     )
     is_online = BooleanField("Online")
     location = StringField(

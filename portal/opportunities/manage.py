@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -172,10 +170,6 @@ def _prefill_new(form: OpportunityForm) -> None:
     form.seats.data = 5
 
 
-def _local(moment: datetime, zone) -> datetime:
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
 def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
     zone = clock.zone(opportunity.timezone)
     form.type.data = opportunity.type.value
@@ -183,9 +177,9 @@ def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
     form.summary.data = opportunity.summary
     form.description.data = opportunity.description
     form.timezone.data = opportunity.timezone
-    form.starts_at.data = _local(opportunity.starts_at, zone)
-    form.ends_at.data = _local(opportunity.ends_at, zone)
-    form.application_deadline.data = _local(opportunity.application_deadline, zone)
+    form.starts_at.show(opportunity.starts_at, zone)
+    form.ends_at.show(opportunity.ends_at, zone)
+    form.application_deadline.show(opportunity.application_deadline, zone)
     form.is_online.data = opportunity.is_online
     form.location.data = opportunity.location
     form.seats.data = opportunity.seats
@@ -198,19 +192,18 @@ def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
 
 
 def _data_from(form: OpportunityForm) -> posting.OpportunityData:
-    zone = clock.zone(form.timezone.data)
     return posting.OpportunityData(
         type=OpportunityType(form.type.data),
         title=form.title.data,
         summary=form.summary.data or "",
         description=form.description.data or "",
-        starts_at=form.starts_at.data.replace(tzinfo=zone),
-        ends_at=form.ends_at.data.replace(tzinfo=zone),
+        starts_at=form.starts_at.aware,
+        ends_at=form.ends_at.aware,
         timezone=form.timezone.data,
         is_online=form.is_online.data,
         location=form.location.data or "",
         seats=form.seats.data,
-        application_deadline=form.application_deadline.data.replace(tzinfo=zone),
+        application_deadline=form.application_deadline.aware,
         points=form.points.data,  # None (left empty): the type's default
         approval_mode=ApprovalMode(form.approval_mode.data),
         min_tier_id=form.min_tier.data or None,
