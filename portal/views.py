@@ -37,19 +37,21 @@ def run_service(
     action: Callable[[], T],
     success: str | Callable[[T], str] | None = None,
     *,
-    field: Field | None = None,
+    field: Field | Callable[[PortalError], Field] | None = None,
 ) -> Outcome[T]:
     """Run one service call as the request's unit of work.
 
     On success the change is committed and `success` flashed (a function of
     the service's result when the message depends on it). A PortalError rolls
     everything back and its message is shown: on the form `field` when one is
-    given, else as a flash.
+    given (or chosen by a function of the error), else as a flash.
     """
     try:
         value = action()
     except PortalError as error:
         db.session.rollback()
+        if callable(field) and not isinstance(field, Field):
+            field = field(error)
         if field is not None:
             field.errors = [*field.errors, *error.messages]
         else:

@@ -198,29 +198,52 @@ def _check_looks_unlike_others(badge: Badge | None, name: str, color: str) -> No
 
 
 MAX_UPLOAD = 2 * 1024 * 1024
+# Pixels, checked from the header before anything is decoded: a small
+# compressed file can decode to gigabytes (12000 x 12000 is 140 KB as a PNG).
+MAX_UPLOAD_PIXELS = 4000 * 4000
+
+
+class UploadRefused(PortalError):
+    """An uploaded image the portal doesn't take (format, bytes, pixels)."""
+
+
+TOO_MANY_PIXELS = (
+    f"The image has too many pixels: upload one of at most "
+    f"{MAX_UPLOAD_PIXELS // 1_000_000} million (for example 4000 × 4000)."
+)
 
 
 def reencode_upload(data: bytes) -> bytes:
     """An uploaded PNG or JPEG, checked and re-encoded as a clean PNG (at most 512 px).
 
-    Raises PortalError for anything else; the original bytes are never stored.
+    Raises UploadRefused for anything else, and for an image of more than
+    MAX_UPLOAD_PIXELS, judged from its header before it is decoded; the
+    original bytes are never stored.
     """
     from PIL import Image, UnidentifiedImageError  # only for uploads
 
+    # Pillow's own guard (an error at twice this) for any image it opens.
+    Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
     if len(data) > MAX_UPLOAD:
-        raise PortalError("The image is larger than 2 MB.")
+        raise UploadRefused("The image is larger than 2 MB.")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             if probe.format not in ("PNG", "JPEG"):
-                raise PortalError("Upload a PNG or JPEG image.")
+                raise UploadRefused("Upload a PNG or JPEG image.")
+            width, height = probe.size
+            if width * height > MAX_UPLOAD_PIXELS:
+                raise UploadRefused(TOO_MANY_PIXELS)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (1024, 1024))  # JPEG: decode at a reduced size
             image = image.convert("RGBA")
             image.thumbnail((512, 512))
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise PortalError("That file is not a readable PNG or JPEG image.") from error
+    except Image.DecompressionBombError as error:
+        raise UploadRefused(TOO_MANY_PIXELS) from error
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise UploadRefused("That file is not a readable PNG or JPEG image.") from error
     return out.getvalue()
 
 

@@ -89,7 +89,8 @@ class BadgeForm(PortalForm):
         validators=[InputRequired(), Length(max=7)],
         render_kw={"type": "color"},
     )
-    image = FileField(
+    # Not "image": filled from the badge (obj=badge), that would be its stored bytes.
+    upload = FileField(
         "Image (optional)",
         validators=[FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image.")],
         description="PNG or JPEG up to 2 MB; without one, a medal in the colour is drawn.",

@@ -187,13 +187,15 @@ def edit_badge(badge_id: int | None = None):
             rule_params=_rule_params(request.form, form.rule_kind.data),
             color=form.color.data,
             active=form.active.data,
-            upload=form.image.data.read() if form.image.data else None,
+            upload=form.upload.data.read() if form.upload.data else None,
             remove_upload=form.remove_image.data,
         )
         if run_service(
             lambda: badges.save_badge(badge, details, by=current_user),
             _saved_message,
-            field=form.rule_kind,
+            field=lambda error: (
+                form.upload if isinstance(error, badges.UploadRefused) else form.rule_kind
+            ),
         ):
             return redirect(url_for(".badge_list"))
     current = badge.rule_params if badge else {}
