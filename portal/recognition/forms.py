@@ -44,6 +44,8 @@ class AwardForm(PortalForm):
     )
     # A fresh key per rendered form: a double submit awards once.
     key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    # Shown only when a correction would take the advocate below zero.
+    below_zero = BooleanField("Yes, take them below zero")
     submit = SubmitField("Add to the ledger")
 
     def validate_points(self, field) -> None:
@@ -53,6 +55,7 @@ class AwardForm(PortalForm):
 
 class ReverseForm(PortalForm):
     reason = StringField("Reason", validators=[InputRequired(), Length(max=200)])
+    below_zero = BooleanField("Yes, take them below zero")
     submit = SubmitField("Reverse")
 
 

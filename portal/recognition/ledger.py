@@ -24,7 +24,7 @@ from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.advocates.visibility import shown_on_leaderboards
 from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
-from portal.errors import AlreadyExists, InvalidState
+from portal.errors import InvalidState
 from portal.extensions import db
 from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore
 from portal.signals import account_changed, advocate_changed, points_changed
@@ -89,24 +89,6 @@ def award(
     return entry
 
 
-def award_manual(
-    advocate_id: int, points: int, *, reason: str, by_id: int, token: str
-) -> PointsEntry:
-    """A manager's award (or, with negative points, correction) for something outside
-    the portal's flows. Raises AlreadyExists when the same form was sent before."""
-    entry = award(
-        advocate_id,
-        points,
-        reason=reason,
-        key=manual_key(by_id, token),
-        source=PointsSource.MANUAL if points > 0 else PointsSource.CORRECTION,
-        by_id=by_id,
-    )
-    if entry is None:
-        raise AlreadyExists("This award was already added (the form was sent twice).")
-    return entry
-
-
 def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
     """Cancel an entry with an opposite one (once; a second reversal does nothing).
 
@@ -126,21 +108,14 @@ def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntr
     )
 
 
-def reverse_entry(entry: PointsEntry, *, reason: str, by_id: int) -> PointsEntry:
-    """A manager reverses one entry. Raises InvalidState for a reversal or a repeat."""
-    reversal = reverse(entry, reason=reason, by_id=by_id)
-    if reversal is None:
-        raise InvalidState("This entry was already reversed.")
-    return reversal
-
-
 def entry_for_key(key: str) -> PointsEntry | None:
     return db.session.scalar(sa.select(PointsEntry).where(PointsEntry.award_key == key))
 
 
-def _lock_advocate(advocate_id: int) -> None:
-    # One writer at a time per advocate (PostgreSQL row lock): their standings
-    # and the score counts move together.
+def lock_advocate(advocate_id: int) -> None:
+    """One writer at a time per advocate (PostgreSQL row lock) until the transaction
+    ends: their standings and the score counts move together, and a check of their
+    total holds until the entry that depends on it is written."""
     db.session.execute(
         sa.select(AdvocateProfile.user_id)
         .where(AdvocateProfile.user_id == advocate_id)
@@ -149,7 +124,7 @@ def _lock_advocate(advocate_id: int) -> None:
 
 
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
-    _lock_advocate(advocate_id)
+    lock_advocate(advocate_id)
     periods = clock.period_keys(at)
     details = standing_details(advocate_id)
     # Only shown advocates are counted per score, so only they need the old scores.
@@ -269,7 +244,7 @@ def refresh_standing_details(advocate_id: int, **_: object) -> None:
     Runs whenever one of those changes (profile, deactivation, a move).
     """
     db.session.flush()
-    _lock_advocate(advocate_id)
+    lock_advocate(advocate_id)
     details = standing_details(advocate_id)
     rows = db.session.execute(
         sa.select(Standing.period, Standing.points, Standing.visible).where(

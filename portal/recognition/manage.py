@@ -18,7 +18,7 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.inputs import page_number
 from portal.opportunities.models import OpportunityType
-from portal.recognition import badge_rules, badges, ledger, tiers
+from portal.recognition import badge_rules, badges, corrections, ledger, tiers
 from portal.recognition.forms import AwardForm, BadgeForm, ReverseForm, RevokeForm, TierForm
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Tier
 from portal.views import render_form, run_service
@@ -75,13 +75,28 @@ def award_points(user_id: int):
         flash(f"Nothing was added: {errors}", "error")
         return redirect(url_for("manage.advocates.detail", user_id=user.id))
     points = form.points.data
-    run_service(
-        lambda: ledger.award_manual(
-            user.id, points, reason=form.reason.data, by_id=current_user.id, token=form.key.data
+    done = run_service(
+        lambda: corrections.award_manual(
+            user.id,
+            points,
+            reason=form.reason.data,
+            by_id=current_user.id,
+            token=form.key.data,
+            below_zero=form.below_zero.data,
         ),
         f"{points:+,} points for {user.name}.",
+        field=lambda error: form.below_zero if isinstance(error, corrections.BelowZero) else None,
     )
+    if isinstance(done.error, corrections.BelowZero):
+        return _confirm_below_zero(user, form, url_for(".award_points", user_id=user.id))
     return redirect(url_for("manage.advocates.detail", user_id=user.id))
+
+
+def _confirm_below_zero(user: User, form, action: str):
+    """The form again, with the box that confirms taking the advocate below zero."""
+    return render_template(
+        "recognition/manage/confirm_below_zero.html", person=user, form=form, action=action
+    ), 409
 
 
 @bp.post("/entries/<id:entry_id>/reverse")
@@ -92,10 +107,19 @@ def reverse_entry(entry_id: int):
         flash("Give a reason for the reversal.", "error")
         return redirect(url_for("manage.advocates.detail", user_id=entry.advocate_id))
 
-    run_service(
-        lambda: ledger.reverse_entry(entry, reason=form.reason.data, by_id=current_user.id),
+    done = run_service(
+        lambda: corrections.reverse_entry(
+            entry,
+            reason=form.reason.data,
+            by_id=current_user.id,
+            below_zero=form.below_zero.data,
+        ),
         "Entry reversed with a correcting entry.",
+        field=lambda error: form.below_zero if isinstance(error, corrections.BelowZero) else None,
     )
+    if isinstance(done.error, corrections.BelowZero):
+        advocate = db.session.get(User, entry.advocate_id)
+        return _confirm_below_zero(advocate, form, url_for(".reverse_entry", entry_id=entry_id))
     return redirect(url_for("manage.advocates.detail", user_id=entry.advocate_id))
 
 
