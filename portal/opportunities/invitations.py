@@ -21,12 +21,8 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
-from portal.opportunities.participation import (
-    answer_ask,
-    check_eligible,
-    lock_participation,
-    participation_of,
-)
+from portal.opportunities.participation import answer_ask, check_eligible, participation_of
+from portal.opportunities.seats import lock_participation
 from portal.signals import participation_approved
 
 S = ParticipationStatus

@@ -37,20 +37,12 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
+from portal.opportunities.seats import lock_participation
 from portal.recognition import ledger
 from portal.recognition.models import PointsSource
 from portal.signals import participation_approved, participation_completed
 
 S = ParticipationStatus
-
-
-def lock_participation(participation: Participation) -> Participation:
-    return db.session.scalar(
-        sa.select(Participation)
-        .where(Participation.id == participation.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def participation_of(advocate_id: int, opportunity_id: int) -> Participation | None:

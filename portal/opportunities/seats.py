@@ -70,6 +70,17 @@ def recount_seats() -> None:
     )
 
 
+def lock_participation(participation: Participation) -> Participation | None:
+    """The participation's row, locked until the transaction ends and read again: every
+    change of a participation's state starts here."""
+    return db.session.scalar(
+        sa.select(Participation)
+        .where(Participation.id == participation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def lock_opportunity(opportunity_id: int) -> Opportunity:
     return db.session.scalar(
         sa.select(Opportunity)
@@ -94,7 +105,12 @@ def waitlist_of(opportunity_id: int) -> list[Participation]:
 
 
 def fill_freed_seats(opportunity: Opportunity) -> int:
-    """First come: promote the waitlist into free seats. Review mode leaves it to a manager."""
+    """First come: promote the waitlist into free seats. Review mode leaves it to a manager.
+
+    Each waiting participation is locked and read again before it is approved:
+    one that withdrew a moment ago keeps its withdrawal, and the seat goes to
+    the next in line.
+    """
     if (
         opportunity.approval_mode != ApprovalMode.FIRST_COME
         or opportunity.state == OpportunityState.CANCELLED
@@ -102,7 +118,10 @@ def fill_freed_seats(opportunity: Opportunity) -> int:
     ):
         return 0
     promoted = 0
-    for waiting in waitlist_of(opportunity.id):
+    for candidate in waitlist_of(opportunity.id):
+        waiting = lock_participation(candidate)
+        if waiting is None or waiting.status != S.WAITLISTED:
+            continue
         if not take_seat(opportunity):
             break
         waiting.status = S.APPROVED
