@@ -71,6 +71,9 @@ def _check_open_for_applications(opportunity: Opportunity) -> None:
         raise InvalidState("The application deadline has passed.")
 
 
+SEATS_TAKEN = "All seats are taken. You can join the waitlist instead."
+
+
 def apply(
     opportunity: Opportunity,
     advocate: User,
@@ -93,7 +96,7 @@ def apply(
         raise AlreadyExists(_already_there(existing))
     db.session.refresh(opportunity, ["seats_taken"])
     if opportunity.is_full and not join_waitlist:
-        raise SeatsFull("All seats are taken. You can join the waitlist instead.")
+        raise SeatsFull(SEATS_TAKEN)
 
     now = utcnow()
     participation = Participation(
@@ -111,8 +114,10 @@ def apply(
     elif opportunity.approval_mode == ApprovalMode.FIRST_COME:
         if seats.take_seat(opportunity):
             participation.status, participation.decided_at = S.APPROVED, now
-        else:  # the last seat went to someone else a moment ago
+        elif join_waitlist:  # the last seat went to someone else a moment ago
             participation.status, participation.waitlisted_at = S.WAITLISTED, now
+        else:  # ...and nobody is put on a waitlist they didn't ask for
+            raise SeatsFull(SEATS_TAKEN)
     db.session.flush()
     _tell_applicant(participation, opportunity)
     if participation.status == S.APPLIED:
