@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.employment import current_job
@@ -43,27 +44,15 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
 
     Raises AlreadyExists for a name, CRM id or email domain another company has.
     """
-    name = details.name.strip()
-    others = sa.select(Account.id).where(Account.id != (account.id if account else -1))
-    if db.session.scalar(others.where(sa.func.lower(Account.name) == name.lower())):
-        raise AlreadyExists(f"An account named {name} already exists.")
-    if details.crm_id and db.session.scalar(others.where(Account.crm_id == details.crm_id)):
-        raise AlreadyExists(f"Another account has the CRM id {details.crm_id}.")
-    taken = db.session.scalars(
-        sa.select(AccountDomain.domain).where(
-            AccountDomain.domain.in_(details.domains),
-            AccountDomain.account_id != (account.id if account else -1),
-        )
-    ).all()
-    if taken:
-        raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
+    account_id = account.id if account else None
+    _check_not_taken(details, account_id)
     moved = account is not None and (
         account.industry != details.industry or account.region != details.region
     )
     if account is None:
         account = Account()
         db.session.add(account)
-    account.name = name
+    account.name = details.name.strip()
     account.kind = details.kind
     account.industry = details.industry
     account.region = details.region
@@ -74,12 +63,35 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
     account.domains = [
         kept.get(d) or AccountDomain(domain=d) for d in dict.fromkeys(details.domains)
     ]
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a name, CRM id or domain that was saved a moment ago
+        db.session.rollback()
+        _check_not_taken(details, account_id)
+        raise AlreadyExists("Another company was saved with these details a moment ago.") from None
     if moved:
         account_changed.send(
             account.id, industry=details.industry.value, region=details.region.value
         )
     return account
+
+
+def _check_not_taken(details: AccountDetails, account_id: int | None) -> None:
+    """Raise AlreadyExists for a name, CRM id or domain of another company."""
+    name = details.name.strip()
+    others = sa.select(Account.id).where(Account.id != (account_id or -1))
+    if db.session.scalar(others.where(sa.func.lower(Account.name) == name.lower())):
+        raise AlreadyExists(f"An account named {name} already exists.")
+    if details.crm_id and db.session.scalar(others.where(Account.crm_id == details.crm_id)):
+        raise AlreadyExists(f"Another account has the CRM id {details.crm_id}.")
+    taken = db.session.scalars(
+        sa.select(AccountDomain.domain).where(
+            AccountDomain.domain.in_(details.domains),
+            AccountDomain.account_id != (account_id or -1),
+        )
+    ).all()
+    if taken:
+        raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
 
 
 def create_account(**details) -> Account:
@@ -131,11 +143,16 @@ def all_products() -> list[Product]:
 def add_product(name: str) -> Product:
     """Add a product; raises AlreadyExists for a name in use (any case)."""
     name = name.strip()
+    taken = AlreadyExists(f"{name} is already on the list.")
     if db.session.scalar(sa.select(Product.id).where(sa.func.lower(Product.name) == name.lower())):
-        raise AlreadyExists(f"{name} is already on the list.")
+        raise taken
     product = Product(name=name)
     db.session.add(product)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # added a moment ago
+        db.session.rollback()
+        raise taken from None
     return product
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Account, Employment, Industry
 from portal.auth.models import User
-from portal.errors import InvalidState
+from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
 from portal.signals import advocate_changed
 
@@ -78,6 +79,12 @@ def record_move(user: User, *, account: Account, title: str, started_on: date) -
     db.session.flush()
     new_job = Employment(user=user, account=account, title=title.strip(), started_on=started_on)
     db.session.add(new_job)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another move of the same person, a moment ago
+        db.session.rollback()
+        raise AlreadyExists(
+            f"A move of {user.name} was just recorded by someone else: check the history."
+        ) from None
     advocate_changed.send(user.id)
     return new_job

@@ -39,9 +39,24 @@ class ProfileChoices:
     timezone: str | None = None
 
 
+def _locked_profile(user: User) -> AdvocateProfile:
+    """The advocate's profile, locked and read again with its choices: two saves at
+    once (a double click) apply one after the other instead of adding the same rows."""
+    ensure_profile(user)
+    db.session.flush()
+    profile = db.session.scalar(
+        sa.select(AdvocateProfile)
+        .where(AdvocateProfile.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.expire(profile, ["open_type_rows", "products"])
+    return profile
+
+
 def update_profile(user: User, choices: ProfileChoices) -> None:
     """Save what an advocate shares and consents to; leaderboards follow at once."""
-    profile = ensure_profile(user)
+    profile = _locked_profile(user)
     user.name = choices.name.strip()
     user.timezone = choices.timezone or None
     job = current_employment(user.id)

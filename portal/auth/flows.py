@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import Role, User
 from portal.auth.passwords import hash_password, password_problems
@@ -198,7 +199,13 @@ def register(name: str, email: str, password: str) -> None:
     user = User(email=email, name=name.strip(), role=Role.ADVOCATE)
     user.password_hash = hash_password(password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Registered a moment ago by a request at the same time: answer as for
+        # an address that exists.
+        db.session.rollback()
+        return register(name, email, password)
     ensure_profile(user)
     if domain_account is not None:
         db.session.add(

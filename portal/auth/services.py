@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import Role, User, UserIdentity, UserSession
@@ -54,13 +55,18 @@ def create_user(
 ) -> User:
     """Add a user; raises AlreadyExists for a taken address, WeakPassword for a weak one."""
     email = normalize_email(email)
+    taken = AlreadyExists(f"A user with the email {email} already exists.")
     if user_by_email(email) is not None:
-        raise AlreadyExists(f"A user with the email {email} already exists.")
+        raise taken
     user = User(email=email, name=name.strip(), role=role)
     if password is not None:
         _set_password_hash(user, password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same address, added a moment ago
+        db.session.rollback()
+        raise taken from None
     return user
 
 

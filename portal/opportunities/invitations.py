@@ -7,6 +7,8 @@ opportunity's eligibility rules apply exactly as they do to an application.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from portal.advocates import consent
 from portal.advocates.models import AskAnswer, AskKind
 from portal.auth.models import User
@@ -65,7 +67,11 @@ def invite_to_opportunity(
         decided_by_id=by.id,
     )
     db.session.add(participation)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # invited, or applied, a moment ago
+        db.session.rollback()
+        raise AlreadyExists(f"{advocate.name} was invited or applied a moment ago.") from None
     notify(
         advocate.id,
         "invitation",

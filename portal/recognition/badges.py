@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from portal.advocates.models import AdvocateProfile
 from portal.advocates.visibility import active_advocate, shown_publicly
 from portal.auth.models import User
 from portal.db import dialect_insert, utcnow
-from portal.errors import InvalidState, PortalError
+from portal.errors import AlreadyExists, InvalidState, PortalError
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.recognition.badge_rules import RULES, describe
@@ -265,16 +266,13 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
     Returns the badge and how many awards that added. Raises InvalidState,
     AlreadyExists or PortalError with a message.
     """
-    from portal.errors import AlreadyExists
-
     rule = RULES.get(details.rule_kind)
     if rule is None:
         raise InvalidState("Choose a kind of rule.")
     params = rule.clean(details.rule_params)
     name = details.name.strip()
-    others = sa.select(Badge.id).where(Badge.id != (badge.id if badge else -1))
-    if db.session.scalar(others.where(sa.func.lower(Badge.name) == name.lower())):
-        raise AlreadyExists(f"Another badge is called {name}.")
+    badge_id = badge.id if badge else None
+    _check_name_free(name, badge_id)
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", details.color):
         raise InvalidState("Choose a colour like #4338ca.")
     draws = not details.upload and (
@@ -303,8 +301,21 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
     elif draws:
         badge.image = generated_image(name, badge.color, rule.emblem)
         badge.image_type, badge.image_uploaded = "image/svg+xml", False
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same name (or slug) was saved a moment ago
+        db.session.rollback()
+        _check_name_free(name, badge_id)
+        raise AlreadyExists(
+            f"Another badge like “{name}” was saved a moment ago: choose another name."
+        ) from None
     return badge, recompute([badge]) if badge.active else 0
+
+
+def _check_name_free(name: str, badge_id: int | None) -> None:
+    others = sa.select(Badge.id).where(Badge.id != (badge_id or -1))
+    if db.session.scalar(others.where(sa.func.lower(Badge.name) == name.lower())):
+        raise AlreadyExists(f"Another badge is called {name}.")
 
 
 # --- reading -----------------------------------------------------------------

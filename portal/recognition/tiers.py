@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile
 from portal.db import utcnow
-from portal.errors import InvalidState, NotEligible
+from portal.errors import AlreadyExists, InvalidState, NotEligible
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.recognition import ledger
@@ -348,6 +349,11 @@ def update_tier(
     tier.commitment = commitment.strip()
     tier.invitation_only = invitation_only
     tier.featured = featured
+    try:
+        db.session.flush()
+    except IntegrityError:  # another tier took the name a moment ago
+        db.session.rollback()
+        raise AlreadyExists(f"Another tier is called {name.strip()}.") from None
 
 
 def history_of(advocate_id: int, limit: int = 50) -> list[TierEvent]:
