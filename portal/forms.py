@@ -11,6 +11,7 @@ leaves the calendar; whole numbers must fit the database's integer columns.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -18,6 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectMultipleField,
@@ -30,6 +32,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     StopValidation,
     ValidationError,
 )
@@ -109,6 +112,13 @@ def name_field(label: str = "Name") -> StringField:
         label,
         validators=[InputRequired(), Length(max=120)],
         render_kw={"autocomplete": "name"},
+    )
+
+
+def once_field() -> HiddenField:
+    """A create form's one-time token (see `portal.once`): new each time the form is shown."""
+    return HiddenField(
+        default=lambda: secrets.token_urlsafe(24), validators=[Optional(), Length(max=64)]
     )
 
 

@@ -13,6 +13,7 @@ from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
 from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
+from portal.once import FormToken  # noqa: F401
 from portal.opportunities.models import Opportunity, Participation  # noqa: F401
 from portal.recognition.models import (  # noqa: F401
     Badge,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import clock
+from portal import clock, once
 from portal.advocates import consent
 from portal.advocates.models import AdvocateProfile
 from portal.auth.models import STAFF_ROLES, Role, User, UserSession
@@ -429,6 +429,7 @@ JOBS: dict[str, Callable[[datetime], int]] = {
     "tier grace periods": expire_tiers,
     "period badges": award_period_badges,
     "old sessions": purge_sessions,
+    "old form tokens": once.purge,
 }
 
 

@@ -19,6 +19,7 @@ from portal.forms import (
     CheckboxesField,
     LocalDateTimeField,
     PortalForm,
+    once_field,
     options,
     validate_timezone,
     zone_choices,
@@ -101,6 +102,7 @@ class OpportunityForm(PortalForm):
     products = CheckboxesField(
         "Only for users of these products", coerce=int, description="None means all."
     )
+    once = once_field()
     submit = SubmitField("Save")
 
     def __init__(self, *args, tiers=(), products=(), default_points=None, **kwargs) -> None:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, once
 from portal.advocates import consent, people
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_jobs
@@ -218,12 +218,21 @@ def new():
     form = _opportunity_form()
     if form.validate_on_submit():
         done = run_service(
-            lambda: posting.create_opportunity(_data_from(form), by=current_user),
-            "Saved as a draft. Publish it when it's ready.",
+            lambda: once.create_once(
+                form.once.data,
+                current_user.id,
+                lambda: posting.create_opportunity(_data_from(form), by=current_user),
+                lambda created: url_for(".detail", opportunity_id=created.id),
+            ),
+            lambda created: (
+                "Saved as a draft. Publish it when it's ready."
+                if created.is_new
+                else once.SENT_TWICE
+            ),
             field=form.starts_at,
         )
         if done:
-            return redirect(url_for(".detail", opportunity_id=done.value.id))
+            return redirect(done.value.url)
     return render_form("opportunities/manage/form.html", form=form, opportunity=None)
 
 

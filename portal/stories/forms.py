@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, once_field
 
 
 class StoryForm(PortalForm):
@@ -14,6 +14,7 @@ class StoryForm(PortalForm):
         description="What problem you had, what you did with our product, what changed. "
         "Markdown works. A manager reviews it before it is public.",
     )
+    once = once_field()
     submit = SubmitField("Submit for review")
 
 

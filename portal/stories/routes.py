@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal import once
 from portal.auth.decorators import advocate_required
 from portal.extensions import db
 from portal.stories import bp, services
@@ -32,14 +33,25 @@ def _own_story(story_id: int) -> Story:
 def write(story_id: int | None = None):
     story = _own_story(story_id) if story_id else None
     form = StoryForm(obj=story)
-    if form.validate_on_submit() and run_service(
-        lambda: services.write(
-            current_user, title=form.title.data, body=form.body.data, story=story
-        ),
-        "Thank you! Your story is waiting for review.",
-        field=form.title,
-    ):
-        return redirect(url_for("stories.index"))
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: once.create_once(
+                None if story else form.once.data,
+                current_user.id,
+                lambda: services.write(
+                    current_user, title=form.title.data, body=form.body.data, story=story
+                ),
+                lambda written: url_for("stories.index", _anchor=f"story-{written.id}"),
+            ),
+            lambda written: (
+                "Thank you! Your story is waiting for review."
+                if written.is_new
+                else once.SENT_TWICE
+            ),
+            field=form.title,
+        )
+        if done:
+            return redirect(done.value.url)
     return render_form("stories/form.html", form=form, story=story)
 
 
