@@ -28,7 +28,7 @@ def zone(name: str) -> ZoneInfo:
 def is_valid_timezone(name: str) -> bool:
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return False
     return True
 
