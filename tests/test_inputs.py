@@ -70,11 +70,12 @@ def test_ids_beyond_the_database_range_are_not_found_when_signed_in(make, login)
     assert client.post(f"/participations/{BEYOND_INTEGER}/withdraw").status_code == 404
 
 
-def test_an_id_in_a_form_beyond_the_range_is_not_found(make, login):
+@pytest.mark.parametrize("advocate_id", [BEYOND_INTEGER, BEYOND_INT64])
+def test_an_id_in_a_form_beyond_the_range_is_not_found(make, login, advocate_id):
     opportunity = make.opportunity()
     client = login(make.manager())
     response = client.post(
-        f"/manage/opportunities/{opportunity.id}/invite", data={"advocate_id": BEYOND_INTEGER}
+        f"/manage/opportunities/{opportunity.id}/invite", data={"advocate_id": advocate_id}
     )
     assert response.status_code == 404
 
