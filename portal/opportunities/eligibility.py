@@ -27,6 +27,7 @@ from portal.advocates.models import (
     Region,
     advocate_product,
 )
+from portal.errors import NotEligible
 from portal.extensions import db
 from portal.opportunities.models import (
     Opportunity,
@@ -167,6 +168,13 @@ def problems_for(
         for rule in RULES
         if (problem := rule.problem(opportunity, context, tiers)) is not None
     ]
+
+
+def check(opportunity: Opportunity, advocate_id: int, *, who: str = "You're") -> None:
+    """Raise NotEligible with the reasons when the advocate may not take part."""
+    problems = problems_for(opportunity, context_for(advocate_id))
+    if problems:
+        raise NotEligible(f"{who} not eligible: " + "; ".join(map(str, problems)) + ".")
 
 
 def eligible_clause(context: AdvocateContext, tiers: dict[int, Tier]) -> sa.ColumnElement[bool]:

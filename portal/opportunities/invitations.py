@@ -16,14 +16,14 @@ from portal.db import utcnow
 from portal.errors import AlreadyExists, AskNotAllowed, InvalidState, NotAllowed
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.opportunities import seats
+from portal.opportunities import eligibility, seats
 from portal.opportunities.models import (
     Opportunity,
     OpportunityState,
     Participation,
     ParticipationStatus,
 )
-from portal.opportunities.participation import answer_ask, check_eligible, participation_of
+from portal.opportunities.participation import answer_ask, participation_of
 from portal.opportunities.seats import lock_participation
 from portal.signals import participation_approved
 
@@ -46,7 +46,7 @@ def invite_to_opportunity(
         raise AlreadyExists(
             f"{advocate.name} is already {existing.status.label.lower()} for this opportunity."
         )
-    check_eligible(opportunity, advocate, who=f"{advocate.name} is")
+    eligibility.check(opportunity, advocate.id, who=f"{advocate.name} is")
     try:
         ask = consent.record_ask(
             advocate,
@@ -105,7 +105,7 @@ def respond_to_invitation(
         participation.status = S.WITHDRAWN
         answer_ask(participation, AskAnswer.DECLINED)
         return participation
-    check_eligible(opportunity, advocate)
+    eligibility.check(opportunity, advocate.id)
     answer_ask(participation, AskAnswer.ACCEPTED)
     if seats.take_seat(opportunity):
         participation.status, participation.decided_at = S.APPROVED, now

@@ -21,7 +21,6 @@ from portal.errors import (
     AlreadyExists,
     InvalidState,
     NotAllowed,
-    NotEligible,
     PortalError,
     SeatsFull,
 )
@@ -54,13 +53,6 @@ def participation_of(advocate_id: int, opportunity_id: int) -> Participation | N
     )
 
 
-def check_eligible(opportunity: Opportunity, advocate: User, *, who: str = "You're") -> None:
-    """Raise NotEligible with the reasons when the advocate may not take part."""
-    problems = eligibility.problems_for(opportunity, eligibility.context_for(advocate.id))
-    if problems:
-        raise NotEligible(f"{who} not eligible: " + "; ".join(map(str, problems)) + ".")
-
-
 # --- applying (the advocate) ----------------------------------------------
 
 
@@ -90,7 +82,7 @@ def apply(
     if advocate.role != Role.ADVOCATE:
         raise NotAllowed("Only advocates can apply.")
     _check_open_for_applications(opportunity)
-    check_eligible(opportunity, advocate)
+    eligibility.check(opportunity, advocate.id)
     existing = participation_of(advocate.id, opportunity.id)
     if existing is not None:
         raise AlreadyExists(_already_there(existing))
