@@ -1,7 +1,8 @@
 """A manager's corrections of the ledger: manual awards and deductions, and reversals.
 
-They go through `ledger.award` and `ledger.reverse` like every entry. The rule
-kept here: a deduction or a reversal never takes an advocate below zero
+The staff pages call these; they add one rule to `ledger.award_manual` and
+`ledger.reverse_entry` (which loaders replaying recorded history call
+directly): a deduction or a reversal never takes an advocate below zero
 points unless the manager confirms it. The advocate is locked before their
 total is read (`ledger.lock_advocate`), so two corrections at once are
 checked one after the other, each against the other's result.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from portal.errors import AlreadyExists, Conflict, InvalidState
 from portal.recognition import ledger
-from portal.recognition.models import PointsEntry, PointsSource
+from portal.recognition.models import PointsEntry
 
 
 class BelowZero(Conflict):
@@ -43,45 +44,28 @@ def award_manual(
     token: str,
     below_zero: bool = False,
 ) -> PointsEntry:
-    """A manager's award (or, with negative points, deduction) for something outside
-    the portal's flows.
+    """A manager's award (or, with negative points, deduction) from the staff pages.
 
     Raises AlreadyExists when the same form was sent before, and BelowZero for a
     deduction below zero points that `below_zero` doesn't confirm.
     """
-    key = ledger.manual_key(by_id, token)
-    sent_twice = AlreadyExists("This award was already added (the form was sent twice).")
-    if ledger.entry_for_key(key) is not None:
-        raise sent_twice
+    if ledger.entry_for_key(ledger.manual_key(by_id, token)) is not None:
+        raise AlreadyExists("This award was already added (the form was sent twice).")
     check_not_below_zero(advocate_id, points, confirmed=below_zero)
-    entry = ledger.award(
-        advocate_id,
-        points,
-        reason=reason,
-        key=key,
-        source=PointsSource.MANUAL if points > 0 else PointsSource.CORRECTION,
-        by_id=by_id,
-    )
-    if entry is None:
-        raise sent_twice
-    return entry
+    return ledger.award_manual(advocate_id, points, reason=reason, by_id=by_id, token=token)
 
 
 def reverse_entry(
     entry: PointsEntry, *, reason: str, by_id: int, below_zero: bool = False
 ) -> PointsEntry:
-    """A manager reverses one entry.
+    """A manager reverses one entry from the staff pages.
 
     Raises InvalidState for a reversal or a repeat, and BelowZero when it takes
     the advocate below zero points and `below_zero` doesn't confirm it.
     """
     if entry.is_reversal:
         raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
-    already = InvalidState("This entry was already reversed.")
     if ledger.entry_for_key(ledger.reversal_key(entry.id)) is not None:
-        raise already
+        raise InvalidState("This entry was already reversed.")
     check_not_below_zero(entry.advocate_id, -entry.points, confirmed=below_zero)
-    reversal = ledger.reverse(entry, reason=reason, by_id=by_id)
-    if reversal is None:
-        raise already
-    return reversal
+    return ledger.reverse_entry(entry, reason=reason, by_id=by_id)

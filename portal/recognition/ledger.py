@@ -24,7 +24,7 @@ from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.advocates.visibility import shown_on_leaderboards
 from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
-from portal.errors import InvalidState
+from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
 from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore
 from portal.signals import account_changed, advocate_changed, points_changed
@@ -89,6 +89,24 @@ def award(
     return entry
 
 
+def award_manual(
+    advocate_id: int, points: int, *, reason: str, by_id: int, token: str
+) -> PointsEntry:
+    """A manager's award (or, with negative points, correction) for something outside
+    the portal's flows. Raises AlreadyExists when the same form was sent before."""
+    entry = award(
+        advocate_id,
+        points,
+        reason=reason,
+        key=manual_key(by_id, token),
+        source=PointsSource.MANUAL if points > 0 else PointsSource.CORRECTION,
+        by_id=by_id,
+    )
+    if entry is None:
+        raise AlreadyExists("This award was already added (the form was sent twice).")
+    return entry
+
+
 def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
     """Cancel an entry with an opposite one (once; a second reversal does nothing).
 
@@ -106,6 +124,14 @@ def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntr
         by_id=by_id,
         corrects_id=entry.id,
     )
+
+
+def reverse_entry(entry: PointsEntry, *, reason: str, by_id: int) -> PointsEntry:
+    """A manager reverses one entry. Raises InvalidState for a reversal or a repeat."""
+    reversal = reverse(entry, reason=reason, by_id=by_id)
+    if reversal is None:
+        raise InvalidState("This entry was already reversed.")
+    return reversal
 
 
 def entry_for_key(key: str) -> PointsEntry | None:
