@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
 
+from portal import images
 from portal.errors import InvalidState
 from portal.settings import get_setting, set_setting
 
 DEFAULT_ACCENT = "#4338ca"
+LOGO_SIDE = 256
 MIN_CONTRAST = 4.5
 # What the accent is read against: the page behind cards, and white text.
 _BACKGROUNDS = ("#ffffff", "#f5f6fa")
@@ -30,6 +32,7 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 class Branding:
     program_name: str
     accent: str
+    logo_id: int | None = None
 
     @property
     def accent_strong(self) -> str:
@@ -59,6 +62,7 @@ def branding() -> Branding:
     current = Branding(
         program_name=chosen.get("program_name") or current_app.config["PROGRAM_NAME"],
         accent=chosen.get("accent") or DEFAULT_ACCENT,
+        logo_id=chosen.get("logo_id"),
     )
     _cached = (time.monotonic() + _CACHE_SECONDS, key, current)
     return current
@@ -70,8 +74,14 @@ def forget() -> None:
     _cached = None
 
 
-def save_branding(*, program_name: str, accent: str) -> Branding:
-    """Change the program's name and colour. Raises InvalidState for an unreadable colour."""
+def save_branding(
+    *, program_name: str, accent: str, logo: bytes | None = None, remove_logo: bool = False
+) -> Branding:
+    """Change the program's name, colour and logo.
+
+    Raises InvalidState for an unreadable colour, images.UploadRefused for a logo
+    the portal doesn't take.
+    """
     accent = accent.strip().lower()
     if not _HEX.fullmatch(accent):
         raise InvalidState("Choose a colour like #4338ca.")
@@ -81,9 +91,18 @@ def save_branding(*, program_name: str, accent: str) -> Branding:
             f"{accent} is too light to read against the page ({worst:.1f}:1; "
             f"at least {MIN_CONTRAST}:1 is needed). Choose a darker colour."
         )
-    set_setting("branding", {"program_name": program_name.strip(), "accent": accent})
+    old_logo_id = logo_id = (get_setting("branding", {}) or {}).get("logo_id")
+    if remove_logo:
+        logo_id = None
+    if logo:
+        logo_id = images.store(logo, max_side=LOGO_SIDE).id
+    if logo_id != old_logo_id:
+        images.discard(old_logo_id)
+    set_setting(
+        "branding", {"program_name": program_name.strip(), "accent": accent, "logo_id": logo_id}
+    )
     forget()
-    return Branding(program_name.strip() or current_app.config["PROGRAM_NAME"], accent)
+    return Branding(program_name.strip() or current_app.config["PROGRAM_NAME"], accent, logo_id)
 
 
 # --- colour arithmetic (WCAG 2.x) ---------------------------------------------

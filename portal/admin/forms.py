@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
@@ -38,6 +39,13 @@ class SettingsForm(PortalForm):
         description="Links, buttons and highlights. It must stay readable on the page "
         "(a contrast of 4.5:1 or more).",
     )
+    logo = FileField(
+        "Logo (optional)",
+        validators=[FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image.")],
+        description="PNG or JPEG up to 2 MB, shown beside the name; without one, the "
+        "portal's star is used.",
+    )
+    remove_logo = BooleanField("Use the portal's star instead of the uploaded logo")
     registration_mode = RadioField(
         "Who can join",
         choices=options(

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal import images
 from portal.admin import bp
 from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
 from portal.auth import flows
@@ -98,15 +99,24 @@ def settings():
     form.program_name.render_kw = {"placeholder": current_app.config["PROGRAM_NAME"]}
 
     def save() -> None:
-        save_branding(program_name=form.program_name.data or "", accent=form.accent_color.data)
+        save_branding(
+            program_name=form.program_name.data or "",
+            accent=form.accent_color.data,
+            logo=form.logo.data.read() if form.logo.data else None,
+            remove_logo=form.remove_logo.data,
+        )
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
         posting.set_default_points(
             {kind: form[f"points_{kind.value}"].data for kind in OpportunityType}
         )
 
-    if form.validate_on_submit() and run_service(save, "Settings saved.", field=form.accent_color):
-        return redirect(url_for("admin.settings"))
+    if form.validate_on_submit():
+        done = run_service(save, "Settings saved.")
+        if done:
+            return redirect(url_for("admin.settings"))
+        field = form.logo if isinstance(done.error, images.UploadRefused) else form.accent_color
+        field.errors = [*field.errors, done.error.message]
     return render_form("admin/settings.html", form=form, kinds=OpportunityType)
 
 

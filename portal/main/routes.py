@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template
+from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from portal import clock
 from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
 from portal.branding import branding, mix
+from portal.extensions import db
+from portal.images import StoredImage
 from portal.main import bp
 from portal.opportunities.listing import my_participations
 from portal.recognition import badges, boards, ledger, tiers
@@ -80,3 +82,16 @@ def theme():
     # The page links it with the colour in the address, so a new colour is a new file.
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+@bp.get("/images/<id:image_id>")
+def image(image_id: int):
+    """An uploaded image that is public by its use: the program's logo."""
+    if image_id != branding().logo_id:
+        abort(404)
+    stored = db.get_or_404(StoredImage, image_id)
+    response = make_response(stored.data)
+    response.headers["Content-Type"] = stored.content_type
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.set_etag(f"image-{stored.id}")
+    return response.make_conditional(request)

@@ -7,7 +7,6 @@ event processed twice, or two workers at once, award once.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 import uuid
@@ -18,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from portal import images
 from portal.advocates.models import AdvocateProfile
 from portal.advocates.visibility import active_advocate, shown_publicly
 from portal.auth.models import User
 from portal.db import dialect_insert, utcnow
-from portal.errors import AlreadyExists, InvalidState, PortalError
+from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.recognition.badge_rules import RULES, describe
@@ -198,56 +198,6 @@ def _check_looks_unlike_others(badge: Badge | None, name: str, color: str) -> No
             )
 
 
-MAX_UPLOAD = 2 * 1024 * 1024
-# Pixels, checked from the header before anything is decoded: a small
-# compressed file can decode to gigabytes (12000 x 12000 is 140 KB as a PNG).
-MAX_UPLOAD_PIXELS = 4000 * 4000
-
-
-class UploadRefused(PortalError):
-    """An uploaded image the portal doesn't take (format, bytes, pixels)."""
-
-
-TOO_MANY_PIXELS = (
-    f"The image has too many pixels: upload one of at most "
-    f"{MAX_UPLOAD_PIXELS // 1_000_000} million (for example 4000 × 4000)."
-)
-
-
-def reencode_upload(data: bytes) -> bytes:
-    """An uploaded PNG or JPEG, checked and re-encoded as a clean PNG (at most 512 px).
-
-    Raises UploadRefused for anything else, and for an image of more than
-    MAX_UPLOAD_PIXELS, judged from its header before it is decoded; the
-    original bytes are never stored.
-    """
-    from PIL import Image, UnidentifiedImageError  # only for uploads
-
-    # Pillow's own guard (an error at twice this) for any image it opens.
-    Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
-    if len(data) > MAX_UPLOAD:
-        raise UploadRefused("The image is larger than 2 MB.")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
-            if probe.format not in ("PNG", "JPEG"):
-                raise UploadRefused("Upload a PNG or JPEG image.")
-            width, height = probe.size
-            if width * height > MAX_UPLOAD_PIXELS:
-                raise UploadRefused(TOO_MANY_PIXELS)
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (1024, 1024))  # JPEG: decode at a reduced size
-            image = image.convert("RGBA")
-            image.thumbnail((512, 512))
-            out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
-    except Image.DecompressionBombError as error:
-        raise UploadRefused(TOO_MANY_PIXELS) from error
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise UploadRefused("That file is not a readable PNG or JPEG image.") from error
-    return out.getvalue()
-
-
 @dataclass
 class BadgeDetails:
     name: str
@@ -294,7 +244,7 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
     badge.active = details.active
     if details.upload:
         badge.image, badge.image_type, badge.image_uploaded = (
-            reencode_upload(details.upload),
+            images.reencode(details.upload),
             "image/png",
             True,
         )

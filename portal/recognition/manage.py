@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, images
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -218,7 +218,7 @@ def edit_badge(badge_id: int | None = None):
             lambda: badges.save_badge(badge, details, by=current_user),
             _saved_message,
             field=lambda error: (
-                form.upload if isinstance(error, badges.UploadRefused) else form.rule_kind
+                form.upload if isinstance(error, images.UploadRefused) else form.rule_kind
             ),
         ):
             return redirect(url_for(".badge_list"))

@@ -656,3 +656,35 @@ def test_staff_add_and_change_companies_customers_and_prospects(app, make, login
     client.post(f"/manage/accounts/{account_id}", data={**form, "kind": "customer"})
     with app.app_context():
         assert db.session.get(Account, account_id).kind == AccountKind.CUSTOMER
+
+
+def test_an_admin_uploads_a_logo_for_every_page(app, make, login):
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 400), "navy").save(picture, format="PNG")
+    admin = login(make.admin())
+    base = {"registration_mode": "invite", "tier_grace_days": "90", "accent_color": "#4338ca"}
+    base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
+    bad = admin.post(
+        "/admin/settings",
+        data={**base, "logo": (io.BytesIO(b"not an image"), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "not a readable PNG or JPEG" in text(bad)
+    admin.post(
+        "/admin/settings",
+        data={**base, "logo": (io.BytesIO(picture.getvalue()), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    header = page(app.test_client().get("/auth/sign-in"))
+    logo = re.search(r'<img src="(/images/\d+)" alt="" width="28"', header).group(1)
+    served = app.test_client().get(logo)
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(served.data)) as stored:
+        assert max(stored.size) == 256  # re-encoded and bounded, never the original
+    admin.post("/admin/settings", data={**base, "remove_logo": "y"})
+    assert "img/mark.svg" in page(app.test_client().get("/auth/sign-in"))
+    assert app.test_client().get(logo).status_code == 404  # no longer the logo: not public

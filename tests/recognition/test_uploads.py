@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageFile
 
 from portal.extensions import db
-from portal.recognition.badges import MAX_UPLOAD_PIXELS
+from portal.images import MAX_UPLOAD_PIXELS
 from portal.recognition.models import Badge
 from tests.helpers import text
 
