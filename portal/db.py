@@ -152,3 +152,34 @@ def release_session_quietly(_error: BaseException | None = None) -> None:
     except sa.exc.SQLAlchemyError as error:
         current_app.logger.warning("database connection lost while closing the session: %s", error)
         db.session.registry.clear()
+
+
+def claim_rows(
+    model: type,
+    due: sa.ColumnElement[bool],
+    order_by: tuple[sa.ColumnElement, ...],
+    limit: int,
+    **values: object,
+) -> list[int]:
+    """Take up to `limit` due rows for one worker: each row goes to one worker only.
+
+    The outbox and the background-job queue share this lease rule: a row is
+    taken by an UPDATE that re-checks `due`, so of two workers racing for it
+    exactly one sees a row count of 1. `values` mark it taken (status, lease,
+    claim token). Commits, so other workers see the claim at once.
+    """
+    from portal.extensions import db
+
+    candidates = db.session.scalars(sa.select(model.id).where(due).order_by(*order_by).limit(limit))
+    claimed = []
+    for row_id in candidates.all():
+        taken = db.session.execute(
+            sa.update(model)
+            .where(model.id == row_id, due)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            claimed.append(row_id)
+    db.session.commit()
+    return claimed

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.db import dialect_insert, utcnow
+from portal.db import claim_rows, dialect_insert, utcnow
 from portal.extensions import db
 from portal.jobs.models import BackgroundJob, JobStatus
 
@@ -128,29 +128,17 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
 def claim(now: datetime, limit: int) -> tuple[str, list[int]]:
     """Take up to `limit` due jobs for this worker (each row goes to one worker only)."""
     token = secrets.token_hex(16)
-    candidates = db.session.scalars(
-        sa.select(BackgroundJob.id)
-        .where(_due(now))
-        .order_by(BackgroundJob.run_after, BackgroundJob.id)
-        .limit(limit)
-    ).all()
-    claimed = []
-    for job_id in candidates:
-        taken = db.session.execute(
-            sa.update(BackgroundJob)
-            .where(BackgroundJob.id == job_id, _due(now))
-            .values(
-                status=JobStatus.RUNNING,
-                locked_until=now + LEASE,
-                claim_token=token,
-                started_at=now,
-                attempts=BackgroundJob.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken:
-            claimed.append(job_id)
-    db.session.commit()
+    claimed = claim_rows(
+        BackgroundJob,
+        _due(now),
+        (BackgroundJob.run_after, BackgroundJob.id),
+        limit,
+        status=JobStatus.RUNNING,
+        locked_until=now + LEASE,
+        claim_token=token,
+        started_at=now,
+        attempts=BackgroundJob.attempts + 1,
+    )
     return token, claimed
 
 

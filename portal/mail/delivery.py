@@ -38,7 +38,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth.models import Role
-from portal.db import utcnow
+from portal.db import claim_rows, utcnow
 from portal.extensions import db
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.notifications.services import notify_staff
@@ -191,23 +191,15 @@ class Claim:
 def claim(now: datetime, limit: int) -> Claim:
     """Take up to `limit` due messages for this worker; each row goes to one worker only."""
     token = secrets.token_hex(16)
-    candidates = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(_due(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    claimed = []
-    for message_id in candidates:
-        taken = db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _due(now))
-            .values(status=MessageStatus.SENDING, locked_until=now + LEASE, claim_token=token)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken:
-            claimed.append(message_id)
-    db.session.commit()
+    claimed = claim_rows(
+        OutboxMessage,
+        _due(now),
+        (OutboxMessage.next_attempt_at, OutboxMessage.id),
+        limit,
+        status=MessageStatus.SENDING,
+        locked_until=now + LEASE,
+        claim_token=token,
+    )
     return Claim(token, claimed)
 
 
