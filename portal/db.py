@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -183,3 +185,41 @@ def claim_rows(
             claimed.append(row_id)
     db.session.commit()
     return claimed
+
+
+class LeaseKeeper:
+    """Renews leases every `every` while a worker is busy with what it claimed.
+
+    A thread of its own with its own connection, so a server that hangs in the
+    middle of the work does not let the lease run out under a live worker.
+    When the worker dies the renewals stop, and once the lease runs out another
+    worker takes the rows over. `renewal` builds the UPDATE that extends the
+    leases still held.
+    """
+
+    def __init__(self, app, renewal: Callable[[], sa.Update], every: timedelta, name: str) -> None:
+        self.app, self.renewal, self.every = app, renewal, every
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        from portal.extensions import db
+
+        while not self.stopping.wait(self.every.total_seconds()):
+            with self.app.app_context():
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(self.renewal())
+                except sa.exc.SQLAlchemyError as error:
+                    # The next renewal, or the check before each row, tries again.
+                    logging.getLogger(self.app.logger.name).warning(
+                        "%s renewal failed: %s", self.thread.name, error
+                    )
+
+    def __enter__(self) -> LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()

@@ -13,7 +13,6 @@ it raises (then retried with backoff, up to the job's attempts).
 from __future__ import annotations
 
 import secrets
-import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.db import claim_rows, dialect_insert, utcnow
+from portal.db import LeaseKeeper, claim_rows, dialect_insert, utcnow
 from portal.extensions import db
 from portal.jobs.models import BackgroundJob, JobStatus
 
@@ -150,34 +149,17 @@ def _held_by(job_id: int, token: str) -> sa.ColumnElement[bool]:
     )
 
 
-class _LeaseKeeper:
-    """Renews one job's lease while it runs, through a connection of its own."""
+def _lease_keeper(app: Flask, job_id: int, token: str) -> LeaseKeeper:
+    """Renews one job's lease while it runs."""
 
-    def __init__(self, app: Flask, job_id: int, token: str) -> None:
-        self.app, self.job_id, self.token = app, job_id, token
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="job-lease", daemon=True)
+    def renewal() -> sa.Update:
+        return (
+            sa.update(BackgroundJob)
+            .where(_held_by(job_id, token))
+            .values(locked_until=utcnow() + LEASE)
+        )
 
-    def _run(self) -> None:
-        while not self.stopping.wait(RENEW_EVERY.total_seconds()):
-            with self.app.app_context():
-                try:
-                    with db.engine.begin() as connection:
-                        connection.execute(
-                            sa.update(BackgroundJob)
-                            .where(_held_by(self.job_id, self.token))
-                            .values(locked_until=utcnow() + LEASE)
-                        )
-                except SQLAlchemyError as error:
-                    self.app.logger.warning("job lease renewal failed: %s", error)
-
-    def __enter__(self) -> _LeaseKeeper:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stopping.set()
-        self.thread.join()
+    return LeaseKeeper(app, renewal, RENEW_EVERY, "job-lease")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -206,7 +188,7 @@ def _run_one(job_id: int, token: str) -> JobStatus | None:
     try:
         if function is None:
             raise LookupError(f"no handler for jobs of kind {job.kind!r}")
-        with _LeaseKeeper(app, job_id, token):
+        with _lease_keeper(app, job_id, token):
             result = function(context)
     except Exception as error:  # any failure is the job's, recorded and retried
         db.session.rollback()

@@ -24,7 +24,6 @@ from __future__ import annotations
 import secrets
 import smtplib
 import ssl
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -35,10 +34,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth.models import Role
-from portal.db import claim_rows, utcnow
+from portal.db import LeaseKeeper, claim_rows, utcnow
 from portal.extensions import db
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.notifications.services import notify_staff
@@ -226,42 +224,13 @@ def renew(token: str) -> set[int]:
     )
 
 
-class LeaseKeeper:
-    """Renews a claim's leases every RENEW_EVERY while the worker waits on SMTP.
+def lease_keeper(app: Flask, token: str) -> LeaseKeeper:
+    """Renews a claim's leases every RENEW_EVERY while the worker waits on SMTP."""
 
-    A thread of its own with its own connection, so a server that hangs in
-    the middle of a message does not let the lease run out under a live
-    worker. When the worker dies the renewals stop, and after LEASE another
-    worker takes the messages over.
-    """
+    def renewal() -> sa.Update:
+        return sa.update(OutboxMessage).where(_held_by(token)).values(locked_until=utcnow() + LEASE)
 
-    def __init__(self, app: Flask, token: str) -> None:
-        self.app = app
-        self.token = token
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="mail-lease", daemon=True)
-
-    def _run(self) -> None:
-        while not self.stopping.wait(RENEW_EVERY.total_seconds()):
-            with self.app.app_context():
-                try:
-                    with db.engine.begin() as connection:
-                        connection.execute(
-                            sa.update(OutboxMessage)
-                            .where(_held_by(self.token))
-                            .values(locked_until=utcnow() + LEASE)
-                        )
-                except SQLAlchemyError as error:
-                    # The next renewal, or the check before each message, tries again.
-                    self.app.logger.warning("mail lease renewal failed: %s", error)
-
-    def __enter__(self) -> LeaseKeeper:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stopping.set()
-        self.thread.join()
+    return LeaseKeeper(app, renewal, RENEW_EVERY, "mail-lease")
 
 
 @dataclass
@@ -361,7 +330,7 @@ def send_due(limit: int = 50, now: datetime | None = None) -> Outcome:
         return outcome
     sender = transport()
     try:
-        with LeaseKeeper(current_app._get_current_object(), held.token):
+        with lease_keeper(current_app._get_current_object(), held.token):
             for message_id in held.ids:
                 still_held = renew(held.token)
                 db.session.commit()
