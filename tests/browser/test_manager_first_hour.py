@@ -1,0 +1,152 @@
+"""A manager's first hour in Chromium: bulk decisions against the seat limit,
+reopening a declined application before its mail leaves, the points field
+following the type, and an advocate's calendar file read back by a library."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail.models import MessageStatus, OutboxMessage
+from portal.opportunities.models import OpportunityType, Participation
+from portal.opportunities.models import ParticipationStatus as S
+from portal.opportunities.posting import set_default_points
+from tests.browser.test_advocate_loop import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def statuses(app, opportunity) -> dict[int, S]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Participation.advocate_id, Participation.status).where(
+                Participation.opportunity_id == opportunity.id
+            )
+        ).all()
+        db.session.remove()
+    return dict(rows)
+
+
+def test_bulk_approval_stops_at_the_seat_limit(app, make, new_page):
+    manager = make.manager()
+    opportunity = make.opportunity(title="Roundtable", seats=2, created_by=manager)
+    applicants = [make.advocate(name=f"Applicant {n}") for n in range(3)]
+    for person in applicants:
+        make.participation(opportunity, person, S.APPLIED)
+
+    page = new_page()
+    sign_in(page, manager.email)
+    page.goto("/manage/applications")
+    for person in applicants:
+        page.get_by_label(f"Select {person.name}'s application").check()
+    page.get_by_role("button", name="Approve selected").click()
+
+    assert page.get_by_text("Approved: Applicant 0, Applicant 1").is_visible()
+    refused = page.locator(".alert-error").filter(has_text="Applicant 2")
+    assert refused.count() == 1 and "seat" in refused.inner_text().lower()
+    assert statuses(app, opportunity) == {
+        applicants[0].id: S.APPROVED,
+        applicants[1].id: S.APPROVED,
+        applicants[2].id: S.APPLIED,
+    }
+
+
+def test_a_declined_application_reopened_in_time_never_gets_its_mail(
+    app, make, new_page, smtp, deliver
+):
+    manager = make.manager()
+    opportunity = make.opportunity(title="Advisory board", created_by=manager)
+    kept, reopened = make.advocate(name="Kim Kept"), make.advocate(name="Ria Reopened")
+    make.participation(opportunity, kept, S.APPLIED)
+    make.participation(opportunity, reopened, S.APPLIED)
+
+    with time_machine.travel(utcnow(), tick=True) as traveller:
+        page = new_page()
+        sign_in(page, manager.email)
+        page.goto("/manage/applications")
+        page.get_by_label("Select Kim Kept's application").check()
+        page.get_by_label("Select Ria Reopened's application").check()
+        page.get_by_role("button", name="Decline selected").click()
+        # Declining asks first and names who is declined.
+        assert page.get_by_role("heading", name="Decline 2 applications?").is_visible()
+        assert statuses(app, opportunity) == {kept.id: S.APPLIED, reopened.id: S.APPLIED}
+        page.get_by_role("button", name="Decline 2 applications").click()
+        assert statuses(app, opportunity) == {kept.id: S.DECLINED, reopened.id: S.DECLINED}
+
+        # The mail waits: nothing leaves at once.
+        deliver()
+        assert smtp.inbox.received == []
+
+        page.goto(f"/manage/opportunities/{opportunity.id}")
+        page.get_by_role("listitem").filter(has_text="Ria Reopened").get_by_role(
+            "button", name="Reopen"
+        ).click()
+        assert statuses(app, opportunity) == {kept.id: S.DECLINED, reopened.id: S.APPLIED}
+
+        traveller.shift(timedelta(minutes=3))
+        deliver()
+
+    assert [r.recipients for r in smtp.inbox.received] == [[kept.email]]
+    assert "declined" in smtp.inbox.received[0].text.lower()
+    with app.app_context():
+        withdrawn = db.session.scalars(
+            sa.select(OutboxMessage.to_address).where(
+                OutboxMessage.status == MessageStatus.WITHDRAWN
+            )
+        ).all()
+        db.session.remove()
+    assert withdrawn == [reopened.email]
+
+
+def test_the_points_field_shows_the_default_of_the_chosen_type(app, make, new_page):
+    manager = make.manager()
+    with app.app_context():
+        set_default_points({**{t: 100 for t in OpportunityType}, OpportunityType.WEBINAR: 40})
+        db.session.commit()
+    page = new_page()
+    sign_in(page, manager.email)
+    page.goto("/manage/opportunities/new")
+    points = page.get_by_label("Points for taking part")
+    page.get_by_label("Type", exact=True).select_option(OpportunityType.WEBINAR.value)
+    assert points.get_attribute("placeholder") == "40"
+    page.get_by_label("Type", exact=True).select_option(OpportunityType.SPEAKING_PANEL.value)
+    assert points.get_attribute("placeholder") == "100"
+
+
+def test_the_calendar_file_holds_the_local_time_of_the_opportunity(app, make, new_page):
+    tokyo = ZoneInfo("Asia/Tokyo")
+    starts = datetime(2031, 3, 14, 18, 30, tzinfo=tokyo)
+    opportunity = make.opportunity(
+        title="Tokyo user group",
+        starts_at=starts.astimezone(UTC),
+        duration=timedelta(minutes=90),
+        timezone="Asia/Tokyo",
+    )
+    advocate = make.advocate()
+    make.participation(opportunity, advocate, S.APPROVED)
+
+    page = new_page()
+    sign_in(page, advocate.email)
+    page.goto(f"/opportunities/{opportunity.id}")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    calendar = icalendar.Calendar.from_ical(open(download_info.value.path(), "rb").read())
+
+    (event,) = calendar.walk("VEVENT")
+    start, end = event.decoded("dtstart"), event.decoded("dtend")
+    assert str(event["summary"]) == "Tokyo user group"
+    assert event["dtstart"].params["TZID"] == "Asia/Tokyo"
+    assert (start.hour, start.minute) == (18, 30) and start.utcoffset() == timedelta(hours=9)
+    assert end - start == timedelta(minutes=90)
+    assert start == starts
+    assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    # The web calendars get the same moment in UTC.
+    google = page.get_by_role("link", name="Google Calendar").get_attribute("href")
+    assert "20310314T093000Z" in google
