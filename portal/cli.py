@@ -28,7 +28,7 @@ def seed_demo() -> None:
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production.")
-    counts = demo.seed_demo()
+    counts = demo.seed_demo(progress=lambda message: click.echo(f"  loading {message}"))
     if not counts:
         click.echo("Demo data is already loaded; nothing changed.")
         return

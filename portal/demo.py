@@ -180,11 +180,16 @@ def demo_loaded() -> bool:
     )
 
 
-def seed_demo(rng: random.Random | None = None) -> dict[str, int]:
-    """Load the demo data once; returns counts of what was created (empty if loaded)."""
+def seed_demo(
+    rng: random.Random | None = None, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Load the demo data once; returns counts of what was created (empty if loaded).
+
+    `progress` is told what is being loaded as it goes (the command prints it).
+    """
     if demo_loaded():
         return {}
-    demo = _Demo(rng or random.Random(2026), utcnow())
+    demo = _Demo(rng or random.Random(2026), utcnow(), progress or (lambda _message: None))
     demo.load()
     return {
         "accounts": len(demo.accounts),
@@ -209,11 +214,17 @@ class _Timeline:
     def add(self, moment: datetime, step: Callable[[], None]) -> None:
         heapq.heappush(self._steps, (min(moment, self.now), next(self._order), step))
 
-    def run(self) -> None:
+    def run(self, progress: Callable[[str], None]) -> None:
+        done, told = 0, 0
         while self._steps:
             moment, _, step = heapq.heappop(self._steps)
             with replaying_at(moment):
                 step()
+            done += 1
+            share = 100 * done // (done + len(self._steps))
+            if share >= told + 25:
+                told = share - share % 25
+                progress(f"a year of activity replayed through the rules: {told}%")
 
 
 @dataclass
@@ -230,8 +241,9 @@ class _Posting:
 
 
 class _Demo:
-    def __init__(self, rng: random.Random, now: datetime) -> None:
+    def __init__(self, rng: random.Random, now: datetime, progress: Callable[[str], None]) -> None:
         self.rng = rng
+        self.progress = progress
         self.now = now
         self.began = now - PROGRAM_AGE
         self.timeline = _Timeline(now)
@@ -240,19 +252,22 @@ class _Demo:
         self.tier_choices: dict[tuple[int, int], bool] = {}
 
     def load(self) -> None:
+        self.progress("staff, products, companies and badges")
         with replaying_at(self.began):
             staff = _staff()
             self.manager = staff["manager@example.com"]
             self.products = _products()
             self.accounts = _accounts(self.rng, self.manager)
             _badges(self.manager)  # saved first, so they are awarded as they are earned
+            self.progress("advocates and their profiles")
             self.people = self._advocates()
         self.avery = self.people[0]
         self.active = [user for user in self.people if user.id not in self.leaving]
         self._plan_opportunities()
         self._plan_awards()
         self._plan_stories()
-        self.timeline.run()
+        self.timeline.run(self.progress)
+        self.progress("badges for the periods that ended")
         with replaying_at(self.now):
             # Judge the periods that ended (top of a quarter), as `flask badges recompute` does.
             badges.recompute()

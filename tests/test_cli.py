@@ -55,6 +55,59 @@ def test_seed_demo_loads_realistic_data_once(app, runner):
     assert check.exit_code == 0, check.output
 
 
+def test_the_readme_tells_the_truth_about_the_demo(app, runner):
+    """The Quick start's figures and the demo advocate's tier are read from the README."""
+    import re
+    from pathlib import Path
+
+    from portal.advocates.models import AccountKind
+    from portal.auth.models import Role
+    from portal.recognition import tiers
+
+    readme = Path(__file__).parents[1].joinpath("README.md").read_text()
+    companies, industries, regions, advocates = map(
+        int,
+        re.search(
+            r"The demo has (\d+) customer companies in (\d+) industries and (\d+) regions, "
+            r"(\d+)\s+advocates",
+            readme,
+        ).groups(),
+    )
+    opportunities = int(re.search(r"(\d+) opportunities of every type", readme).group(1))
+    tier_name = re.search(r"`advocate@example.com` \| advocate \(.*?, (\w+) tier\)", readme)[1]
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        customers = sa.select(Account).where(Account.kind == AccountKind.CUSTOMER)
+        assert len(db.session.scalars(customers).all()) == companies
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(sa.distinct(Account.industry))).where(
+                    Account.kind == AccountKind.CUSTOMER
+                )
+            )
+            == industries
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(sa.distinct(Account.region))).where(
+                    Account.kind == AccountKind.CUSTOMER
+                )
+            )
+            == regions
+        )
+        assert _count(app, Opportunity) == opportunities
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADVOCATE)
+            )
+            == advocates
+        )
+        avery = db.session.scalar(sa.select(User).where(User.email == "advocate@example.com"))
+        held = tiers.held_tier(tiers.states_for(avery.id))
+        assert held is not None and held.name == tier_name
+
+
 # What the demo plans ahead by nature: upcoming dates and chosen quiet periods.
 PLANNED_AHEAD = {
     ("opportunity", "starts_at"),
