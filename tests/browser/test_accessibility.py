@@ -107,6 +107,9 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     check(staff, f"/manage/opportunities/{world['opportunity'].id}")
     check(staff, f"/manage/advocates/{world['advocate'].id}")
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/invite")
+    check(staff, f"/manage/opportunities/{world['opportunity'].id}/record")
+    check(staff, "/manage/search?q=Dana")
+    check(staff, "/manage/applications?order=points")
 
 
 def test_admin_pages_have_no_accessibility_violations(make, new_page):

@@ -11,6 +11,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 import time_machine
+from axe_playwright_python.sync_playwright import Axe
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -18,6 +19,7 @@ from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities.models import OpportunityType, Participation
 from portal.opportunities.models import ParticipationStatus as S
 from portal.opportunities.posting import set_default_points
+from tests.browser.test_accessibility import OPTIONS
 from tests.browser.test_advocate_loop import sign_in
 
 pytestmark = pytest.mark.browser
@@ -76,6 +78,8 @@ def test_a_declined_application_reopened_in_time_never_gets_its_mail(
         page.get_by_role("button", name="Decline selected").click()
         # Declining asks first and names who is declined.
         assert page.get_by_role("heading", name="Decline 2 applications?").is_visible()
+        axe = Axe().run(page, options=OPTIONS)
+        assert axe.violations_count == 0, axe.generate_report()
         assert statuses(app, opportunity) == {kept.id: S.APPLIED, reopened.id: S.APPLIED}
         page.get_by_role("button", name="Decline 2 applications").click()
         assert statuses(app, opportunity) == {kept.id: S.DECLINED, reopened.id: S.DECLINED}
