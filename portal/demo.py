@@ -41,6 +41,7 @@ from portal.auth.models import Role, User
 from portal.db import replaying_at, utcnow
 from portal.errors import NotEligible
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.opportunities import participation as taking_part
 from portal.opportunities import posting, queues
 from portal.opportunities.models import (
@@ -271,6 +272,13 @@ class _Demo:
         with replaying_at(self.now):
             # Judge the periods that ended (top of a quarter), as `flask badges recompute` does.
             badges.recompute()
+        # People read their notifications as they come; the last fortnight's are new.
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.created_at < self.now - timedelta(days=14))
+            .values(read_at=Notification.created_at)
+            .execution_options(synchronize_session=False)
+        )
         for user in [*staff.values(), *self.people]:
             user.email_verified_at = user.created_at
         db.session.flush()
