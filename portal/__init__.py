@@ -53,6 +53,12 @@ def _resolve_database(app: Flask) -> None:
         connect_args = dict(options.get("connect_args", {}))
         if "connect_timeout" not in url.query and "connect_timeout" not in connect_args:
             connect_args["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        # libpq tries a GSSAPI-encrypted connection first when it was built with
+        # Kerberos support, even against a server that has none: a wasted round
+        # trip per connection, and a code path with crash reports in threaded
+        # clients. Deployments that use Kerberos say so in the URL.
+        if "gssencmode" not in url.query and "gssencmode" not in connect_args:
+            connect_args["gssencmode"] = "disable"
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -234,3 +234,26 @@ def test_a_connection_killed_after_the_page_was_made_is_answered_and_logged_trul
     assert client.get("/showcase").status_code == 200
     with killing.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("query", "expected"), [("", "disable"), ("?gssencmode=prefer", None)])
+def test_connections_skip_gssapi_negotiation_unless_the_url_asks(query, expected):
+    """No GSSAPI round trip (and its crash-prone path) on servers without Kerberos."""
+    from portal.extensions import db
+
+    app = _app_on(f"postgresql+psycopg://portal@127.0.0.1:5432/portal{query}")
+    with app.app_context():
+        engine_args = db.engine.dialect.create_connect_args(db.engine.url)[1]
+        chosen = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"].get("gssencmode")
+    assert chosen == expected
+    if expected is None:
+        assert engine_args["gssencmode"] == "prefer"
+
+
+@pytest.mark.postgresql
+def test_the_portal_connects_with_gssapi_negotiation_off(app):
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        options = connection.connection.driver_connection.pgconn.info
+    assert {o.keyword: o.val for o in options}[b"gssencmode"] == b"disable"
