@@ -206,6 +206,27 @@ def pick(url: str) -> Picks:
     )
 
 
+def page_paths(picks: Picks) -> dict[str, list[str]]:
+    """The advocate pages the benchmark loads, each with the paths it rotates through."""
+    return {
+        # What any signed-in request costs before the page does anything.
+        "portal /healthz, signed in": ["/healthz"],
+        "opportunities list": ["/opportunities"],
+        "one opportunity": [f"/opportunities/{i}" for i in picks.detail_ids],
+        "dashboard": ["/dashboard"],
+        "leaderboard, all time": ["/leaderboard"],
+        "leaderboard, this quarter": ["/leaderboard?period=quarter"],
+        "leaderboard, this month": ["/leaderboard?period=month"],
+        "leaderboard, all time, page 10": ["/leaderboard?page=10"],
+        "leaderboard, by industry": [f"/leaderboard?industry={picks.industry}"],
+        "leaderboard, by region, this quarter": [
+            f"/leaderboard?period=quarter&region={picks.region}"
+        ],
+        "leaderboard, by company": [f"/leaderboard?account={picks.account_id}"],
+        "public profile": [f"/people/{i}" for i in picks.public_ids],
+    }
+
+
 # --- one size ---------------------------------------------------------------
 
 
@@ -387,23 +408,7 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
                 Line.page(paths[i % len(paths)], readers[i % len(readers)]) for i in range(count)
             ]
 
-        pages = {
-            # What any signed-in request costs before the page does anything.
-            "portal /healthz, signed in": rotate(["/healthz"]),
-            "opportunities list": rotate(["/opportunities"]),
-            "one opportunity": rotate([f"/opportunities/{i}" for i in picks.detail_ids]),
-            "dashboard": rotate(["/dashboard"]),
-            "leaderboard, all time": rotate(["/leaderboard"]),
-            "leaderboard, this quarter": rotate(["/leaderboard?period=quarter"]),
-            "leaderboard, this month": rotate(["/leaderboard?period=month"]),
-            "leaderboard, all time, page 10": rotate(["/leaderboard?page=10"]),
-            "leaderboard, by industry": rotate([f"/leaderboard?industry={picks.industry}"]),
-            "leaderboard, by region, this quarter": rotate(
-                [f"/leaderboard?period=quarter&region={picks.region}"]
-            ),
-            "leaderboard, by company": rotate([f"/leaderboard?account={picks.account_id}"]),
-            "public profile": rotate([f"/people/{i}" for i in picks.public_ids]),
-        }
+        pages = {name: rotate(paths) for name, paths in page_paths(picks).items()}
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}
 
