@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.extensions import db
 
 
+def _reflectable(obj, name, type_, reflected, compare_to) -> bool:
+    """SQLite's reflection skips indexes on expressions (lower(name)): compare the rest there."""
+    if type_ == "index" and not reflected and db.engine.dialect.name == "sqlite":
+        return all(isinstance(e, sa.Column) for e in obj.expressions)
+    return True
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_autogenerate_finds_nothing_to_add(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": _reflectable},
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []

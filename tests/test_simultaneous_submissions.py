@@ -201,3 +201,36 @@ def test_a_profile_saved_twice(app, make, login):
     with app.app_context():
         assert db.session.get(AdvocateProfile, advocate.id).open_types == {"webinar"}
         assert db.session.scalar(sa.select(User.name).where(User.id == advocate.id)) == "Ada"
+
+
+def test_names_that_differ_only_in_case(app, make, login):
+    """ "Acme" and "ACME" saved at the same moment: the second is told, not saved."""
+    client = login(make.manager())
+    response = at_once(
+        app,
+        lambda: accounts.add_product("Beacon CRM"),
+        lambda: client.post("/manage/products", data={"name": "BEACON crm"}),
+    )
+    assert response.status_code == 422
+    assert "BEACON crm is already on the list." in text(response)
+    response = at_once(
+        app,
+        lambda: accounts.create_account(
+            name="Acme", industry=Industry.RETAIL, region=Region.EUROPE, size_band=SizeBand.LARGE
+        ),
+        lambda: client.post(
+            "/manage/accounts/new",
+            data={
+                "name": "ACME",
+                "kind": "customer",
+                "industry": "retail",
+                "region": "europe",
+                "size_band": "large",
+                "owner": "0",
+            },
+        ),
+    )
+    assert response.status_code == 422
+    assert "An account named ACME already exists." in text(response)
+    assert counted(app, Product) == 1
+    assert counted(app, Account, sa.func.lower(Account.name) == "acme") == 1

@@ -52,6 +52,9 @@ class AccountKind(LabeledEnum):
 class Account(db.Model):
     """A company: a customer, or a prospect the program may help win."""
 
+    # One company per name whatever the case, even when two are saved at once.
+    __table_args__ = (sa.Index("uq_account_name_any_case", sa.func.lower("name"), unique=True),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160), unique=True)
     kind: Mapped[AccountKind] = mapped_column(
@@ -116,6 +119,8 @@ class Employment(db.Model):
 
 class Product(db.Model):
     """One of the vendor's products, for "products used" and eligibility."""
+
+    __table_args__ = (sa.Index("uq_product_name_any_case", sa.func.lower("name"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)

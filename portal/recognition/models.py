@@ -139,6 +139,8 @@ class TierEvent(db.Model):
 class Badge(db.Model):
     """A named achievement with a declarative rule (see recognition.badges)."""
 
+    __table_args__ = (sa.Index("uq_badge_name_any_case", sa.func.lower("name"), unique=True),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
