@@ -37,6 +37,11 @@ def participation_key(participation_id: int) -> str:
     return f"participation:{participation_id}"
 
 
+def reference_key(request_id: int) -> str:
+    """The reference given for one request (one advocate takes a request)."""
+    return f"reference:{request_id}"
+
+
 def manual_key(by_id: int, token: str) -> str:
     """A manual award or correction: the token is new for each form shown (or each
     loaded row), so sending the same form twice awards once."""
