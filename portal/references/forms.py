@@ -80,9 +80,15 @@ class RequestForm(PortalForm):
         self.topics.choices = options((t.id, t.name) for t in topics)
         self.deal_size.label.text = f"Deal size ({currency})"
 
-    def validate_prospect_name(self, field) -> None:
-        if not self.prospect.data and not field.data:
-            raise ValidationError("Choose the prospect from the list or type its name.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.prospect.data and not self.prospect_name.data:
+            self.prospect_name.errors = [
+                *self.prospect_name.errors,
+                "Choose the prospect from the list or type its name.",
+            ]
+            return False
+        return valid
 
 
 class AskForm(PortalForm):

@@ -92,14 +92,32 @@ def new():
         )
         done = run_service(
             lambda: once.create_once(
-                form.once.data, lambda: requests.create_request(details, by=current_user)
+                form.once.data,
+                current_user.id,
+                lambda: requests.create_request(details, by=current_user),
+                lambda created: url_for(".detail", request_id=created.id),
             ),
-            "Request saved: here is the shortlist.",
-            field=form.needed_by,
+            lambda created: (
+                "Request saved: here is the shortlist." if created.is_new else once.SENT_TWICE
+            ),
+            field=lambda error: _field_of(form, error),
         )
         if done:
-            return redirect(url_for(".detail", request_id=done.value.id))
+            return redirect(done.value.url)
     return render_form("references/new.html", form=form)
+
+
+def _field_of(form: RequestForm, error):
+    """The form field a service's refusal is about."""
+    message = error.message.lower()
+    if "competitor" in message:
+        return form.competitors
+    if "prospect" in message:
+        return form.prospect_name
+    for name in ("products", "topics"):
+        if name in message:
+            return form[name]
+    return form.needed_by
 
 
 @bp.get("/<id:request_id>")
