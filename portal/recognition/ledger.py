@@ -1,13 +1,11 @@
 """The points ledger: the only writer of PointsEntry and Standing.
 
-Entries are appended, never updated or deleted; a correction is a new entry.
-On PostgreSQL a trigger refuses any UPDATE or DELETE of an entry, in every
-replication role (migration 1a3d035b452a).
-An award is idempotent through its unique `award_key`, settled by the
-database (`INSERT ... ON CONFLICT DO NOTHING`), so a retried request, a double
-click or two workers at once award once. Standings (points per advocate and
-period) change in the same statement batch as the entry, so every total and
-leaderboard reads a summary that always equals the ledger.
+Entries are appended, never updated or deleted; a correction is a new entry. On PostgreSQL a
+trigger refuses any UPDATE or DELETE of an entry, in every replication role (migration
+1a3d035b452a). An award is idempotent through its unique `award_key`, settled by the database
+(`INSERT ... ON CONFLICT DO NOTHING`), so a retried request, a double click or two workers at
+once award once. Standings (points per advocate and period) change in the same statement batch
+as the entry, so every total and leaderboard reads a summary that always equals the ledger.
 """
 
 from __future__ import annotations
