@@ -224,6 +224,11 @@ def _my_ask_or_404(ask_id: int) -> ReferenceAsk:
     return found
 
 
+def _reason(form: AnswerForm) -> DeclineReason | None:
+    value = form.reason.data
+    return DeclineReason(value) if value in DeclineReason._value2member_map_ else None
+
+
 @bp.route("/asks/<id:ask_id>", methods=["GET", "POST"])
 @advocate_required
 def my_ask(ask_id: int):
@@ -236,7 +241,7 @@ def my_ask(ask_id: int):
                 found,
                 current_user,
                 accept=accept,
-                reason=DeclineReason(form.reason.data) if form.reason.data else None,
+                reason=_reason(form),
                 note=form.note.data or "",
             ),
             "Thank you! The requester will contact you to arrange it."
@@ -281,7 +286,7 @@ def answer_link(token: str):
                 found,
                 found.advocate,
                 accept=accept,
-                reason=DeclineReason(form.reason.data) if form.reason.data else None,
+                reason=_reason(form),
                 note=form.note.data or "",
             )
         )
