@@ -75,6 +75,11 @@ def ask_candidates(
         advocate = db.session.get(User, advocate_id)
         if advocate is None:
             raise InvalidState("Choose advocates from the shortlist.")
+        # Their row locked first; then the shortlist's rules, read under the lock.
+        _lock_profile(advocate_id)
+        reasons = matching.exclusions_for(request, [advocate_id])[advocate_id]
+        if reasons:
+            raise AskNotAllowed(reasons, lead=f"{advocate.name} can't be asked")
         try:
             ask = consent.record_ask(
                 advocate,
@@ -85,10 +90,6 @@ def ask_candidates(
             )
         except AskNotAllowed as refused:
             raise AskNotAllowed(refused.reasons, lead=f"{advocate.name} can't be asked") from None
-        # The profile is locked now: the shortlist's rules, checked again.
-        reasons = matching.exclusions_for(request, [advocate_id])[advocate_id]
-        if reasons:
-            raise AskNotAllowed(reasons, lead=f"{advocate.name} can't be asked")
         reference_ask = ReferenceAsk(
             request_id=request.id,
             advocate_id=advocate_id,
@@ -103,6 +104,14 @@ def ask_candidates(
         asked.append(reference_ask)
     request.state = RequestState.ASKED
     return asked
+
+
+def _lock_profile(advocate_id: int) -> None:
+    db.session.execute(
+        sa.select(AdvocateProfile.user_id)
+        .where(AdvocateProfile.user_id == advocate_id)
+        .with_for_update()
+    )
 
 
 def _tell_advocate(ask: ReferenceAsk, request: ReferenceRequest, days: int) -> None:
