@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from portal.advocates.models import AdvocateProfile, Ask
+from portal.advocates.models import AdvocateProfile, Ask, DiscussionTopic
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.recognition.models import PointsEntry
+from portal.stories.models import Story
 from portal.references.models import (
     AskStatus,
     ReferenceAsk,
@@ -308,3 +309,32 @@ def test_staff_pages_for_settings_and_burnout(app, client, login, make, people):
     client.post("/auth/sign-out")
     login(people[0])
     assert client.get("/manage/references/settings").status_code == 403
+
+
+def test_managers_keep_topics_and_a_published_story_counts_for_fit(
+    app, client, login, make, people
+):
+    requester, advocate = people
+    manager = make.manager()
+    login(manager)
+    assert client.post("/manage/topics", data={"name": "Zero trust"}).status_code == 302
+    assert client.post("/manage/topics", data={"name": "zero TRUST"}).status_code == 422
+    with app.app_context():
+        topic_id = db.session.scalar(sa.select(DiscussionTopic.id))
+    client.post("/auth/sign-out")
+    login(advocate)
+    client.post(
+        "/stories/new",
+        data={"title": "Zero trust at scale", "body": "It worked.", "topic_ids": str(topic_id)},
+    )
+    client.post("/auth/sign-out")
+    login(manager)
+    with app.app_context():
+        story_id = db.session.scalar(sa.select(Story.id))
+    client.post(f"/manage/stories/{story_id}/decide", data={"approve": "y"})
+    client.post("/auth/sign-out")
+    login(requester)
+    request_id = _create(client, topics=str(topic_id))
+    assert "took part in or wrote about 1 of the 1 topic asked for (+20)" in text(
+        client.get(f"/references/{request_id}")
+    )
