@@ -14,13 +14,13 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.recognition.models import PointsEntry
-from portal.stories.models import Story
 from portal.references.models import (
     AskStatus,
     ReferenceAsk,
     ReferenceRequest,
     RequestState,
 )
+from portal.stories.models import Story
 from tests.helpers import page, text
 from tests.references.helpers import open_to_references
 
