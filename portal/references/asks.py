@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.advocates import consent, profiles
@@ -382,6 +383,7 @@ def asks_of(request: ReferenceRequest) -> list[ReferenceAsk]:
         db.session.scalars(
             sa.select(ReferenceAsk)
             .where(ReferenceAsk.request_id == request.id)
+            .options(selectinload(ReferenceAsk.advocate))
             .order_by(ReferenceAsk.asked_at, ReferenceAsk.id)
         )
     )
