@@ -59,8 +59,8 @@ from portal.extensions import db
 from portal.opportunities import posting, seats
 from portal.opportunities.models import ApprovalMode, OpportunityType, ParticipationStatus
 from portal.recognition import ledger, tiers
-from portal.references.models import NEW_CONSENT_KINDS
 from portal.recognition.models import PointsSource, TierEventKind
+from portal.references.models import NEW_CONSENT_KINDS
 
 BULK_DOMAIN = "bulk.example"
 BULK_PASSWORD = "bulk-load-password-2026"

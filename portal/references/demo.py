@@ -111,6 +111,14 @@ def _request(add, rng, details, by: User, manager: User, index: int) -> None:
     if index == len(PROSPECTS) - 1:
         return  # the newest: still open, its shortlist waiting
     add(utcnow() + timedelta(hours=rng.randint(1, 20)), partial(_ask, add, rng, request, by))
+    after = datetime.combine(request.needed_by, datetime.min.time(), tzinfo=utcnow().tzinfo)
+    add(after + timedelta(days=1), partial(_close_if_nobody, request, by))
+
+
+def _close_if_nobody(request, by: User) -> None:
+    """Past its date with nobody found: the requester closes it as unfulfilled."""
+    if request.is_searching and request.needed_by < utcnow().date():
+        outcomes.close_request(request, by=by, state=RequestState.UNFULFILLED)
 
 
 def _ask(add, rng, request, by: User) -> None:
