@@ -39,7 +39,7 @@ class ProfileChoices:
     timezone: str | None = None
 
 
-def _locked_profile(user: User) -> AdvocateProfile:
+def locked_profile(user: User) -> AdvocateProfile:
     """The advocate's profile, locked and read again with its choices: two saves at
     once (a double click) apply one after the other instead of adding the same rows."""
     ensure_profile(user)
@@ -56,7 +56,7 @@ def _locked_profile(user: User) -> AdvocateProfile:
 
 def update_profile(user: User, choices: ProfileChoices) -> None:
     """Save what an advocate shares and consents to; leaderboards follow at once."""
-    profile = _locked_profile(user)
+    profile = locked_profile(user)
     user.name = choices.name.strip()
     user.timezone = choices.timezone or None
     job = current_employment(user.id)
@@ -85,4 +85,6 @@ def complete_onboarding(user: User, choices: ProfileChoices) -> None:
     update_profile(user, choices)
     if user.profile.onboarded_at is None:
         user.profile.onboarded_at = utcnow()
+        # The welcome form lists every kind of ask, the reference kinds too.
+        user.profile.reference_kinds_answered_at = utcnow()
         advocate_joined.send(user.id)
