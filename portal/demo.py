@@ -33,8 +33,8 @@ from functools import partial
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import accounts, employment, profiles
-from portal.advocates.models import Industry, Product, Region, SizeBand
+from portal.advocates import accounts, employment, profiles, visibility
+from portal.advocates.models import ConsentAsset, Industry, Product, Region, SizeBand
 from portal.advocates.people import add_advocate
 from portal.auth import services as auth
 from portal.auth.models import Role, User
@@ -356,8 +356,8 @@ class _Demo:
                 min_tier_id=tier_by_name["Champion"].id
                 if kind == OpportunityType.ADVISORY_BOARD and offset > 0
                 else (tier_by_name["Insider"].id if number % 9 == 4 else None),
-                industries=[rng.choice(list(Industry)).value] if number % 7 == 3 else [],
-                regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
+                industries=[rng.choice(Industry.known()).value] if number % 7 == 3 else [],
+                regions=[rng.choice(Region.known()).value] if number % 11 == 5 else [],
                 product_ids=[rng.choice(self.products).id] if kind == OpportunityType.BETA else [],
             )
             if offset > 0 and number % 8 == 1:
@@ -517,7 +517,8 @@ class _Demo:
 
     def _plan_stories(self) -> None:
         """Stories of the last weeks: two published after a manager's review, two waiting."""
-        public = [user for user in self.active if user.profile.public_profile]
+        shown = visibility.public_uses([user.id for user in self.active])
+        public = [user for user in self.active if ConsentAsset.STORIES in shown[user.id]]
         for index, (title, body) in enumerate(STORIES):
             written = self.now - timedelta(days=40 - 10 * index)
             author = public[index * 3 % len(public)]
@@ -554,8 +555,8 @@ def _products() -> list[Product]:
 
 
 def _accounts(rng: random.Random, owner: User):
-    industries = list(Industry)
-    regions = list(Region)
+    industries = Industry.known()
+    regions = Region.known()
     result = []
     for index, (first, second) in enumerate(COMPANY_WORDS):
         result.append(
@@ -563,7 +564,7 @@ def _accounts(rng: random.Random, owner: User):
                 name=f"{first} {second}",
                 industry=industries[index % len(industries)],
                 region=regions[(index * 7) % len(regions)],
-                size_band=rng.choice(list(SizeBand)),
+                size_band=rng.choice(SizeBand.known()),
                 owner_id=owner.id,
                 crm_id=f"CRM-{1000 + index}",
             )

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from portal import bulk, clock
 from portal.advocates.models import AdvocateProfile
+from portal.advocates.visibility import shown_publicly
 from portal.auth.models import User
 from portal.extensions import db
 from portal.opportunities.models import (
@@ -93,7 +94,7 @@ def _pick(app) -> dict[str, int | str]:
         public = db.session.scalar(
             sa.select(User.id)
             .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
-            .where(User.active.is_(True), AdvocateProfile.public_profile.is_(True))
+            .where(shown_publicly())
             .order_by(User.id.desc())
             .limit(1)
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from portal.advocates import bp, profiles
+from portal.advocates import bp, permissions, profiles, visibility
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_employment, employment_history
-from portal.advocates.forms import ProfileForm, WelcomeForm
+from portal.advocates.forms import ConsentForm, PhotoForm, ProfileForm, WelcomeForm
+from portal.advocates.models import ConsentAsset, ConsentChannel
 from portal.auth.decorators import advocate_required
 from portal.auth.models import Role, User
 from portal.recognition import badges
@@ -43,8 +44,10 @@ def _choices_from(form: ProfileForm) -> profiles.ProfileChoices:
         max_asks_per_quarter=form.max_asks_per_quarter.data,
         quiet_until=form.quiet_until.data,
         show_on_leaderboard=form.show_on_leaderboard.data,
-        public_profile=form.public_profile.data,
+        public_profile=form.public_profile.data if isinstance(form, WelcomeForm) else None,
         timezone=form.timezone.data or None,
+        quote=form.quote.data or "",
+        linkedin_url=form.linkedin_url.data or "",
     )
 
 
@@ -60,7 +63,8 @@ def _form_defaults(user: User) -> dict:
         "max_asks_per_quarter": profile.max_asks_per_quarter,
         "quiet_until": profile.quiet_until,
         "show_on_leaderboard": profile.show_on_leaderboard,
-        "public_profile": profile.public_profile,
+        "quote": profile.quote,
+        "linkedin_url": profile.linkedin_url,
         "timezone": user.timezone or "",
     }
 
@@ -95,9 +99,64 @@ def profile():
         "Your profile is saved.",
     ):
         return redirect(url_for("advocates.profile"))
+    return _profile_page(form, PhotoForm())
+
+
+def _profile_page(form: ProfileForm, photo_form: PhotoForm):
     return render_form(
         "advocates/profile.html",
         form=form,
+        photo_form=photo_form,
         history=employment_history(current_user.id),
         awards=badges.awards_of(current_user.id),
+        is_public=visibility.shows_publicly(current_user.id, ConsentAsset.NAME_TITLE),
+    )
+
+
+@bp.post("/profile/photo")
+@advocate_required
+def upload_photo():
+    photo_form = PhotoForm()
+    if photo_form.validate_on_submit() and run_service(
+        lambda: profiles.set_photo(current_user, photo_form.photo.data.read()),
+        "Your photo is saved.",
+        field=photo_form.photo,
+    ):
+        return redirect(url_for("advocates.profile"))
+    form = ProfileForm(formdata=None, products=active_products(), data=_form_defaults(current_user))
+    return _profile_page(form, photo_form)
+
+
+@bp.post("/profile/photo/remove")
+@advocate_required
+def remove_photo():
+    run_service(lambda: profiles.set_photo(current_user, None), "Your photo is removed.")
+    return redirect(url_for("advocates.profile"))
+
+
+@bp.route("/profile/consent", methods=["GET", "POST"])
+@advocate_required
+def consent():
+    """The consent grid: how the program may use the advocate's name and work, where."""
+    grid = permissions.grid_of(current_user.id)
+    form = ConsentForm()
+    if request.method == "GET":
+        for (asset, channel), switch in grid.items():
+            form[f"granted-{asset.value}-{channel.value}"].data = switch.granted
+            form[f"until-{asset.value}-{channel.value}"].data = switch.expires_on
+    if form.validate_on_submit() and run_service(
+        lambda: permissions.change_grid(current_user, form.switches(), by=current_user),
+        lambda changed: (
+            f"Your choices are saved ({changed} changed)." if changed else "Nothing changed."
+        ),
+    ):
+        return redirect(url_for("advocates.consent"))
+    return render_form(
+        "advocates/consent.html",
+        form=form,
+        assets=list(ConsentAsset),
+        channels=list(ConsentChannel),
+        holding=permissions.holding(grid),
+        grid=grid,
+        history=permissions.history_of(current_user.id, limit=50),
     )

@@ -17,6 +17,7 @@ class PointsSource(LabeledEnum):
     PARTICIPATION = "participation", "Participation"
     MANUAL = "manual", "Manual award"
     CORRECTION = "correction", "Correction"
+    REFERRAL = "referral", "Referral"
 
 
 class PointsEntry(db.Model):
