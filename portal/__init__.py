@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications import bp as notifications_bp
     from portal.opportunities import bp as opportunities_bp
     from portal.recognition import bp as recognition_bp
+    from portal.referrals import bp as referrals_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
 
@@ -184,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
         opportunities_bp,
         recognition_bp,
         stories_bp,
+        referrals_bp,
         showcase_bp,
         notifications_bp,
         mail_bp,

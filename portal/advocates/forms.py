@@ -104,6 +104,24 @@ class ProfileForm(PortalForm):
         self.timezone.render_kw = {"data-browser-zone": "suggest"}
 
 
+def _or_unknown(enum_class) -> list:
+    return options([("unknown", "I don't know")] + enum_class.choices())
+
+
+class OwnMoveForm(PortalForm):
+    company = StringField(
+        "New company",
+        validators=[InputRequired(), Length(max=160)],
+        description="Its name as people know it.",
+    )
+    title = StringField("New job title", validators=[InputRequired(), Length(max=120)])
+    started_on = DateField("Started on", validators=[InputRequired("Enter a date.")])
+    industry = SelectField("Its industry", choices=_or_unknown(Industry), default="unknown")
+    region = SelectField("Its region", choices=_or_unknown(Region), default="unknown")
+    size_band = SelectField("Its size", choices=_or_unknown(SizeBand), default="unknown")
+    submit = SubmitField("Record my new job")
+
+
 class PhotoForm(PortalForm):
     photo = FileField(
         "Profile photo",

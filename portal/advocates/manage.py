@@ -149,7 +149,11 @@ def record_move(user_id: int):
         account = db.session.get(Account, form.account.data)
         run_service(
             lambda: employment.record_move(
-                user, account=account, title=form.title.data, started_on=form.started_on.data
+                user,
+                account=account,
+                title=form.title.data,
+                started_on=form.started_on.data,
+                by=current_user,
             ),
             f"{user.name} now works at {account.name}.",
         )

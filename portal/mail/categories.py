@@ -74,6 +74,14 @@ CATEGORIES: dict[str, Category] = {
             staff_only=True,
         ),
         Category(
+            "accounts",
+            "My accounts and referrals",
+            "An advocate who moved to a company you own, a referral given to you.",
+            Frequency.IMMEDIATELY,
+            _ALL,
+            staff_only=True,
+        ),
+        Category(
             "manager_digest",
             "New applications",
             "A daily summary of new applications waiting for a decision.",
@@ -111,6 +119,9 @@ KIND_CATEGORY = {
     "team_seat_freed": "team",
     "team_to_mark": "team",
     "team_mail_failed": "team",
+    "team_referral": "team",
+    "champion_moved": "accounts",
+    "referral_assigned": "accounts",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.

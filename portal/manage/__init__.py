@@ -24,9 +24,10 @@ def _nest_domain_pages() -> None:
     from portal.advocates.manage import bp as advocates
     from portal.opportunities.manage import bp as opportunities
     from portal.recognition.manage import bp as recognition
+    from portal.referrals.manage import bp as referrals
     from portal.stories.manage import bp as stories
 
-    for domain in (opportunities, advocates, recognition, stories):
+    for domain in (opportunities, advocates, recognition, stories, referrals):
         bp.register_blueprint(domain)
 
 
