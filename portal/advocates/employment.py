@@ -132,18 +132,19 @@ def company_named(name: str, job: NewJob | None = None) -> Account:
     account = db.session.scalar(query)
     if account is not None:
         return account
+    account = Account(
+        name=name,
+        kind=AccountKind.PROSPECT,
+        industry=job.industry if job else Industry.UNKNOWN,
+        region=job.region if job else Region.UNKNOWN,
+        size_band=job.size_band if job else SizeBand.UNKNOWN,
+    )
+    db.session.add(account)
     try:
-        with db.session.begin_nested():
-            account = Account(
-                name=name,
-                kind=AccountKind.PROSPECT,
-                industry=job.industry if job else Industry.UNKNOWN,
-                region=job.region if job else Region.UNKNOWN,
-                size_band=job.size_band if job else SizeBand.UNKNOWN,
-            )
-            db.session.add(account)
+        db.session.flush()
     except IntegrityError:  # the same company, added a moment ago
-        account = db.session.scalar(query)
+        db.session.rollback()
+        raise AlreadyExists(f"{name} was added a moment ago: send the form again.") from None
     return account
 
 
@@ -156,6 +157,9 @@ def record_own_move(user: User, job: NewJob) -> Employment:
     """
     if job.started_on > clock.today():
         raise InvalidState("Record your new job once you have started it.")
+    current = current_employment(user.id)
+    if current is not None and job.started_on < current.started_on:
+        raise InvalidState("The new job can't start before the current one.")
     account = company_named(job.company, job)
     return record_move(user, account=account, title=job.title, started_on=job.started_on, by=user)
 
