@@ -104,6 +104,10 @@ class ProfileForm(PortalForm):
         self.timezone.render_kw = {"data-browser-zone": "suggest"}
 
 
+def _with_unknown(enum_class) -> list:
+    return options((member.value, member.label) for member in enum_class)
+
+
 def _or_unknown(enum_class) -> list:
     return options([("unknown", "I don't know")] + enum_class.choices())
 
@@ -227,13 +231,12 @@ class AccountForm(PortalForm):
         default=AccountKind.CUSTOMER.value,
         validators=[InputRequired()],
     )
+    # Staff see "Not known yet" for what an advocate could not tell, until they complete it.
     industry = SelectField(
-        "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
+        "Industry", choices=_with_unknown(Industry), validators=[InputRequired()]
     )
-    region = SelectField("Region", choices=options(Region.choices()), validators=[InputRequired()])
-    size_band = SelectField(
-        "Size", choices=options(SizeBand.choices()), validators=[InputRequired()]
-    )
+    region = SelectField("Region", choices=_with_unknown(Region), validators=[InputRequired()])
+    size_band = SelectField("Size", choices=_with_unknown(SizeBand), validators=[InputRequired()])
     owner = SelectField("Account owner", coerce=int, validate_choice=True)
     crm_id = StringField("CRM id", validators=[Optional(), Length(max=64)], description="Optional.")
     domains = StringField(
