@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from portal import clock
 from portal.opportunities.models import OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
 from tests.browser.test_advocate_loop import sign_in
@@ -47,8 +48,28 @@ def world(app, make):
             ),
             by=db.session.get(type(manager), manager.id),
         )
+        from portal.advocates import employment
+        from portal.referrals import services as referrals
+
+        user = db.session.get(type(manager), advocate.id)
+        referral = referrals.refer(
+            user,
+            referrals.PeerDetails(
+                "Sam Okafor", "sam@initech.example", "Initech", "CTO", "Reports by hand.", True
+            ),
+        )
+        mover = db.session.get(type(manager), others[1].id)
+        employment.record_own_move(
+            mover, employment.NewJob("Hooli Labs", "Chief Data Officer", clock.today())
+        )
         db.session.commit()
-    return {"manager": manager, "advocate": advocate, "opportunity": opportunity}
+        referral_id = referral.id
+    return {
+        "manager": manager,
+        "advocate": advocate,
+        "opportunity": opportunity,
+        "referral_id": referral_id,
+    }
 
 
 def check(page, path: str) -> None:
@@ -70,6 +91,10 @@ ADVOCATE = [
     "/mail/preferences",
     "/auth/security",
     "/points",
+    "/profile/consent",
+    "/profile/move",
+    "/referrals",
+    "/referrals/new",
 ]
 MANAGER = [
     "/manage/",
@@ -85,6 +110,10 @@ MANAGER = [
     "/manage/tiers",
     "/manage/products",
     "/manage/stories",
+    "/manage/referrals",
+    "/manage/referrals/points",
+    "/manage/champions",
+    "/manage/consents",
 ]
 
 
@@ -99,6 +128,7 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     for path in ADVOCATE:
         check(page, path)
     check(page, f"/opportunities/{world['opportunity'].id}")
+    check(page, f"/referrals/{world['referral_id']}")
 
     staff = new_page(width=width)
     sign_in(staff, world["manager"].email)
@@ -106,6 +136,7 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
         check(staff, path)
     check(staff, f"/manage/opportunities/{world['opportunity'].id}")
     check(staff, f"/manage/advocates/{world['advocate'].id}")
+    check(staff, f"/manage/referrals/{world['referral_id']}")
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/invite")
 
 
