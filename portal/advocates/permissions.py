@@ -127,6 +127,24 @@ def set_public_profile(advocate: User, public: bool, *, by: User) -> int:
     return change_grid(advocate, wanted, by=by)
 
 
+def channels_for(advocate_ids: list[int], asset: ConsentAsset) -> dict[int, list[ConsentChannel]]:
+    """Where each advocate lets the program use this asset today (one query), for staff
+    reading beside an asset (a story, a quote)."""
+    found: dict[int, list[ConsentChannel]] = {advocate_id: [] for advocate_id in advocate_ids}
+    if advocate_ids:
+        today = clock.today()
+        rows = db.session.scalars(
+            sa.select(UsageConsent).where(
+                UsageConsent.user_id.in_(advocate_ids), UsageConsent.asset == asset
+            )
+        )
+        for row in rows:
+            if Switch(row.granted, row.expires_on).holds_on(today):
+                found[row.user_id].append(row.channel)
+    order = list(ConsentChannel)
+    return {key: sorted(value, key=order.index) for key, value in found.items()}
+
+
 def history_of(user_id: int, limit: int = 100) -> list[UsageConsentChange]:
     """The advocate's changes, newest first."""
     return list(

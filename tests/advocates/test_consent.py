@@ -217,3 +217,13 @@ def test_a_photo_is_served_to_the_public_only_with_consent(app, make, login):
     _grant(app, advocate, (A.NAME_TITLE, C.SHOWCASE), (A.PHOTO, C.SHOWCASE))
     response = app.test_client().get(f"/images/{photo_id}")
     assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
+
+
+def test_staff_see_the_consent_beside_a_story_to_review(app, make, login):
+    advocate = make.advocate(name="Rosa Diaz")
+    _grant(app, advocate, (A.STORIES, C.SHOWCASE), (A.STORIES, C.SALES))
+    with app.app_context():
+        db.session.add(Story(advocate_id=advocate.id, title="Our story", body="It worked."))
+        db.session.commit()
+    queue = text(login(make.manager()).get("/manage/stories"))
+    assert "Rosa allows stories on: the public showcase, sales material." in queue
