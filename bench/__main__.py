@@ -406,6 +406,9 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             ),
             "leaderboard, by company": rotate([f"/leaderboard?account={picks.account_id}"]),
             "public profile": rotate([f"/people/{i}" for i in picks.public_ids]),
+            "public showcase": rotate(["/showcase"]),
+            "my referrals": rotate(["/referrals"]),
+            "my consent grid": rotate(["/profile/consent"]),
         }
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}

@@ -161,6 +161,8 @@ def test_the_busiest_pages_never_scan_a_large_table(large_app):
         ("leaderboard, all time, page 40", "get", "/leaderboard?page=40"),
         ("leaderboard, this quarter", "get", "/leaderboard?period=quarter"),
         ("public profile", "get", f"/people/{chosen['public_id']}"),
+        ("my referrals", "get", "/referrals"),
+        ("my consent grid", "get", "/profile/consent"),
         ("applying", "post", f"/opportunities/{opportunity}/apply"),
     ]
     collector = Collector()
