@@ -21,6 +21,7 @@ from portal.advocates.models import (
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.recognition import badges
 from portal.stories.models import Story, StoryStatus
 from tests.helpers import page, text
 
@@ -66,8 +67,20 @@ def _public_advocate(app, make):
                 decided_at=utcnow(),
             )
         )
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Early Bird",
+                description="",
+                rule_kind="points_at_least",
+                rule_params={"points": 1, "period": "all"},
+                color="#4338ca",
+            ),
+            by=user,
+        )
         db.session.commit()
         photo_id = user.profile.photo_id
+    make.points(advocate, 10)
     return advocate, photo_id
 
 
@@ -77,8 +90,9 @@ def _shown(client, advocate_id: int, photo_id: int) -> dict[A, bool]:
     profile = client.get(f"/people/{advocate_id}")
     body = page(profile) if profile.status_code == 200 else ""
     photo = client.get(f"/images/{photo_id}").status_code == 200
+    holders = page(client.get("/badges/early-bird"))
     return {
-        A.NAME_TITLE: "Rosa Diaz" in listing and profile.status_code == 200,
+        A.NAME_TITLE: "Rosa Diaz" in listing + holders and profile.status_code == 200,
         A.PHOTO: photo and f"/images/{photo_id}" in listing + body,
         A.LOGO: "Globex Analytics" in listing + body,
         A.QUOTES: "Our dashboards finally tell one story." in body,
@@ -99,8 +113,9 @@ def test_each_showcase_switch_is_obeyed_on_every_public_page(app, make, asset):
     _grant(app, advocate, *[pair for pair in everything if pair[0] != asset], *others)
     shown = _shown(visitor, advocate.id, photo_id)
     if asset == A.NAME_TITLE:
-        # Without their name, nothing of them is public at all.
+        # Without their name, nothing of them is public at all: showcase, profile, badge page.
         assert not any(shown.values())
+        assert "Rosa Diaz" not in page(visitor.get("/badges/early-bird"))
     else:
         assert shown[asset] is False
         assert all(value for key, value in shown.items() if key != asset)
