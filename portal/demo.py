@@ -745,6 +745,20 @@ BADGES = [
         "rule_params": {"rank": 3, "period": "quarter"},
         "color": "#0e7490",
     },
+    {
+        "name": "Connector",
+        "description": "Referred a first peer.",
+        "rule_kind": "referrals_made",
+        "rule_params": {"count": 1},
+        "color": "#9a3412",
+    },
+    {
+        "name": "Top Referrer",
+        "description": "Referred the most peers of a quarter.",
+        "rule_kind": "top_referrer",
+        "rule_params": {"rank": 1, "period": "quarter"},
+        "color": "#1e3a8a",
+    },
 ]
 
 

@@ -262,3 +262,31 @@ def test_first_referral_badge(app, make, login):
     advocate = make.advocate()
     login(advocate).post("/referrals/new", data=PEER)
     assert _count(app, BadgeAward, BadgeAward.advocate_id == advocate.id) == 1
+
+
+def test_top_referrer_of_a_quarter_is_judged_when_it_ends(app, make):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.auth.models import User
+    from portal.recognition.badge_rules import RULES
+
+    busy, quiet = make.advocate(), make.advocate()
+    with app.app_context(), time_machine.travel(datetime(2026, 5, 10, 12, tzinfo=UTC)):
+        for number, advocate in enumerate([busy, busy, quiet]):
+            services.refer(
+                db.session.get(User, advocate.id),
+                services.PeerDetails(
+                    "Peer", f"p{number}@company{number}.example", f"Co {number}", "CTO", "W", True
+                ),
+            )
+        db.session.commit()
+        rule = RULES["top_referrer"]
+        assert rule.qualifying({"rank": 1, "period": "quarter"}, None) == set()  # not ended
+    with app.app_context(), time_machine.travel(datetime(2026, 7, 2, 12, tzinfo=UTC)):
+        assert rule.qualifying({"rank": 1, "period": "quarter"}, None) == {busy.id}
+        assert rule.qualifying({"rank": 2, "period": "quarter"}, None) == {busy.id, quiet.id}
+        assert "Refer the most peers of a quarter" in rule.describe(
+            {"rank": 1, "period": "quarter"}
+        )
