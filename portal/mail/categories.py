@@ -51,7 +51,8 @@ CATEGORIES: dict[str, Category] = {
         Category(
             "recognition",
             "Points and tiers",
-            "Points you earn, tiers you can join, and changes to your tier.",
+            "Points you earn, tiers you can join, changes to your tier, and how your "
+            "referrals move on.",
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
@@ -114,6 +115,7 @@ KIND_CATEGORY = {
     "badge_awarded": "recognition",
     "story_published": "recognition",
     "story_returned": "recognition",
+    "referral_progress": "recognition",
     "team_application": "team",
     "team_story": "team",
     "team_seat_freed": "team",

@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "team_to_mark": "Mark who took part",
     "team_mail_failed": "See the mail",
     "team_referral": "See the referral",
+    "referral_progress": "See your referral",
     "champion_moved": "See the champions",
     "referral_assigned": "See the referral",
 }

@@ -259,6 +259,14 @@ def move(
     db.session.add(ReferralEvent(referral_id=referral.id, stage=stage, note=note, by_id=by.id))
     _settle_points(referral, by)
     badges.award_earned_badges(referral.advocate_id, "referral")
+    notify(
+        referral.advocate_id,
+        "referral_progress",
+        f"Your referral of {referral.peer_name} is {stage.label.lower()}.",
+        "referrals.detail",
+        subject=f"Your referral of {referral.peer_name}: {stage.label.lower()}",
+        referral_id=referral.id,
+    )
     return referral
 
 

@@ -87,6 +87,7 @@ def test_the_whole_pipeline_through_http(app, make, client, login):
     client.post("/auth/sign-out")
 
     login(advocate)
+    assert "Your referral of Sam Okafor is won." in text(client.get("/notifications"))
     mine = text(client.get(f"/referrals/{referral.id}"))
     assert "Won" in mine and "300" in mine
     assert "300 pts" in text(client.get("/referrals"))
