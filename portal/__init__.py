@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.opportunities import bp as opportunities_bp
     from portal.recognition import bp as recognition_bp
     from portal.references import bp as references_bp
+    from portal.referrals import bp as referrals_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
 
@@ -192,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
         recognition_bp,
         stories_bp,
         references_bp,
+        referrals_bp,
         showcase_bp,
         notifications_bp,
         mail_bp,

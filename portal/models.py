@@ -9,6 +9,8 @@ from portal.advocates.models import (  # noqa: F401
     Employment,
     OpenType,
     Product,
+    UsageConsent,
+    UsageConsentChange,
 )
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
@@ -30,5 +32,6 @@ from portal.references.models import (  # noqa: F401
     ReferenceRecord,
     ReferenceRequest,
 )
+from portal.referrals.models import Referral, ReferralEvent  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401

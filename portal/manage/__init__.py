@@ -25,9 +25,10 @@ def _nest_domain_pages() -> None:
     from portal.opportunities.manage import bp as opportunities
     from portal.recognition.manage import bp as recognition
     from portal.references.manage import bp as references
+    from portal.referrals.manage import bp as referrals
     from portal.stories.manage import bp as stories
 
-    for domain in (opportunities, advocates, recognition, stories, references):
+    for domain in (opportunities, advocates, recognition, stories, references, referrals):
         bp.register_blueprint(domain)
 
 
