@@ -9,6 +9,7 @@ from portal.advocates.models import (  # noqa: F401
     OpenType,
     Product,
 )
+from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
@@ -24,5 +25,7 @@ from portal.recognition.models import (  # noqa: F401
     Tier,
     TierEvent,
 )
+from portal.privacy.models import DeletionRequest  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
+from portal.transfer.models import DataImport  # noqa: F401

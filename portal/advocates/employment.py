@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Account, Employment, Industry
+from portal.audit import trail
 from portal.auth.models import User
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
@@ -63,11 +64,14 @@ def employment_history(user_id: int) -> list[Employment]:
     )
 
 
-def record_move(user: User, *, account: Account, title: str, started_on: date) -> Employment:
+def record_move(
+    user: User, *, account: Account, title: str, started_on: date, by_id: int | None = None
+) -> Employment:
     """An advocate changed company: close the current job and open a new one.
 
     History, points and badges stay with the person. Raises InvalidState when
-    the new job would start before the current one.
+    the new job would start before the current one. A move staff record
+    (`by_id`) joins the audit trail.
     """
     job = current_employment(user.id)
     if job is not None:
@@ -86,5 +90,14 @@ def record_move(user: User, *, account: Account, title: str, started_on: date) -
         raise AlreadyExists(
             f"A move of {user.name} was just recorded by someone else: check the history."
         ) from None
+    if by_id is not None:
+        trail.record(
+            "user.moved",
+            "user",
+            user.id,
+            by_id=by_id,
+            before={"account_id": job.account_id if job else None},
+            after={"account_id": account.id},
+        )
     advocate_changed.send(user.id)
     return new_job

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.advocates import accounts, consent, employment, people
 from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm
 from portal.advocates.models import Account, AccountKind, Industry, Product, Region, SizeBand
+from portal.audit import trail
 from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
@@ -74,6 +75,9 @@ def new():
                 name=form.name.data, email=form.email.data, account=account, title=form.title.data
             )
             flows.send_invitation(user, invited_by=current_user)
+            trail.record(
+                "user.created", "user", user.id, by_id=current_user.id, after={"role": user.role}
+            )
             return user
 
         done = run_service(add, field=form.email)
@@ -119,7 +123,11 @@ def record_move(user_id: int):
         account = db.session.get(Account, form.account.data)
         run_service(
             lambda: employment.record_move(
-                user, account=account, title=form.title.data, started_on=form.started_on.data
+                user,
+                account=account,
+                title=form.title.data,
+                started_on=form.started_on.data,
+                by_id=current_user.id,
             ),
             f"{user.name} now works at {account.name}.",
         )
@@ -159,7 +167,7 @@ def deactivate(user_id: int):
         flash("You can't deactivate yourself.", "error")
     elif user.active:
         run_service(
-            lambda: auth_services.deactivate(user),
+            lambda: auth_services.deactivate(user, by_id=current_user.id),
             f"{user.name} is deactivated and signed out everywhere.",
         )
     return redirect(back_to(url_for(".index")))
@@ -169,7 +177,10 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     user = _manageable_user(user_id)
     if not user.active:
-        run_service(lambda: auth_services.reactivate(user), f"{user.name} can sign in again.")
+        run_service(
+            lambda: auth_services.reactivate(user, by_id=current_user.id),
+            f"{user.name} can sign in again.",
+        )
     return redirect(back_to(url_for(".index")))
 
 
@@ -207,7 +218,7 @@ def _account_details(form: AccountForm) -> accounts.AccountDetails:
 def new_account():
     form = AccountForm(owners=people.staff_users())
     if form.validate_on_submit() and run_service(
-        lambda: accounts.save_account(None, _account_details(form)),
+        lambda: accounts.save_account(None, _account_details(form), by_id=current_user.id),
         f"{form.name.data} added.",
         field=form.name,
     ):
@@ -223,7 +234,7 @@ def edit_account(account_id: int):
         form.owner.data = account.owner_id or 0
         form.domains.data = ", ".join(d.domain for d in account.domains)
     if form.validate_on_submit() and run_service(
-        lambda: accounts.save_account(account, _account_details(form)),
+        lambda: accounts.save_account(account, _account_details(form), by_id=current_user.id),
         lambda saved: f"{saved.name} saved.",
         field=form.name,
     ):
