@@ -17,6 +17,7 @@ from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.once import FormToken  # noqa: F401
 from portal.opportunities.models import Opportunity, Participation  # noqa: F401
+from portal.privacy.models import DeletionRequest  # noqa: F401
 from portal.recognition.models import (  # noqa: F401
     Badge,
     BadgeAward,
@@ -25,7 +26,6 @@ from portal.recognition.models import (  # noqa: F401
     Tier,
     TierEvent,
 )
-from portal.privacy.models import DeletionRequest  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
 from portal.transfer.models import DataImport  # noqa: F401
