@@ -26,8 +26,9 @@ def _nest_domain_pages() -> None:
     from portal.opportunities.manage import bp as opportunities
     from portal.recognition.manage import bp as recognition
     from portal.stories.manage import bp as stories
+    from portal.transfer.manage import bp as transfer
 
-    for domain in (opportunities, advocates, recognition, stories, audit):
+    for domain in (opportunities, advocates, recognition, stories, audit, transfer):
         bp.register_blueprint(domain)
 
 
