@@ -22,6 +22,7 @@ from portal.mail import delivery
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities import posting
 from portal.opportunities.models import OpportunityType
+from portal.privacy import erasure
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
 from portal.settings import all_settings, get_setting, set_setting
 from portal.views import render_form, run_service
@@ -98,6 +99,7 @@ def settings():
         form.accent_color.data = brand.accent
         form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
+        form.deletion_grace_days.data = erasure.grace_period().days
         for kind, points in posting.default_points().items():
             form[f"points_{kind.value}"].data = points
     form.program_name.render_kw = {"placeholder": current_app.config["PROGRAM_NAME"]}
@@ -113,6 +115,8 @@ def settings():
         )
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
+        if form.deletion_grace_days.data is not None:
+            set_setting(erasure.GRACE_SETTING, form.deletion_grace_days.data)
         posting.set_default_points(
             {kind: form[f"points_{kind.value}"].data for kind in OpportunityType}
         )
