@@ -36,6 +36,7 @@ from portal import clock
 from portal.advocates import accounts, employment, profiles
 from portal.advocates.models import Industry, Product, Region, SizeBand
 from portal.advocates.people import add_advocate
+from portal.audit import trail
 from portal.auth import services as auth
 from portal.auth.models import Role, User
 from portal.db import replaying_at, utcnow
@@ -52,11 +53,23 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
+from portal.privacy import erasure
 from portal.recognition import badges, ledger, tiers
 from portal.recognition.models import PointsEntry, Tier
 from portal.stories import services as stories
+from portal.transfer import importer, reading
 
 DEMO_PASSWORD = "tryout-2026-portal"
+# What a CRM export brought in a month ago: new people, and a champion who moved.
+CRM_FILE = (
+    "First Name,Last Name,Email,Title,Account Name,Account ID,Industry,Region,Employees\r\n"
+    "Priya,Natarajan,priya.natarajan@northwind.example,Head of BI,Northwind Traders,"
+    "0015g00000NWT,Retail,North America,3200\r\n"
+    "Tomás,Ibarra,tomas.ibarra@northwind.example,Data Engineer,Northwind Traders,"
+    "0015g00000NWT,Retail,North America,3200\r\n"
+    "Ingrid,Solberg,ingrid.solberg@fjordpower.example,CIO,Fjord Power,0015g00000FJP,"
+    "Energy,Europe,12000\r\n"
+)
 DEMO_LOGINS = {
     "advocate@example.com": ("Avery Advocate", Role.ADVOCATE),
     "manager@example.com": ("Morgan Manager", Role.MANAGER),
@@ -279,9 +292,34 @@ class _Demo:
             .values(read_at=Notification.created_at)
             .execution_options(synchronize_session=False)
         )
+        self._data_in_and_out(staff["admin@example.com"])
         for user in [*staff.values(), *self.people]:
             user.email_verified_at = user.created_at
         db.session.flush()
+
+    # --- data in and out --------------------------------------------------------
+
+    def _data_in_and_out(self, admin: User) -> None:
+        """A CRM import a month ago, an export since, and one person leaving the program."""
+        with replaying_at(self.now - timedelta(days=31)):
+            upload = importer.upload(
+                CRM_FILE.encode("utf-8-sig"), "salesforce-contacts.csv", by=self.manager
+            )
+            upload.mapping = reading.check_mapping(upload.mapping, upload.headers)
+            importer.run(upload, apply=False, by_id=self.manager.id)
+        with replaying_at(self.now - timedelta(days=30)):
+            importer.run(upload, apply=True, by_id=self.manager.id)
+        with replaying_at(self.now - timedelta(days=9)):
+            trail.record(
+                "export.downloaded",
+                "export",
+                None,
+                by_id=self.manager.id,
+                details={"kind": "ledger", "filters": {"since": "2026-07-01"}},
+            )
+        leaving = self.people[-1]
+        with replaying_at(self.now - timedelta(days=3)):
+            erasure.request_deletion(leaving, by=admin, reference="Email of three days ago")
 
     # --- people --------------------------------------------------------------
 

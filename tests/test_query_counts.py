@@ -120,12 +120,19 @@ PAGES_FOR_ADVOCATES = [
     "/stories",
     "/profile",
     "/recognition",
+    "/account/data",
 ]
 PAGES_FOR_MANAGERS = [
     "/manage/",
     "/manage/applications",
     "/manage/advocates",
     "/manage/badges",
+    "/manage/audit",
+    "/manage/audit?action=export.downloaded&since=2026-01-01",
+    "/manage/exports",
+    "/manage/imports",
+    "/manage/exports/advocates.csv",
+    "/manage/exports/ledger.csv",
     "/leaderboard",
     "/leaderboard?period=month&region=europe",
 ]

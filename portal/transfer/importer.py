@@ -110,34 +110,40 @@ def start_apply(data_import: DataImport, *, by: User) -> None:
 @queue.handler(IMPORT_JOB)
 def run_import(context: queue.JobContext) -> dict:
     data_import = db.session.get(DataImport, context.payload["import_id"])
-    applying = context.payload["apply"]
-    total = data_import.row_count * (2 if applying else 1)
-    context.report(0, total)
+    by_id = db.session.scalar(
+        sa.select(BackgroundJob.created_by_id).where(BackgroundJob.id == context.job_id)
+    )
+    return run(data_import, apply=context.payload["apply"], by_id=by_id, report=context.report)
+
+
+def run(data_import: DataImport, *, apply: bool, by_id: int | None, report=None) -> dict:
+    """Plan the file (the dry run) and, with `apply`, write it: in the caller's transaction.
+
+    Applying writes nothing when a row is rejected (the database may have
+    changed since the dry run); the report then says why.
+    """
+    total = data_import.row_count * (2 if apply else 1)
+    report = report or (lambda done, total=None: None)
+    report(0, total)
     plan = make_plan(
         data_import.text,
         data_import.delimiter,
         data_import.headers,
         data_import.mapping,
-        report=lambda done: context.report(done, total),
+        report=lambda done: report(done, total),
     )
     data_import.rows, data_import.counts = plan.rows, dict(plan.counts)
-    if not applying:
-        data_import.status = ImportStatus.CHECKED
+    data_import.status = ImportStatus.CHECKED
+    if not apply or plan.rejected:
         return data_import.counts
-    if plan.rejected:  # the database changed since the dry run
-        data_import.status = ImportStatus.CHECKED
-        return data_import.counts
-    created = apply_plan(plan, report=lambda done: context.report(total // 2 + done, total))
+    created = apply_plan(plan, report=lambda done: report(total // 2 + done, total))
     data_import.created_user_ids = created
     data_import.status, data_import.applied_at = ImportStatus.APPLIED, utcnow()
     data_import.text = ""  # what happened is in the report; the file itself is no longer kept
-    by_id = db.session.scalar(
-        sa.select(BackgroundJob.created_by_id).where(BackgroundJob.id == context.job_id)
-    )
     trail.record(
         "import.applied", "import", data_import.id, by_id=by_id, details=data_import.counts
     )
-    context.report(total, total)
+    report(total, total)
     return data_import.counts
 
 

@@ -70,6 +70,8 @@ ADVOCATE = [
     "/mail/preferences",
     "/auth/security",
     "/points",
+    "/account/data",
+    "/account/data/delete",
 ]
 MANAGER = [
     "/manage/",
@@ -85,6 +87,9 @@ MANAGER = [
     "/manage/tiers",
     "/manage/products",
     "/manage/stories",
+    "/manage/audit",
+    "/manage/exports",
+    "/manage/imports",
 ]
 
 
