@@ -224,6 +224,7 @@ def page_paths(picks: Picks) -> dict[str, list[str]]:
         ],
         "leaderboard, by company": [f"/leaderboard?account={picks.account_id}"],
         "public profile": [f"/people/{i}" for i in picks.public_ids],
+        "your data page": ["/account/data"],
     }
 
 
