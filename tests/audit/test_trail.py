@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
+from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.opportunities.models import OpportunityType
@@ -241,3 +242,33 @@ def test_postgresql_refuses_update_and_delete_of_an_event(app, make, login):
                 with db.engine.begin() as connection:
                     connection.execute(statement)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
+
+
+def test_story_decisions_write_one_event(app, make, login):
+    from portal.stories.models import Story
+
+    manager, advocate = make.manager(), make.advocate()
+    with app.app_context():
+        story = Story(advocate_id=advocate.id, title="Our win", body="It worked.")
+        db.session.add(story)
+        db.session.commit()
+        story_id = story.id
+    client, trail = login(manager), Trail(app)
+    client.post(f"/manage/stories/{story_id}/decide", data={"approve": "Publish"})
+    assert _change(trail.one("story.decided"), "status") == ("submitted", "approved")
+
+
+def test_a_persons_personal_fields_are_recorded_as_changed_never_with_values(app, ctx, make):
+    from portal.audit import trail
+
+    person = db.session.get(User, make.advocate(name="Old Name").id)
+    event = trail.record_change(
+        "user.role_changed", person, by_id=None, name="New Name", email="new@example.com"
+    )
+    assert event.changes == {"email": {"changed": True}, "name": {"changed": True}}
+    tier = db.session.scalar(sa.select(Tier).where(Tier.name == "Insider"))
+    # Other records' names are not personal: their values are kept.
+    event = trail.record_change("tier.updated", tier, by_id=None, name="Insiders")
+    assert event.changes == {"name": {"before": "Insider", "after": "Insiders"}}
+    with pytest.raises(ValueError):
+        trail.record("nothing.happened", "user", 1, by_id=None)
