@@ -60,15 +60,14 @@ from portal.stories import services as stories
 from portal.transfer import importer, reading
 
 DEMO_PASSWORD = "tryout-2026-portal"
-# What a CRM export brought in a month ago: new people, and a champion who moved.
+# What a CRM export brought in a month ago: three new people at two customers.
 CRM_FILE = (
     "First Name,Last Name,Email,Title,Account Name,Account ID,Industry,Region,Employees\r\n"
-    "Priya,Natarajan,priya.natarajan@northwind.example,Head of BI,Northwind Traders,"
-    "0015g00000NWT,Retail,North America,3200\r\n"
-    "Tomás,Ibarra,tomas.ibarra@northwind.example,Data Engineer,Northwind Traders,"
-    "0015g00000NWT,Retail,North America,3200\r\n"
-    "Ingrid,Solberg,ingrid.solberg@fjordpower.example,CIO,Fjord Power,0015g00000FJP,"
-    "Energy,Europe,12000\r\n"
+    "Priya,Natarajan,priya.natarajan@northwind.example,Head of BI,Northwind Bank,"
+    "CRM-1000,,,\r\n"
+    "Tomás,Ibarra,tomas.ibarra@northwind.example,Data Engineer,Northwind Bank,"
+    "CRM-1000,,,\r\n"
+    "Ingrid,Solberg,ingrid.solberg@tidalpower.example,CIO,Tidal Power,CRM-1020,,,\r\n"
 )
 DEMO_LOGINS = {
     "advocate@example.com": ("Avery Advocate", Role.ADVOCATE),
