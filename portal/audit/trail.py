@@ -25,6 +25,10 @@ PERSONAL_FIELDS = frozenset({"name", "email", "bio", "photo", "title"})
 
 # Every kind of event, with how the trail's page words it.
 ACTIONS: dict[str, str] = {
+    "opportunity.created": "Posted an opportunity (draft)",
+    "opportunity.updated": "Changed an opportunity",
+    "opportunity.state_changed": "Published, closed or cancelled an opportunity",
+    "participation.invited": "Invited to an opportunity",
     "participation.decided": "Decided an application",
     "participation.reopened": "Reopened a declined application",
     "participation.completed": "Marked completed",
@@ -135,6 +139,7 @@ TARGET_TYPES = (
     "badge_award",
     "export",
     "import",
+    "opportunity",
     "participation",
     "points_entry",
     "settings",

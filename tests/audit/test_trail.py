@@ -11,7 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.opportunities.models import OpportunityType
+from portal.opportunities.models import OpportunityState, OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition.models import PointsEntry, Tier
 from tests.helpers import text
@@ -272,3 +272,19 @@ def test_a_persons_personal_fields_are_recorded_as_changed_never_with_values(app
     assert event.changes == {"name": {"before": "Insider", "after": "Insiders"}}
     with pytest.raises(ValueError):
         trail.record("nothing.happened", "user", 1, by_id=None)
+
+
+def test_opportunities_and_invitations(app, make, login):
+    manager = make.manager()
+    advocate = make.advocate()
+    draft = make.opportunity(created_by=manager, state=OpportunityState.DRAFT)
+    client, trail = login(manager), Trail(app)
+    client.post(f"/manage/opportunities/{draft.id}/state", data={"action": "publish"})
+    assert _change(trail.one("opportunity.state_changed"), "state") == ("draft", "published")
+    client.post(
+        f"/manage/opportunities/{draft.id}/invite", data={"advocate_id": str(advocate.id)}
+    )
+    invited = trail.one("participation.invited")
+    assert invited.details == {"advocate_id": advocate.id, "opportunity_id": draft.id}
+    client.post(f"/manage/opportunities/{draft.id}/state", data={"action": "cancel"})
+    assert _change(trail.one("opportunity.state_changed"), "state") == ("published", "cancelled")
