@@ -281,9 +281,7 @@ def test_opportunities_and_invitations(app, make, login):
     client, trail = login(manager), Trail(app)
     client.post(f"/manage/opportunities/{draft.id}/state", data={"action": "publish"})
     assert _change(trail.one("opportunity.state_changed"), "state") == ("draft", "published")
-    client.post(
-        f"/manage/opportunities/{draft.id}/invite", data={"advocate_id": str(advocate.id)}
-    )
+    client.post(f"/manage/opportunities/{draft.id}/invite", data={"advocate_id": str(advocate.id)})
     invited = trail.one("participation.invited")
     assert invited.details == {"advocate_id": advocate.id, "opportunity_id": draft.id}
     client.post(f"/manage/opportunities/{draft.id}/state", data={"action": "cancel"})
