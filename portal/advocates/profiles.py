@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.advocates import topics
 from portal.advocates.employment import current_employment
 from portal.advocates.models import AdvocateProfile, OpenType, Product
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -54,9 +55,23 @@ def _locked_profile(user: User) -> AdvocateProfile:
     return profile
 
 
+def _consent(profile: AdvocateProfile) -> dict:
+    return {
+        "open_to": sorted(profile.open_types),
+        "max_asks_per_quarter": profile.max_asks_per_quarter,
+        "quiet_until": profile.quiet_until,
+        "show_on_leaderboard": profile.show_on_leaderboard,
+        "public_profile": profile.public_profile,
+    }
+
+
 def update_profile(user: User, choices: ProfileChoices) -> None:
-    """Save what an advocate shares and consents to; leaderboards follow at once."""
+    """Save what an advocate shares and consents to; leaderboards follow at once.
+
+    A change of consent joins the audit trail (the person's consent history).
+    """
     profile = _locked_profile(user)
+    before = _consent(profile)
     user.name = choices.name.strip()
     user.timezone = choices.timezone or None
     job = current_employment(user.id)
@@ -77,6 +92,15 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
     profile.show_on_leaderboard = choices.show_on_leaderboard
     profile.public_profile = choices.public_profile
     db.session.flush()
+    if _consent(profile) != before:
+        trail.record(
+            "consent.changed",
+            "user",
+            user.id,
+            by_id=user.id,
+            before=before,
+            after=_consent(profile),
+        )
     advocate_changed.send(user.id)
 
 

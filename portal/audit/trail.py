@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "participation.no_show": "Marked no-show",
     "points.awarded": "Awarded or deducted points",
     "points.reversed": "Reversed a ledger entry",
+    "consent.changed": "Changed their consent (the person)",
     "user.created": "Added a person",
     "user.deactivated": "Deactivated a person",
     "user.reactivated": "Reactivated a person",

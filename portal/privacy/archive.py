@@ -105,8 +105,9 @@ def _employment(user: User) -> list[dict]:
 
 @section(
     "consent_history",
-    "What staff changed about you and your tiers: the audit trail's events about you "
-    "and your tier history (opted in, stepped down, invited).",
+    "Every change of your consent (what you are open to, how often, what is public), "
+    "what staff changed about you (the audit trail's events about you) and your tier "
+    "history (opted in, stepped down, invited).",
 )
 def _consent_history(user: User) -> dict:
     return {
@@ -267,9 +268,9 @@ are named by their id only.
 {files}
 
 Staff notes about you are in participations.json ("staff_note") and
-stories.json ("manager_note"). The portal keeps your current consent
-choices (profile.json) rather than each earlier version; what staff changed
-about you is in consent_history.json.
+stories.json ("manager_note"). Your current consent
+choices are in profile.json; each change of them, and what staff changed
+about you, is in consent_history.json ("staff_actions").
 
 To have your account deleted, use "Delete my account" on the same page.
 """

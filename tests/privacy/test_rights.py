@@ -280,3 +280,31 @@ def test_download_my_data_holds_everything_with_a_readme(app, make, login):
     assert "participations.json" in readme and "Staff notes" in readme
     # Nobody else's data: no one else's name in it.
     assert "Bea Bright" not in json.dumps(data)
+
+
+def test_consent_changes_are_kept_as_the_persons_consent_history(app, ctx, make):
+    from portal.advocates import profiles
+    from portal.privacy import archive
+
+    person = db.session.get(User, make.advocate(public=False).id)
+    choices = profiles.ProfileChoices(
+        name=person.name,
+        title="Head of Data",
+        bio="",
+        product_ids=[],
+        open_types=["webinar"],
+        max_asks_per_quarter=1,
+        quiet_until=None,
+        show_on_leaderboard=True,
+        public_profile=True,
+    )
+    profiles.update_profile(person, choices)
+    profiles.update_profile(person, choices)  # the same again: no change, no event
+    db.session.commit()
+    data = zipfile.ZipFile(io.BytesIO(archive.build(person, "Program")))
+    history = json.loads(data.read("consent_history.json"))["staff_actions"]
+    assert [event["action"] for event in history] == ["consent.changed"]
+    changes = history[0]["changes"]
+    assert changes["public_profile"] == {"before": False, "after": True}
+    assert changes["max_asks_per_quarter"] == {"before": 3, "after": 1}
+    assert changes["open_to"]["after"] == ["webinar"]
