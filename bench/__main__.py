@@ -41,6 +41,7 @@ import psycopg
 import redis
 from sqlalchemy.engine import make_url
 
+from bench import shortlist
 from bench.load import Browser, Line, Result, run_wrk
 from bench.servers import (
     ROOT,
@@ -256,6 +257,7 @@ class SizeReport:
     portal_memory: list[tuple[float, float]] = field(default_factory=list)  # (RSS, USS)
     bare_memory: list[tuple[float, float]] = field(default_factory=list)
     freshness: Freshness | None = None
+    shortlist: shortlist.ServiceTiming | None = None
 
     def note_memory(self, sizes: list[tuple[float, float]]) -> None:
         """Keep the highest RSS and USS seen per worker slot."""
@@ -393,6 +395,15 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
     bare = start_gunicorn(
         "bare", {**env, "PORTAL_WSGI_APP": "bench.bare:app"}, work_dir, ready_path="/"
     )
+    wants_shortlist = not args.only or any("shortlist" in o for o in args.only)
+    request_ids = shortlist.prepare(database_url, MANAGER_EMAIL) if wants_shortlist else []
+    if request_ids:
+        log(f"shortlist service: {len(request_ids)} requests, warm, timed in this process")
+        report.shortlist = shortlist.time_service(database_url, request_ids)
+        log(
+            f"shortlist service: p50 {report.shortlist.p50_ms:.1f} ms, "
+            f"p95 {report.shortlist.p95_ms:.1f} ms"
+        )
     portal = start_gunicorn("portal", env, work_dir)
     try:
         picks = pick(database_url)
@@ -410,6 +421,11 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             ]
 
         pages = {name: rotate(paths) for name, paths in page_paths(picks).items()}
+        if request_ids:
+            manager = _sign_in_all(portal.url, [(0, MANAGER_EMAIL)], 3)[0]
+            pages["reference shortlist (manager)"] = [
+                Line.page(f"/references/{i}", manager) for i in request_ids
+            ]
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}
 
@@ -539,6 +555,16 @@ def render(report: SizeReport, args, database_url: str) -> str:
         f"Other work on the machine during the runs: at most {worst:.2f} cores"
         + (f"; disturbed even after reruns: {', '.join(disturbed)}." if disturbed else "."),
     ]
+    if report.shortlist:
+        timing = report.shortlist
+        lines += [
+            "",
+            f"Reference shortlist, the service alone ({shortlist.REQUESTS} different requests, "
+            f"{len(timing.calls_ms) // shortlist.REQUESTS} rounds after a warm-up, one process): "
+            f"p50 {timing.p50_ms:.1f} ms, p95 {timing.p95_ms:.1f} ms, "
+            f"max {max(timing.calls_ms):.1f} ms (target p95 < 200 ms); "
+            f"{timing.candidates} candidates shown and {timing.left_out:,} left out per request.",
+        ]
     fresh = report.freshness
     if fresh:
         lines += [

@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.opportunities import bp as opportunities_bp
     from portal.privacy import bp as privacy_bp
     from portal.recognition import bp as recognition_bp
+    from portal.references import bp as references_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
 
@@ -191,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         opportunities_bp,
         recognition_bp,
         stories_bp,
+        references_bp,
         showcase_bp,
         notifications_bp,
         mail_bp,

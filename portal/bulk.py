@@ -6,7 +6,8 @@ A load has two halves, so that it keeps no rules of its own:
    staff did, and when. Companies and jobs, advocates joining, finishing the
    welcome step and leaving, opportunities posted, published and closed,
    applications with their outcome, manual awards and their corrections,
-   invitations to a tier, visits to the Tiers page. It decides what happened,
+   invitations to a tier, visits to the Tiers page, past reference asks
+   (never above an advocate's cap in a quarter). It decides what happened,
    never what the rules make of it.
 2. `write_history` writes a History as whole tables at once: PostgreSQL
    `COPY` (a few hundred thousand rows a second), or `executemany` on SQLite.
@@ -49,7 +50,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates.models import Industry, Region, SizeBand
+from portal.advocates.models import AskAnswer, AskKind, Industry, Region, SizeBand
 from portal.auth.passwords import hash_password
 from portal.db import utcnow
 from portal.demo import FIRST_NAMES, LAST_NAMES, OPPORTUNITY_IDEAS, PLACES, PRODUCTS, TITLES
@@ -59,6 +60,7 @@ from portal.opportunities import posting, seats
 from portal.opportunities.models import ApprovalMode, OpportunityType, ParticipationStatus
 from portal.recognition import ledger, tiers
 from portal.recognition.models import PointsSource, TierEventKind
+from portal.references.models import NEW_CONSENT_KINDS
 
 BULK_DOMAIN = "bulk.example"
 BULK_PASSWORD = "bulk-load-password-2026"
@@ -83,6 +85,8 @@ ACCOUNT_WORDS = (
 ACCOUNT_SUFFIXES = "Bank Health Retail Works Services Labs Systems Energy Group Partners".split()
 
 DAY = 24 * 3600
+# The consent topics of reference asks.
+REFERENCE_KINDS = tuple(kind.value for kind in NEW_CONSENT_KINDS)
 S = ParticipationStatus
 
 
@@ -100,6 +104,11 @@ class BulkPlan:
     accounts: int | None = None
     seed: int = 2026
     correction_rate: float = 0.005  # the share of manual awards corrected later
+    asks: int | None = None  # past reference asks; default: five per advocate
+
+    @property
+    def ask_count(self) -> int:
+        return self.asks if self.asks is not None else 5 * self.advocates
 
     @property
     def opportunity_count(self) -> int:
@@ -227,6 +236,16 @@ class TierInvitation(NamedTuple):
     at: datetime
 
 
+class PastAsk(NamedTuple):
+    """Staff asked an advocate for a reference; answered some seconds later, or never."""
+
+    advocate: int  # index in History.people
+    at: datetime
+    topic: str
+    answered_after: int | None  # seconds
+    accepted: bool
+
+
 class TierVisit(NamedTuple):
     advocate: int
     at: datetime
@@ -256,6 +275,8 @@ class History:
     corrections: list[Correction] = field(default_factory=list)
     invitations: list[TierInvitation] = field(default_factory=list)
     visits: list[TierVisit] = field(default_factory=list)
+    # Not replayed by tests/test_loaders.py: asks change no standing, seat or tier.
+    asks: list[PastAsk] = field(default_factory=list)
 
     def timeline(self) -> list[tuple[datetime, Step, int]]:
         """Every step in the order it happened: (moment, step, index in the step's list)."""
@@ -309,6 +330,9 @@ class _Planner:
         self.plan = plan
         self.now = now.astimezone(UTC).replace(microsecond=0)
         self.rng = random.Random(plan.seed)
+        # Reference asks draw from their own generator, so the rest of a load is
+        # the same with or without them.
+        self.ask_rng = random.Random(plan.seed + 1)
         self.tz = clock.program_tz()
         self.tiers = tiers.all_tiers()
 
@@ -322,6 +346,7 @@ class _Planner:
         self._applications()
         self._awards()
         self._invitations()
+        self._asks()
         return self.h
 
     def _below(self, count: int) -> int:
@@ -400,7 +425,8 @@ class _Planner:
                     max_asks_per_quarter=max_asks,
                     show_on_leaderboard=shown,
                     public_profile=public,
-                    open_types=tuple(t for t in types if t not in closed),
+                    open_types=tuple(t for t in types if t not in closed)
+                    + tuple(t for t in REFERENCE_KINDS if self.ask_rng.random() < 0.85),
                     products=products,
                     jobs=tuple(jobs),
                 )
@@ -586,6 +612,45 @@ class _Planner:
                     visit_at = self._later(at, 3600, 72 * 3600, self._end_of(advocate))
                     self.h.visits.append(TierVisit(advocate, visit_at))
 
+    def _asks(self) -> None:
+        """Past reference asks of active advocates over two years, never above an
+        advocate's cap in a quarter (nor for a kind they closed)."""
+        rng, now = self.ask_rng, self.now
+        wanted = self.plan.ask_count
+        people = self.h.people
+        askable = [
+            n
+            for n, p in enumerate(people)
+            if p.onboarded_at is not None
+            and p.deactivated_at is None
+            and p.max_asks_per_quarter > 0
+            and any(t in REFERENCE_KINDS for t in p.open_types)
+        ]
+        if not askable:
+            return
+        per_quarter: dict[tuple[int, str], int] = defaultdict(int)
+        attempts = 0
+        while len(self.h.asks) < wanted and attempts < 4 * wanted:
+            attempts += 1
+            n = askable[int(rng.random() * len(askable))]
+            person = people[n]
+            since = max(person.onboarded_at, now - timedelta(days=720))
+            span = _seconds(now - since) - 5 * DAY  # every ask answered or past due by now
+            if span <= 0:
+                continue
+            at = since + timedelta(seconds=int(rng.random() * span))
+            quarter = (n, clock.quarter_key(at, self.tz))
+            if per_quarter[quarter] >= person.max_asks_per_quarter:
+                continue
+            per_quarter[quarter] += 1
+            topics = [t for t in person.open_types if t in REFERENCE_KINDS]
+            answered = None if rng.random() < 0.1 else int(rng.random() * 3 * DAY)
+            self.h.asks.append(
+                PastAsk(
+                    n, at, topics[int(rng.random() * len(topics))], answered, rng.random() < 0.6
+                )
+            )
+
 
 # --- writing whole tables ---------------------------------------------------
 
@@ -705,6 +770,7 @@ class _Writer:
         self._step("tiers", self._tier_events)
         self._step("profiles", self._profiles)
         self._step("standings and scores", self._standings)
+        self._step("reference asks", self._asks)
         self._step("unread counts", self._unread_counts)
         self._step("statistics", self.out.finish)
         return dict(self.out.counts)
@@ -1080,6 +1146,41 @@ class _Writer:
         score = db.metadata.tables["standing_score"]
         self.out.counts["standing_score"] = self.out.connection.scalar(
             sa.select(sa.func.count()).select_from(score)
+        )
+
+    def _asks(self) -> None:
+        """Past asks (counted against caps, read by matching's fairness) and each
+        advocate's ReferenceRecord: how many they answered, and how fast."""
+        asked_at_quarter = clock.quarter_key
+        self.out.write(
+            "ask",
+            [
+                "advocate_id", "kind", "topic", "subject", "opportunity_id", "asked_by_id",
+                "asked_at", "quarter", "answer", "answered_at",
+            ],
+            (
+                (
+                    self.user_ids[a.advocate], AskKind.REFERENCE_REQUEST.value, a.topic,
+                    "Reference for a prospect", None, self.manager_id, a.at,
+                    asked_at_quarter(a.at),
+                    None if a.answered_after is None
+                    else (AskAnswer.ACCEPTED if a.accepted else AskAnswer.DECLINED).value,
+                    None if a.answered_after is None
+                    else a.at + timedelta(seconds=a.answered_after),
+                )
+                for a in self.h.asks
+            ),
+        )  # fmt: skip
+        answered: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for a in self.h.asks:
+            if a.answered_after is not None:
+                record = answered[self.user_ids[a.advocate]]
+                record[0] += 1
+                record[1] += a.answered_after
+        self.out.write(
+            "reference_record",
+            ["advocate_id", "answered", "answer_seconds", "held", "last_held_at"],
+            ((advocate_id, n, seconds, 0, None) for advocate_id, (n, seconds) in answered.items()),
         )
 
     def _unread_counts(self) -> None:

@@ -201,6 +201,9 @@ def badges_recompute(slug: str | None) -> None:
 )
 @click.option("--opportunities", type=click.IntRange(min=1), help="Default: grows with advocates.")
 @click.option("--accounts", type=click.IntRange(min=1), help="Default: one per 40 advocates.")
+@click.option(
+    "--asks", type=click.IntRange(min=0), help="Past reference asks. Default: 5 per advocate."
+)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
 @click.option("--force", is_flag=True, help="Run even with PORTAL_ENV=production.")
 @with_appcontext
@@ -209,6 +212,7 @@ def seed_bulk(
     ledger: int,
     opportunities: int | None,
     accounts: int | None,
+    asks: int | None,
     seed: int,
     force: bool,
 ) -> None:
@@ -218,7 +222,7 @@ def seed_bulk(
 
     if current_app.config["PORTAL_ENV"] == "production" and not force:
         raise click.ClickException("seed-bulk refuses to run in production without --force.")
-    plan = bulk.BulkPlan(advocates, ledger, opportunities, accounts, seed)
+    plan = bulk.BulkPlan(advocates, ledger, opportunities, accounts, seed, asks=asks)
     try:
         result = bulk.seed_bulk(plan, log=click.echo)
     except PortalError as error:

@@ -56,6 +56,7 @@ from portal.opportunities.models import (
 from portal.privacy import erasure
 from portal.recognition import badges, ledger, tiers
 from portal.recognition.models import PointsEntry, Tier
+from portal.references import demo as reference_demo
 from portal.stories import services as stories
 from portal.transfer import importer, reading
 
@@ -263,6 +264,8 @@ class _Demo:
         self.leaving: set[int] = set()
         self.postings: list[_Posting] = []
         self.tier_choices: dict[tuple[int, int], bool] = {}
+        # References draw from their own generator: the rest of the demo stays the same.
+        self.reference_rng = random.Random(1729)
 
     def load(self) -> None:
         self.progress("staff, products, companies and badges")
@@ -272,6 +275,7 @@ class _Demo:
             self.products = _products()
             self.accounts = _accounts(self.rng, self.manager)
             _badges(self.manager)  # saved first, so they are awarded as they are earned
+            self.topics = reference_demo.add_topics()
             self.progress("advocates and their profiles")
             self.people = self._advocates()
         self.avery = self.people[0]
@@ -279,6 +283,14 @@ class _Demo:
         self._plan_opportunities()
         self._plan_awards()
         self._plan_stories()
+        reference_demo.plan(
+            self.timeline.add,
+            self.reference_rng,
+            self.now,
+            staff["requester@example.com"],
+            self.manager,
+            self.topics,
+        )
         self.timeline.run(self.progress)
         self.progress("badges for the periods that ended")
         with replaying_at(self.now):
@@ -363,7 +375,8 @@ class _Demo:
                     f"for {rng.randint(1, 8)} years."
                 ),
                 product_ids=[p.id for p in rng.sample(self.products, rng.randint(1, 3))],
-                open_types=[t.value for t in OpportunityType if t not in closed],
+                open_types=[t.value for t in OpportunityType if t not in closed]
+                + reference_demo.open_kinds(self.reference_rng),
                 max_asks_per_quarter=rng.choice([2, 3, 3, 4, 6]),
                 quiet_until=None,
                 show_on_leaderboard=index == 0 or rng.random() < 0.85,
@@ -418,6 +431,7 @@ class _Demo:
                 else (tier_by_name["Insider"].id if number % 9 == 4 else None),
                 industries=[rng.choice(list(Industry)).value] if number % 7 == 3 else [],
                 regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
+                topic_ids=[t.id for t in self.reference_rng.sample(self.topics, 2)],
                 product_ids=[rng.choice(self.products).id] if kind == OpportunityType.BETA else [],
             )
             if offset > 0 and number % 8 == 1:
@@ -687,6 +701,13 @@ BADGES = [
         "rule_kind": "top_of_period",
         "rule_params": {"rank": 3, "period": "quarter"},
         "color": "#0e7490",
+    },
+    {
+        "name": "Voice of the Customer",
+        "description": "Gave five reference calls to prospects.",
+        "rule_kind": "reference_calls_given",
+        "rule_params": {"count": 5},
+        "color": "#0f766e",
     },
 ]
 

@@ -5,6 +5,7 @@ from portal.advocates.models import (  # noqa: F401
     AccountDomain,
     AdvocateProfile,
     Ask,
+    DiscussionTopic,
     Employment,
     OpenType,
     Product,
@@ -25,6 +26,11 @@ from portal.recognition.models import (  # noqa: F401
     Standing,
     Tier,
     TierEvent,
+)
+from portal.references.models import (  # noqa: F401
+    ReferenceAsk,
+    ReferenceRecord,
+    ReferenceRequest,
 )
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401

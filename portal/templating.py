@@ -53,12 +53,13 @@ def format_time_range(starts_at: datetime, ends_at: datetime, tz: str | None = N
 
 
 def type_label(value: str) -> str:
+    from portal.advocates import topics
     from portal.opportunities.models import OpportunityType
 
     try:
         return OpportunityType(value).label
     except ValueError:
-        return value.replace("_", " ")
+        return topics.label(value)
 
 
 def _linkedin_url(badge_award) -> str:

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal import bulk, clock
-from portal.advocates.models import AdvocateProfile, Employment
+from portal.advocates.models import AdvocateProfile, Ask, Employment, OpenType
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.db import utcnow
 from portal.extensions import db
 from portal.opportunities.models import (
     SEAT_HOLDING,
@@ -21,6 +22,7 @@ from portal.opportunities.models import (
 )
 from portal.recognition import ledger, tiers
 from portal.recognition.models import PointsEntry, PointsSource, Standing
+from portal.references.models import ReferenceRecord
 from tests.conftest import make_test_app
 
 SMALL = ["--advocates", "80", "--ledger", "1200", "--opportunities", "20", "--accounts", "9"]
@@ -179,3 +181,26 @@ def test_seed_bulk_refuses_production_without_force(database_url):
     result = app.test_cli_runner().invoke(args=["seed-bulk", "--advocates", "3", "--ledger", "5"])
     assert result.exit_code != 0
     assert "refuses to run in production without --force" in result.output
+
+
+def test_past_asks_stay_within_every_advocates_cap(loaded, ctx):
+    asks = _count(Ask)
+    assert asks == 5 * 80
+    over_cap = db.session.execute(
+        sa.select(Ask.advocate_id, Ask.quarter)
+        .join(AdvocateProfile, AdvocateProfile.user_id == Ask.advocate_id)
+        .group_by(Ask.advocate_id, Ask.quarter, AdvocateProfile.max_asks_per_quarter)
+        .having(sa.func.count() > AdvocateProfile.max_asks_per_quarter)
+    ).all()
+    assert over_cap == []
+    # Every one for a kind the advocate is open to, by an active advocate, in the past.
+    closed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Ask)
+        .where(~sa.exists().where(OpenType.user_id == Ask.advocate_id, OpenType.type == Ask.topic))
+    )
+    assert closed == 0
+    assert db.session.scalar(sa.select(sa.func.max(Ask.asked_at))) < utcnow()
+    # What matching reads of their answers.
+    answered = _count(Ask, Ask.answered_at.is_not(None))
+    assert db.session.scalar(sa.select(sa.func.sum(ReferenceRecord.answered))) == answered

@@ -114,6 +114,8 @@ PLANNED_AHEAD = {
     ("opportunity", "ends_at"),
     ("opportunity", "application_deadline"),
     ("advocate_profile", "quiet_until"),
+    ("reference_request", "needed_by"),
+    ("reference_ask", "due_at"),
     # A deletion asked for three days ago is due after its grace period.
     ("deletion_request", "due_at"),
     ("background_job", "run_after"),

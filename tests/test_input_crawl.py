@@ -28,6 +28,7 @@ from flask import Flask
 from PIL import Image
 from werkzeug.routing import Rule
 
+from portal.advocates.models import DiscussionTopic
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db, limiter
@@ -35,10 +36,12 @@ from portal.opportunities.models import ApprovalMode, OpportunityState
 from portal.opportunities.models import ParticipationStatus as S
 from portal.recognition import badges
 from portal.recognition.models import BadgeAward, PointsEntry
+from portal.references import asks
 from portal.settings import set_setting
 from portal.stories.models import Story
 from tests.conftest import wipe_database
 from tests.factories import PASSWORD, password_hash
+from tests.references.helpers import new_request, open_to_references
 
 NUL = "a\x00b"
 BLANK = " \t "
@@ -232,6 +235,12 @@ def build_world(app: Flask, make) -> World:
             ).timezone = zone
         set_setting("registration_mode", "open")  # so the registration form is there
         db.session.commit()
+        topic = DiscussionTopic(name="Zero trust")
+        db.session.add(topic)
+        open_to_references(advocate, other)
+        request = new_request(manager, topic_ids=[topic.id], competitor_ids=[account.id])
+        (ask,) = asks.ask_candidates(request, [advocate.id], by=db.session.get(User, manager.id))
+        db.session.commit()
         award = db.session.scalar(db.select(BadgeAward).where(BadgeAward.badge_id == badge.id))
         entry = db.session.scalar(db.select(PointsEntry))
         values = {
@@ -247,6 +256,9 @@ def build_world(app: Flask, make) -> World:
             "product_id": product.id,
             "account_id": account.id,
             "tier_id": 1,
+            "request_id": request.id,
+            "ask_id": ask.id,
+            "topic_id": topic.id,
         }
     return World(
         values={key: str(value) for key, value in values.items()},

@@ -8,7 +8,15 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from portal.advocates.models import Account, AdvocateProfile, Employment, Industry, Region, SizeBand
+from portal.advocates.models import (
+    Account,
+    AdvocateProfile,
+    Employment,
+    Industry,
+    OpenType,
+    Region,
+    SizeBand,
+)
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
@@ -199,3 +207,50 @@ def test_query_counts_do_not_grow_with_the_data(
             )
             == 20
         )
+
+
+def _open_everyone_to_reference_calls(app) -> None:
+    with app.app_context():
+        db.session.execute(
+            sa.insert(OpenType).from_select(
+                ["user_id", "type"],
+                sa.select(AdvocateProfile.user_id, sa.literal("reference_call")).where(
+                    ~sa.exists().where(
+                        OpenType.user_id == AdvocateProfile.user_id,
+                        OpenType.type == "reference_call",
+                    )
+                ),
+            )
+        )
+        db.session.commit()
+
+
+def test_reference_pages_count_the_same_queries_with_more_advocates(
+    app, world, login, count_queries, make
+):
+    requester = make.requester()
+    manager = make.manager(email="reference-manager@example.com")
+    _open_everyone_to_reference_calls(app)
+    with app.app_context():
+        from portal.references import asks
+        from tests.references.helpers import new_request
+
+        request = new_request(requester)
+        asks.ask_candidates(request, [world.id], by=db.session.get(User, manager.id))
+        db.session.commit()
+        pages = [f"/references/{request.id}", "/references/", "/references/matching"]
+    requester_client = login(requester)
+    small = _counts(requester_client, pages, count_queries)
+    manager_client = app.test_client()
+    manager_client.post(
+        "/auth/sign-in", data={"email": manager.email, "password": "correct horse battery staple"}
+    )
+    staff_pages = [*pages, "/manage/references/burnout", "/manage/references/settings"]
+    small_staff = _counts(manager_client, staff_pages, count_queries)
+
+    _bulk_people(app, 990, 10)
+    _open_everyone_to_reference_calls(app)
+
+    assert _counts(requester_client, pages, count_queries) == small
+    assert _counts(manager_client, staff_pages, count_queries) == small_staff
+    assert max(small_staff.values()) <= 20, small_staff

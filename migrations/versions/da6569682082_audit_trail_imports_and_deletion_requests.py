@@ -6,7 +6,7 @@ writes; TRUNCATE stays possible for emptying every table. SQLite keeps the
 rule by convention (only audit.trail writes).
 
 Revision ID: da6569682082
-Revises: 4e1b7c9d2a10
+Revises: 309c964e6a2d
 Create Date: 2026-12-01 11:33:39.168351
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'da6569682082'
-down_revision = '4e1b7c9d2a10'
+down_revision = '309c964e6a2d'
 branch_labels = None
 depends_on = None
 

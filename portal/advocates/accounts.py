@@ -13,6 +13,7 @@ from portal.advocates.models import (
     Account,
     AccountDomain,
     AccountKind,
+    DiscussionTopic,
     Employment,
     Industry,
     Product,
@@ -176,3 +177,46 @@ def toggle_product(product: Product) -> bool:
     """Retire an active product or bring a retired one back; returns whether it is active."""
     product.active = not product.active
     return product.active
+
+
+# --- discussion topics (what opportunities, stories and reference requests are about) --
+
+
+def active_topics() -> list[DiscussionTopic]:
+    return list(
+        db.session.scalars(
+            sa.select(DiscussionTopic).where(DiscussionTopic.active).order_by(DiscussionTopic.name)
+        )
+    )
+
+
+def all_topics() -> list[DiscussionTopic]:
+    return list(
+        db.session.scalars(
+            sa.select(DiscussionTopic).order_by(DiscussionTopic.active.desc(), DiscussionTopic.name)
+        )
+    )
+
+
+def add_topic(name: str) -> DiscussionTopic:
+    """Add a topic; raises AlreadyExists for a name in use (any case)."""
+    name = name.strip()
+    taken = AlreadyExists(f"{name} is already on the list.")
+    if db.session.scalar(
+        sa.select(DiscussionTopic.id).where(sa.func.lower(DiscussionTopic.name) == name.lower())
+    ):
+        raise taken
+    topic = DiscussionTopic(name=name)
+    db.session.add(topic)
+    try:
+        db.session.flush()
+    except IntegrityError:  # added a moment ago
+        db.session.rollback()
+        raise taken from None
+    return topic
+
+
+def toggle_topic(topic: DiscussionTopic) -> bool:
+    """Retire an active topic or bring a retired one back; returns whether it is active."""
+    topic.active = not topic.active
+    return topic.active

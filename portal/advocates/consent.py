@@ -89,6 +89,28 @@ def check_asks(advocates: list[tuple[User, AdvocateProfile]], topic: str) -> lis
     return checks
 
 
+def refusals_sql(
+    topic: str, asked_this_quarter: sa.ColumnElement[int]
+) -> dict[str, sa.ColumnElement[bool]]:
+    """`check_asks`'s reasons as SQL on User joined to AdvocateProfile, for lists
+    that filter in the database (the reference shortlist): reason -> condition.
+
+    `asked_this_quarter` is the advocate's count of asks in the current quarter.
+    Each condition is false, never NULL, when it does not apply.
+    """
+    return {
+        "deactivated": sa.or_(User.active.is_(False), User.role != Role.ADVOCATE),
+        "closed this kind of ask": ~sa.exists().where(
+            OpenType.user_id == User.id, OpenType.type == topic
+        ),
+        "in their quiet period": sa.and_(
+            AdvocateProfile.quiet_until.is_not(None),
+            AdvocateProfile.quiet_until >= clock.today(),
+        ),
+        "at their cap for this quarter": asked_this_quarter >= AdvocateProfile.max_asks_per_quarter,
+    }
+
+
 def record_ask(
     advocate: User,
     *,

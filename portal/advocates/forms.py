@@ -162,3 +162,8 @@ class AccountForm(PortalForm):
 class ProductForm(PortalForm):
     name = StringField("Product name", validators=[InputRequired(), Length(max=80)])
     submit = SubmitField("Add product")
+
+
+class TopicForm(PortalForm):
+    name = StringField("Topic", validators=[InputRequired(), Length(max=80)])
+    submit = SubmitField("Add topic")

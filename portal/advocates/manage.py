@@ -9,8 +9,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.advocates import accounts, consent, employment, people
-from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm
-from portal.advocates.models import Account, AccountKind, Industry, Product, Region, SizeBand
+from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm, TopicForm
+from portal.advocates.models import (
+    Account,
+    AccountKind,
+    DiscussionTopic,
+    Industry,
+    Product,
+    Region,
+    SizeBand,
+)
 from portal.audit import trail
 from portal.auth import flows
 from portal.auth import services as auth_services
@@ -262,3 +270,23 @@ def toggle_product(product_id: int):
         lambda active: f"{product.name} is {'active' if active else 'retired'}.",
     )
     return redirect(url_for(".products"))
+
+
+@bp.route("/topics", methods=["GET", "POST"])
+def topics():
+    form = TopicForm()
+    if form.validate_on_submit() and run_service(
+        lambda: accounts.add_topic(form.name.data), f"{form.name.data} added.", field=form.name
+    ):
+        return redirect(url_for(".topics"))
+    return render_form("advocates/manage/topics.html", form=form, topics=accounts.all_topics())
+
+
+@bp.post("/topics/<id:topic_id>/toggle")
+def toggle_topic(topic_id: int):
+    topic = db.get_or_404(DiscussionTopic, topic_id)
+    run_service(
+        lambda: accounts.toggle_topic(topic),
+        lambda active: f"{topic.name} is {'active' if active else 'retired'}.",
+    )
+    return redirect(url_for(".topics"))

@@ -127,6 +127,21 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class DiscussionTopic(db.Model):
+    """A subject people talk about (zero trust, migrating from X), kept by managers.
+
+    Opportunities and stories carry them, and reference requests ask for
+    them. Not the consent topics of `advocates.topics` (what an advocate
+    may be asked to do).
+    """
+
+    __tablename__ = "discussion_topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 advocate_product = sa.Table(
     "advocate_product",
     db.metadata,
@@ -147,6 +162,9 @@ class AdvocateProfile(db.Model):
     show_on_leaderboard: Mapped[bool] = mapped_column(default=False)
     public_profile: Mapped[bool] = mapped_column(default=False)
     onboarded_at: Mapped[datetime | None]
+    # When the advocate answered the question about the reference kinds of
+    # ask (reference call, site visit, email exchange); None: still to ask.
+    reference_kinds_answered_at: Mapped[datetime | None]
     # Written only by recognition.tiers, from the tier events.
     current_tier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tier.id"))
 
@@ -187,7 +205,11 @@ class AskAnswer(LabeledEnum):
 class Ask(db.Model):
     """Staff reaching out to one advocate; counted per quarter against their cap."""
 
-    __table_args__ = (sa.Index("ix_ask_advocate_quarter", "advocate_id", "quarter"),)
+    __table_args__ = (
+        sa.Index("ix_ask_advocate_quarter", "advocate_id", "quarter"),
+        # The shortlist and the burnout view count recent asks of everyone.
+        sa.Index("ix_ask_asked_at_advocate", "asked_at", "advocate_id", "quarter"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))

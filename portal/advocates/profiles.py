@@ -40,7 +40,7 @@ class ProfileChoices:
     timezone: str | None = None
 
 
-def _locked_profile(user: User) -> AdvocateProfile:
+def locked_profile(user: User) -> AdvocateProfile:
     """The advocate's profile, locked and read again with its choices: two saves at
     once (a double click) apply one after the other instead of adding the same rows."""
     ensure_profile(user)
@@ -70,7 +70,7 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
 
     A change of consent joins the audit trail (the person's consent history).
     """
-    profile = _locked_profile(user)
+    profile = locked_profile(user)
     before = _consent(profile)
     user.name = choices.name.strip()
     user.timezone = choices.timezone or None
@@ -109,4 +109,6 @@ def complete_onboarding(user: User, choices: ProfileChoices) -> None:
     update_profile(user, choices)
     if user.profile.onboarded_at is None:
         user.profile.onboarded_at = utcnow()
+        # The welcome form lists every kind of ask, the reference kinds too.
+        user.profile.reference_kinds_answered_at = utcnow()
         advocate_joined.send(user.id)

@@ -104,6 +104,7 @@ KIND_CATEGORY = {
     "tier_lapsing": "recognition",
     "tier_lapsed": "recognition",
     "badge_awarded": "recognition",
+    "reference_points": "recognition",
     "story_published": "recognition",
     "story_returned": "recognition",
     "team_application": "team",

@@ -61,8 +61,11 @@ def enqueue(
         # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe.
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    context.setdefault("program_name", branding().program_name)
+    brand = branding()
+    context.setdefault("program_name", brand.program_name)
     context.setdefault("home_url", absolute_url("main.index"))
+    if brand.logo_id:
+        context.setdefault("logo_url", absolute_url("main.image", image_id=brand.logo_id))
     text_body = render_template(f"mail/{template}.txt", **context)
     html_body = render_template(f"mail/{template}.html", **context)
     token = secrets.token_hex(16)

@@ -12,6 +12,8 @@ from portal.images import StoredImage
 from portal.main import bp
 from portal.opportunities.listing import my_participations
 from portal.recognition import badges, boards, ledger, tiers
+from portal.references import asks as reference_asks
+from portal.references.forms import OpenToForm
 
 
 @bp.get("/")
@@ -63,6 +65,10 @@ def dashboard():
         entries=ledger.recent_entries(current_user.id, limit=8),
         shown=current_user.profile.show_on_leaderboard,
         awards=badges.awards_of(current_user.id),
+        reference_asks=reference_asks.asks_waiting_for(current_user.id),
+        open_to_form=OpenToForm()
+        if current_user.profile.reference_kinds_answered_at is None
+        else None,
     )
 
 

@@ -26,10 +26,20 @@ def _nest_domain_pages() -> None:
     from portal.opportunities.manage import bp as opportunities
     from portal.privacy.manage import bp as privacy
     from portal.recognition.manage import bp as recognition
+    from portal.references.manage import bp as references
     from portal.stories.manage import bp as stories
     from portal.transfer.manage import bp as transfer
 
-    for domain in (opportunities, advocates, recognition, stories, audit, transfer, privacy):
+    for domain in (
+        opportunities,
+        advocates,
+        recognition,
+        stories,
+        references,
+        audit,
+        transfer,
+        privacy,
+    ):
         bp.register_blueprint(domain)
 
 

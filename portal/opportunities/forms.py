@@ -102,10 +102,15 @@ class OpportunityForm(PortalForm):
     products = CheckboxesField(
         "Only for users of these products", coerce=int, description="None means all."
     )
+    topics = CheckboxesField(
+        "Topics", coerce=int, description="What it is about; reference requests match on them."
+    )
     once = once_field()
     submit = SubmitField("Save")
 
-    def __init__(self, *args, tiers=(), products=(), default_points=None, **kwargs) -> None:
+    def __init__(
+        self, *args, tiers=(), products=(), topics=(), default_points=None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         if default_points:
             # The page shows the chosen type's default and follows changes of type.
@@ -119,6 +124,7 @@ class OpportunityForm(PortalForm):
         self.timezone.render_kw = {"data-browser-zone": "suggest"}
         self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
         self.products.choices = options((p.id, p.name) for p in products)
+        self.topics.choices = options((t.id, t.name) for t in topics)
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data < self.starts_at.data:

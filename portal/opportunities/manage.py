@@ -8,21 +8,14 @@ from flask_login import current_user
 
 from portal import clock, once
 from portal.advocates import consent, people
-from portal.advocates.accounts import active_products
+from portal.advocates.accounts import active_products, active_topics
 from portal.advocates.employment import current_jobs
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.inputs import database_id, id_arg, page_number
-from portal.opportunities import (
-    eligibility,
-    invitations,
-    messages,
-    participation,
-    posting,
-    queues,
-)
+from portal.opportunities import eligibility, invitations, messages, participation, posting, queues
 from portal.opportunities.forms import (
     BulkDecisionForm,
     DecisionForm,
@@ -155,6 +148,7 @@ def _opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm
     form = OpportunityForm(
         tiers=tiers.all_tiers(),
         products=active_products(),
+        topics=active_topics(),
         default_points=posting.default_points(),
     )
     if request.method == "GET":
@@ -189,6 +183,7 @@ def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
     form.industries.data = opportunity.industries
     form.regions.data = opportunity.regions
     form.products.data = [p.id for p in opportunity.products]
+    form.topics.data = [t.id for t in opportunity.topics]
 
 
 def _data_from(form: OpportunityForm) -> posting.OpportunityData:
@@ -210,6 +205,7 @@ def _data_from(form: OpportunityForm) -> posting.OpportunityData:
         industries=form.industries.data or [],
         regions=form.regions.data or [],
         product_ids=form.products.data or [],
+        topic_ids=form.topics.data or [],
     )
 
 

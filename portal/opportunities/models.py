@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.advocates import topics
-from portal.advocates.models import Ask, Product
+from portal.advocates.models import Ask, DiscussionTopic, Product
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.enums import LabeledEnum
@@ -85,6 +85,13 @@ opportunity_product = sa.Table(
     sa.Column("product_id", sa.ForeignKey("product.id"), primary_key=True),
 )
 
+opportunity_topic = sa.Table(
+    "opportunity_topic",
+    db.metadata,
+    sa.Column("opportunity_id", sa.ForeignKey("opportunity.id"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("discussion_topic.id"), primary_key=True, index=True),
+)
+
 
 class Opportunity(db.Model):
     __table_args__ = (
@@ -124,6 +131,9 @@ class Opportunity(db.Model):
     created_by: Mapped[User] = relationship()
     min_tier = relationship("Tier")
     products: Mapped[list[Product]] = relationship(secondary=opportunity_product)
+    topics: Mapped[list[DiscussionTopic]] = relationship(
+        secondary=opportunity_topic, order_by=DiscussionTopic.name
+    )
     # Loaded only where eligibility is checked (selectinload in the listing).
     industry_rows = relationship("OpportunityIndustry", cascade="all, delete-orphan")
     region_rows = relationship("OpportunityRegion", cascade="all, delete-orphan")

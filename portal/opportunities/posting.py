@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.advocates.models import Product
+from portal.advocates.models import DiscussionTopic, Product
 from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
@@ -64,6 +64,7 @@ class OpportunityData:
     industries: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     product_ids: list[int] = field(default_factory=list)
+    topic_ids: list[int] = field(default_factory=list)
 
 
 def _check_dates(data: OpportunityData) -> None:
@@ -96,6 +97,15 @@ def _apply_data(opportunity: Opportunity, data: OpportunityData) -> None:
     opportunity.products = (
         list(db.session.scalars(sa.select(Product).where(Product.id.in_(data.product_ids))))
         if data.product_ids
+        else []
+    )
+    opportunity.topics = (
+        list(
+            db.session.scalars(
+                sa.select(DiscussionTopic).where(DiscussionTopic.id.in_(data.topic_ids))
+            )
+        )
+        if data.topic_ids
         else []
     )
 

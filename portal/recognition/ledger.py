@@ -1,13 +1,11 @@
 """The points ledger: the only writer of PointsEntry and Standing.
 
-Entries are appended, never updated or deleted; a correction is a new entry.
-On PostgreSQL a trigger refuses any UPDATE or DELETE of an entry, in every
-replication role (migration 1a3d035b452a).
-An award is idempotent through its unique `award_key`, settled by the
-database (`INSERT ... ON CONFLICT DO NOTHING`), so a retried request, a double
-click or two workers at once award once. Standings (points per advocate and
-period) change in the same statement batch as the entry, so every total and
-leaderboard reads a summary that always equals the ledger.
+Entries are appended, never updated or deleted; a correction is a new entry. On PostgreSQL a
+trigger refuses any UPDATE or DELETE of an entry, in every replication role (migration
+1a3d035b452a). An award is idempotent through its unique `award_key`, settled by the database
+(`INSERT ... ON CONFLICT DO NOTHING`), so a retried request, a double click or two workers at
+once award once. Standings (points per advocate and period) change in the same statement batch
+as the entry, so every total and leaderboard reads a summary that always equals the ledger.
 """
 
 from __future__ import annotations
@@ -35,6 +33,11 @@ from portal.signals import account_changed, advocate_changed, points_changed
 def participation_key(participation_id: int) -> str:
     """Completing a participation (awarded once, however often it is marked)."""
     return f"participation:{participation_id}"
+
+
+def reference_key(request_id: int) -> str:
+    """The reference given for one request (one advocate takes a request)."""
+    return f"reference:{request_id}"
 
 
 def manual_key(by_id: int, token: str) -> str:

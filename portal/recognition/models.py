@@ -15,6 +15,7 @@ from portal.extensions import db
 
 class PointsSource(LabeledEnum):
     PARTICIPATION = "participation", "Participation"
+    REFERENCE = "reference", "Reference given"
     MANUAL = "manual", "Manual award"
     CORRECTION = "correction", "Correction"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import PortalForm, once_field
+from portal.forms import CheckboxesField, PortalForm, once_field, options
 
 
 class StoryForm(PortalForm):
@@ -14,8 +14,15 @@ class StoryForm(PortalForm):
         description="What problem you had, what you did with our product, what changed. "
         "Markdown works. A manager reviews it before it is public.",
     )
+    topic_ids = CheckboxesField(
+        "Topics", coerce=int, validate_choice=True, description="What your story is about."
+    )
     once = once_field()
     submit = SubmitField("Submit for review")
+
+    def __init__(self, *args, topics=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic_ids.choices = options((t.id, t.name) for t in topics)
 
 
 class StoryDecisionForm(PortalForm):

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.advocates.models import DiscussionTopic
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.enums import LabeledEnum
@@ -18,6 +19,14 @@ class StoryStatus(LabeledEnum):
     APPROVED = "approved", "Published"
     REJECTED = "rejected", "Not published"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+story_topic = sa.Table(
+    "story_topic",
+    db.metadata,
+    sa.Column("story_id", sa.ForeignKey("story.id"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("discussion_topic.id"), primary_key=True, index=True),
+)
 
 
 class Story(db.Model):
@@ -37,3 +46,6 @@ class Story(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
+    topics: Mapped[list[DiscussionTopic]] = relationship(
+        secondary=story_topic, order_by=DiscussionTopic.name
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import once
+from portal.advocates.accounts import active_topics
 from portal.auth.decorators import advocate_required
 from portal.extensions import db
 from portal.stories import bp, services
@@ -32,14 +33,20 @@ def _own_story(story_id: int) -> Story:
 @advocate_required
 def write(story_id: int | None = None):
     story = _own_story(story_id) if story_id else None
-    form = StoryForm(obj=story)
+    form = StoryForm(obj=story, topics=active_topics())
+    if story is not None and request.method == "GET":
+        form.topic_ids.data = [t.id for t in story.topics]
     if form.validate_on_submit():
         done = run_service(
             lambda: once.create_once(
                 None if story else form.once.data,
                 current_user.id,
                 lambda: services.write(
-                    current_user, title=form.title.data, body=form.body.data, story=story
+                    current_user,
+                    title=form.title.data,
+                    body=form.body.data,
+                    story=story,
+                    topic_ids=form.topic_ids.data or [],
                 ),
                 lambda written: url_for("stories.index", _anchor=f"story-{written.id}"),
             ),

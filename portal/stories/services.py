@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from portal.advocates.models import AdvocateProfile
+from portal.advocates.models import AdvocateProfile, DiscussionTopic
 from portal.advocates.visibility import shown_publicly
 from portal.audit import trail
 from portal.auth.models import User
@@ -16,7 +16,14 @@ from portal.notifications.services import notify, notify_staff
 from portal.stories.models import Story, StoryStatus
 
 
-def write(advocate: User, *, title: str, body: str, story: Story | None = None) -> Story:
+def write(
+    advocate: User,
+    *,
+    title: str,
+    body: str,
+    story: Story | None = None,
+    topic_ids: list[int] = (),
+) -> Story:
     """Submit a new story, or change one: a changed story waits for review again."""
     if story is not None and story.advocate_id != advocate.id:
         raise NotAllowed("This is not your story.")
@@ -27,6 +34,13 @@ def write(advocate: User, *, title: str, body: str, story: Story | None = None) 
         raise InvalidState("This story is withdrawn; write a new one instead.")
     story.title = title.strip()
     story.body = body.strip()
+    story.topics = list(
+        db.session.scalars(
+            sa.select(DiscussionTopic).where(
+                DiscussionTopic.id.in_(list(topic_ids)), DiscussionTopic.active
+            )
+        )
+    )
     story.status = StoryStatus.SUBMITTED
     story.manager_note = ""
     story.decided_at = story.decided_by_id = None

@@ -48,7 +48,23 @@ def world(app, make):
             by=db.session.get(type(manager), manager.id),
         )
         db.session.commit()
-    return {"manager": manager, "advocate": advocate, "opportunity": opportunity}
+        from portal.references import asks
+        from tests.references.helpers import new_request, open_to_references
+
+        open_to_references(advocate, *others)
+        request = new_request(manager)
+        (ask,) = asks.ask_candidates(
+            request, [advocate.id], by=db.session.get(type(manager), manager.id)
+        )
+        db.session.commit()
+        request_id, ask_id = request.id, ask.id
+    return {
+        "manager": manager,
+        "advocate": advocate,
+        "opportunity": opportunity,
+        "request": type("Row", (), {"id": request_id}),
+        "ask": type("Row", (), {"id": ask_id}),
+    }
 
 
 def check(page, path: str) -> None:
@@ -87,6 +103,12 @@ MANAGER = [
     "/manage/tiers",
     "/manage/products",
     "/manage/stories",
+    "/manage/topics",
+    "/manage/references/settings",
+    "/manage/references/burnout",
+    "/references/",
+    "/references/new",
+    "/references/matching",
     "/manage/audit",
     "/manage/exports",
     "/manage/imports",
@@ -115,6 +137,8 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/record")
     check(staff, "/manage/search?q=Dana")
     check(staff, "/manage/applications?order=points")
+    check(staff, f"/references/{world['request'].id}")
+    check(page, f"/references/asks/{world['ask'].id}")  # the advocate's page, still signed in
 
 
 def test_admin_pages_have_no_accessibility_violations(make, new_page):

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from portal.auth.models import User
 from portal.extensions import db
 from portal.jobs import runner
 from portal.mail import outbox
@@ -52,6 +53,7 @@ KIND_TEMPLATES = {
     "digest": "digest",
     "opportunity_digest": "opportunity_digest",
     "manager_digest": "manager_digest",
+    "reference_ask": "reference_ask",
 }
 UNSUBSCRIBABLE = {"application_received", "digest", "opportunity_digest", "manager_digest"}
 
@@ -125,6 +127,20 @@ def _every_kind_of_message(app, make, monkeypatch) -> None:
         weekly_client = _signed_in(app, weekly)
         for opportunity in opportunities:
             weekly_client.post(f"/opportunities/{opportunity.id}/apply", data={"submit": "Apply"})
+        # A reference ask, with the prospect's long name and a long note.
+        asked = make.advocate(name=COMMA_NAME, open_types=[])
+        with app.app_context():
+            from portal.references import asks
+            from tests.references.helpers import new_request, open_to_references
+
+            open_to_references(asked)
+            request = new_request(
+                make.requester(name=QUOTE_NAME),
+                prospect_name=LONG_TITLE.format(region="Europe"),
+                note=" ".join([LONG_TITLE.format(region="the Americas")] * 4),
+            )
+            asks.ask_candidates(request, [asked.id], by=db.session.get(User, manager.id))
+            db.session.commit()
     with app.app_context(), time_machine.travel(MONDAY, tick=False):
         assert runner.send_weekly_digests(MONDAY) == 1
         assert runner.send_opportunity_digests(MONDAY) == 1

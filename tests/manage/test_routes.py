@@ -685,6 +685,15 @@ def test_an_admin_uploads_a_logo_for_every_page(app, make, login):
     assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
     with Image.open(io.BytesIO(served.data)) as stored:
         assert max(stored.size) == 256  # re-encoded and bounded, never the original
+    # Mail carries it too, by its absolute address.
+    admin.post(
+        "/admin/users/new", data={"email": "new@example.com", "name": "New", "role": "manager"}
+    )
+    with app.app_context():
+        from portal.mail.models import OutboxMessage
+
+        html = db.session.scalars(sa.select(OutboxMessage.html_body)).all()[-1]
+    assert f'<img src="{app.config["BASE_URL"]}{logo}"' in html
     admin.post("/admin/settings", data={**base, "remove_logo": "y"})
     assert "img/mark.svg" in page(app.test_client().get("/auth/sign-in"))
     assert app.test_client().get(logo).status_code == 404  # no longer the logo: not public

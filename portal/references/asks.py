@@ -1,0 +1,429 @@
+"""Asking advocates for a reference, and their answers.
+
+Each ask is an `Ask` recorded through `advocates.consent.record_ask`, which
+locks the advocate's profile and applies their consent and cap; with the
+lock held, the shortlist's own exclusions (an unanswered ask, the cool-down,
+the prospect's employees) are checked again, so ten staff asking the same
+advocate at once never pass the cap. The first to accept takes the request
+(locked first); the other open asks are withdrawn and still count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal import clock
+from portal.advocates import consent, profiles
+from portal.advocates.models import AdvocateProfile, AskAnswer, AskKind, OpenType
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import AskNotAllowed, InvalidState, NotAllowed
+from portal.extensions import db
+from portal.mail import outbox
+from portal.notifications.services import notify
+from portal.references import links, matching, rules
+from portal.references.models import (
+    NEW_CONSENT_KINDS,
+    SEARCHING,
+    AskStatus,
+    DeclineReason,
+    ReferenceAsk,
+    ReferenceRecord,
+    ReferenceRequest,
+    RequestState,
+)
+from portal.references.requests import can_see, lock_request
+from portal.urls import absolute_url
+
+MAX_AT_ONCE = 3
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def ask_candidates(
+    request: ReferenceRequest, advocate_ids: list[int], *, by: User
+) -> list[ReferenceAsk]:
+    """Ask up to three advocates at once for `request`.
+
+    Raises NotAllowed (not the requester's request), InvalidState (the request
+    no longer searches, too many at once), AskNotAllowed with the reasons.
+    """
+    if not can_see(by, request):
+        raise NotAllowed("This is not your request.")
+    ids = sorted(set(advocate_ids))
+    if not ids:
+        raise InvalidState("Choose at least one advocate to ask.")
+    request = lock_request(request)
+    if request.state not in SEARCHING:
+        raise InvalidState(f"This request is {request.state.label.lower()}: nobody can be asked.")
+    waiting = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ReferenceAsk)
+        .where(ReferenceAsk.request_id == request.id, ReferenceAsk.status == AskStatus.PENDING)
+    )
+    if waiting + len(ids) > MAX_AT_ONCE:
+        raise InvalidState(
+            f"Ask at most {MAX_AT_ONCE} advocates at once ({waiting} still to answer)."
+        )
+    settings = rules.current()
+    now = utcnow()
+    asked = []
+    # In id order, so two requests asking overlapping advocates lock them in the same order.
+    for advocate_id in ids:
+        advocate = db.session.get(User, advocate_id)
+        if advocate is None:
+            raise InvalidState("Choose advocates from the shortlist.")
+        # Their row locked first; then the shortlist's rules, read under the lock.
+        _lock_profile(advocate_id)
+        reasons = matching.exclusions_for(request, [advocate_id])[advocate_id]
+        if reasons:
+            raise AskNotAllowed(reasons, lead=f"{advocate.name} can't be asked")
+        try:
+            ask = consent.record_ask(
+                advocate,
+                kind=AskKind.REFERENCE_REQUEST,
+                topic=request.kind.value,
+                subject=f"{request.kind.label} for {request.prospect_name}",
+                asked_by=by,
+            )
+        except AskNotAllowed as refused:
+            raise AskNotAllowed(refused.reasons, lead=f"{advocate.name} can't be asked") from None
+        reference_ask = ReferenceAsk(
+            request_id=request.id,
+            advocate_id=advocate_id,
+            ask_id=ask.id,
+            status=AskStatus.PENDING,
+            asked_at=now,
+            due_at=now + timedelta(days=settings.answer_days),
+        )
+        db.session.add(reference_ask)
+        db.session.flush()
+        _tell_advocate(reference_ask, request, settings.answer_days)
+        asked.append(reference_ask)
+    request.state = RequestState.ASKED
+    return asked
+
+
+def _lock_profile(advocate_id: int) -> None:
+    db.session.execute(
+        sa.select(AdvocateProfile.user_id)
+        .where(AdvocateProfile.user_id == advocate_id)
+        .with_for_update()
+    )
+
+
+def _tell_advocate(ask: ReferenceAsk, request: ReferenceRequest, days: int) -> None:
+    advocate = ask.advocate
+    what = f"{request.kind.label} with {request.prospect_name}"
+    notify(
+        advocate.id,
+        "reference_ask",
+        f"Could you help with a {request.kind.label.lower()}? {request.prospect_name} "
+        f"({request.industry.label}, {request.region.label}) would like to hear from a customer.",
+        "references.my_ask",
+        ask_id=ask.id,
+    )
+    _mail(ask, request, f"Could you help? {what}", reminder=False, days=days)
+
+
+def _mail(ask: ReferenceAsk, request: ReferenceRequest, subject: str, *, reminder: bool, days: int):
+    advocate = ask.advocate
+    outbox.enqueue(
+        kind="reference_reminder" if reminder else "reference_ask",
+        to_address=advocate.email,
+        to_name=advocate.name,
+        user_id=advocate.id,
+        subject=subject,
+        template="reference_ask",
+        context={
+            "name": advocate.first_name,
+            "request": request,
+            "reminder": reminder,
+            "due_at": clock.local(
+                ask.due_at, clock.zone(advocate.timezone or clock.program_tz().key)
+            ),
+            "days": days,
+            "accept_url": links.answer_url(ask, "accept"),
+            "decline_url": links.answer_url(ask, "decline"),
+            "ask_url": absolute_url("references.my_ask", ask_id=ask.id),
+        },
+        dedupe_key=f"reference-{'reminder' if reminder else 'ask'}:{ask.id}",
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    ask: ReferenceAsk
+    accepted: bool
+    # A change of settings to offer after a decline: "quiet" or "close_kind".
+    offer: str | None = None
+
+
+def lock_ask(ask: ReferenceAsk) -> ReferenceAsk:
+    return db.session.scalar(
+        sa.select(ReferenceAsk)
+        .where(ReferenceAsk.id == ask.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def answer(
+    ask: ReferenceAsk,
+    advocate: User,
+    *,
+    accept: bool,
+    reason: DeclineReason | None = None,
+    note: str = "",
+) -> Answer:
+    """The advocate accepts or declines. Raises NotAllowed (someone else's ask),
+    InvalidState (already answered, too late, or another advocate took it)."""
+    if ask.advocate_id != advocate.id:
+        raise NotAllowed("This is not your ask.")
+    request = lock_request(ask.request)  # the request first: one acceptance wins
+    ask = lock_ask(ask)
+    if ask.status != AskStatus.PENDING:
+        raise InvalidState(f"This ask was already answered: {ask.status.label.lower()}.")
+    now = utcnow()
+    if now >= ask.due_at:
+        raise InvalidState("The time to answer this ask has passed.")
+    _record_answer(ask, now)
+    if not accept:
+        ask.status = AskStatus.DECLINED
+        ask.decline_reason = reason or DeclineReason.NOT_NOW
+        ask.decline_note = note.strip()[:500]
+        ask.ask.answer = AskAnswer.DECLINED
+        _back_to_shortlist_if_nobody_left(request)
+        offer = {DeclineReason.NOT_THIS_QUARTER: "quiet", DeclineReason.NOT_THIS_KIND: "close_kind"}
+        return Answer(ask, False, offer.get(ask.decline_reason))
+    if request.state not in SEARCHING:
+        ask.status = AskStatus.WITHDRAWN
+        raise InvalidState("Another advocate has already taken this request. Thank you!")
+    ask.status = AskStatus.ACCEPTED
+    ask.ask.answer = AskAnswer.ACCEPTED
+    request.state = RequestState.SCHEDULED
+    request.accepted_advocate_id = advocate.id
+    if request.first_accepted_at is None:
+        request.first_accepted_at = now
+        request.seconds_to_acceptance = int((now - request.created_at).total_seconds())
+    withdraw_open_asks(request, why=f"Another advocate took the {request.kind.label.lower()}.")
+    notify(
+        request.requester_id,
+        "reference_accepted",
+        f"{advocate.name} accepted your {request.kind.label.lower()} request for "
+        f"{request.prospect_name}. Their contact details are on the request.",
+        "references.detail",
+        request_id=request.id,
+    )
+    return Answer(ask, True)
+
+
+def _record_answer(ask: ReferenceAsk, now: datetime) -> None:
+    ask.answered_at = now
+    ask.ask.answered_at = now
+    seconds = int((now - ask.asked_at).total_seconds())
+    record = record_of(ask.advocate_id)
+    record.answered += 1
+    record.answer_seconds += max(0, seconds)
+
+
+def record_of(advocate_id: int) -> ReferenceRecord:
+    record = db.session.get(ReferenceRecord, advocate_id, with_for_update=True)
+    if record is None:
+        record = ReferenceRecord(advocate_id=advocate_id, answered=0, answer_seconds=0, held=0)
+        db.session.add(record)
+    return record
+
+
+def _back_to_shortlist_if_nobody_left(request: ReferenceRequest) -> None:
+    db.session.flush()
+    waiting = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ReferenceAsk)
+        .where(ReferenceAsk.request_id == request.id, ReferenceAsk.status == AskStatus.PENDING)
+    )
+    if not waiting and request.state == RequestState.ASKED:
+        request.state = RequestState.OPEN
+        notify(
+            request.requester_id,
+            "reference_back",
+            f"Nobody asked for {request.prospect_name} is available: "
+            "choose from the shortlist again.",
+            "references.detail",
+            request_id=request.id,
+        )
+
+
+def withdraw_open_asks(request: ReferenceRequest, *, why: str) -> int:
+    """Withdraw every open ask of the request (they still count against caps)."""
+    open_asks = list(
+        db.session.scalars(
+            sa.select(ReferenceAsk)
+            .where(ReferenceAsk.request_id == request.id, ReferenceAsk.status == AskStatus.PENDING)
+            .with_for_update()
+        )
+    )
+    for open_ask in open_asks:
+        open_ask.status = AskStatus.WITHDRAWN
+        notify(
+            open_ask.advocate_id,
+            "reference_withdrawn",
+            f"The {request.kind.label.lower()} for {request.prospect_name} no longer needs you. "
+            f"{why} Thank you for your time.",
+        )
+    return len(open_asks)
+
+
+def apply_offer(ask: ReferenceAsk, advocate: User, offer: str) -> str:
+    """Apply the settings change offered after a decline, once the advocate confirms."""
+    if ask.advocate_id != advocate.id:
+        raise NotAllowed("This is not your ask.")
+    if ask.status != AskStatus.DECLINED:
+        raise InvalidState("Only a declined ask offers a change of settings.")
+    profile = profiles.locked_profile(advocate)
+    if offer == "quiet":
+        last_day = clock.local(clock.current_period("quarter").ends_at).date() - timedelta(days=1)
+        profile.quiet_until = max(profile.quiet_until or date.min, last_day)
+        message = f"Nobody will ask you anything until {last_day:%-d %B %Y}."
+    elif offer == "close_kind":
+        kind = ask.request.kind
+        profile.open_type_rows = [row for row in profile.open_type_rows if row.type != kind.value]
+        message = f"You are no longer asked for {kind.label.lower()}s."
+    else:
+        raise InvalidState("Choose one of the changes offered.")
+    db.session.flush()
+    return message
+
+
+def choose_reference_kinds(advocate: User, kinds: list[str]) -> None:
+    """The advocate's answer to the one question about the reference kinds of ask."""
+    profile = profiles.locked_profile(advocate)
+    offered = {kind.value for kind in NEW_CONSENT_KINDS}
+    profile.open_type_rows = [row for row in profile.open_type_rows if row.type not in offered] + [
+        OpenType(type=kind) for kind in sorted(set(kinds) & offered)
+    ]
+    profile.reference_kinds_answered_at = utcnow()
+    db.session.flush()
+
+
+# --- the timed jobs -----------------------------------------------------------
+
+
+def expire_overdue(now: datetime) -> int:
+    """Asks nobody answered in time expire; their requests go back to the shortlist."""
+    overdue = list(
+        db.session.scalars(
+            sa.select(ReferenceAsk)
+            .where(ReferenceAsk.status == AskStatus.PENDING, ReferenceAsk.due_at <= now)
+            .order_by(ReferenceAsk.request_id, ReferenceAsk.id)
+        )
+    )
+    expired = 0
+    for stale in overdue:
+        request = lock_request(stale.request)
+        stale = lock_ask(stale)
+        if stale.status != AskStatus.PENDING:
+            continue
+        stale.status = AskStatus.EXPIRED
+        _back_to_shortlist_if_nobody_left(request)
+        db.session.commit()
+        expired += 1
+    return expired
+
+
+def send_reminders(now: datetime) -> int:
+    """One reminder per open ask, a day before it is due (claimed by a conditional UPDATE)."""
+    due = db.session.scalars(
+        sa.select(ReferenceAsk.id).where(
+            ReferenceAsk.status == AskStatus.PENDING,
+            ReferenceAsk.reminded_at.is_(None),
+            ReferenceAsk.due_at > now,
+            ReferenceAsk.due_at <= now + REMIND_BEFORE,
+        )
+    ).all()
+    sent = 0
+    answer_days = rules.current().answer_days
+    for ask_id in due:
+        claimed = db.session.execute(
+            sa.update(ReferenceAsk)
+            .where(ReferenceAsk.id == ask_id, ReferenceAsk.reminded_at.is_(None))
+            .values(reminded_at=now)
+        ).rowcount
+        if claimed:
+            ask = db.session.get(ReferenceAsk, ask_id)
+            _mail(
+                ask,
+                ask.request,
+                f"Reminder: {ask.request.kind.label} for {ask.request.prospect_name}",
+                reminder=True,
+                days=answer_days,
+            )
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def asks_waiting_for(advocate_id: int) -> list[ReferenceAsk]:
+    return list(
+        db.session.scalars(
+            sa.select(ReferenceAsk)
+            .where(
+                ReferenceAsk.advocate_id == advocate_id, ReferenceAsk.status == AskStatus.PENDING
+            )
+            .order_by(ReferenceAsk.due_at)
+        )
+    )
+
+
+def asks_of(request: ReferenceRequest) -> list[ReferenceAsk]:
+    return list(
+        db.session.scalars(
+            sa.select(ReferenceAsk)
+            .where(ReferenceAsk.request_id == request.id)
+            .options(selectinload(ReferenceAsk.advocate))
+            .order_by(ReferenceAsk.asked_at, ReferenceAsk.id)
+        )
+    )
+
+
+def profile_of(advocate_id: int) -> AdvocateProfile | None:
+    return db.session.get(AdvocateProfile, advocate_id)
+
+
+def rebuild_records() -> int:
+    """Recompute every ReferenceRecord from the asks and requests (loaders, repairs)."""
+    db.session.execute(sa.delete(ReferenceRecord))
+    answered = db.session.execute(
+        sa.select(ReferenceAsk.advocate_id, ReferenceAsk.asked_at, ReferenceAsk.answered_at).where(
+            ReferenceAsk.answered_at.is_not(None)
+        )
+    ).all()
+    records: dict[int, ReferenceRecord] = {}
+    for advocate_id, asked_at, answered_at in answered:
+        record = records.setdefault(
+            advocate_id,
+            ReferenceRecord(advocate_id=advocate_id, answered=0, answer_seconds=0, held=0),
+        )
+        record.answered += 1
+        record.answer_seconds += max(0, int((answered_at - asked_at).total_seconds()))
+    held = db.session.execute(
+        sa.select(
+            ReferenceRequest.accepted_advocate_id,
+            sa.func.count(),
+            sa.func.max(ReferenceRequest.outcome_at),
+        )
+        .where(ReferenceRequest.call_held.is_(True))
+        .group_by(ReferenceRequest.accepted_advocate_id)
+    ).all()
+    for advocate_id, count, last in held:
+        record = records.setdefault(
+            advocate_id,
+            ReferenceRecord(advocate_id=advocate_id, answered=0, answer_seconds=0, held=0),
+        )
+        record.held, record.last_held_at = count, last
+    db.session.add_all(records.values())
+    db.session.flush()
+    return len(records)

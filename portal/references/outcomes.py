@@ -1,0 +1,135 @@
+"""What came of a request: the outcome, the points for the advocate, closing a request.
+
+Points go through the ledger with `ledger.reference_key(request.id)`, so a
+form sent twice awards once; the amount per kind of ask is a program
+setting. The badge rule "reference calls given" joins the badge registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import InvalidState, NotAllowed
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.recognition import badges, ledger
+from portal.recognition.badge_rules import Param, RuleKind, register
+from portal.recognition.models import PointsSource
+from portal.references import rules
+from portal.references.asks import record_of, withdraw_open_asks
+from portal.references.models import (
+    SEARCHING,
+    DealOutcome,
+    ReferenceKind,
+    ReferenceRequest,
+    RequestState,
+)
+from portal.references.requests import can_see, lock_request
+
+
+@dataclass(frozen=True)
+class Outcome:
+    call_held: bool
+    deal_outcome: DealOutcome
+    revenue_influenced: int
+    note: str
+
+
+def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> int:
+    """Record what happened; returns the points the advocate got (0 when it didn't happen).
+
+    Raises NotAllowed for someone else's request, InvalidState unless the
+    request is scheduled.
+    """
+    if not can_see(by, request):
+        raise NotAllowed("This is not your request.")
+    if outcome.revenue_influenced < 0:
+        raise InvalidState("Revenue influenced can't be negative.")
+    request = lock_request(request)
+    if request.state != RequestState.SCHEDULED:
+        raise InvalidState("An outcome is recorded once an advocate has accepted, and only once.")
+    now = utcnow()
+    request.call_held = outcome.call_held
+    request.deal_outcome = outcome.deal_outcome
+    request.revenue_influenced = outcome.revenue_influenced
+    request.outcome_note = outcome.note.strip()[:500]
+    request.outcome_at, request.outcome_by_id = now, by.id
+    request.state = RequestState.DONE
+    request.closed_at = now
+    if not outcome.call_held:
+        return 0
+    advocate_id = request.accepted_advocate_id
+    record = record_of(advocate_id)
+    record.held += 1
+    record.last_held_at = now
+    points = rules.current().points[request.kind.value]
+    entry = ledger.award(
+        advocate_id,
+        points,
+        reason=f"{request.kind.label} for {request.prospect_name}",
+        key=ledger.reference_key(request.id),
+        source=PointsSource.REFERENCE,
+        source_id=request.id,
+        by_id=by.id,
+    )
+    db.session.flush()
+    badges.award_earned_badges(advocate_id, "reference")
+    if entry is not None and points:
+        notify(
+            advocate_id,
+            "reference_points",
+            f"Thank you for the {request.kind.label.lower()} with {request.prospect_name}: "
+            f"{points} points.",
+            "recognition.points_history",
+        )
+    return points if entry is not None else 0
+
+
+def close_request(request: ReferenceRequest, *, by: User, state: RequestState) -> None:
+    """Cancel a request, or close it as unfulfilled; its open asks are withdrawn.
+
+    Raises NotAllowed for someone else's request, InvalidState once it is decided.
+    """
+    if not can_see(by, request):
+        raise NotAllowed("This is not your request.")
+    if state not in (RequestState.CANCELLED, RequestState.UNFULFILLED):
+        raise InvalidState("A request is closed as cancelled or unfulfilled.")
+    request = lock_request(request)
+    if request.state not in SEARCHING:
+        raise InvalidState(f"This request is already {request.state.label.lower()}.")
+    withdraw_open_asks(request, why="The request was closed.")
+    request.state = state
+    request.closed_at = utcnow()
+
+
+def references_given(kind: ReferenceKind) -> sa.Select:
+    return (
+        sa.select(ReferenceRequest.accepted_advocate_id)
+        .where(ReferenceRequest.call_held.is_(True), ReferenceRequest.kind == kind)
+        .group_by(ReferenceRequest.accepted_advocate_id)
+    )
+
+
+@register
+class ReferenceCallsGiven(RuleKind):
+    key = "reference_calls_given"
+    emblem = "chevrons"
+    label = "Reference calls given"
+    params = (Param("count", "At least", "count", 5),)
+    events = frozenset({"reference"})
+
+    def describe(self, params: dict) -> str:
+        count = params["count"]
+        return f"Give {count} reference call{'s' if count != 1 else ''} to prospects."
+
+    def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
+        query = references_given(ReferenceKind.REFERENCE_CALL).having(
+            sa.func.count() >= params["count"]
+        )
+        if advocate_ids is not None:
+            query = query.where(ReferenceRequest.accepted_advocate_id.in_(advocate_ids))
+        return set(db.session.scalars(query))
