@@ -26,6 +26,7 @@ from portal.notifications.models import Notification
 from portal.opportunities.models import Opportunity, Participation
 from portal.privacy.models import DeletionRequest
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Standing, TierEvent
+from portal.references.models import ReferenceAsk, ReferenceRequest
 from portal.stories.models import Story
 
 Section = Callable[[User], Any]
@@ -199,6 +200,28 @@ def _stories(user: User) -> list[dict]:
         sa.select(
             *_columns(Story, "title", "body", "status", "manager_note", "created_at", "decided_at")
         ).where(Story.advocate_id == user.id)
+    )
+
+
+@section(
+    "reference_calls",
+    "Reference calls you were asked for: the prospect's industry, when, and your answer.",
+)
+def _reference_calls(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            ReferenceRequest.kind,
+            ReferenceRequest.industry.label("prospect_industry"),
+            ReferenceAsk.status,
+            ReferenceAsk.asked_at,
+            ReferenceAsk.due_at,
+            ReferenceAsk.answered_at,
+            ReferenceAsk.decline_reason,
+            ReferenceAsk.decline_note.label("your_note"),
+        )
+        .join(ReferenceRequest, ReferenceRequest.id == ReferenceAsk.request_id)
+        .where(ReferenceAsk.advocate_id == user.id)
+        .order_by(ReferenceAsk.asked_at)
     )
 
 

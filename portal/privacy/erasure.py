@@ -34,6 +34,7 @@ from portal.once import FormToken
 from portal.opportunities.models import Participation
 from portal.privacy.models import DeletionRequest
 from portal.recognition.models import BadgeAward
+from portal.references.models import ReferenceAsk
 from portal.settings import get_setting
 from portal.signals import advocate_changed
 from portal.stories.models import Story
@@ -165,6 +166,9 @@ def erase(user: User) -> None:
         .values(note="", manager_message="")
     )
     db.session.execute(sa.update(Employment).where(Employment.user_id == user.id).values(title=""))
+    db.session.execute(
+        sa.update(ReferenceAsk).where(ReferenceAsk.advocate_id == user.id).values(decline_note="")
+    )
     profile = db.session.get(AdvocateProfile, user.id)
     if profile is not None:
         profile.bio, profile.quiet_until = "", None

@@ -35,6 +35,7 @@ from portal.opportunities.models import (
     ParticipationStatus,
 )
 from portal.recognition.models import PointsEntry, Standing, Tier
+from portal.references.models import ReferenceAsk, ReferenceRequest, RequestState
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -235,7 +236,62 @@ def _asks() -> tuple[sa.Select, dict]:
     return statement, filters
 
 
-# Exports of other domains (reference requests, referrals) register here as they land.
+def _reference_requests() -> tuple[sa.Select, dict]:
+    statement = sa.select(
+        *[getattr(ReferenceRequest, name) for name in REFERENCE_REQUEST_COLUMNS]
+    ).order_by(ReferenceRequest.id)
+    filters: dict = {}
+    state = request.args.get("state", "")
+    if state in RequestState.__members__.values():
+        statement = statement.where(ReferenceRequest.state == state)
+        filters["state"] = state
+    return statement, filters
+
+
+def _reference_asks() -> tuple[sa.Select, dict]:
+    statement = sa.select(
+        *[getattr(ReferenceAsk, name) for name in REFERENCE_ASK_COLUMNS]
+    ).order_by(ReferenceAsk.id)
+    filters: dict = {}
+    request_id = id_arg("request")
+    if request_id is not None:
+        statement = statement.where(ReferenceAsk.request_id == request_id)
+        filters["request"] = request_id
+    return statement, filters
+
+
+REFERENCE_REQUEST_COLUMNS = (
+    "id",
+    "created_at",
+    "requester_id",
+    "prospect_name",
+    "industry",
+    "region",
+    "size_band",
+    "kind",
+    "deal_size",
+    "currency",
+    "urgency",
+    "needed_by",
+    "state",
+    "accepted_advocate_id",
+    "call_held",
+    "deal_outcome",
+    "revenue_influenced",
+    "closed_at",
+)
+REFERENCE_ASK_COLUMNS = (
+    "id",
+    "request_id",
+    "advocate_id",
+    "status",
+    "asked_at",
+    "due_at",
+    "answered_at",
+    "decline_reason",
+)
+
+# Exports of other domains (referrals) register here as they land.
 EXPORTS: dict[str, Export] = {
     "advocates": Export(
         "Advocates",
@@ -318,6 +374,10 @@ EXPORTS: dict[str, Export] = {
         ),
         _asks,
     ),
+    "reference_requests": Export(
+        "Reference requests", REFERENCE_REQUEST_COLUMNS, _reference_requests
+    ),
+    "reference_asks": Export("Reference asks", REFERENCE_ASK_COLUMNS, _reference_asks),
 }
 
 

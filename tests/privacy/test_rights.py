@@ -260,6 +260,7 @@ def test_download_my_data_holds_everything_with_a_readme(app, make, login):
         "points.json",
         "badges.json",
         "stories.json",
+        "reference_calls.json",
         "referrals.json",
         "notifications.json",
         "sign_ins.json",

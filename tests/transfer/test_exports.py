@@ -157,3 +157,12 @@ def test_the_ledger_streams_without_holding_its_rows(app, make, login):
     # Four times the rows, not four times the memory: a batch at a time.
     assert size > 3.5 * small_size
     assert peak < 1.5 * small_peak, (small_peak, peak)
+
+
+def test_reference_requests_and_asks_export_too(app, make, login):
+    client = login(make.manager())
+    for kind, column in (("reference_requests", "prospect_name"), ("reference_asks", "status")):
+        response = client.get(f"/manage/exports/{kind}.csv?state=open&request=1")
+        assert response.status_code == 200
+        assert column in response.get_data(as_text=True).splitlines()[0]
+    assert "Reference requests" in client.get("/manage/exports").get_data(as_text=True)
