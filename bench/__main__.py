@@ -231,6 +231,7 @@ def page_paths(picks: Picks) -> dict[str, list[str]]:
         "public showcase": ["/showcase"],
         "my referrals": ["/referrals"],
         "my consent grid": ["/profile/consent"],
+        "your data page": ["/account/data"],
     }
 
 

@@ -179,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.manage import bp as manage_bp
     from portal.notifications import bp as notifications_bp
     from portal.opportunities import bp as opportunities_bp
+    from portal.privacy import bp as privacy_bp
     from portal.recognition import bp as recognition_bp
     from portal.references import bp as references_bp
     from portal.referrals import bp as referrals_bp
@@ -197,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         showcase_bp,
         notifications_bp,
         mail_bp,
+        privacy_bp,
         manage_bp,
         admin_bp,
     ):

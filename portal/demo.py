@@ -43,6 +43,7 @@ from portal.advocates.models import (
     SizeBand,
 )
 from portal.advocates.people import add_advocate
+from portal.audit import trail
 from portal.auth import services as auth
 from portal.auth.models import Role, User
 from portal.db import replaying_at, utcnow
@@ -59,12 +60,14 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
+from portal.privacy import erasure
 from portal.recognition import badges, ledger, tiers
 from portal.recognition.models import PointsEntry, Tier
 from portal.references import demo as reference_demo
 from portal.referrals import services as referrals
 from portal.referrals.models import ReferralStage
 from portal.stories import services as stories
+from portal.transfer import importer, reading
 
 QUOTES = [
     "Our month-end close went from five days to one.",
@@ -95,6 +98,15 @@ NEW_COMPANIES = ["Solstice Biotech", "Ridgeway Logistics"]
 NEW_TITLES = ["Head of Data", "Director of Analytics", "VP Engineering", "Chief Data Officer"]
 
 DEMO_PASSWORD = "tryout-2026-portal"
+# What a CRM export brought in a month ago: three new people at two customers.
+CRM_FILE = (
+    "First Name,Last Name,Email,Title,Account Name,Account ID,Industry,Region,Employees\r\n"
+    "Priya,Natarajan,priya.natarajan@northwind.example,Head of BI,Northwind Bank,"
+    "CRM-1000,,,\r\n"
+    "Tomás,Ibarra,tomas.ibarra@northwind.example,Data Engineer,Northwind Bank,"
+    "CRM-1000,,,\r\n"
+    "Ingrid,Solberg,ingrid.solberg@tidalpower.example,CIO,Tidal Power,CRM-1020,,,\r\n"
+)
 DEMO_LOGINS = {
     "advocate@example.com": ("Avery Advocate", Role.ADVOCATE),
     "manager@example.com": ("Morgan Manager", Role.MANAGER),
@@ -331,9 +343,34 @@ class _Demo:
             .values(read_at=Notification.created_at)
             .execution_options(synchronize_session=False)
         )
+        self._data_in_and_out(staff["admin@example.com"])
         for user in [*staff.values(), *self.people]:
             user.email_verified_at = user.created_at
         db.session.flush()
+
+    # --- data in and out --------------------------------------------------------
+
+    def _data_in_and_out(self, admin: User) -> None:
+        """A CRM import a month ago, an export since, and one person leaving the program."""
+        with replaying_at(self.now - timedelta(days=31)):
+            upload = importer.upload(
+                CRM_FILE.encode("utf-8-sig"), "salesforce-contacts.csv", by=self.manager
+            )
+            upload.mapping = reading.check_mapping(upload.mapping, upload.headers)
+            importer.run(upload, apply=False, by_id=self.manager.id)
+        with replaying_at(self.now - timedelta(days=30)):
+            importer.run(upload, apply=True, by_id=self.manager.id)
+        with replaying_at(self.now - timedelta(days=9)):
+            trail.record(
+                "export.downloaded",
+                "export",
+                None,
+                by_id=self.manager.id,
+                details={"kind": "ledger", "filters": {"since": "2026-07-01"}},
+            )
+        leaving = self.people[-1]
+        with replaying_at(self.now - timedelta(days=3)):
+            erasure.request_deletion(leaving, by=admin, reference="Email of three days ago")
 
     # --- people --------------------------------------------------------------
 

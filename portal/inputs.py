@@ -13,6 +13,8 @@ so every current and future page is covered:
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, abort, request
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -39,6 +41,17 @@ def database_id(value: object) -> int | None:
 def id_arg(name: str) -> int | None:
     """An id from the query string (`?account=12`); None when absent or impossible."""
     return database_id(request.args.get(name))
+
+
+def date_arg(name: str) -> date | None:
+    """A date from the query string (`?since=2026-10-01`); None when absent, unreadable or
+    outside the calendar forms accept (1900 to 2200)."""
+    raw = request.args.get(name, "").strip()[:10]
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value if 1900 <= value.year <= 2200 else None
 
 
 def page_number(name: str = "page") -> int:

@@ -12,6 +12,7 @@ from portal.advocates.models import (  # noqa: F401
     UsageConsent,
     UsageConsentChange,
 )
+from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
@@ -19,6 +20,7 @@ from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.once import FormToken  # noqa: F401
 from portal.opportunities.models import Opportunity, Participation  # noqa: F401
+from portal.privacy.models import DeletionRequest  # noqa: F401
 from portal.recognition.models import (  # noqa: F401
     Badge,
     BadgeAward,
@@ -35,3 +37,4 @@ from portal.references.models import (  # noqa: F401
 from portal.referrals.models import Referral, ReferralEvent  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
+from portal.transfer.models import DataImport  # noqa: F401

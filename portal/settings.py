@@ -20,6 +20,11 @@ def get_setting(key: str, default: Any = None) -> Any:
     return default if setting is None else setting.value
 
 
+def all_settings() -> dict[str, Any]:
+    """Every setting by key (a few rows), e.g. to record what a save changed."""
+    return {setting.key: setting.value for setting in db.session.scalars(sa.select(Setting))}
+
+
 def set_setting(key: str, value: Any) -> None:
     setting = db.session.get(Setting, key)
     if setting is None:

@@ -116,6 +116,9 @@ PLANNED_AHEAD = {
     ("advocate_profile", "quiet_until"),
     ("reference_request", "needed_by"),
     ("reference_ask", "due_at"),
+    # A deletion asked for three days ago is due after its grace period.
+    ("deletion_request", "due_at"),
+    ("background_job", "run_after"),
 }
 
 

@@ -184,12 +184,19 @@ PAGES_FOR_ADVOCATES = [
     "/recognition",
     "/referrals",
     "/profile/consent",
+    "/account/data",
 ]
 PAGES_FOR_MANAGERS = [
     "/manage/",
     "/manage/applications",
     "/manage/advocates",
     "/manage/badges",
+    "/manage/audit",
+    "/manage/audit?action=export.downloaded&since=2026-01-01",
+    "/manage/exports",
+    "/manage/imports",
+    "/manage/exports/advocates.csv",
+    "/manage/exports/ledger.csv",
     "/leaderboard",
     "/leaderboard?period=month&region=europe",
 ]
@@ -208,6 +215,8 @@ def _counts(client, paths, count_queries) -> dict[str, int]:
     for path in paths:
         with count_queries() as counted:
             response = client.get(path)
+            response.get_data()  # a streamed export runs its queries while it is read
+            response.close()
         assert response.status_code == 200, path
         counts[path] = counted.total
     return counts
@@ -246,7 +255,8 @@ def test_query_counts_do_not_grow_with_the_data(
     for path, total in small.items():
         assert total <= 16, (path, total)
     for path, total in small_staff.items():
-        assert total <= 20, (path, total)
+        # The staff page about one advocate gathers a section from each domain.
+        assert total <= (24 if path.startswith("/manage/advocates/") else 20), (path, total)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateProfile)) == 1001
         assert (

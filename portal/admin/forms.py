@@ -60,6 +60,11 @@ class SettingsForm(PortalForm):
         "Grace period before a tier lapses (days)",
         validators=[InputRequired("Enter a number."), NumberRange(min=0, max=365)],
     )
+    deletion_grace_days = IntegerField(
+        "Grace period before a deleted account is erased (days)",
+        validators=[Optional(), NumberRange(min=14, max=365)],
+        description="At least 14 days: the person can change their mind until then.",
+    )
     submit = SubmitField("Save settings")
 
 

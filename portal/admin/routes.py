@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal import images
 from portal.admin import bp
 from portal.admin.forms import NewUserForm, RoleForm, SettingsForm
+from portal.audit import trail
 from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
@@ -21,8 +22,9 @@ from portal.mail import delivery
 from portal.mail.models import MessageStatus, OutboxMessage
 from portal.opportunities import posting
 from portal.opportunities.models import OpportunityType
+from portal.privacy import erasure
 from portal.recognition.tiers import DEFAULT_GRACE_DAYS
-from portal.settings import get_setting, set_setting
+from portal.settings import all_settings, get_setting, set_setting
 from portal.views import render_form, run_service
 
 
@@ -49,6 +51,9 @@ def new_user():
         def add() -> User:
             user = auth_services.create_user(form.email.data, form.name.data, Role(form.role.data))
             flows.send_invitation(user, invited_by=current_user)
+            trail.record(
+                "user.created", "user", user.id, by_id=current_user.id, after={"role": user.role}
+            )
             return user
 
         done = run_service(add, field=form.email)
@@ -78,7 +83,7 @@ def change_role(user_id: int):
             "error",
         )
     else:
-        auth_services.change_role(user, new_role)
+        auth_services.change_role(user, new_role, by_id=current_user.id)
         db.session.commit()
         flash(f"{user.name} is now {new_role.label.lower()}.", "success")
     return redirect(url_for("admin.users"))
@@ -94,11 +99,14 @@ def settings():
         form.accent_color.data = brand.accent
         form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
+        form.deletion_grace_days.data = erasure.grace_period().days
         for kind, points in posting.default_points().items():
             form[f"points_{kind.value}"].data = points
     form.program_name.render_kw = {"placeholder": current_app.config["PROGRAM_NAME"]}
+    by_id = current_user.id
 
     def save() -> None:
+        before = all_settings()
         save_branding(
             program_name=form.program_name.data or "",
             accent=form.accent_color.data,
@@ -107,9 +115,17 @@ def settings():
         )
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)
+        if form.deletion_grace_days.data is not None:
+            set_setting(erasure.GRACE_SETTING, form.deletion_grace_days.data)
         posting.set_default_points(
             {kind: form[f"points_{kind.value}"].data for kind in OpportunityType}
         )
+        db.session.flush()
+        after = all_settings()
+        if after != before:
+            trail.record(
+                "settings.changed", "settings", None, by_id=by_id, before=before, after=after
+            )
 
     if form.validate_on_submit():
         done = run_service(save, "Settings saved.")

@@ -21,6 +21,7 @@ from portal.advocates.models import (
     SizeBand,
 )
 from portal.advocates.visibility import active_advocate
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import contains_text
 from portal.errors import AlreadyExists
@@ -40,7 +41,9 @@ class AccountDetails:
     kind: AccountKind = AccountKind.CUSTOMER
 
 
-def save_account(account: Account | None, details: AccountDetails) -> Account:
+def save_account(
+    account: Account | None, details: AccountDetails, *, by_id: int | None = None
+) -> Account:
     """Add (account None) or change a customer company.
 
     Raises AlreadyExists for a name, CRM id or email domain another company has.
@@ -50,6 +53,7 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
     moved = account is not None and (
         account.industry != details.industry or account.region != details.region
     )
+    before = _audited(account) if account else {}
     if account is None:
         account = Account()
         db.session.add(account)
@@ -70,11 +74,23 @@ def save_account(account: Account | None, details: AccountDetails) -> Account:
         db.session.rollback()
         _check_not_taken(details, account_id)
         raise AlreadyExists("Another company was saved with these details a moment ago.") from None
+    if by_id is not None:
+        action = "account.updated" if account_id else "account.created"
+        trail.record(
+            action, "account", account.id, by_id=by_id, before=before, after=_audited(account)
+        )
     if moved:
         account_changed.send(
             account.id, industry=details.industry.value, region=details.region.value
         )
     return account
+
+
+def _audited(account: Account) -> dict:
+    fields = ("name", "kind", "industry", "region", "size_band", "owner_id", "crm_id")
+    return {field: getattr(account, field) for field in fields} | {
+        "domains": [domain.domain for domain in account.domains]
+    }
 
 
 def _check_not_taken(details: AccountDetails, account_id: int | None) -> None:

@@ -23,6 +23,7 @@ from portal.advocates.models import (
     Region,
     SizeBand,
 )
+from portal.audit import trail
 from portal.auth.models import User
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
@@ -80,7 +81,8 @@ def record_move(
 
     History, points and badges stay with the person; the new job remembers the
     one it followed, so the move is a champion at a new company. Raises
-    InvalidState when the new job would start before the current one.
+    InvalidState when the new job would start before the current one. A move
+    recorded by someone else than the advocate (staff) joins the audit trail.
     """
     job = current_employment(user.id)
     if job is not None:
@@ -106,6 +108,15 @@ def record_move(
         raise AlreadyExists(
             f"A move of {user.name} was just recorded by someone else: check the history."
         ) from None
+    if by is not None and by.id != user.id:
+        trail.record(
+            "user.moved",
+            "user",
+            user.id,
+            by_id=by.id,
+            before={"account_id": job.account_id if job else None},
+            after={"account_id": account.id},
+        )
     advocate_changed.send(user.id)
     if job is not None:
         advocate_moved.send(user.id, employment=new_job)

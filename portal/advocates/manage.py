@@ -21,6 +21,7 @@ from portal.advocates.models import (
     Region,
     SizeBand,
 )
+from portal.audit import trail
 from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
@@ -84,6 +85,9 @@ def new():
                 name=form.name.data, email=form.email.data, account=account, title=form.title.data
             )
             flows.send_invitation(user, invited_by=current_user)
+            trail.record(
+                "user.created", "user", user.id, by_id=current_user.id, after={"role": user.role}
+            )
             return user
 
         done = run_service(add, field=form.email)
@@ -194,7 +198,7 @@ def deactivate(user_id: int):
         flash("You can't deactivate yourself.", "error")
     elif user.active:
         run_service(
-            lambda: auth_services.deactivate(user),
+            lambda: auth_services.deactivate(user, by_id=current_user.id),
             f"{user.name} is deactivated and signed out everywhere.",
         )
     return redirect(back_to(url_for(".index")))
@@ -204,7 +208,10 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     user = _manageable_user(user_id)
     if not user.active:
-        run_service(lambda: auth_services.reactivate(user), f"{user.name} can sign in again.")
+        run_service(
+            lambda: auth_services.reactivate(user, by_id=current_user.id),
+            f"{user.name} can sign in again.",
+        )
     return redirect(back_to(url_for(".index")))
 
 
@@ -242,7 +249,7 @@ def _account_details(form: AccountForm) -> accounts.AccountDetails:
 def new_account():
     form = AccountForm(owners=people.staff_users())
     if form.validate_on_submit() and run_service(
-        lambda: accounts.save_account(None, _account_details(form)),
+        lambda: accounts.save_account(None, _account_details(form), by_id=current_user.id),
         f"{form.name.data} added.",
         field=form.name,
     ):
@@ -258,7 +265,7 @@ def edit_account(account_id: int):
         form.owner.data = account.owner_id or 0
         form.domains.data = ", ".join(d.domain for d in account.domains)
     if form.validate_on_submit() and run_service(
-        lambda: accounts.save_account(account, _account_details(form)),
+        lambda: accounts.save_account(account, _account_details(form), by_id=current_user.id),
         lambda saved: f"{saved.name} saved.",
         field=form.name,
     ):

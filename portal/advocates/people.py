@@ -40,19 +40,23 @@ def search_advocates(text: str, *, page: int = 1, per_page: int = 25, active_onl
     if active_only:
         query = query.where(User.active.is_(True))
     if text.strip():
-        at_company = (
-            sa.select(Employment.user_id)
-            .join(Account, Account.id == Employment.account_id)
-            .where(current_job(Employment.user_id), contains_text(Account.name, text))
-        )
-        query = query.where(
-            sa.or_(
-                contains_text(User.name, text),
-                contains_text(User.email, text),
-                User.id.in_(at_company),
-            )
-        )
+        query = query.where(matching(text))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def matching(text: str) -> sa.ColumnElement[bool]:
+    """People whose name, email or current company contains `text` (the staff search,
+    and the export that follows it)."""
+    at_company = (
+        sa.select(Employment.user_id)
+        .join(Account, Account.id == Employment.account_id)
+        .where(current_job(Employment.user_id), contains_text(Account.name, text))
+    )
+    return sa.or_(
+        contains_text(User.name, text),
+        contains_text(User.email, text),
+        User.id.in_(at_company),
+    )
 
 
 def staff_users() -> list[User]:

@@ -8,9 +8,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal import images
-from portal.advocates import permissions, topics
+from portal.advocates import permissions, topics, visibility
 from portal.advocates.employment import current_employment
-from portal.advocates.models import AdvocateProfile, OpenType, Product
+from portal.advocates.models import AdvocateProfile, ConsentAsset, OpenType, Product
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -60,9 +61,23 @@ def locked_profile(user: User) -> AdvocateProfile:
     return profile
 
 
+def _consent(profile: AdvocateProfile) -> dict:
+    return {
+        "open_to": sorted(profile.open_types),
+        "max_asks_per_quarter": profile.max_asks_per_quarter,
+        "quiet_until": profile.quiet_until,
+        "show_on_leaderboard": profile.show_on_leaderboard,
+        "on_public_showcase": visibility.shows_publicly(profile.user_id, ConsentAsset.NAME_TITLE),
+    }
+
+
 def update_profile(user: User, choices: ProfileChoices) -> None:
-    """Save what an advocate shares and consents to; leaderboards follow at once."""
+    """Save what an advocate shares and consents to; leaderboards follow at once.
+
+    A change of consent joins the audit trail (the person's consent history).
+    """
     profile = locked_profile(user)
+    before = _consent(profile)
     user.name = choices.name.strip()
     user.timezone = choices.timezone or None
     job = current_employment(user.id)
@@ -88,6 +103,15 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
     if choices.public_profile is not None:
         permissions.set_public_profile(user, choices.public_profile, by=user)
     db.session.flush()
+    if _consent(profile) != before:
+        trail.record(
+            "consent.changed",
+            "user",
+            user.id,
+            by_id=user.id,
+            before=before,
+            after=_consent(profile),
+        )
     advocate_changed.send(user.id)
 
 

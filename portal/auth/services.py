@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from portal.audit import trail
 from portal.auth.models import Role, User, UserIdentity, UserSession
 from portal.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from portal.db import utcnow
@@ -199,23 +200,31 @@ def set_password(user: User, password: str, *, keep: UserSession | None = None) 
     end_all_sessions(user, keep=keep)
 
 
-def deactivate(user: User) -> None:
-    """Stop a user from signing in, end their sessions, hide them everywhere."""
+def deactivate(user: User, *, by_id: int | None = None) -> None:
+    """Stop a user from signing in, end their sessions, hide them everywhere.
+
+    `by_id` names the staff member who did it, for the audit trail.
+    """
+    if by_id is not None:
+        trail.record_change("user.deactivated", user, by_id=by_id, active=False)
     user.active = False
     user.deactivated_at = utcnow()
     end_all_sessions(user)
     advocate_changed.send(user.id)
 
 
-def reactivate(user: User) -> None:
+def reactivate(user: User, *, by_id: int | None = None) -> None:
+    if by_id is not None:
+        trail.record_change("user.reactivated", user, by_id=by_id, active=True)
     user.active = True
     user.deactivated_at = None
     advocate_changed.send(user.id)
 
 
-def change_role(user: User, role: Role) -> None:
+def change_role(user: User, role: Role, *, by_id: int | None = None) -> None:
     """Give a user another role; their sessions end so pages reflect it at once."""
     if user.role == role:
         return
+    trail.record_change("user.role_changed", user, by_id=by_id, role=role)
     user.role = role
     end_all_sessions(user)

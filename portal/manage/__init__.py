@@ -22,13 +22,26 @@ def staff_only() -> None:
 
 def _nest_domain_pages() -> None:
     from portal.advocates.manage import bp as advocates
+    from portal.audit.manage import bp as audit
     from portal.opportunities.manage import bp as opportunities
+    from portal.privacy.manage import bp as privacy
     from portal.recognition.manage import bp as recognition
     from portal.references.manage import bp as references
     from portal.referrals.manage import bp as referrals
     from portal.stories.manage import bp as stories
+    from portal.transfer.manage import bp as transfer
 
-    for domain in (opportunities, advocates, recognition, stories, references, referrals):
+    for domain in (
+        opportunities,
+        advocates,
+        recognition,
+        stories,
+        references,
+        referrals,
+        audit,
+        transfer,
+        privacy,
+    ):
         bp.register_blueprint(domain)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.advocates import consent
 from portal.advocates.models import AskAnswer, AskKind
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import AlreadyExists, AskNotAllowed, InvalidState, NotAllowed
@@ -72,6 +73,14 @@ def invite_to_opportunity(
     except IntegrityError:  # invited, or applied, a moment ago
         db.session.rollback()
         raise AlreadyExists(f"{advocate.name} was invited or applied a moment ago.") from None
+    trail.record(
+        "participation.invited",
+        "participation",
+        participation.id,
+        by_id=by.id,
+        after={"status": S.INVITED},
+        details={"advocate_id": advocate.id, "opportunity_id": opportunity.id},
+    )
     notify(
         advocate.id,
         "invitation",

@@ -237,7 +237,7 @@ def edit(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = _opportunity_form(opportunity)
     if form.validate_on_submit() and run_service(
-        lambda: posting.update_opportunity(opportunity, _data_from(form)),
+        lambda: posting.update_opportunity(opportunity, _data_from(form), by_id=current_user.id),
         "Changes saved.",
         field=form.seats,
     ):
@@ -297,13 +297,14 @@ def change_state(opportunity_id: int):
         abort(400)
     action = form.action.data
     if action == "cancel":
+        note = form.message.data or ""
         run_service(
-            lambda: posting.cancel(opportunity, message=form.message.data or ""),
+            lambda: posting.cancel(opportunity, message=note, by_id=current_user.id),
             "Cancelled. Everyone taking part was told.",
         )
     elif action in _STATE_ACTIONS:
         service, message = _STATE_ACTIONS[action]
-        run_service(lambda: service(opportunity), message)
+        run_service(lambda: service(opportunity, by_id=current_user.id), message)
     else:
         abort(400)
     return redirect(url_for(".detail", opportunity_id=opportunity_id))

@@ -15,15 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.advocates.models import AskAnswer
+from portal.audit.trail import record_change
 from portal.auth.models import Role, User
 from portal.db import utcnow
-from portal.errors import (
-    AlreadyExists,
-    InvalidState,
-    NotAllowed,
-    PortalError,
-    SeatsFull,
-)
+from portal.errors import AlreadyExists, InvalidState, NotAllowed, PortalError, SeatsFull
 from portal.extensions import db
 from portal.mail import outbox
 from portal.notifications.services import notify, notify_staff
@@ -241,6 +236,7 @@ def decide(
         raise SeatsFull(
             f"All {opportunity.seats} seats are taken. Add seats or waitlist this advocate."
         )
+    record_change("participation.decided", participation, by_id=by.id, status=target)
     participation.status = target
     participation.decided_at, participation.decided_by_id = now, by.id
     if target == S.WAITLISTED:
@@ -292,6 +288,7 @@ def reopen_declined(participation: Participation, *, by: User) -> Participation:
     if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
         raise InvalidState("It has started or was cancelled: a decline stands now.")
     told = not outbox.withdraw(_decline_mail_key(participation))
+    record_change("participation.reopened", participation, by_id=by.id, status=S.APPLIED)
     participation.status = S.APPLIED
     participation.decided_at, participation.decided_by_id = None, by.id
     db.session.flush()
@@ -354,6 +351,7 @@ def mark_completed(participation: Participation, *, by: User) -> bool:
         return False
     opportunity = participation.opportunity
     _check_can_mark(participation, opportunity)
+    record_change("participation.completed", participation, by_id=by.id, status=S.COMPLETED)
     participation.status = S.COMPLETED
     participation.completed_at = utcnow()
     participation.decided_by_id = by.id
@@ -389,6 +387,7 @@ def mark_no_show(participation: Participation, *, by: User) -> bool:
             ledger.reverse(entry, reason=f"Marked no-show: {opportunity.title}", by_id=by.id)
     else:
         _check_can_mark(participation, opportunity)
+    record_change("participation.no_show", participation, by_id=by.id, status=S.NO_SHOW)
     participation.status = S.NO_SHOW
     participation.decided_by_id = by.id
     db.session.flush()

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.advocates.models import DiscussionTopic, Product
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import InvalidState
@@ -115,10 +116,27 @@ def create_opportunity(data: OpportunityData, *, by: User) -> Opportunity:
     _apply_data(opportunity, data)
     db.session.add(opportunity)
     db.session.flush()
+    trail.record(
+        "opportunity.created",
+        "opportunity",
+        opportunity.id,
+        by_id=by.id,
+        after=_audited(opportunity),
+    )
     return opportunity
 
 
-def update_opportunity(opportunity: Opportunity, data: OpportunityData) -> None:
+def _audited(opportunity: Opportunity) -> dict:
+    fields = ("type", "title", "starts_at", "ends_at", "application_deadline", "seats", "points")
+    return {field: getattr(opportunity, field) for field in fields} | {
+        "approval_mode": opportunity.approval_mode,
+        "min_tier_id": opportunity.min_tier_id,
+    }
+
+
+def update_opportunity(
+    opportunity: Opportunity, data: OpportunityData, *, by_id: int | None = None
+) -> None:
     """Edit an opportunity; seats can't drop below the advocates already approved."""
     if opportunity.state == OpportunityState.CANCELLED:
         raise InvalidState("A cancelled opportunity can't be edited.")
@@ -128,18 +146,29 @@ def update_opportunity(opportunity: Opportunity, data: OpportunityData) -> None:
             f"{locked.seats_taken} advocates are approved: seats can't be fewer than that."
         )
     added_seats = data.seats > locked.seats
+    before = _audited(locked)
     _apply_data(locked, data)
     db.session.flush()
+    if by_id is not None:
+        trail.record(
+            "opportunity.updated",
+            "opportunity",
+            locked.id,
+            by_id=by_id,
+            before=before,
+            after=_audited(locked),
+        )
     if added_seats:
         seats.fill_freed_seats(locked)
 
 
-def publish(opportunity: Opportunity) -> None:
+def publish(opportunity: Opportunity, *, by_id: int | None = None) -> None:
     """Make a draft (or a closed one: reopen) visible to advocates."""
     if opportunity.state not in (OpportunityState.DRAFT, OpportunityState.CLOSED):
         raise InvalidState(f"A {opportunity.state.label.lower()} opportunity can't be published.")
     if opportunity.application_deadline <= utcnow():
         raise InvalidState("The application deadline has passed. Move it before publishing.")
+    _record_state(opportunity, OpportunityState.PUBLISHED, by_id)
     opportunity.state = OpportunityState.PUBLISHED
     opportunity.published_at = opportunity.published_at or utcnow()
 
@@ -147,19 +176,26 @@ def publish(opportunity: Opportunity) -> None:
 reopen = publish
 
 
-def close(opportunity: Opportunity) -> None:
+def close(opportunity: Opportunity, *, by_id: int | None = None) -> None:
     """Stop taking applications; approved advocates keep their seats."""
     if opportunity.state != OpportunityState.PUBLISHED:
         raise InvalidState("Only a published opportunity can be closed.")
+    _record_state(opportunity, OpportunityState.CLOSED, by_id)
     opportunity.state = OpportunityState.CLOSED
 
 
-def cancel(opportunity: Opportunity, *, message: str = "") -> int:
+def _record_state(opportunity: Opportunity, state: OpportunityState, by_id: int | None) -> None:
+    if by_id is not None:
+        trail.record_change("opportunity.state_changed", opportunity, by_id=by_id, state=state)
+
+
+def cancel(opportunity: Opportunity, *, message: str = "", by_id: int | None = None) -> int:
     """Call an opportunity off and tell everyone still taking part; returns how many."""
     if opportunity.state == OpportunityState.CANCELLED:
         raise InvalidState("This opportunity is already cancelled.")
     if opportunity.ends_at <= utcnow() and opportunity.state != OpportunityState.DRAFT:
         raise InvalidState("This opportunity is over; it can't be cancelled.")
+    _record_state(opportunity, OpportunityState.CANCELLED, by_id)
     opportunity.state = OpportunityState.CANCELLED
     told = 0
     for participation in db.session.scalars(

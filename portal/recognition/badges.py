@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 from portal import images
 from portal.advocates.models import AdvocateProfile
 from portal.advocates.visibility import active_advocate, shown_publicly
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import dialect_insert, utcnow
 from portal.errors import AlreadyExists, InvalidState
@@ -142,6 +143,15 @@ def revoke(badge_award: BadgeAward, *, by: User, reason: str) -> None:
     badge_award.revoked_at = utcnow()
     badge_award.revoked_by_id = by.id
     badge_award.revoked_reason = reason.strip()[:200]
+    trail.record(
+        "badge.revoked",
+        "badge_award",
+        badge_award.id,
+        by_id=by.id,
+        before={"revoked": False},
+        after={"revoked": True},
+        details={"badge_id": badge_award.badge_id, "advocate_id": badge_award.advocate_id},
+    )
 
 
 # --- managing badges ---------------------------------------------------------
@@ -230,6 +240,7 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
     )
     if draws:
         _check_looks_unlike_others(badge, name, details.color)
+    before = _audited(badge) if badge else {}
     if badge is None:
         slug, number = slugify(name), 2
         while db.session.scalar(sa.select(Badge.id).where(Badge.slug == slug)):
@@ -259,7 +270,21 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
         raise AlreadyExists(
             f"Another badge like “{name}” was saved a moment ago: choose another name."
         ) from None
+    trail.record(
+        "badge.updated" if badge_id else "badge.created",
+        "badge",
+        badge.id,
+        by_id=by.id,
+        before=before,
+        after=_audited(badge),
+        details={"image_changed": bool(details.upload or details.remove_upload)},
+    )
     return badge, recompute([badge]) if badge.active else 0
+
+
+def _audited(badge: Badge) -> dict:
+    fields = ("name", "description", "rule_kind", "rule_params", "color", "active")
+    return {field: getattr(badge, field) for field in fields}
 
 
 def _check_name_free(name: str, badge_id: int | None) -> None:

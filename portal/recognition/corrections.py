@@ -10,6 +10,7 @@ checked one after the other, each against the other's result.
 
 from __future__ import annotations
 
+from portal.audit import trail
 from portal.errors import AlreadyExists, Conflict, InvalidState
 from portal.recognition import ledger
 from portal.recognition.models import PointsEntry
@@ -52,7 +53,9 @@ def award_manual(
     if ledger.entry_for_key(ledger.manual_key(by_id, token)) is not None:
         raise AlreadyExists("This award was already added (the form was sent twice).")
     check_not_below_zero(advocate_id, points, confirmed=below_zero)
-    return ledger.award_manual(advocate_id, points, reason=reason, by_id=by_id, token=token)
+    entry = ledger.award_manual(advocate_id, points, reason=reason, by_id=by_id, token=token)
+    _record("points.awarded", entry, by_id)
+    return entry
 
 
 def reverse_entry(
@@ -68,4 +71,17 @@ def reverse_entry(
     if ledger.entry_for_key(ledger.reversal_key(entry.id)) is not None:
         raise InvalidState("This entry was already reversed.")
     check_not_below_zero(entry.advocate_id, -entry.points, confirmed=below_zero)
-    return ledger.reverse_entry(entry, reason=reason, by_id=by_id)
+    correction = ledger.reverse_entry(entry, reason=reason, by_id=by_id)
+    _record("points.reversed", correction, by_id)
+    return correction
+
+
+def _record(action: str, entry: PointsEntry, by_id: int) -> None:
+    trail.record(
+        action,
+        "points_entry",
+        entry.id,
+        by_id=by_id,
+        after={"advocate_id": entry.advocate_id, "points": entry.points},
+        details={"corrects_id": entry.corrects_id} if entry.corrects_id else None,
+    )

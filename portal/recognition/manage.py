@@ -155,6 +155,7 @@ def edit_tier(tier_id: int):
             commitment=form.commitment.data or "",
             invitation_only=form.invitation_only.data,
             featured=form.featured.data,
+            by_id=current_user.id,
         ),
         lambda _: f"{tier.name} saved.",
         field=form.threshold,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile
+from portal.audit import trail
 from portal.db import utcnow
 from portal.errors import AlreadyExists, InvalidState, NotEligible
 from portal.extensions import db
@@ -281,6 +282,7 @@ def invite_to_tier(advocate_id: int, tier: Tier, *, by_id: int) -> None:
     if not reached(tier, points):
         raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; they have {points:,}.")
     _record(advocate_id, tier, TierEventKind.INVITED, by_id=by_id)
+    trail.record("tier.invited", "user", advocate_id, by_id=by_id, details={"tier_id": tier.id})
     notify(
         advocate_id,
         "tier_invited",
@@ -332,6 +334,7 @@ def update_tier(
     commitment: str,
     invitation_only: bool,
     featured: bool = False,
+    by_id: int | None = None,
 ) -> None:
     """Change a tier. Thresholds must rise with the tiers' order; names stay unique."""
     others = [t for t in all_tiers() if t.id != tier.id]
@@ -343,12 +346,17 @@ def update_tier(
         raise InvalidState("The threshold must be higher than the tier below.")
     if above and threshold >= min(t.threshold for t in above):
         raise InvalidState("The threshold must be lower than the tier above.")
-    tier.name = name.strip()
-    tier.threshold = threshold
-    tier.benefits = benefits.strip()
-    tier.commitment = commitment.strip()
-    tier.invitation_only = invitation_only
-    tier.featured = featured
+    values = {
+        "name": name.strip(),
+        "threshold": threshold,
+        "benefits": benefits.strip(),
+        "commitment": commitment.strip(),
+        "invitation_only": invitation_only,
+        "featured": featured,
+    }
+    trail.record_change("tier.updated", tier, by_id=by_id, **values)
+    for key, value in values.items():
+        setattr(tier, key, value)
     try:
         db.session.flush()
     except IntegrityError:  # another tier took the name a moment ago

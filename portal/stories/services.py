@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import ConsentAsset, DiscussionTopic
 from portal.advocates.visibility import consents_to, shown_publicly
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import InvalidState, NotAllowed
@@ -65,7 +66,9 @@ def decide(story: Story, *, approve: bool, by: User, note: str = "") -> None:
     """Publish a submitted story, or send it back with a note."""
     if story.status != StoryStatus.SUBMITTED:
         raise InvalidState(f"This story is {story.status.label.lower()}; nothing to decide.")
-    story.status = StoryStatus.APPROVED if approve else StoryStatus.REJECTED
+    status = StoryStatus.APPROVED if approve else StoryStatus.REJECTED
+    trail.record_change("story.decided", story, by_id=by.id, status=status)
+    story.status = status
     story.manager_note = note.strip()[:500]
     story.decided_at, story.decided_by_id = utcnow(), by.id
     notify(

@@ -107,6 +107,8 @@ ADVOCATE = [
     "/profile/move",
     "/referrals",
     "/referrals/new",
+    "/account/data",
+    "/account/data/delete",
 ]
 MANAGER = [
     "/manage/",
@@ -132,6 +134,9 @@ MANAGER = [
     "/manage/referrals/points",
     "/manage/champions",
     "/manage/consents",
+    "/manage/audit",
+    "/manage/exports",
+    "/manage/imports",
 ]
 
 
@@ -169,3 +174,30 @@ def test_admin_pages_have_no_accessibility_violations(make, new_page):
     sign_in(page, admin.email)
     for path in ("/admin/users", "/admin/settings", "/admin/mail", "/admin/users/new"):
         check(page, path)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_import_report_and_deletion_pages_have_no_accessibility_violations(
+    app, make, login, new_page, width
+):
+    from tests.transfer.test_imports import _dry_run, _import_id, _upload
+
+    admin, advocate = make.admin(), make.advocate()
+    client = login(admin)
+    import_id = _import_id(
+        _upload(
+            client,
+            "Email,Name,Company,Industry,Region,Size\r\n"
+            "ok@a.example,Ok Person,Known Co,Retail,Europe,300\r\n"
+            "not-an-email,Bad,Known Co,,,\r\n",
+        )
+    )
+    _dry_run(app, client, import_id)
+    client.post(f"/manage/people/{advocate.id}/delete", data={"reference": "Letter of today"})
+    page = new_page(width=width)
+    sign_in(page, admin.email)
+    check(page, f"/manage/imports/{import_id}")
+    check(page, f"/manage/advocates/{advocate.id}")
+    person = new_page(width=width)
+    sign_in(person, advocate.email)
+    check(person, "/account/data")

@@ -59,3 +59,26 @@ for (const select of document.querySelectorAll("select[data-browser-zone]")) {
   const option = new Option(`${zone.replace(/_/g, " ")} (this device)`, zone);
   suggested.insertBefore(option, suggested.children[1] || null);
 }
+
+// An import running in the background: follow its progress, then show its report.
+const importStatus = document.querySelector("[data-import-status]");
+if (importStatus) {
+  const bar = importStatus.querySelector("progress");
+  const message = importStatus.querySelector("[data-import-message]");
+  const poll = () => {
+    fetch(importStatus.dataset.importStatus, { headers: { Accept: "application/json" } })
+      .then((response) => response.json())
+      .then((status) => {
+        if (!status.running) {
+          window.location.reload();
+          return;
+        }
+        if (status.total) bar.max = status.total;
+        bar.value = status.progress;
+        message.textContent = `${status.progress.toLocaleString()} of ${(status.total || bar.max).toLocaleString()}.`;
+        window.setTimeout(poll, 1000);
+      })
+      .catch(() => window.setTimeout(poll, 5000));
+  };
+  window.setTimeout(poll, 1000);
+}

@@ -1,0 +1,168 @@
+"""Recording staff actions in the audit trail, and searching it.
+
+Services call `record` in the transaction of the change they make, so an
+event exists exactly when its change does. Only this module writes
+`AuditEvent`; nothing updates or deletes one (PostgreSQL refuses it too).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.audit.models import AuditEvent
+from portal.db import utcnow
+from portal.extensions import db
+
+# A person's fields recorded as "changed", never with their values.
+PERSONAL_FIELDS = frozenset({"name", "email", "bio", "photo", "title"})
+
+# Every kind of event, with how the trail's page words it.
+ACTIONS: dict[str, str] = {
+    "opportunity.created": "Posted an opportunity (draft)",
+    "opportunity.updated": "Changed an opportunity",
+    "opportunity.state_changed": "Published, closed or cancelled an opportunity",
+    "participation.invited": "Invited to an opportunity",
+    "participation.decided": "Decided an application",
+    "participation.reopened": "Reopened a declined application",
+    "participation.completed": "Marked completed",
+    "participation.no_show": "Marked no-show",
+    "points.awarded": "Awarded or deducted points",
+    "points.reversed": "Reversed a ledger entry",
+    "consent.changed": "Changed their consent (the person)",
+    "user.created": "Added a person",
+    "user.deactivated": "Deactivated a person",
+    "user.reactivated": "Reactivated a person",
+    "user.role_changed": "Changed a role",
+    "user.moved": "Recorded a move to another company",
+    "tier.invited": "Invited to a tier",
+    "tier.updated": "Changed a tier",
+    "settings.changed": "Changed the settings",
+    "badge.created": "Created a badge",
+    "badge.updated": "Changed a badge",
+    "badge.revoked": "Revoked a badge",
+    "story.decided": "Decided a story",
+    "account.created": "Added a company",
+    "account.updated": "Changed a company",
+    "import.applied": "Imported a file",
+    "export.downloaded": "Exported data",
+    "deletion.requested": "Asked to delete an account",
+    "deletion.cancelled": "Cancelled an account deletion",
+    "deletion.done": "Deleted an account",
+}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it: enums by value, dates in ISO format."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any], *, person: bool) -> dict:
+    """The fields whose value differs, before → after; a person's personal fields
+    only as changed."""
+    diff = {}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = plain(before.get(key)), plain(after.get(key))
+        if old == new:
+            continue
+        masked = person and key in PERSONAL_FIELDS
+        diff[key] = {"changed": True} if masked else {"before": old, "after": new}
+    return diff
+
+
+def record(
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    by_id: int | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to the caller's transaction (before → after for the fields that changed)."""
+    if action not in ACTIONS or target_type not in TARGET_TYPES:
+        raise ValueError(f"unknown audit action or target {action!r}, {target_type!r}")
+    event = AuditEvent(
+        at=utcnow(),
+        actor_id=by_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        changes=changes(before or {}, after or {}, person=target_type == "user"),
+        details=plain(dict(details or {})),
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_change(action: str, row: Any, *, by_id: int | None, **after: Any) -> AuditEvent:
+    """Record a change of `row`'s fields to `after`, called before they are assigned.
+
+    The target is the row, its type the action's prefix ("participation.decided").
+    """
+    before = {name: getattr(row, name) for name in after}
+    return record(action, action.split(".")[0], row.id, by_id=by_id, before=before, after=after)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the trail's page (and its export) narrow it to; every part optional."""
+
+    action: str = ""
+    actor_id: int | None = None
+    target_type: str = ""
+    target_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+# What an event's target_id names.
+TARGET_TYPES = (
+    "account",
+    "badge",
+    "badge_award",
+    "export",
+    "import",
+    "opportunity",
+    "participation",
+    "points_entry",
+    "settings",
+    "story",
+    "tier",
+    "user",
+)
+
+
+def search(filters: Filters) -> sa.Select:
+    """The events matching the filters, newest first."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters.action in ACTIONS:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.target_type:
+        query = query.where(AuditEvent.target_type == filters.target_type)
+    if filters.target_id is not None:
+        query = query.where(AuditEvent.target_id == filters.target_id)
+    if filters.since is not None:
+        query = query.where(AuditEvent.at > clock.end_of_day(filters.since - timedelta(days=1)))
+    if filters.until is not None:
+        query = query.where(AuditEvent.at <= clock.end_of_day(filters.until))
+    return query

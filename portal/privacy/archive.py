@@ -1,0 +1,370 @@
+"""“Download my data”: everything the portal holds about one person, as JSON in a zip.
+
+Each part of the archive is a function registered with `section`, so a
+package that starts keeping something about people (reference requests,
+referrals) adds its part here and the archive stays complete.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.advocates.models import (
+    Account,
+    AdvocateProfile,
+    Ask,
+    Employment,
+    UsageConsent,
+    UsageConsentChange,
+)
+from portal.audit.models import AuditEvent
+from portal.audit.trail import plain
+from portal.auth.models import User, UserIdentity, UserSession
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail.models import MailPreference, OutboxMessage
+from portal.notifications.models import Notification
+from portal.opportunities.models import Opportunity, Participation
+from portal.privacy.models import DeletionRequest
+from portal.recognition.models import Badge, BadgeAward, PointsEntry, Standing, TierEvent
+from portal.references.models import ReferenceAsk, ReferenceRequest
+from portal.referrals.models import Referral
+from portal.stories.models import Story
+
+Section = Callable[[User], Any]
+SECTIONS: dict[str, tuple[str, Section]] = {}
+
+
+def section(name: str, description: str) -> Callable[[Section], Section]:
+    """Register a part of the archive: `name.json`, described in the README."""
+
+    def register(function: Section) -> Section:
+        SECTIONS[name] = (description, function)
+        return function
+
+    return register
+
+
+def _rows(statement: sa.Select) -> list[dict]:
+    return [plain(dict(row._mapping)) for row in db.session.execute(statement)]
+
+
+def _columns(model, *names: str) -> list:
+    return [getattr(model, name) for name in names]
+
+
+@section("profile", "Your account, profile, consent choices and mail preferences.")
+def _profile(user: User) -> dict:
+    profile = db.session.get(AdvocateProfile, user.id)
+    account = {
+        key: getattr(user, key)
+        for key in (
+            "id",
+            "email",
+            "name",
+            "role",
+            "active",
+            "timezone",
+            "created_at",
+            "last_sign_in_at",
+            "email_verified_at",
+        )
+    }
+    consent = None
+    if profile is not None:
+        consent = {
+            "bio": profile.bio,
+            "products_used": sorted(product.name for product in profile.products),
+            "open_to": sorted(profile.open_types),
+            "max_asks_per_quarter": profile.max_asks_per_quarter,
+            "quiet_until": profile.quiet_until,
+            "show_on_leaderboard": profile.show_on_leaderboard,
+            "quote": profile.quote,
+            "linkedin_url": profile.linkedin_url,
+            "has_photo": profile.photo_id is not None,
+            "uses_of_your_name": _rows(
+                sa.select(*_columns(UsageConsent, "asset", "channel", "granted", "expires_on"))
+                .where(UsageConsent.user_id == user.id)
+                .order_by(UsageConsent.asset, UsageConsent.channel)
+            ),
+            "joined_at": profile.onboarded_at,
+            "current_tier": profile.current_tier.name if profile.current_tier else None,
+        }
+    preferences = _rows(
+        sa.select(MailPreference.category, MailPreference.frequency).where(
+            MailPreference.user_id == user.id
+        )
+    )
+    return plain({"account": account, "profile_and_consent": consent, "mail": preferences})
+
+
+@section("employment", "Your jobs, current and past.")
+def _employment(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            Account.name.label("company"),
+            Employment.title,
+            Employment.started_on,
+            Employment.ended_on,
+        )
+        .join(Account, Account.id == Employment.account_id)
+        .where(Employment.user_id == user.id)
+        .order_by(Employment.started_on)
+    )
+
+
+@section(
+    "consent_history",
+    "Every change of your consent (what you are open to, how often, what is public), "
+    "what staff changed about you (the audit trail's events about you) and your tier "
+    "history (opted in, stepped down, invited).",
+)
+def _consent_history(user: User) -> dict:
+    return {
+        "uses_of_your_name": _rows(
+            sa.select(
+                *_columns(
+                    UsageConsentChange,
+                    "changed_at",
+                    "changed_by_id",
+                    "asset",
+                    "channel",
+                    "was_granted",
+                    "was_expires_on",
+                    "granted",
+                    "expires_on",
+                )
+            )
+            .where(UsageConsentChange.user_id == user.id)
+            .order_by(UsageConsentChange.changed_at)
+        ),
+        "tier_events": _rows(
+            sa.select(TierEvent.at, TierEvent.kind, TierEvent.tier_id, TierEvent.by_id)
+            .where(TierEvent.advocate_id == user.id)
+            .order_by(TierEvent.at)
+        ),
+        "staff_actions": _rows(
+            sa.select(*_columns(AuditEvent, "at", "actor_id", "action", "changes", "details"))
+            .where(AuditEvent.target_type == "user", AuditEvent.target_id == user.id)
+            .order_by(AuditEvent.at)
+        ),
+        "deletion_requests": _rows(
+            sa.select(
+                *_columns(
+                    DeletionRequest, "requested_at", "requested_by_id", "due_at", "cancelled_at"
+                )
+            ).where(DeletionRequest.user_id == user.id)
+        ),
+    }
+
+
+@section(
+    "participations",
+    "Opportunities you applied to or were invited to, what was decided, and the notes "
+    "(yours, and the messages staff wrote to you).",
+)
+def _participations(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            Opportunity.title.label("opportunity"),
+            Opportunity.type,
+            Participation.status,
+            Participation.note.label("your_note"),
+            Participation.manager_message.label("staff_note"),
+            Participation.created_at,
+            Participation.decided_at,
+            Participation.completed_at,
+        )
+        .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+        .where(Participation.advocate_id == user.id)
+        .order_by(Participation.created_at)
+    )
+
+
+@section("asks", "Every time staff asked you for something, and your answers.")
+def _asks(user: User) -> list[dict]:
+    return _rows(
+        sa.select(*_columns(Ask, "asked_at", "kind", "topic", "subject", "answer", "answered_at"))
+        .where(Ask.advocate_id == user.id)
+        .order_by(Ask.asked_at)
+    )
+
+
+@section("points", "Your points ledger and your totals per period.")
+def _points(user: User) -> dict:
+    return {
+        "ledger": _rows(
+            sa.select(*_columns(PointsEntry, "created_at", "points", "source", "reason"))
+            .where(PointsEntry.advocate_id == user.id)
+            .order_by(PointsEntry.id)
+        ),
+        "totals": _rows(
+            sa.select(Standing.period, Standing.points).where(Standing.advocate_id == user.id)
+        ),
+    }
+
+
+@section("badges", "Badges you earned (and any revoked).")
+def _badges(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            Badge.name,
+            BadgeAward.awarded_at,
+            BadgeAward.evidence,
+            BadgeAward.uid.label("assertion_id"),
+            BadgeAward.revoked_at,
+            BadgeAward.revoked_reason,
+        )
+        .join(Badge, Badge.id == BadgeAward.badge_id)
+        .where(BadgeAward.advocate_id == user.id)
+    )
+
+
+@section("stories", "Stories you wrote, and the notes staff left on them.")
+def _stories(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            *_columns(Story, "title", "body", "status", "manager_note", "created_at", "decided_at")
+        ).where(Story.advocate_id == user.id)
+    )
+
+
+@section(
+    "reference_calls",
+    "Reference calls you were asked for: the prospect's industry, when, and your answer.",
+)
+def _reference_calls(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            ReferenceRequest.kind,
+            ReferenceRequest.industry.label("prospect_industry"),
+            ReferenceAsk.status,
+            ReferenceAsk.asked_at,
+            ReferenceAsk.due_at,
+            ReferenceAsk.answered_at,
+            ReferenceAsk.decline_reason,
+            ReferenceAsk.decline_note.label("your_note"),
+        )
+        .join(ReferenceRequest, ReferenceRequest.id == ReferenceAsk.request_id)
+        .where(ReferenceAsk.advocate_id == user.id)
+        .order_by(ReferenceAsk.asked_at)
+    )
+
+
+@section("referrals", "People you referred, where each referral stands and what it earned.")
+def _referrals(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            *_columns(
+                Referral,
+                "created_at",
+                "peer_name",
+                "peer_email",
+                "peer_role",
+                "company_name",
+                "why",
+                "peer_agreed",
+                "send_introduction",
+                "stage",
+                "updated_at",
+            )
+        )
+        .where(Referral.advocate_id == user.id)
+        .order_by(Referral.created_at)
+    )
+
+
+@section("notifications", "Notifications shown to you in the portal.")
+def _notifications(user: User) -> list[dict]:
+    return _rows(
+        sa.select(*_columns(Notification, "created_at", "kind", "message", "read_at"))
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at)
+    )
+
+
+@section("sign_ins", "Your sign-in sessions (browsers) and single sign-on identities.")
+def _sign_ins(user: User) -> dict:
+    return {
+        "sessions": _rows(
+            sa.select(
+                *_columns(
+                    UserSession,
+                    "created_at",
+                    "last_seen_at",
+                    "expires_at",
+                    "revoked_at",
+                    "user_agent",
+                )
+            ).where(UserSession.user_id == user.id)
+        ),
+        "identities": _rows(
+            sa.select(
+                *_columns(UserIdentity, "provider", "issuer", "subject", "email", "created_at")
+            ).where(UserIdentity.user_id == user.id)
+        ),
+    }
+
+
+@section("mail", "Mail the portal sent (or is about to send) to you.")
+def _mail(user: User) -> list[dict]:
+    return _rows(
+        sa.select(
+            *_columns(
+                OutboxMessage,
+                "created_at",
+                "sent_at",
+                "status",
+                "to_address",
+                "subject",
+                "text_body",
+            )
+        )
+        .where(sa.or_(OutboxMessage.to_user_id == user.id, OutboxMessage.to_address == user.email))
+        .order_by(OutboxMessage.created_at)
+    )
+
+
+README = """Your data from {program}
+{underline}
+
+This archive holds everything the portal keeps about you, as of {when} (UTC).
+Each file is JSON (UTF-8); times are ISO 8601 in UTC. People other than you
+are named by their id only.
+
+{files}
+
+Staff notes about you are in participations.json ("staff_note") and
+stories.json ("manager_note"). Your current consent
+choices are in profile.json; each change of them, and what staff changed
+about you, is in consent_history.json ("staff_actions").
+
+To have your account deleted, use "Delete my account" on the same page.
+"""
+
+
+def build(user: User, program: str) -> bytes:
+    """The zip archive of `user`'s data: README.txt and one JSON file per section."""
+    when = utcnow().isoformat(timespec="seconds")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        files = []
+        for name, (description, function) in SECTIONS.items():
+            archive.writestr(
+                f"{name}.json", json.dumps(plain(function(user)), indent=2, ensure_ascii=False)
+            )
+            files.append(f"- {name}.json: {description}")
+        title = f"Your data from {program}"
+        archive.writestr(
+            "README.txt",
+            README.format(
+                program=program, underline="=" * len(title), when=when, files="\n".join(files)
+            ),
+        )
+    return buffer.getvalue()
