@@ -206,6 +206,8 @@ class OpenType(db.Model):
     """An opportunity type the advocate is open to being asked about."""
 
     __tablename__ = "advocate_open_type"
+    # Who is open to one kind of ask: the reference shortlist reads it for everyone.
+    __table_args__ = (sa.Index("ix_advocate_open_type_type_user", "type", "user_id"),)
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("advocate_profile.user_id"), primary_key=True

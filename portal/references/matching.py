@@ -98,6 +98,21 @@ def _share_points(shared: sa.ColumnElement[int], wanted: int, most: int) -> sa.C
     return sa.case(*((shared == k, most * k // wanted) for k in range(1, wanted + 1)), else_=0)
 
 
+def _tier_points() -> sa.ColumnElement[int]:
+    """0, 10, 20 or 30 by the tier's place (read from the few tiers, so the scan joins none)."""
+    places = db.session.execute(sa.select(Tier.id, Tier.position).order_by(Tier.position)).all()
+    points = {tier_id: 10 * min(index, 3) for index, (tier_id, _) in enumerate(places)}
+    by_points: dict[int, list[int]] = {}
+    for tier_id, value in points.items():
+        by_points.setdefault(value, []).append(tier_id)
+    whens = [
+        (AdvocateProfile.current_tier_id.in_(ids), value)
+        for value, ids in sorted(by_points.items(), reverse=True)
+        if value
+    ]
+    return sa.case(*whens, else_=0) if whens else sa.literal(0)
+
+
 def _recent_asks(now: datetime) -> sa.Subquery:
     quarter = clock.current_period("quarter", now)
     since = now - RECENT
@@ -165,7 +180,6 @@ class _Query:
                 Employment, sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
             )
             .outerjoin(Account, Account.id == Employment.account_id)
-            .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
             .outerjoin(ReferenceRecord, ReferenceRecord.advocate_id == User.id)
             .outerjoin(recent, recent.c.advocate_id == User.id)
             .outerjoin(products, products.c.advocate_id == User.id)
@@ -188,8 +202,8 @@ class _Query:
             "closed this kind of ask": refusals["closed this kind of ask"],
             "at their cap for this quarter": refusals["at their cap for this quarter"],
             "in their quiet period": refusals["in their quiet period"],
-            "waiting to answer another ask": sa.exists().where(
-                ReferenceAsk.advocate_id == User.id, ReferenceAsk.status == AskStatus.PENDING
+            "waiting to answer another ask": User.id.in_(
+                sa.select(ReferenceAsk.advocate_id).where(ReferenceAsk.status == AskStatus.PENDING)
             ),
             f"in the {cooldown_days}-day cool-down after a reference": sa.and_(
                 ReferenceRecord.last_held_at.is_not(None),
@@ -201,8 +215,8 @@ class _Query:
                 Employment.account_id.is_not(None),
                 Employment.account_id.in_(excluded_accounts or [-1]),
             ),
-            "already asked for this request": sa.exists().where(
-                ReferenceAsk.advocate_id == User.id, ReferenceAsk.request_id == request.id
+            "already asked for this request": User.id.in_(
+                sa.select(ReferenceAsk.advocate_id).where(ReferenceAsk.request_id == request.id)
             )
             if request.id is not None
             else sa.false(),
@@ -232,12 +246,7 @@ class _Query:
             "topics": _share_points(
                 sa.func.coalesce(self.topics.c.shared, 0), len(request.topics), 20
             ),
-            "tier": sa.case(
-                (Tier.position >= 4, 30),
-                (Tier.position == 3, 20),
-                (Tier.position == 2, 10),
-                else_=0,
-            ),
+            "tier": _tier_points(),
             "held": sa.case((held >= 5, 40), else_=8 * held),
             "answers": sa.case(
                 (answered == 0, 15),
@@ -269,75 +278,107 @@ FAIRNESS_PARTS = ("asks", "recency")
 
 def shortlist(request: ReferenceRequest, *, size: int = SHORTLIST_SIZE) -> Shortlist:
     """The ranked, explained candidates for `request`, and who was left out and why
-    (counts only). Two queries."""
-    now = utcnow()
-    query = _Query(request, now)
-    counts_row = db.session.execute(
-        query.from_.with_only_columns(
-            sa.func.count().label("considered"),
-            sa.func.coalesce(sa.func.sum(sa.case((query.any_exclusion(), 1), else_=0)), 0),
-            *(
-                sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-                for condition in query.exclusions.values()
-            ),
-        )
-    ).one()
-    considered, left_out_total, *per_reason = counts_row
-    left_out = {
-        reason: int(count)
-        for reason, count in zip(query.exclusions, per_reason, strict=True)
-        if count
-    }
-    return Shortlist(
-        candidates=_ranked(query, sa.not_(query.any_exclusion()), size),
-        left_out=left_out,
-        left_out_total=int(left_out_total),
-        considered=int(considered),
-        weights=query.weights,
-    )
-
-
-def _ranked(query: _Query, where: sa.ColumnElement[bool], size: int) -> list[Candidate]:
+    (counts only). One query: every advocate is read once; the counts are window
+    sums over all of them, and only the first `size` rows leave the database."""
+    query = _Query(request, utcnow())
+    _without_jit()
     parts = query.parts
     fit = sum((parts[name] for name in FIT_PARTS), sa.literal(0))
     readiness = sum((parts[name] for name in READINESS_PARTS), sa.literal(0))
     fairness = sum((parts[name] for name in FAIRNESS_PARTS), sa.literal(0))
     weights = query.weights
     score = weights.fit * fit + weights.readiness * readiness + weights.fairness * fairness
-    recent = sa.func.coalesce(query.recent.c.recent, 0)
+    reasons = list(query.exclusions)
+    flags = query.from_.with_only_columns(
+        User.id.label("id"),
+        Account.industry,
+        Account.region,
+        Account.size_band,
+        sa.func.coalesce(ReferenceRecord.held, 0).label("held"),
+        sa.func.coalesce(ReferenceRecord.answered, 0).label("answered"),
+        sa.func.coalesce(ReferenceRecord.answer_seconds, 0).label("answer_seconds"),
+        sa.func.coalesce(query.products.c.shared, 0).label("shared_products"),
+        sa.func.coalesce(query.topics.c.shared, 0).label("shared_topics"),
+        sa.func.coalesce(query.recent.c.recent, 0).label("recent"),
+        query.recent.c.last_asked,
+        fit.label("fit"),
+        readiness.label("readiness"),
+        fairness.label("fairness"),
+        score.label("score"),
+        *(expression.label(f"part_{name}") for name, expression in parts.items()),
+        *(
+            sa.case((condition, 1), else_=0).label(f"x{i}")
+            for i, condition in enumerate(query.exclusions.values())
+        ),
+    ).cte("flags")
+    # Each advocate's row is worked out once, however often the query reads it.
+    flags = flags.prefix_with("MATERIALIZED", dialect="postgresql")
+    base = sa.select(
+        flags,
+        sa.case(
+            (sum((flags.c[f"x{i}"] for i in range(len(reasons))), sa.literal(0)) > 0, 1), else_=0
+        ).label("excluded"),
+    ).subquery("base")
+    order = (
+        base.c.excluded,
+        base.c.score.desc(),
+        base.c.recent,
+        base.c.last_asked.asc().nulls_first(),
+        base.c.id,
+    )
+    ranked = (
+        sa.select(
+            base,
+            sa.func.count().over().label("considered"),
+            sa.func.sum(base.c.excluded).over().label("left_out"),
+            *(sa.func.sum(base.c[f"x{i}"]).over().label(f"n{i}") for i in range(len(reasons))),
+        )
+        .order_by(*order)
+        .limit(size)
+        .subquery("ranked")
+    )
     rows = db.session.execute(
-        query.from_.with_only_columns(
-            User.id,
+        sa.select(
+            ranked,
             User.name,
             Employment.title,
             Account.name.label("company"),
-            Account.industry,
-            Account.region,
-            Account.size_band,
             Tier.name.label("tier"),
-            sa.func.coalesce(ReferenceRecord.held, 0).label("held"),
-            sa.func.coalesce(ReferenceRecord.answered, 0).label("answered"),
-            sa.func.coalesce(ReferenceRecord.answer_seconds, 0).label("answer_seconds"),
-            sa.func.coalesce(query.products.c.shared, 0).label("shared_products"),
-            sa.func.coalesce(query.topics.c.shared, 0).label("shared_topics"),
-            recent.label("recent"),
-            query.recent.c.last_asked,
-            fit.label("fit"),
-            readiness.label("readiness"),
-            fairness.label("fairness"),
-            score.label("score"),
-            *(expression.label(f"part_{name}") for name, expression in parts.items()),
         )
-        .where(where)
+        .join(User, User.id == ranked.c.id)
+        .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
+        .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
+        .outerjoin(
+            Employment, sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
+        )
+        .outerjoin(Account, Account.id == Employment.account_id)
         .order_by(
-            sa.desc("score"),
-            recent.asc(),
-            query.recent.c.last_asked.asc().nulls_first(),
-            User.id.asc(),
+            ranked.c.excluded,
+            ranked.c.score.desc(),
+            ranked.c.recent,
+            ranked.c.last_asked.asc().nulls_first(),
+            ranked.c.id,
         )
-        .limit(size)
     ).all()
-    return [_candidate(row, query.request) for row in rows]
+    first = rows[0] if rows else None
+    return Shortlist(
+        candidates=[_candidate(row, request) for row in rows if not row.excluded],
+        left_out={
+            reason: int(getattr(first, f"n{i}"))
+            for i, reason in enumerate(reasons)
+            if first is not None and getattr(first, f"n{i}")
+        },
+        left_out_total=int(first.left_out) if first else 0,
+        considered=int(first.considered) if first else 0,
+        weights=weights,
+    )
+
+
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiles this large expression on every call, which costs
+    more than it saves on a scan of this size; off for the rest of the transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def _candidate(row: sa.Row, request: ReferenceRequest) -> Candidate:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from portal.errors import InvalidState
+from portal.extensions import db
 from portal.references.models import ReferenceKind
-from portal.settings import get_setting, set_setting
+from portal.settings import Setting, set_setting
 
 WEIGHTS_KEY = "references.weights"
 COOLDOWN_KEY = "references.cooldown_days"
@@ -55,7 +58,15 @@ def _whole(value: object, default: int, low: int, high: int) -> int:
 
 
 def current() -> ReferenceRules:
-    """The live settings, each falling back to its default when unset or unusable."""
+    """The live settings, each falling back to its default when unset or unusable (one query)."""
+    keys = (WEIGHTS_KEY, COOLDOWN_KEY, ANSWER_DAYS_KEY, POINTS_KEY, CURRENCY_KEY)
+    values = dict(
+        db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all()
+    )
+
+    def get_setting(key: str):
+        return values.get(key)
+
     stored = get_setting(WEIGHTS_KEY) or {}
     weights = Weights(
         **{
