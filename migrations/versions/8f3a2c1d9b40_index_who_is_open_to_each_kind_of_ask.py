@@ -1,7 +1,7 @@
 """Index who is open to each kind of ask (the reference shortlist reads it for everyone)
 
 Revision ID: 8f3a2c1d9b40
-Revises: 226ec3b47fb7
+Revises: da6569682082
 Create Date: 2026-12-01 12:57:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8f3a2c1d9b40'
-down_revision = '226ec3b47fb7'
+down_revision = 'da6569682082'
 branch_labels = None
 depends_on = None
 
