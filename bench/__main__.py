@@ -169,7 +169,10 @@ def pick(url: str) -> Picks:
             for row in connection.execute(
                 """
                 SELECT u.id FROM "user" u JOIN advocate_profile p ON p.user_id = u.id
-                WHERE u.active AND u.role = 'advocate' AND p.public_profile
+                WHERE u.active AND u.role = 'advocate' AND EXISTS (
+                    SELECT 1 FROM usage_consent c WHERE c.user_id = u.id
+                    AND c.asset = 'name_title' AND c.channel = 'showcase' AND c.granted
+                    AND (c.expires_on IS NULL OR c.expires_on >= current_date))
                 ORDER BY md5(u.id::text || 'public') LIMIT 500
                 """
             )
@@ -225,6 +228,9 @@ def page_paths(picks: Picks) -> dict[str, list[str]]:
         ],
         "leaderboard, by company": [f"/leaderboard?account={picks.account_id}"],
         "public profile": [f"/people/{i}" for i in picks.public_ids],
+        "public showcase": ["/showcase"],
+        "my referrals": ["/referrals"],
+        "my consent grid": ["/profile/consent"],
         "your data page": ["/account/data"],
     }
 

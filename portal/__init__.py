@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.privacy import bp as privacy_bp
     from portal.recognition import bp as recognition_bp
     from portal.references import bp as references_bp
+    from portal.referrals import bp as referrals_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
 
@@ -193,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
         recognition_bp,
         stories_bp,
         references_bp,
+        referrals_bp,
         showcase_bp,
         notifications_bp,
         mail_bp,

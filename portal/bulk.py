@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from portal import clock
+from portal.advocates import permissions
 from portal.advocates.models import AskAnswer, AskKind, Industry, Region, SizeBand
 from portal.auth.passwords import hash_password
 from portal.db import utcnow
@@ -364,7 +365,7 @@ class _Planner:
 
     def _accounts(self) -> None:
         rng, now = self.rng, self.now
-        industries, regions, sizes = list(Industry), list(Region), list(SizeBand)
+        industries, regions, sizes = Industry.known(), Region.known(), SizeBand.known()
         for number in range(self.plan.account_count):
             word = ACCOUNT_WORDS[number % len(ACCOUNT_WORDS)]
             suffix = ACCOUNT_SUFFIXES[(number // len(ACCOUNT_WORDS)) % len(ACCOUNT_SUFFIXES)]
@@ -463,9 +464,9 @@ class _Planner:
                 if rule == 0 and len(tier_names) > 1:
                     min_tier = tier_names[1]
                 elif rule == 1:
-                    industries = (rng.choice(list(Industry)).value,)
+                    industries = (rng.choice(Industry.known()).value,)
                 elif rule == 2:
-                    regions = (rng.choice(list(Region)).value,)
+                    regions = (rng.choice(Region.known()).value,)
                 else:
                     products = (rng.choice(PRODUCTS),)
             self.h.opportunities.append(
@@ -1090,7 +1091,6 @@ class _Writer:
                 "max_asks_per_quarter",
                 "quiet_until",
                 "show_on_leaderboard",
-                "public_profile",
                 "onboarded_at",
                 "current_tier_id",
             ],
@@ -1101,7 +1101,6 @@ class _Writer:
                     p.max_asks_per_quarter,
                     None,
                     p.show_on_leaderboard,
-                    p.public_profile,
                     p.onboarded_at,
                     self.current_tier.get(user_id),
                 )
@@ -1109,6 +1108,35 @@ class _Writer:
             ),
         )
         people = list(zip(self.user_ids, self.h.people, strict=True))
+        # "Public profile" as the welcome step grants it (permissions.set_public_profile).
+        public = [
+            (user_id, p.onboarded_at or p.created_at) for user_id, p in people if p.public_profile
+        ]
+        mapped = [asset.value for asset in permissions.PUBLIC_PROFILE_ASSETS]
+        self.out.write(
+            "usage_consent",
+            ["user_id", "asset", "channel", "granted", "expires_on", "changed_at"],
+            ((user_id, a, "showcase", True, None, at) for user_id, at in public for a in mapped),
+        )
+        self.out.write(
+            "usage_consent_change",
+            [
+                "user_id",
+                "asset",
+                "channel",
+                "was_granted",
+                "was_expires_on",
+                "granted",
+                "expires_on",
+                "changed_by_id",
+                "changed_at",
+            ],
+            (
+                (user_id, a, "showcase", False, None, True, None, user_id, at)
+                for user_id, at in public
+                for a in mapped
+            ),
+        )
         self.out.write(
             "advocate_open_type",
             ["user_id", "type"],

@@ -33,8 +33,15 @@ from functools import partial
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import accounts, employment, profiles
-from portal.advocates.models import Industry, Product, Region, SizeBand
+from portal.advocates import accounts, employment, permissions, profiles, visibility
+from portal.advocates.models import (
+    ConsentAsset,
+    ConsentChannel,
+    Industry,
+    Product,
+    Region,
+    SizeBand,
+)
 from portal.advocates.people import add_advocate
 from portal.audit import trail
 from portal.auth import services as auth
@@ -57,8 +64,38 @@ from portal.privacy import erasure
 from portal.recognition import badges, ledger, tiers
 from portal.recognition.models import PointsEntry, Tier
 from portal.references import demo as reference_demo
+from portal.referrals import services as referrals
+from portal.referrals.models import ReferralStage
 from portal.stories import services as stories
 from portal.transfer import importer, reading
+
+QUOTES = [
+    "Our month-end close went from five days to one.",
+    "The product team actually listens: our feature requests ship.",
+    "We retired three tools and nobody misses them.",
+    "Onboarding new analysts takes an afternoon now.",
+]
+PEERS = [
+    ("Sam Okafor", "Initrode Systems", "VP Operations"),
+    ("Lena Fischer", "Brightwater Foods", "Head of Analytics"),
+    ("Marco Ruiz", "Pinecrest Clinics", "CIO"),
+    ("Aiko Tanaka", "Lumen Freight", "Director of Data"),
+    ("Priya Nair", "Harbor Credit Union", "CTO"),
+    ("Tom Becker", "Vantage Retail Group", "BI Lead"),
+    ("Nadia Haddad", "Cobalt Energy Partners", "Head of Platform"),
+    ("Owen Price", "Meridian Schools Trust", "IT Director"),
+]
+REFERRAL_PATHS = [
+    (ReferralStage.CONTACTED, ReferralStage.QUALIFIED, ReferralStage.WON),
+    (ReferralStage.CONTACTED, ReferralStage.LOST),
+    (ReferralStage.CONTACTED, ReferralStage.QUALIFIED),
+    (ReferralStage.CONTACTED,),
+]
+REFERRAL_REASON = (
+    "They still reconcile reports by hand every month; our dashboards would save their team days."
+)
+NEW_COMPANIES = ["Solstice Biotech", "Ridgeway Logistics"]
+NEW_TITLES = ["Head of Data", "Director of Analytics", "VP Engineering", "Chief Data Officer"]
 
 DEMO_PASSWORD = "tryout-2026-portal"
 # What a CRM export brought in a month ago: three new people at two customers.
@@ -291,6 +328,9 @@ class _Demo:
             self.manager,
             self.topics,
         )
+        self._plan_consents()
+        self._plan_referrals()
+        self._plan_moves()
         self.timeline.run(self.progress)
         self.progress("badges for the periods that ended")
         with replaying_at(self.now):
@@ -429,8 +469,8 @@ class _Demo:
                 min_tier_id=tier_by_name["Champion"].id
                 if kind == OpportunityType.ADVISORY_BOARD and offset > 0
                 else (tier_by_name["Insider"].id if number % 9 == 4 else None),
-                industries=[rng.choice(list(Industry)).value] if number % 7 == 3 else [],
-                regions=[rng.choice(list(Region)).value] if number % 11 == 5 else [],
+                industries=[rng.choice(Industry.known()).value] if number % 7 == 3 else [],
+                regions=[rng.choice(Region.known()).value] if number % 11 == 5 else [],
                 topic_ids=[t.id for t in self.reference_rng.sample(self.topics, 2)],
                 product_ids=[rng.choice(self.products).id] if kind == OpportunityType.BETA else [],
             )
@@ -591,7 +631,8 @@ class _Demo:
 
     def _plan_stories(self) -> None:
         """Stories of the last weeks: two published after a manager's review, two waiting."""
-        public = [user for user in self.active if user.profile.public_profile]
+        shown = visibility.public_uses([user.id for user in self.active])
+        public = [user for user in self.active if ConsentAsset.STORIES in shown[user.id]]
         for index, (title, body) in enumerate(STORIES):
             written = self.now - timedelta(days=40 - 10 * index)
             author = public[index * 3 % len(public)]
@@ -613,6 +654,82 @@ class _Demo:
             )
             self.timeline.add(utcnow() + timedelta(days=2), decide)
 
+    # --- consent, referrals, moves ---------------------------------------------------
+
+    def _plan_consents(self) -> None:
+        """Some public advocates allow more uses (a few until a date); one withdrew one."""
+        shown = visibility.public_uses([user.id for user in self.active])
+        public = [user for user in self.active if shown[user.id]]
+        for index, user in enumerate(public[:40]):
+            at = self.now - timedelta(days=self.rng.randint(20, 120))
+            self.timeline.add(at, partial(self._widen_consent, user, index))
+        if public:
+            self.timeline.add(
+                self.now - timedelta(days=4), partial(self._withdraw_press, public[0])
+            )
+
+    def _widen_consent(self, user: User, index: int) -> None:
+        A, C = ConsentAsset, ConsentChannel
+        wanted = dict(permissions.grid_of(user.id))
+        until = clock.today() + timedelta(days=25) if index % 9 == 4 else None
+        for pair in [(A.LOGO, C.SHOWCASE), (A.QUOTES, C.SHOWCASE), (A.STORIES, C.WEBSITE)]:
+            wanted[pair] = permissions.Switch(True, until)
+        if index % 3 == 0:
+            wanted[(A.STORIES, C.PRESS)] = permissions.Switch(True)
+            wanted[(A.QUOTES, C.SALES)] = permissions.Switch(True)
+        user.profile.quote = self.rng.choice(QUOTES)
+        permissions.change_grid(user, wanted, by=user)
+
+    def _withdraw_press(self, user: User) -> None:
+        wanted = dict(permissions.grid_of(user.id))
+        wanted[(ConsentAsset.STORIES, ConsentChannel.PRESS)] = permissions.Switch(False)
+        permissions.change_grid(user, wanted, by=user)
+
+    def _plan_referrals(self) -> None:
+        """Peers referred over the last months, moved on by the manager: won, lost, open."""
+        referrers = [self.avery, *self.rng.sample(self.active[1:], len(PEERS) - 1)]
+        for index, (peer, referrer) in enumerate(zip(PEERS, referrers, strict=True)):
+            at = self.now - timedelta(days=150 - index * 11)
+            self.timeline.add(at, partial(self._refer, referrer, peer, index))
+
+    def _refer(self, referrer: User, peer: tuple[str, str, str], index: int) -> None:
+        name, company, role = peer
+        email = f"{name.split()[0].lower()}@{company.split()[0].lower()}.example"
+        referral = referrals.refer(
+            referrer,
+            referrals.PeerDetails(
+                name, email, company, role, REFERRAL_REASON, True, send_introduction=index % 2 == 0
+            ),
+        )
+        path = REFERRAL_PATHS[index % len(REFERRAL_PATHS)]
+        for step, stage in enumerate(path, start=1):
+            moment = utcnow() + timedelta(days=6 * step)
+            self.timeline.add(moment, partial(self._move_referral, referral.id, stage, index))
+
+    def _move_referral(self, referral_id: int, stage: ReferralStage, index: int) -> None:
+        referrals.move(
+            referral_id,
+            stage,
+            by=self.manager,
+            lost_reason="They chose to build it in-house." if stage == ReferralStage.LOST else "",
+            revenue=48_000 + 6_000 * index if stage == ReferralStage.WON else None,
+        )
+
+    def _plan_moves(self) -> None:
+        """Champions who changed company: two to customers, two to new prospects."""
+        movers = self.rng.sample(self.active[1:], 4)
+        targets = [self.accounts[3].name, self.accounts[11].name, *NEW_COMPANIES]
+        for index, (user, company) in enumerate(zip(movers, targets, strict=True)):
+            at = self.now - timedelta(days=80 - index * 18)
+            self.timeline.add(at, partial(self._move, user, company))
+
+    def _move(self, user: User, company: str) -> None:
+        current = employment.current_employment(user.id)
+        if current is not None and current.account.name == company:
+            company = next(a.name for a in self.accounts if a.id != current.account_id)
+        job = employment.NewJob(company, self.rng.choice(NEW_TITLES), clock.today())
+        employment.record_own_move(user, job)
+
 
 def _staff() -> dict[str, User]:
     users = {}
@@ -628,8 +745,8 @@ def _products() -> list[Product]:
 
 
 def _accounts(rng: random.Random, owner: User):
-    industries = list(Industry)
-    regions = list(Region)
+    industries = Industry.known()
+    regions = Region.known()
     result = []
     for index, (first, second) in enumerate(COMPANY_WORDS):
         result.append(
@@ -637,7 +754,7 @@ def _accounts(rng: random.Random, owner: User):
                 name=f"{first} {second}",
                 industry=industries[index % len(industries)],
                 region=regions[(index * 7) % len(regions)],
-                size_band=rng.choice(list(SizeBand)),
+                size_band=rng.choice(SizeBand.known()),
                 owner_id=owner.id,
                 crm_id=f"CRM-{1000 + index}",
             )
@@ -708,6 +825,20 @@ BADGES = [
         "rule_kind": "reference_calls_given",
         "rule_params": {"count": 5},
         "color": "#0f766e",
+    },
+    {
+        "name": "Connector",
+        "description": "Referred a first peer.",
+        "rule_kind": "referrals_made",
+        "rule_params": {"count": 1},
+        "color": "#9a3412",
+    },
+    {
+        "name": "Top Referrer",
+        "description": "Referred the most peers of a quarter.",
+        "rule_kind": "top_referrer",
+        "rule_params": {"rank": 1, "period": "quarter"},
+        "color": "#1e3a8a",
     },
 ]
 

@@ -9,6 +9,8 @@ from portal.advocates.models import (  # noqa: F401
     Employment,
     OpenType,
     Product,
+    UsageConsent,
+    UsageConsentChange,
 )
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
@@ -32,6 +34,7 @@ from portal.references.models import (  # noqa: F401
     ReferenceRecord,
     ReferenceRequest,
 )
+from portal.referrals.models import Referral, ReferralEvent  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
 from portal.transfer.models import DataImport  # noqa: F401

@@ -23,3 +23,7 @@ advocate_changed = _signals.signal("advocate-changed")
 account_changed = _signals.signal("account-changed")
 # sender: advocate id: they finished the welcome step and joined the program
 advocate_joined = _signals.signal("advocate-joined")
+# sender: advocate id; kwargs: employment (the new job, which followed another)
+advocate_moved = _signals.signal("advocate-moved")
+# sender: user id; kwargs: email: they signed in through single sign-on
+signed_in_with_sso = _signals.signal("signed-in-with-sso")

@@ -15,6 +15,7 @@ from functools import lru_cache
 from flask import Flask, has_app_context
 
 from portal import clock
+from portal.advocates import permissions
 from portal.advocates.models import (
     Account,
     AdvocateProfile,
@@ -178,13 +179,14 @@ class Factory:
                 max_asks_per_quarter=max_asks,
                 quiet_until=quiet_until,
                 show_on_leaderboard=shown,
-                public_profile=public,
                 onboarded_at=utcnow() if onboarded else None,
             )
             types = list(OpportunityType) if open_types is None else open_types
             profile.open_type_rows = [OpenType(type=t.value) for t in types]
             db.session.add(profile)
             db.session.flush()
+            if public:  # what the welcome step's "show me on the showcase" grants
+                permissions.set_public_profile(user, True, by=user)
             if product_ids:
                 profile.products = [db.session.get(Product, pid) for pid in product_ids]
             db.session.add(

@@ -8,7 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from portal import bulk, clock
-from portal.advocates.models import AdvocateProfile, Ask, Employment, OpenType
+from portal.advocates.models import (
+    AdvocateProfile,
+    Ask,
+    ConsentAsset,
+    Employment,
+    OpenType,
+    UsageConsent,
+)
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.db import utcnow
@@ -52,7 +59,7 @@ def test_seed_bulk_loads_the_asked_sizes(loaded, ctx):
     # Most are shown and onboarded; some are public.
     shown = _count(AdvocateProfile, AdvocateProfile.show_on_leaderboard.is_(True))
     assert 50 <= shown < 80
-    assert _count(AdvocateProfile, AdvocateProfile.public_profile.is_(True)) > 10
+    assert _count(UsageConsent, UsageConsent.asset == ConsentAsset.NAME_TITLE) > 10
     assert _count(AdvocateProfile, AdvocateProfile.onboarded_at.is_(None)) < 10
 
 

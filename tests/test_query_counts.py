@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,11 +12,15 @@ import time_machine
 from portal.advocates.models import (
     Account,
     AdvocateProfile,
+    ConsentAsset,
+    ConsentChannel,
     Employment,
     Industry,
     OpenType,
     Region,
     SizeBand,
+    UsageConsent,
+    UsageConsentChange,
 )
 from portal.auth.models import Role, User
 from portal.db import utcnow
@@ -30,6 +35,7 @@ from portal.opportunities.models import (
 )
 from portal.recognition import ledger
 from portal.recognition.models import PointsSource
+from portal.referrals.models import Referral
 from tests.factories import password_hash
 
 
@@ -44,7 +50,13 @@ def _bulk_people(app, count: int, start: int) -> None:
             region=Region.EUROPE,
             size_band=SizeBand.LARGE,
         )
-        db.session.add(account)
+        former = Account(
+            name=f"Former {start}",
+            industry=Industry.RETAIL,
+            region=Region.EUROPE,
+            size_band=SizeBand.LARGE,
+        )
+        db.session.add_all([account, former])
         db.session.flush()
         opportunities = db.session.scalars(sa.select(Opportunity)).all()
         for number in range(start, start + count):
@@ -59,12 +71,54 @@ def _bulk_people(app, count: int, start: int) -> None:
             db.session.add(
                 AdvocateProfile(user_id=user.id, show_on_leaderboard=True, onboarded_at=utcnow())
             )
+            before = Employment(
+                user_id=user.id,
+                account_id=former.id,
+                title="Analyst",
+                started_on=utcnow().date() - timedelta(days=900),
+                ended_on=utcnow().date() - timedelta(days=30),
+            )
+            db.session.add(before)
+            db.session.flush()
             db.session.add(
                 Employment(
                     user_id=user.id,
                     account_id=account.id,
                     title="Engineer",
-                    started_on=utcnow().date(),
+                    started_on=utcnow().date() - timedelta(days=30),
+                    moved_from_id=before.id,
+                )
+            )
+            for asset in (ConsentAsset.NAME_TITLE, ConsentAsset.LOGO):
+                db.session.add(
+                    UsageConsent(
+                        user_id=user.id,
+                        asset=asset,
+                        channel=ConsentChannel.SHOWCASE,
+                        granted=True,
+                        expires_on=utcnow().date() + timedelta(days=10),
+                    )
+                )
+            db.session.add(
+                UsageConsentChange(
+                    user_id=user.id,
+                    asset=ConsentAsset.STORIES,
+                    channel=ConsentChannel.SHOWCASE,
+                    was_granted=True,
+                    granted=False,
+                    changed_by_id=user.id,
+                )
+            )
+            db.session.add(
+                Referral(
+                    advocate_id=user.id,
+                    peer_name=f"Peer {number}",
+                    peer_email=f"peer{number}@example.com",
+                    peer_role="CTO",
+                    company_name=f"Peer company {number}",
+                    why="Because.",
+                    peer_agreed=True,
+                    owner_id=manager.id,
                 )
             )
             db.session.flush()
@@ -128,6 +182,8 @@ PAGES_FOR_ADVOCATES = [
     "/stories",
     "/profile",
     "/recognition",
+    "/referrals",
+    "/profile/consent",
     "/account/data",
 ]
 PAGES_FOR_MANAGERS = [
@@ -186,6 +242,9 @@ def test_query_counts_do_not_grow_with_the_data(
         f"/manage/opportunities/{first}",
         f"/manage/opportunities/{first}/invite",
         "/manage/accounts",
+        "/manage/referrals",
+        "/manage/champions",
+        "/manage/consents",
     ]
     small_staff = _counts(manager_client, staff_pages, count_queries)
 

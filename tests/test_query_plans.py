@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from portal import bulk, clock
 from portal.advocates.models import AdvocateProfile
+from portal.advocates.visibility import shown_publicly
 from portal.auth.models import User
 from portal.extensions import db
 from portal.opportunities.models import (
@@ -93,7 +94,7 @@ def _pick(app) -> dict[str, int | str]:
         public = db.session.scalar(
             sa.select(User.id)
             .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
-            .where(User.active.is_(True), AdvocateProfile.public_profile.is_(True))
+            .where(shown_publicly())
             .order_by(User.id.desc())
             .limit(1)
         )
@@ -160,6 +161,8 @@ def test_the_busiest_pages_never_scan_a_large_table(large_app):
         ("leaderboard, all time, page 40", "get", "/leaderboard?page=40"),
         ("leaderboard, this quarter", "get", "/leaderboard?period=quarter"),
         ("public profile", "get", f"/people/{chosen['public_id']}"),
+        ("my referrals", "get", "/referrals"),
+        ("my consent grid", "get", "/profile/consent"),
         ("applying", "post", f"/opportunities/{opportunity}/apply"),
     ]
     collector = Collector()

@@ -6,7 +6,7 @@ writes; TRUNCATE stays possible for emptying every table. SQLite keeps the
 rule by convention (only audit.trail writes).
 
 Revision ID: da6569682082
-Revises: 309c964e6a2d
+Revises: 226ec3b47fb7
 Create Date: 2026-12-01 11:33:39.168351
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'da6569682082'
-down_revision = '309c964e6a2d'
+down_revision = '226ec3b47fb7'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +16,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.advocates import topics
-from portal.advocates.models import AccountKind, Industry, Region, SizeBand
+from portal.advocates.models import (
+    AccountKind,
+    ConsentAsset,
+    ConsentChannel,
+    Industry,
+    Region,
+    SizeBand,
+)
 from portal.forms import (
     CheckboxesField,
     PortalForm,
@@ -25,6 +33,16 @@ from portal.forms import (
     validate_timezone,
     zone_choices,
 )
+
+_LINKEDIN = re.compile(r"https://www\.linkedin\.com/[A-Za-z0-9\-_.~%/?=&+]+")
+
+
+def validate_linkedin(form, field) -> None:
+    if field.data and not _LINKEDIN.fullmatch(field.data):
+        raise ValidationError(
+            "Enter the address of your LinkedIn page, starting with https://www.linkedin.com/."
+        )
+
 
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -56,9 +74,18 @@ class ProfileForm(PortalForm):
         "Show me on leaderboards",
         description="Other signed-in advocates see your name, company and points.",
     )
-    public_profile = BooleanField(
-        "Make my profile public",
-        description="Anyone can see your name, company, bio, tier and badges on the showcase.",
+    quote = TextAreaField(
+        "A sentence we may quote",
+        validators=[Optional(), Length(max=300)],
+        description="What you would say about our products in one or two sentences "
+        "(300 characters). Used only where you allow quotes.",
+    )
+    linkedin_url = StringField(
+        "LinkedIn profile",
+        validators=[Optional(), Length(max=200), validate_linkedin],
+        description="For example https://www.linkedin.com/in/your-name. Shown on your public "
+        "profile only if you allow your name and title there.",
+        render_kw={"inputmode": "url", "autocomplete": "url"},
     )
     timezone = SelectField(
         "My time zone",
@@ -77,8 +104,85 @@ class ProfileForm(PortalForm):
         self.timezone.render_kw = {"data-browser-zone": "suggest"}
 
 
+def _with_unknown(enum_class) -> list:
+    return options((member.value, member.label) for member in enum_class)
+
+
+def _or_unknown(enum_class) -> list:
+    return options([("unknown", "I don't know")] + enum_class.choices())
+
+
+class OwnMoveForm(PortalForm):
+    company = StringField(
+        "New company",
+        validators=[InputRequired(), Length(max=160)],
+        description="Its name as people know it.",
+    )
+    title = StringField("New job title", validators=[InputRequired(), Length(max=120)])
+    started_on = DateField("Started on", validators=[InputRequired("Enter a date.")])
+    industry = SelectField("Its industry", choices=_or_unknown(Industry), default="unknown")
+    region = SelectField("Its region", choices=_or_unknown(Region), default="unknown")
+    size_band = SelectField("Its size", choices=_or_unknown(SizeBand), default="unknown")
+    submit = SubmitField("Record my new job")
+
+
+class PhotoForm(PortalForm):
+    photo = FileField(
+        "Profile photo",
+        validators=[
+            FileRequired("Choose a photo to upload."),
+            FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image."),
+        ],
+        description="A PNG or JPEG of at most 2 MB; shown where you allow your photo.",
+    )
+    submit = SubmitField("Upload photo")
+
+
 class WelcomeForm(ProfileForm):
+    public_profile = BooleanField(
+        "Show me on the public showcase",
+        description="Anyone can see your name and title, photo, tier, badges and published "
+        "stories there. Later, choose each use of your name and work on its own under "
+        "Profile → How we may use your name.",
+    )
     submit = SubmitField("Join the program")
+
+
+class ConsentForm(PortalForm):
+    """The consent grid: a checkbox and an optional end date per asset and channel.
+
+    Fields are named `granted-<asset>-<channel>` and `until-<asset>-<channel>`.
+    """
+
+    submit = SubmitField("Save my choices")
+
+    def switches(self) -> dict:
+        from portal.advocates.permissions import Switch
+
+        return {
+            (asset, channel): Switch(
+                bool(self[f"granted-{asset.value}-{channel.value}"].data),
+                self[f"until-{asset.value}-{channel.value}"].data,
+            )
+            for asset, channel in _consent_pairs()
+        }
+
+
+def _consent_pairs():
+    return [(asset, channel) for asset in ConsentAsset for channel in ConsentChannel]
+
+
+for _asset, _channel in _consent_pairs():
+    setattr(
+        ConsentForm,
+        f"granted-{_asset.value}-{_channel.value}",
+        BooleanField(_channel.label),
+    )
+    setattr(
+        ConsentForm,
+        f"until-{_asset.value}-{_channel.value}",
+        DateField(f"{_asset.label} on {_channel.label.lower()} until", validators=[Optional()]),
+    )
 
 
 # --- staff forms -----------------------------------------------------------
@@ -127,13 +231,12 @@ class AccountForm(PortalForm):
         default=AccountKind.CUSTOMER.value,
         validators=[InputRequired()],
     )
+    # Staff see "Not known yet" for what an advocate could not tell, until they complete it.
     industry = SelectField(
-        "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
+        "Industry", choices=_with_unknown(Industry), validators=[InputRequired()]
     )
-    region = SelectField("Region", choices=options(Region.choices()), validators=[InputRequired()])
-    size_band = SelectField(
-        "Size", choices=options(SizeBand.choices()), validators=[InputRequired()]
-    )
+    region = SelectField("Region", choices=_with_unknown(Region), validators=[InputRequired()])
+    size_band = SelectField("Size", choices=_with_unknown(SizeBand), validators=[InputRequired()])
     owner = SelectField("Account owner", coerce=int, validate_choice=True)
     crm_id = StringField("CRM id", validators=[Optional(), Length(max=64)], description="Optional.")
     domains = StringField(

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.advocates import accounts, consent, employment, people
+from portal.advocates import accounts, consent, employment, people, permissions
 from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm, TopicForm
 from portal.advocates.models import (
     Account,
     AccountKind,
+    ConsentAsset,
+    ConsentChannel,
     DiscussionTopic,
     Industry,
     Product,
@@ -112,14 +114,35 @@ def detail(user_id: int):
     sections = [(section.template, section.load(user)) for section in SECTIONS]
     asked = consent.asks_this_quarter([user.id])[user.id]
     stats = [("Asks this quarter", f"{asked} / {user.profile.max_asks_per_quarter}")]
+    grid = permissions.grid_of(user.id)
     return render_template(
         "advocates/manage/detail.html",
+        **consent_context(grid),
+        consent_history=permissions.history_of(user.id),
         person=user,
         profile=user.profile,
         history=employment.employment_history(user.id),
         move_form=MoveForm(accounts=accounts.all_accounts()),
         stats=[stat for _, data in sections for stat in data.get("stats", ())] + stats,
         sections=sections,
+    )
+
+
+def consent_context(grid: dict) -> dict:
+    """What `advocates/manage/_consent_grid.html` needs to show one advocate's grid."""
+    return {
+        "consent_grid": grid,
+        "consent_holding": permissions.holding(grid),
+        "assets": list(ConsentAsset),
+        "channels": list(ConsentChannel),
+    }
+
+
+@bp.get("/consents")
+def consent_watch():
+    """Consents withdrawn in the last 30 days, and grants ending within 30 days."""
+    return render_template(
+        "advocates/manage/consents.html", watches=permissions.withdrawn_or_expiring()
     )
 
 
@@ -135,7 +158,7 @@ def record_move(user_id: int):
                 account=account,
                 title=form.title.data,
                 started_on=form.started_on.data,
-                by_id=current_user.id,
+                by=current_user,
             ),
             f"{user.name} now works at {account.name}.",
         )

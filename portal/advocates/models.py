@@ -13,7 +13,19 @@ from portal.enums import LabeledEnum
 from portal.extensions import db
 
 
-class Industry(LabeledEnum):
+class _MayBeUnknown(LabeledEnum):
+    """An account's trait that an advocate may not know: "unknown" until staff complete it."""
+
+    @classmethod
+    def known(cls) -> list:
+        return [member for member in cls if member.value != "unknown"]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls.known()]
+
+
+class Industry(_MayBeUnknown):
     FINANCIAL_SERVICES = "financial_services", "Financial services"
     HEALTHCARE = "healthcare", "Healthcare & life sciences"
     RETAIL = "retail", "Retail & e-commerce"
@@ -26,22 +38,25 @@ class Industry(LabeledEnum):
     TELECOM = "telecom", "Telecommunications"
     LOGISTICS = "logistics", "Transportation & logistics"
     PROFESSIONAL_SERVICES = "professional_services", "Professional services"
+    UNKNOWN = "unknown", "Not known yet"
 
 
-class Region(LabeledEnum):
+class Region(_MayBeUnknown):
     NORTH_AMERICA = "north_america", "North America"
     LATIN_AMERICA = "latin_america", "Latin America"
     EUROPE = "europe", "Europe"
     MIDDLE_EAST_AFRICA = "middle_east_africa", "Middle East & Africa"
     ASIA_PACIFIC = "asia_pacific", "Asia Pacific"
+    UNKNOWN = "unknown", "Not known yet"
 
 
-class SizeBand(LabeledEnum):
+class SizeBand(_MayBeUnknown):
     SMALL = "small", "1–200 employees"
     MIDSIZE = "midsize", "201–1,000 employees"
     LARGE = "large", "1,001–5,000 employees"
     ENTERPRISE = "enterprise", "5,001–20,000 employees"
     GLOBAL = "global", "More than 20,000 employees"
+    UNKNOWN = "unknown", "Not known yet"
 
 
 class AccountKind(LabeledEnum):
@@ -108,9 +123,13 @@ class Employment(db.Model):
     title: Mapped[str] = mapped_column(sa.String(120))
     started_on: Mapped[date]
     ended_on: Mapped[date | None]
+    # The job this one followed when the person changed company (a move).
+    moved_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employment.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     account: Mapped[Account] = relationship()
+    moved_from: Mapped[Employment | None] = relationship(remote_side=[id])
 
     @property
     def is_current(self) -> bool:
@@ -160,7 +179,10 @@ class AdvocateProfile(db.Model):
     max_asks_per_quarter: Mapped[int] = mapped_column(default=3)
     quiet_until: Mapped[date | None]
     show_on_leaderboard: Mapped[bool] = mapped_column(default=False)
-    public_profile: Mapped[bool] = mapped_column(default=False)
+    # What is shown publicly is decided by the consent grid (UsageConsent).
+    quote: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    linkedin_url: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    photo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_image.id"))
     onboarded_at: Mapped[datetime | None]
     # When the advocate answered the question about the reference kinds of
     # ask (reference call, site visit, email exchange); None: still to ask.
@@ -227,3 +249,64 @@ class Ask(db.Model):
 
     advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
     asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
+
+
+# --- consent for every use of an advocate's name, photo, logo, words ----------
+
+
+class ConsentAsset(LabeledEnum):
+    NAME_TITLE = "name_title", "Name and title"
+    PHOTO = "photo", "Photo"
+    LOGO = "logo", "Company name and logo"
+    QUOTES = "quotes", "Quotes"
+    STORIES = "stories", "Stories and case studies"
+    VIDEO = "video", "Video"
+    RECORDINGS = "recordings", "Speaking recordings"
+
+
+class ConsentChannel(LabeledEnum):
+    SHOWCASE = "showcase", "The public showcase"
+    WEBSITE = "website", "The company website"
+    SALES = "sales", "Sales material"
+    PRESS = "press", "Press"
+
+
+class UsageConsent(db.Model):
+    """One switch of the grid: may the program use this asset in this channel?
+
+    No row means refused. A grant with `expires_on` holds up to and including
+    that day (in the program's time zone).
+    """
+
+    __tablename__ = "usage_consent"
+    __table_args__ = (sa.Index("ix_usage_consent_expiry", "granted", "expires_on"),)
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True)
+    asset: Mapped[ConsentAsset] = mapped_column(primary_key=True)
+    channel: Mapped[ConsentChannel] = mapped_column(primary_key=True)
+    granted: Mapped[bool] = mapped_column(default=False)
+    expires_on: Mapped[date | None]
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageConsentChange(db.Model):
+    """The history of the grid: who changed which switch, when, from what to what."""
+
+    __tablename__ = "usage_consent_change"
+    __table_args__ = (
+        sa.Index("ix_usage_consent_change_user_at", "user_id", "changed_at"),
+        sa.Index("ix_usage_consent_change_at", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    asset: Mapped[ConsentAsset]
+    channel: Mapped[ConsentChannel]
+    was_granted: Mapped[bool]
+    was_expires_on: Mapped[date | None]
+    granted: Mapped[bool]
+    expires_on: Mapped[date | None]
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])

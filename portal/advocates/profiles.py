@@ -7,7 +7,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from portal.advocates import topics
+from portal import images
+from portal.advocates import permissions, topics
 from portal.advocates.employment import current_employment
 from portal.advocates.models import AdvocateProfile, OpenType, Product
 from portal.audit import trail
@@ -36,8 +37,13 @@ class ProfileChoices:
     max_asks_per_quarter: int
     quiet_until: date | None
     show_on_leaderboard: bool
-    public_profile: bool
+    # None leaves the consent grid as it is; True or False grants or refuses
+    # what "public profile" stood for (`permissions.set_public_profile`).
+    public_profile: bool | None = None
     timezone: str | None = None
+    # None leaves them as they are.
+    quote: str | None = None
+    linkedin_url: str | None = None
 
 
 def locked_profile(user: User) -> AdvocateProfile:
@@ -61,7 +67,6 @@ def _consent(profile: AdvocateProfile) -> dict:
         "max_asks_per_quarter": profile.max_asks_per_quarter,
         "quiet_until": profile.quiet_until,
         "show_on_leaderboard": profile.show_on_leaderboard,
-        "public_profile": profile.public_profile,
     }
 
 
@@ -90,7 +95,12 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
     profile.max_asks_per_quarter = choices.max_asks_per_quarter
     profile.quiet_until = choices.quiet_until
     profile.show_on_leaderboard = choices.show_on_leaderboard
-    profile.public_profile = choices.public_profile
+    if choices.quote is not None:
+        profile.quote = choices.quote.strip()
+    if choices.linkedin_url is not None:
+        profile.linkedin_url = choices.linkedin_url.strip()
+    if choices.public_profile is not None:
+        permissions.set_public_profile(user, choices.public_profile, by=user)
     db.session.flush()
     if _consent(profile) != before:
         trail.record(
@@ -112,3 +122,20 @@ def complete_onboarding(user: User, choices: ProfileChoices) -> None:
         # The welcome form lists every kind of ask, the reference kinds too.
         user.profile.reference_kinds_answered_at = utcnow()
         advocate_joined.send(user.id)
+
+
+PHOTO_SIDE = 512
+
+
+def set_photo(user: User, data: bytes | None) -> None:
+    """Replace the advocate's profile photo with an upload, or remove it (`data` None).
+
+    The old image is deleted. Raises images.UploadRefused for a file that is
+    not a usable PNG or JPEG.
+    """
+    profile = locked_profile(user)
+    old_id = profile.photo_id
+    profile.photo_id = images.store(data, max_side=PHOTO_SIDE).id if data else None
+    db.session.flush()
+    if old_id is not None and old_id != profile.photo_id:
+        images.discard(old_id)

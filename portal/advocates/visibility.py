@@ -1,15 +1,26 @@
-"""Who is shown where: the one meaning of "on the leaderboards" and "shown publicly".
+"""Who and what is shown where: the one meaning of "on the leaderboards" and "shown publicly".
 
 Both need an active advocate who chose it; deactivated people vanish from
-every list at once. Every public page and every board reads these.
+every list at once. What the public showcase may show of an advocate is the
+public-showcase column of their consent grid (`advocates.permissions`): their
+name and title make them appear at all; their photo, company, quotes and
+stories each need their own switch, granted and not expired. Every public
+page and every board reads these.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.advocates.models import AdvocateProfile
+from portal import clock
+from portal.advocates.models import (
+    AdvocateProfile,
+    ConsentAsset,
+    ConsentChannel,
+    UsageConsent,
+)
 from portal.auth.models import Role, User
+from portal.extensions import db
 
 
 def active_advocate() -> sa.ColumnElement[bool]:
@@ -22,9 +33,36 @@ def shown_on_leaderboards() -> sa.ColumnElement[bool]:
     return sa.and_(active_advocate(), AdvocateProfile.show_on_leaderboard.is_(True))
 
 
+def consent_holds() -> sa.ColumnElement[bool]:
+    """SQL on UsageConsent: granted, and not past its expiry (the program's today)."""
+    return sa.and_(
+        UsageConsent.granted.is_(True),
+        sa.or_(UsageConsent.expires_on.is_(None), UsageConsent.expires_on >= clock.today()),
+    )
+
+
+def consents_to(
+    asset: ConsentAsset,
+    channel: ConsentChannel = ConsentChannel.SHOWCASE,
+    user_id: sa.ColumnElement | None = None,
+) -> sa.ColumnElement[bool]:
+    """SQL: the advocate whose id is `user_id` (User.id by default) lets the program
+    use `asset` in `channel` today."""
+    return (
+        sa.exists()
+        .where(
+            UsageConsent.user_id == (User.id if user_id is None else user_id),
+            UsageConsent.asset == asset,
+            UsageConsent.channel == channel,
+            consent_holds(),
+        )
+        .correlate_except(UsageConsent)
+    )
+
+
 def shown_publicly() -> sa.ColumnElement[bool]:
-    """SQL on User joined to AdvocateProfile: shown on the public showcase."""
-    return sa.and_(active_advocate(), AdvocateProfile.public_profile.is_(True))
+    """SQL on User: shown on the public showcase (name and title granted for it)."""
+    return sa.and_(active_advocate(), consents_to(ConsentAsset.NAME_TITLE))
 
 
 def public_advocates() -> sa.Select:
@@ -34,3 +72,34 @@ def public_advocates() -> sa.Select:
         .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
         .where(shown_publicly())
     )
+
+
+def public_uses(advocate_ids: list[int]) -> dict[int, set[ConsentAsset]]:
+    """What the showcase may show of each advocate today, in one query.
+
+    An advocate who is not shown publicly at all gets an empty set.
+    """
+    if not advocate_ids:
+        return {}
+    uses: dict[int, set[ConsentAsset]] = {advocate_id: set() for advocate_id in advocate_ids}
+    rows = db.session.execute(
+        sa.select(UsageConsent.user_id, UsageConsent.asset)
+        .join(User, User.id == UsageConsent.user_id)
+        .where(
+            UsageConsent.user_id.in_(advocate_ids),
+            UsageConsent.channel == ConsentChannel.SHOWCASE,
+            consent_holds(),
+            active_advocate(),
+        )
+    )
+    for advocate_id, asset in rows:
+        uses[advocate_id].add(asset)
+    for assets in uses.values():
+        if ConsentAsset.NAME_TITLE not in assets:
+            assets.clear()
+    return uses
+
+
+def shows_publicly(advocate_id: int, asset: ConsentAsset) -> bool:
+    """May the showcase show this asset of this advocate today?"""
+    return asset in public_uses([advocate_id])[advocate_id]

@@ -29,6 +29,7 @@ from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
 from portal.errors import NotAllowed
 from portal.extensions import db, limiter
+from portal.signals import signed_in_with_sso
 from portal.urls import absolute_url, is_safe_next
 from portal.views import render_form, run_service
 
@@ -345,5 +346,6 @@ def sso_callback(name: str):
     user = oidc.user_for_claims(name, claims)
     target = session.pop("sso_next", "")
     sign_in_user(user, remember=False)
+    signed_in_with_sso.send(user.id, email=user.email)
     db.session.commit()
     return redirect(target if is_safe_next(target) else home_url(user))

@@ -51,7 +51,8 @@ CATEGORIES: dict[str, Category] = {
         Category(
             "recognition",
             "Points and tiers",
-            "Points you earn, tiers you can join, and changes to your tier.",
+            "Points you earn, tiers you can join, changes to your tier, and how your "
+            "referrals move on.",
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
@@ -70,6 +71,14 @@ CATEGORIES: dict[str, Category] = {
             "A new application or story to review, a freed seat to offer, participants "
             "to mark, mail that could not be sent. Always shown in the portal.",
             Frequency.NEVER,
+            _ALL,
+            staff_only=True,
+        ),
+        Category(
+            "accounts",
+            "My accounts and referrals",
+            "An advocate who moved to a company you own, a referral given to you.",
+            Frequency.IMMEDIATELY,
             _ALL,
             staff_only=True,
         ),
@@ -107,11 +116,15 @@ KIND_CATEGORY = {
     "reference_points": "recognition",
     "story_published": "recognition",
     "story_returned": "recognition",
+    "referral_progress": "recognition",
     "team_application": "team",
     "team_story": "team",
     "team_seat_freed": "team",
     "team_to_mark": "team",
     "team_mail_failed": "team",
+    "team_referral": "team",
+    "champion_moved": "accounts",
+    "referral_assigned": "accounts",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.

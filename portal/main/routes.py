@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from portal import clock
+from portal.advocates.models import AdvocateProfile, ConsentAsset
+from portal.advocates.visibility import shows_publicly
 from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
 from portal.branding import branding, mix
@@ -92,12 +95,28 @@ def theme():
 
 @bp.get("/images/<id:image_id>")
 def image(image_id: int):
-    """An uploaded image that is public by its use: the program's logo."""
-    if image_id != branding().logo_id:
-        abort(404)
+    """An uploaded image, to those its use allows: the program's logo to everyone; an
+    advocate's photo to them and to staff, and to everyone while they allow their
+    photo on the public showcase (checked on every request, so a withdrawal holds
+    at once)."""
+    if image_id == branding().logo_id:
+        cache = "public, max-age=86400"
+    else:
+        owner_id = db.session.scalar(
+            sa.select(AdvocateProfile.user_id).where(AdvocateProfile.photo_id == image_id)
+        )
+        if owner_id is None or not _may_see_photo(owner_id):
+            abort(404)
+        cache = "private, no-cache"
     stored = db.get_or_404(StoredImage, image_id)
     response = make_response(stored.data)
     response.headers["Content-Type"] = stored.content_type
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Cache-Control"] = cache
     response.set_etag(f"image-{stored.id}")
     return response.make_conditional(request)
+
+
+def _may_see_photo(owner_id: int) -> bool:
+    if current_user.is_authenticated and (current_user.id == owner_id or current_user.is_staff):
+        return True
+    return shows_publicly(owner_id, ConsentAsset.PHOTO)

@@ -27,6 +27,7 @@ def _nest_domain_pages() -> None:
     from portal.privacy.manage import bp as privacy
     from portal.recognition.manage import bp as recognition
     from portal.references.manage import bp as references
+    from portal.referrals.manage import bp as referrals
     from portal.stories.manage import bp as stories
     from portal.transfer.manage import bp as transfer
 
@@ -36,6 +37,7 @@ def _nest_domain_pages() -> None:
         recognition,
         stories,
         references,
+        referrals,
         audit,
         transfer,
         privacy,

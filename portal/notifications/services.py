@@ -31,6 +31,10 @@ ACTION_LABELS = {
     "team_seat_freed": "Offer the seat",
     "team_to_mark": "Mark who took part",
     "team_mail_failed": "See the mail",
+    "team_referral": "See the referral",
+    "referral_progress": "See your referral",
+    "champion_moved": "See the champions",
+    "referral_assigned": "See the referral",
 }
 
 

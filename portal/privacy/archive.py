@@ -15,18 +15,27 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.advocates.models import Account, AdvocateProfile, Ask, Employment
+from portal.advocates.models import (
+    Account,
+    AdvocateProfile,
+    Ask,
+    Employment,
+    UsageConsent,
+    UsageConsentChange,
+)
 from portal.audit.models import AuditEvent
 from portal.audit.trail import plain
 from portal.auth.models import User, UserIdentity, UserSession
 from portal.db import utcnow
 from portal.extensions import db
+from portal.images import StoredImage
 from portal.mail.models import MailPreference, OutboxMessage
 from portal.notifications.models import Notification
 from portal.opportunities.models import Opportunity, Participation
 from portal.privacy.models import DeletionRequest
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Standing, TierEvent
 from portal.references.models import ReferenceAsk, ReferenceRequest
+from portal.referrals.models import Referral, ReferralEvent
 from portal.stories.models import Story
 
 Section = Callable[[User], Any]
@@ -77,7 +86,8 @@ def _profile(user: User) -> dict:
             "max_asks_per_quarter": profile.max_asks_per_quarter,
             "quiet_until": profile.quiet_until,
             "show_on_leaderboard": profile.show_on_leaderboard,
-            "public_profile": profile.public_profile,
+            "quote": profile.quote,
+            "linkedin_url": profile.linkedin_url,
             "joined_at": profile.onboarded_at,
             "current_tier": profile.current_tier.name if profile.current_tier else None,
         }
@@ -225,9 +235,64 @@ def _reference_calls(user: User) -> list[dict]:
     )
 
 
-@section("referrals", "People you referred (none are kept by this version of the portal).")
-def _referrals(user: User) -> list[dict]:
-    return []
+@section("referrals", "People you referred, and what became of each referral.")
+def _referrals(user: User) -> dict:
+    return {
+        "referrals": _rows(
+            sa.select(
+                *_columns(
+                    Referral,
+                    "id",
+                    "peer_name",
+                    "peer_email",
+                    "peer_role",
+                    "company_name",
+                    "why",
+                    "peer_agreed",
+                    "stage",
+                    "created_at",
+                    "closed_at",
+                )
+            ).where(Referral.advocate_id == user.id)
+        ),
+        "stages": _rows(
+            sa.select(
+                ReferralEvent.referral_id, ReferralEvent.stage, ReferralEvent.note, ReferralEvent.at
+            )
+            .join(Referral, Referral.id == ReferralEvent.referral_id)
+            .where(Referral.advocate_id == user.id)
+            .order_by(ReferralEvent.at)
+        ),
+    }
+
+
+@section(
+    "usage_consent", "Where the program may use your name, photo, logo and words, and each change."
+)
+def _usage_consent(user: User) -> dict:
+    return {
+        "grid": _rows(
+            sa.select(
+                *_columns(UsageConsent, "asset", "channel", "granted", "expires_on", "changed_at")
+            ).where(UsageConsent.user_id == user.id)
+        ),
+        "changes": _rows(
+            sa.select(
+                *_columns(
+                    UsageConsentChange,
+                    "asset",
+                    "channel",
+                    "was_granted",
+                    "granted",
+                    "expires_on",
+                    "changed_by_id",
+                    "changed_at",
+                )
+            )
+            .where(UsageConsentChange.user_id == user.id)
+            .order_by(UsageConsentChange.changed_at)
+        ),
+    }
 
 
 @section("notifications", "Notifications shown to you in the portal.")
@@ -310,6 +375,14 @@ def build(user: User, program: str) -> bytes:
                 f"{name}.json", json.dumps(plain(function(user)), indent=2, ensure_ascii=False)
             )
             files.append(f"- {name}.json: {description}")
+        profile = db.session.get(AdvocateProfile, user.id)
+        photo = (
+            db.session.get(StoredImage, profile.photo_id) if profile and profile.photo_id else None
+        )
+        if photo is not None:
+            extension = photo.content_type.split("/")[-1].split("+")[0]
+            archive.writestr(f"photo.{extension}", photo.data)
+            files.append(f"- photo.{extension}: your profile photo.")
         title = f"Your data from {program}"
         archive.writestr(
             "README.txt",

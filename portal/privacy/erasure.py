@@ -21,7 +21,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.advocates.models import AdvocateProfile, Employment, OpenType, advocate_product
+from portal import images
+from portal.advocates.models import (
+    AdvocateProfile,
+    Employment,
+    OpenType,
+    UsageConsent,
+    advocate_product,
+)
 from portal.audit import trail
 from portal.auth.models import Role, User, UserIdentity, UserSession
 from portal.db import utcnow
@@ -35,6 +42,7 @@ from portal.opportunities.models import Participation
 from portal.privacy.models import DeletionRequest
 from portal.recognition.models import BadgeAward
 from portal.references.models import ReferenceAsk
+from portal.referrals.models import Referral
 from portal.settings import get_setting
 from portal.signals import advocate_changed
 from portal.stories.models import Story
@@ -169,10 +177,23 @@ def erase(user: User) -> None:
     db.session.execute(
         sa.update(ReferenceAsk).where(ReferenceAsk.advocate_id == user.id).values(decline_note="")
     )
+    db.session.execute(sa.update(Referral).where(Referral.advocate_id == user.id).values(why=""))
+    # Someone else referred them: the referral stays, without naming them.
+    db.session.execute(
+        sa.update(Referral)
+        .where(sa.func.lower(Referral.peer_email) == old_email)
+        .values(peer_name=ERASED_NAME, peer_email="", peer_role="", open_email=None)
+    )
+    db.session.execute(sa.delete(UsageConsent).where(UsageConsent.user_id == user.id))
     profile = db.session.get(AdvocateProfile, user.id)
+    if profile is not None and profile.photo_id is not None:
+        photo_id, profile.photo_id = profile.photo_id, None
+        db.session.flush()
+        images.discard(photo_id)
     if profile is not None:
         profile.bio, profile.quiet_until = "", None
-        profile.show_on_leaderboard = profile.public_profile = False
+        profile.show_on_leaderboard = False
+        profile.quote = profile.linkedin_url = ""
         db.session.execute(sa.delete(OpenType).where(OpenType.user_id == user.id))
         db.session.execute(sa.delete(advocate_product).where(advocate_product.c.user_id == user.id))
     for award in db.session.scalars(sa.select(BadgeAward).where(BadgeAward.advocate_id == user.id)):

@@ -40,6 +40,11 @@ def reference_key(request_id: int) -> str:
     return f"reference:{request_id}"
 
 
+def referral_key(referral_id: int, stage: str, round_: int) -> str:
+    """A referral reaching a stage (round: how often its points there were reversed)."""
+    return f"referral:{referral_id}:{stage}:{round_}"
+
+
 def manual_key(by_id: int, token: str) -> str:
     """A manual award or correction: the token is new for each form shown (or each
     loaded row), so sending the same form twice awards once."""
@@ -342,27 +347,21 @@ def total_for(advocate_id: int, period: str = clock.ALL_TIME) -> int:
     return totals_for(advocate_id, [period])[period]
 
 
-def recent_entries(advocate_id: int, limit: int = 10) -> list[PointsEntry]:
-    return list(
-        db.session.scalars(
-            sa.select(PointsEntry)
-            .where(PointsEntry.advocate_id == advocate_id)
-            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
-            .limit(limit)
-        )
+def _entries_of(advocate_id: int) -> sa.Select:
+    return (
+        sa.select(PointsEntry)
+        .where(PointsEntry.advocate_id == advocate_id)
+        .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
     )
+
+
+def recent_entries(advocate_id: int, limit: int = 10) -> list[PointsEntry]:
+    return list(db.session.scalars(_entries_of(advocate_id).limit(limit)))
 
 
 def entries_page(advocate_id: int, *, page: int = 1, per_page: int = 25):
     """An advocate's ledger, newest first (a Flask-SQLAlchemy page)."""
-    return db.paginate(
-        sa.select(PointsEntry)
-        .where(PointsEntry.advocate_id == advocate_id)
-        .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
+    return db.paginate(_entries_of(advocate_id), page=page, per_page=per_page, error_out=False)
 
 
 # --- checking -------------------------------------------------------------

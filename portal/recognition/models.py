@@ -18,6 +18,7 @@ class PointsSource(LabeledEnum):
     REFERENCE = "reference", "Reference given"
     MANUAL = "manual", "Manual award"
     CORRECTION = "correction", "Correction"
+    REFERRAL = "referral", "Referral"
 
 
 class PointsEntry(db.Model):

@@ -89,8 +89,8 @@ def leaderboard():
         board_filter=board_filter,
         filter_args=filter_args,
         filter_label=filter_label,
-        industries=Industry,
-        regions=Region,
+        industries=Industry.known(),
+        regions=Region.known(),
     )
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy.orm import contains_eager
 
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_employment, current_jobs, works_in
-from portal.advocates.models import AdvocateProfile, Industry, advocate_product
-from portal.advocates.visibility import public_advocates
+from portal.advocates.models import AdvocateProfile, ConsentAsset, Industry, advocate_product
+from portal.advocates.visibility import public_advocates, public_uses
 from portal.auth.models import User
 from portal.db import contains_text
 from portal.extensions import db
@@ -40,12 +41,14 @@ def index():
     featured = (
         sa.select(Tier.featured).where(Tier.id == AdvocateProfile.current_tier_id).scalar_subquery()
     )
-    query = public_advocates().order_by(
-        sa.func.coalesce(featured, sa.false()).desc(), User.name, User.id
+    query = (
+        public_advocates()
+        .options(contains_eager(User.profile))
+        .order_by(sa.func.coalesce(featured, sa.false()).desc(), User.name, User.id)
     )
     if text:
         query = query.where(contains_text(User.name, text))
-    if industry in {i.value for i in Industry}:
+    if industry in {i.value for i in Industry.known()}:
         query = query.where(works_in(Industry(industry)))
     if product_id:
         query = query.where(
@@ -63,10 +66,12 @@ def index():
         badges=badges.badges_by_advocate(ids),
         tiers=tiers.names_by_advocate(ids),
         stories=public_stories(ids, limit=3),
+        uses=public_uses(ids),
+        Use=ConsentAsset,
         industry=industry,
         product_id=product_id,
         text=text,
-        industries=Industry,
+        industries=Industry.known(),
         products=active_products(),
     )
 
@@ -83,4 +88,6 @@ def profile(user_id: int):
         completed=completed_by(user.id),
         awards=badges.awards_of(user.id),
         stories=public_stories([user.id]),
+        uses=public_uses([user.id])[user.id],
+        Use=ConsentAsset,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.advocates import permissions
+from portal.advocates.models import ConsentAsset
 from portal.extensions import db
 from portal.stories import services
 from portal.stories.forms import StoryDecisionForm
@@ -16,8 +18,14 @@ bp = Blueprint("stories", __name__)
 
 @bp.get("/stories")
 def queue():
+    stories = services.story_queue()
     return render_template(
-        "stories/manage/queue.html", queue=services.story_queue(), form=StoryDecisionForm()
+        "stories/manage/queue.html",
+        queue=stories,
+        form=StoryDecisionForm(),
+        uses=permissions.channels_for(
+            sorted({story.advocate_id for story in stories}), ConsentAsset.STORIES
+        ),
     )
 
 

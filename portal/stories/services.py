@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from portal.advocates.models import AdvocateProfile, DiscussionTopic
-from portal.advocates.visibility import shown_publicly
+from portal.advocates.models import ConsentAsset, DiscussionTopic
+from portal.advocates.visibility import consents_to, shown_publicly
 from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
@@ -105,12 +105,15 @@ def story_queue() -> list[Story]:
 
 
 def public_stories(advocate_ids: list[int] | None = None, limit: int = 50) -> list[Story]:
-    """Approved stories of active advocates with a public profile."""
+    """Approved stories of advocates shown publicly who allow their stories on the showcase."""
     query = (
         sa.select(Story)
         .join(User, User.id == Story.advocate_id)
-        .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
-        .where(Story.status == StoryStatus.APPROVED, shown_publicly())
+        .where(
+            Story.status == StoryStatus.APPROVED,
+            shown_publicly(),
+            consents_to(ConsentAsset.STORIES),
+        )
         .options(joinedload(Story.advocate))
         .order_by(Story.decided_at.desc(), Story.id.desc())
         .limit(limit)

@@ -24,6 +24,7 @@ from portal import clock
 from portal.advocates import people
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Ask, AskKind, Employment
+from portal.advocates.visibility import shown_publicly
 from portal.auth.models import Role, User
 from portal.db import contains_text
 from portal.extensions import db
@@ -36,6 +37,7 @@ from portal.opportunities.models import (
 )
 from portal.recognition.models import PointsEntry, Standing, Tier
 from portal.references.models import ReferenceAsk, ReferenceRequest, RequestState
+from portal.referrals.models import Referral, ReferralStage
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -106,7 +108,7 @@ def _advocates() -> tuple[sa.Select, dict]:
             Tier.name,
             sa.func.coalesce(Standing.points, 0),
             AdvocateProfile.show_on_leaderboard,
-            AdvocateProfile.public_profile,
+            shown_publicly().label("shown_publicly"),
             User.created_at,
         )
         .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
@@ -260,6 +262,32 @@ def _reference_asks() -> tuple[sa.Select, dict]:
     return statement, filters
 
 
+def _referrals() -> tuple[sa.Select, dict]:
+    statement = sa.select(*[getattr(Referral, name) for name in REFERRAL_COLUMNS]).order_by(
+        Referral.id
+    )
+    filters: dict = {}
+    stage = request.args.get("stage", "")
+    if stage in ReferralStage.__members__.values():
+        statement = statement.where(Referral.stage == stage)
+        filters["stage"] = stage
+    return statement, filters
+
+
+REFERRAL_COLUMNS = (
+    "id",
+    "created_at",
+    "advocate_id",
+    "peer_name",
+    "peer_email",
+    "peer_role",
+    "company_name",
+    "account_id",
+    "stage",
+    "revenue",
+    "owner_id",
+    "closed_at",
+)
 REFERENCE_REQUEST_COLUMNS = (
     "id",
     "created_at",
@@ -291,7 +319,7 @@ REFERENCE_ASK_COLUMNS = (
     "decline_reason",
 )
 
-# Exports of other domains (referrals) register here as they land.
+# Exports of other domains register here as they land (`register`).
 EXPORTS: dict[str, Export] = {
     "advocates": Export(
         "Advocates",
@@ -307,7 +335,7 @@ EXPORTS: dict[str, Export] = {
             "tier",
             "points_all_time",
             "on_leaderboards",
-            "public_profile",
+            "shown_publicly",
             "created_at",
         ),
         _advocates,
@@ -378,6 +406,7 @@ EXPORTS: dict[str, Export] = {
         "Reference requests", REFERENCE_REQUEST_COLUMNS, _reference_requests
     ),
     "reference_asks": Export("Reference asks", REFERENCE_ASK_COLUMNS, _reference_asks),
+    "referrals": Export("Referrals", REFERRAL_COLUMNS, _referrals),
 }
 
 

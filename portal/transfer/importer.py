@@ -200,10 +200,7 @@ def _write_profiles_and_jobs(user_ids: list[int], people: list[dict], account_id
     # Open to no kind of ask (no open types), off the leaderboards, not public.
     db.session.execute(
         sa.insert(AdvocateProfile),
-        [
-            {"user_id": user_id, "show_on_leaderboard": False, "public_profile": False}
-            for user_id in user_ids
-        ],
+        [{"user_id": user_id, "show_on_leaderboard": False} for user_id in user_ids],
     )
     db.session.execute(
         sa.insert(Employment),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.advocates.models import AdvocateProfile, OpenType
+from portal.advocates import visibility
+from portal.advocates.models import AdvocateProfile, ConsentAsset, OpenType
 from portal.extensions import db
 from portal.recognition.models import Standing
 from tests.helpers import page, text
@@ -27,7 +28,9 @@ def test_first_sign_in_leads_to_the_welcome_step(make, login):
     assert client.get("/opportunities").headers["Location"] == "/welcome"
     body = text(client.get("/welcome"))
     assert (
-        "Welcome" in body and "Show me on leaderboards" in body and "Make my profile public" in body
+        "Welcome" in body
+        and "Show me on leaderboards" in body
+        and "Show me on the public showcase" in body
     )
 
 
@@ -40,7 +43,8 @@ def test_welcome_saves_consent_and_joins_the_entry_tier(app, make, login):
         profile = db.session.get(AdvocateProfile, advocate.id)
         assert profile.onboarded_at is not None
         assert profile.max_asks_per_quarter == 2
-        assert profile.show_on_leaderboard and not profile.public_profile
+        assert profile.show_on_leaderboard
+        assert not visibility.shows_publicly(advocate.id, ConsentAsset.NAME_TITLE)
         assert profile.open_types == {"webinar", "case_study"}
         assert profile.current_tier.name == "Member"
     assert client.get("/dashboard").status_code == 200

@@ -74,10 +74,8 @@ def test_hiding_the_profile_hides_it_at_once(app, make, login):
     advocate = make.advocate(name="Dana Meyer", public=True)
     assert "Dana Meyer" in text(client.get("/showcase"))
     signed_in = login(advocate)
-    signed_in.post(
-        "/profile",
-        data={"name": "Dana Meyer", "max_asks_per_quarter": "3", "show_on_leaderboard": "y"},
-    )
+    # The grid with every box unticked: nothing may be used anywhere.
+    assert signed_in.post("/profile/consent", data={}).status_code == 302
     assert "Dana Meyer" not in text(client.get("/showcase"))
     assert client.get(f"/people/{advocate.id}").status_code == 404
 

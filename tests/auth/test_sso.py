@@ -318,3 +318,39 @@ def test_linking_a_verified_account_keeps_its_password(sso_app, provider, make):
         "/auth/sign-in", data={"email": existing.email, "password": PASSWORD}
     )
     assert response.status_code == 302
+
+
+def test_a_sign_on_from_another_companys_domain_asks_whether_they_moved(sso_app, provider, make):
+    from portal.advocates.models import AccountDomain, Employment
+
+    newco = make.account(name="Newco")
+    with sso_app.app_context():
+        db.session.add(AccountDomain(domain="newco.example", account_id=newco.id))
+        db.session.commit()
+    advocate = make.advocate(email="dana@newco.example")  # still works elsewhere
+    set_claims(provider, "dana-1", email="dana@newco.example", email_verified=True)
+    client = sso_app.test_client()
+    assert sign_in(client, "idp", "dana-1").status_code == 302
+    asked = client.get("/dashboard")
+    assert asked.headers["Location"] == "/profile/moved"
+    assert "Did you move to Newco?" in text(client.get("/profile/moved"))
+    answer = client.post("/profile/moved", data={"answer": "yes"})
+    assert answer.headers["Location"] == "/profile/move?company=Newco"
+    with sso_app.app_context():  # nothing changed without the move form
+        jobs = db.session.scalars(sa.select(Employment).where(Employment.user_id == advocate.id))
+        assert [job.account_id for job in jobs] != [newco.id]
+    assert client.get("/dashboard").status_code == 200  # asked once
+
+
+def test_no_question_for_a_sign_on_from_the_current_company(sso_app, provider, make):
+    from portal.advocates.models import AccountDomain
+
+    oldco = make.account(name="Oldco")
+    with sso_app.app_context():
+        db.session.add(AccountDomain(domain="oldco.example", account_id=oldco.id))
+        db.session.commit()
+    make.advocate(email="eli@oldco.example", account=oldco)
+    set_claims(provider, "eli-1", email="eli@oldco.example", email_verified=True)
+    client = sso_app.test_client()
+    sign_in(client, "idp", "eli-1")
+    assert client.get("/dashboard").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from portal import clock
 from portal.opportunities.models import OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
 from tests.browser.test_advocate_loop import sign_in
@@ -47,6 +48,20 @@ def world(app, make):
             ),
             by=db.session.get(type(manager), manager.id),
         )
+        from portal.advocates import employment
+        from portal.referrals import services as referrals
+
+        user = db.session.get(type(manager), advocate.id)
+        referral = referrals.refer(
+            user,
+            referrals.PeerDetails(
+                "Sam Okafor", "sam@initech.example", "Initech", "CTO", "Reports by hand.", True
+            ),
+        )
+        mover = db.session.get(type(manager), others[1].id)
+        employment.record_own_move(
+            mover, employment.NewJob("Hooli Labs", "Chief Data Officer", clock.today())
+        )
         db.session.commit()
         from portal.references import asks
         from tests.references.helpers import new_request, open_to_references
@@ -58,12 +73,14 @@ def world(app, make):
         )
         db.session.commit()
         request_id, ask_id = request.id, ask.id
+        referral_id = referral.id
     return {
         "manager": manager,
         "advocate": advocate,
         "opportunity": opportunity,
         "request": type("Row", (), {"id": request_id}),
         "ask": type("Row", (), {"id": ask_id}),
+        "referral_id": referral_id,
     }
 
 
@@ -86,6 +103,10 @@ ADVOCATE = [
     "/mail/preferences",
     "/auth/security",
     "/points",
+    "/profile/consent",
+    "/profile/move",
+    "/referrals",
+    "/referrals/new",
     "/account/data",
     "/account/data/delete",
 ]
@@ -109,6 +130,10 @@ MANAGER = [
     "/references/",
     "/references/new",
     "/references/matching",
+    "/manage/referrals",
+    "/manage/referrals/points",
+    "/manage/champions",
+    "/manage/consents",
     "/manage/audit",
     "/manage/exports",
     "/manage/imports",
@@ -126,6 +151,7 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     for path in ADVOCATE:
         check(page, path)
     check(page, f"/opportunities/{world['opportunity'].id}")
+    check(page, f"/referrals/{world['referral_id']}")
 
     staff = new_page(width=width)
     sign_in(staff, world["manager"].email)
@@ -133,6 +159,7 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
         check(staff, path)
     check(staff, f"/manage/opportunities/{world['opportunity'].id}")
     check(staff, f"/manage/advocates/{world['advocate'].id}")
+    check(staff, f"/manage/referrals/{world['referral_id']}")
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/invite")
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/record")
     check(staff, "/manage/search?q=Dana")

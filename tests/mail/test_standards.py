@@ -54,6 +54,7 @@ KIND_TEMPLATES = {
     "opportunity_digest": "opportunity_digest",
     "manager_digest": "manager_digest",
     "reference_ask": "reference_ask",
+    "referral_introduction": "referral_introduction",
 }
 UNSUBSCRIBABLE = {"application_received", "digest", "opportunity_digest", "manager_digest"}
 
@@ -121,9 +122,21 @@ def _every_kind_of_message(app, make, monkeypatch) -> None:
         with app.app_context():
             outbox.set_frequency(weekly.id, "applications", Frequency.DIGEST)
             db.session.commit()
-        _signed_in(app, right_away).post(
-            f"/opportunities/{opportunities[0].id}/apply", data={"submit": "Apply"}
+        referring = _signed_in(app, right_away)
+        referring.post(f"/opportunities/{opportunities[0].id}/apply", data={"submit": "Apply"})
+        referred = referring.post(
+            "/referrals/new",
+            data={
+                "name": COMMA_NAME,
+                "email": "peer@peer-company.example",
+                "company": "Peer Company",
+                "role": "CTO",
+                "why": " ".join([LONG_TITLE.format(region="Europe")] * 12),
+                "peer_agreed": "y",
+                "send_introduction": "y",
+            },
         )
+        assert referred.status_code == 302
         weekly_client = _signed_in(app, weekly)
         for opportunity in opportunities:
             weekly_client.post(f"/opportunities/{opportunity.id}/apply", data={"submit": "Apply"})

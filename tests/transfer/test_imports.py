@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.advocates.models import Account, AdvocateProfile, Employment, OpenType
+from portal.advocates.visibility import shown_publicly
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
@@ -98,7 +99,7 @@ def test_a_salesforce_file_maps_dry_runs_imports_and_a_second_run_changes_nothin
         assert grace.name == "Grace Hopper" and grace.password_hash is None
         # New people: open to no ask, off the leaderboards, not public.
         assert grace.profile.show_on_leaderboard is False
-        assert grace.profile.public_profile is False
+        assert not db.session.scalar(sa.select(User.id).where(shown_publicly()))
         assert grace.profile.open_types == set()
         navy = db.session.scalar(sa.select(Account).where(Account.crm_id == "0012"))
         assert (navy.industry.value, navy.size_band.value) == ("public_sector", "global")

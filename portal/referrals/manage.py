@@ -1,0 +1,134 @@
+"""Staff pages for referrals (under /manage): the pipeline, one referral, points per stage,
+and champions at new companies."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.advocates import employment, people
+from portal.advocates.models import Employment
+from portal.auth.models import User
+from portal.extensions import db
+from portal.inputs import page_number
+from portal.notifications.services import notify
+from portal.referrals import services
+from portal.referrals.forms import MoveForm, OwnerForm, PointsForm
+from portal.referrals.models import Referral, ReferralStage
+from portal.signals import advocate_moved
+from portal.views import render_form, run_service
+
+bp = Blueprint("referrals", __name__)
+
+
+@bp.get("/referrals")
+def index():
+    chosen = request.args.get("stage", "")
+    stage = ReferralStage(chosen) if chosen in {s.value for s in ReferralStage} else None
+    page = services.pipeline_page(stage, page=page_number())
+    return render_template(
+        "referrals/manage/index.html",
+        page=page,
+        stage=stage,
+        stages=list(ReferralStage),
+        points=services.points_by_referral([r.id for r in page.items]),
+    )
+
+
+def _detail_page(referral: Referral, move_form: MoveForm, owner_form: OwnerForm):
+    return render_form(
+        "referrals/manage/detail.html",
+        referral=referral,
+        move_form=move_form,
+        owner_form=owner_form,
+        history=services.history_of(referral.id),
+        points=services.points_by_referral([referral.id]).get(referral.id, 0),
+    )
+
+
+@bp.get("/referrals/<id:referral_id>")
+def detail(referral_id: int):
+    referral = db.get_or_404(Referral, referral_id)
+    owner_form = OwnerForm(staff=people.staff_users(), data={"owner": referral.owner_id or 0})
+    return _detail_page(referral, MoveForm(data={"stage": referral.stage.value}), owner_form)
+
+
+@bp.post("/referrals/<id:referral_id>/move")
+def move(referral_id: int):
+    referral = db.get_or_404(Referral, referral_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        stage = ReferralStage(form.stage.data)
+        done = run_service(
+            lambda: services.move(
+                referral.id,
+                stage,
+                by=current_user,
+                lost_reason=form.lost_reason.data or "",
+                revenue=form.revenue.data,
+            ),
+            f"The referral is {stage.label.lower()}.",
+            field=form.stage,
+        )
+        if done:
+            return redirect(url_for(".detail", referral_id=referral.id))
+    owner_form = OwnerForm(
+        formdata=None, staff=people.staff_users(), data={"owner": referral.owner_id or 0}
+    )
+    return _detail_page(referral, form, owner_form)
+
+
+@bp.post("/referrals/<id:referral_id>/owner")
+def assign_owner(referral_id: int):
+    referral = db.get_or_404(Referral, referral_id)
+    form = OwnerForm(staff=people.staff_users())
+    if form.validate_on_submit():
+        owner = db.session.get(User, form.owner.data) if form.owner.data else None
+        run_service(
+            lambda: services.assign_owner(referral.id, owner, by=current_user),
+            f"{owner.name} owns this referral now." if owner else "Nobody owns this referral now.",
+        )
+    else:
+        flash("Choose someone from the list.", "error")
+    return redirect(url_for(".detail", referral_id=referral.id))
+
+
+@bp.route("/referrals/points", methods=["GET", "POST"])
+def points():
+    form = PointsForm(data=services.points_per_stage() if request.method == "GET" else None)
+    if form.validate_on_submit() and run_service(
+        lambda: services.save_points_per_stage(
+            {stage: form[stage].data for stage in ("new", "contacted", "qualified", "won")}
+        ),
+        "Points per stage saved. They apply to stages reached from now on.",
+    ):
+        return redirect(url_for(".index"))
+    return render_form("referrals/manage/points.html", form=form)
+
+
+@bp.get("/champions")
+def champions():
+    """Champions at new companies: who moved, from where to where, when, and what followed."""
+    page = employment.moves_page(page=page_number())
+    return render_template(
+        "referrals/manage/champions.html",
+        page=page,
+        referrals=services.referrals_from(sorted({job.user_id for job in page.items})),
+    )
+
+
+@advocate_moved.connect
+def _tell_the_account_owner(advocate_id: int, *, employment: Employment, **_: object) -> None:
+    """The owner of the company a champion moved to hears of it (in the portal and by mail)."""
+    account = employment.account
+    if account.owner_id is None:
+        return
+    user = db.session.get(User, advocate_id)
+    notify(
+        account.owner_id,
+        "champion_moved",
+        f"{user.name}, an advocate, now works at {account.name} "
+        f"({account.kind.label.lower()}) as {employment.title}.",
+        "manage.referrals.champions",
+        subject=f"A champion moved to {account.name}",
+    )
