@@ -309,3 +309,39 @@ def test_consent_changes_are_kept_as_the_persons_consent_history(app, ctx, make)
     assert changes["show_on_leaderboard"] == {"before": False, "after": True}
     assert changes["max_asks_per_quarter"] == {"before": 3, "after": 1}
     assert changes["open_to"]["after"] == ["webinar"]
+
+
+def test_erasing_removes_the_photo_and_unnames_the_person_in_others_referrals(app, ctx, make):
+    from portal import images
+    from portal.privacy import erasure
+    from portal.referrals.models import Referral
+
+    person = db.session.get(User, make.advocate(email="peer@acme.example").id)
+    referrer = make.advocate()
+    photo = images.StoredImage(data=b"png", content_type="image/png")
+    db.session.add(photo)
+    db.session.flush()
+    person.profile.photo_id = photo_id = photo.id
+    db.session.add(
+        Referral(
+            advocate_id=referrer.id,
+            peer_name="Peer Person",
+            peer_email="peer@acme.example",
+            peer_role="CTO",
+            company_name="Acme",
+            why="Great fit",
+            peer_agreed=True,
+            open_email="peer@acme.example",
+        )
+    )
+    db.session.commit()
+    erasure.erase(person)
+    db.session.commit()
+    assert db.session.get(images.StoredImage, photo_id) is None
+    referral = db.session.scalar(sa.select(Referral))
+    assert (referral.peer_name, referral.peer_email, referral.open_email) == (
+        "Deleted person",
+        "",
+        None,
+    )
+    assert referral.why == "Great fit"  # the referrer's words stay
