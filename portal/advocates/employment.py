@@ -82,7 +82,7 @@ def record_move(
     History, points and badges stay with the person; the new job remembers the
     one it followed, so the move is a champion at a new company. Raises
     InvalidState when the new job would start before the current one. A move
-    recorded by someone else than the advocate (staff) joins the audit trail.
+    staff record (`by`) joins the audit trail.
     """
     job = current_employment(user.id)
     if job is not None:
@@ -108,7 +108,7 @@ def record_move(
         raise AlreadyExists(
             f"A move of {user.name} was just recorded by someone else: check the history."
         ) from None
-    if by is not None and by.id != user.id:
+    if by is not None:
         trail.record(
             "user.moved",
             "user",

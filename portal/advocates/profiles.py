@@ -8,9 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal import images
-from portal.advocates import permissions, topics, visibility
+from portal.advocates import permissions, topics
 from portal.advocates.employment import current_employment
-from portal.advocates.models import AdvocateProfile, ConsentAsset, OpenType, Product
+from portal.advocates.models import AdvocateProfile, OpenType, Product
 from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
@@ -67,7 +67,6 @@ def _consent(profile: AdvocateProfile) -> dict:
         "max_asks_per_quarter": profile.max_asks_per_quarter,
         "quiet_until": profile.quiet_until,
         "show_on_leaderboard": profile.show_on_leaderboard,
-        "on_public_showcase": visibility.shows_publicly(profile.user_id, ConsentAsset.NAME_TITLE),
     }
 
 

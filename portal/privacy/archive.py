@@ -28,13 +28,14 @@ from portal.audit.trail import plain
 from portal.auth.models import User, UserIdentity, UserSession
 from portal.db import utcnow
 from portal.extensions import db
+from portal.images import StoredImage
 from portal.mail.models import MailPreference, OutboxMessage
 from portal.notifications.models import Notification
 from portal.opportunities.models import Opportunity, Participation
 from portal.privacy.models import DeletionRequest
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Standing, TierEvent
 from portal.references.models import ReferenceAsk, ReferenceRequest
-from portal.referrals.models import Referral
+from portal.referrals.models import Referral, ReferralEvent
 from portal.stories.models import Story
 
 Section = Callable[[User], Any]
@@ -87,12 +88,6 @@ def _profile(user: User) -> dict:
             "show_on_leaderboard": profile.show_on_leaderboard,
             "quote": profile.quote,
             "linkedin_url": profile.linkedin_url,
-            "has_photo": profile.photo_id is not None,
-            "uses_of_your_name": _rows(
-                sa.select(*_columns(UsageConsent, "asset", "channel", "granted", "expires_on"))
-                .where(UsageConsent.user_id == user.id)
-                .order_by(UsageConsent.asset, UsageConsent.channel)
-            ),
             "joined_at": profile.onboarded_at,
             "current_tier": profile.current_tier.name if profile.current_tier else None,
         }
@@ -127,23 +122,6 @@ def _employment(user: User) -> list[dict]:
 )
 def _consent_history(user: User) -> dict:
     return {
-        "uses_of_your_name": _rows(
-            sa.select(
-                *_columns(
-                    UsageConsentChange,
-                    "changed_at",
-                    "changed_by_id",
-                    "asset",
-                    "channel",
-                    "was_granted",
-                    "was_expires_on",
-                    "granted",
-                    "expires_on",
-                )
-            )
-            .where(UsageConsentChange.user_id == user.id)
-            .order_by(UsageConsentChange.changed_at)
-        ),
         "tier_events": _rows(
             sa.select(TierEvent.at, TierEvent.kind, TierEvent.tier_id, TierEvent.by_id)
             .where(TierEvent.advocate_id == user.id)
@@ -257,27 +235,64 @@ def _reference_calls(user: User) -> list[dict]:
     )
 
 
-@section("referrals", "People you referred, where each referral stands and what it earned.")
-def _referrals(user: User) -> list[dict]:
-    return _rows(
-        sa.select(
-            *_columns(
-                Referral,
-                "created_at",
-                "peer_name",
-                "peer_email",
-                "peer_role",
-                "company_name",
-                "why",
-                "peer_agreed",
-                "send_introduction",
-                "stage",
-                "updated_at",
+@section("referrals", "People you referred, and what became of each referral.")
+def _referrals(user: User) -> dict:
+    return {
+        "referrals": _rows(
+            sa.select(
+                *_columns(
+                    Referral,
+                    "id",
+                    "peer_name",
+                    "peer_email",
+                    "peer_role",
+                    "company_name",
+                    "why",
+                    "peer_agreed",
+                    "stage",
+                    "created_at",
+                    "closed_at",
+                )
+            ).where(Referral.advocate_id == user.id)
+        ),
+        "stages": _rows(
+            sa.select(
+                ReferralEvent.referral_id, ReferralEvent.stage, ReferralEvent.note, ReferralEvent.at
             )
-        )
-        .where(Referral.advocate_id == user.id)
-        .order_by(Referral.created_at)
-    )
+            .join(Referral, Referral.id == ReferralEvent.referral_id)
+            .where(Referral.advocate_id == user.id)
+            .order_by(ReferralEvent.at)
+        ),
+    }
+
+
+@section(
+    "usage_consent", "Where the program may use your name, photo, logo and words, and each change."
+)
+def _usage_consent(user: User) -> dict:
+    return {
+        "grid": _rows(
+            sa.select(
+                *_columns(UsageConsent, "asset", "channel", "granted", "expires_on", "changed_at")
+            ).where(UsageConsent.user_id == user.id)
+        ),
+        "changes": _rows(
+            sa.select(
+                *_columns(
+                    UsageConsentChange,
+                    "asset",
+                    "channel",
+                    "was_granted",
+                    "granted",
+                    "expires_on",
+                    "changed_by_id",
+                    "changed_at",
+                )
+            )
+            .where(UsageConsentChange.user_id == user.id)
+            .order_by(UsageConsentChange.changed_at)
+        ),
+    }
 
 
 @section("notifications", "Notifications shown to you in the portal.")
@@ -360,6 +375,14 @@ def build(user: User, program: str) -> bytes:
                 f"{name}.json", json.dumps(plain(function(user)), indent=2, ensure_ascii=False)
             )
             files.append(f"- {name}.json: {description}")
+        profile = db.session.get(AdvocateProfile, user.id)
+        photo = (
+            db.session.get(StoredImage, profile.photo_id) if profile and profile.photo_id else None
+        )
+        if photo is not None:
+            extension = photo.content_type.split("/")[-1].split("+")[0]
+            archive.writestr(f"photo.{extension}", photo.data)
+            files.append(f"- photo.{extension}: your profile photo.")
         title = f"Your data from {program}"
         archive.writestr(
             "README.txt",

@@ -177,17 +177,23 @@ def erase(user: User) -> None:
     db.session.execute(
         sa.update(ReferenceAsk).where(ReferenceAsk.advocate_id == user.id).values(decline_note="")
     )
-    # The peers they referred stay with the program; their own words about them go.
     db.session.execute(sa.update(Referral).where(Referral.advocate_id == user.id).values(why=""))
+    # Someone else referred them: the referral stays, without naming them.
+    db.session.execute(
+        sa.update(Referral)
+        .where(sa.func.lower(Referral.peer_email) == old_email)
+        .values(peer_name=ERASED_NAME, peer_email="", peer_role="", open_email=None)
+    )
+    db.session.execute(sa.delete(UsageConsent).where(UsageConsent.user_id == user.id))
     profile = db.session.get(AdvocateProfile, user.id)
+    if profile is not None and profile.photo_id is not None:
+        photo_id, profile.photo_id = profile.photo_id, None
+        db.session.flush()
+        images.discard(photo_id)
     if profile is not None:
         profile.bio, profile.quiet_until = "", None
-        profile.quote, profile.linkedin_url = "", ""
         profile.show_on_leaderboard = False
-        images.discard(profile.photo_id)
-        profile.photo_id = None
-        # Nothing of theirs may be used anywhere any more.
-        db.session.execute(sa.delete(UsageConsent).where(UsageConsent.user_id == user.id))
+        profile.quote = profile.linkedin_url = ""
         db.session.execute(sa.delete(OpenType).where(OpenType.user_id == user.id))
         db.session.execute(sa.delete(advocate_product).where(advocate_product.c.user_id == user.id))
     for award in db.session.scalars(sa.select(BadgeAward).where(BadgeAward.advocate_id == user.id)):

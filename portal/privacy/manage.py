@@ -24,10 +24,12 @@ bp = Blueprint("privacy", __name__)
 
 @advocate_section(90, "privacy/_advocate_section.html")
 def _privacy_section(user: User) -> dict:
+    deletion = erasure.open_request(user.id)
+    # Only the admins' form says how long the grace period is.
+    asking = current_user.is_admin and deletion is None
     return {
-        "deletion": erasure.open_request(user.id),
-        "grace_days": erasure.grace_period().days,
-        "form": PortalForm(),
+        "deletion": deletion,
+        "grace_days": erasure.grace_period().days if asking else None,
     }
 
 

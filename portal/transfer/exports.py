@@ -37,6 +37,7 @@ from portal.opportunities.models import (
 )
 from portal.recognition.models import PointsEntry, Standing, Tier
 from portal.references.models import ReferenceAsk, ReferenceRequest, RequestState
+from portal.referrals.models import Referral, ReferralStage
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -107,7 +108,7 @@ def _advocates() -> tuple[sa.Select, dict]:
             Tier.name,
             sa.func.coalesce(Standing.points, 0),
             AdvocateProfile.show_on_leaderboard,
-            shown_publicly(),
+            shown_publicly().label("shown_publicly"),
             User.created_at,
         )
         .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
@@ -261,6 +262,32 @@ def _reference_asks() -> tuple[sa.Select, dict]:
     return statement, filters
 
 
+def _referrals() -> tuple[sa.Select, dict]:
+    statement = sa.select(*[getattr(Referral, name) for name in REFERRAL_COLUMNS]).order_by(
+        Referral.id
+    )
+    filters: dict = {}
+    stage = request.args.get("stage", "")
+    if stage in ReferralStage.__members__.values():
+        statement = statement.where(Referral.stage == stage)
+        filters["stage"] = stage
+    return statement, filters
+
+
+REFERRAL_COLUMNS = (
+    "id",
+    "created_at",
+    "advocate_id",
+    "peer_name",
+    "peer_email",
+    "peer_role",
+    "company_name",
+    "account_id",
+    "stage",
+    "revenue",
+    "owner_id",
+    "closed_at",
+)
 REFERENCE_REQUEST_COLUMNS = (
     "id",
     "created_at",
@@ -292,7 +319,7 @@ REFERENCE_ASK_COLUMNS = (
     "decline_reason",
 )
 
-# Exports of other domains (referrals) register here as they land.
+# Exports of other domains register here as they land (`register`).
 EXPORTS: dict[str, Export] = {
     "advocates": Export(
         "Advocates",
@@ -308,7 +335,7 @@ EXPORTS: dict[str, Export] = {
             "tier",
             "points_all_time",
             "on_leaderboards",
-            "on_public_showcase",
+            "shown_publicly",
             "created_at",
         ),
         _advocates,
@@ -379,6 +406,7 @@ EXPORTS: dict[str, Export] = {
         "Reference requests", REFERENCE_REQUEST_COLUMNS, _reference_requests
     ),
     "reference_asks": Export("Reference asks", REFERENCE_ASK_COLUMNS, _reference_asks),
+    "referrals": Export("Referrals", REFERRAL_COLUMNS, _referrals),
 }
 
 

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import time_machine
 
 from portal import clock
-from portal.advocates.models import UsageConsent
 from portal.audit.models import AuditEvent
 from portal.auth.models import User, UserIdentity, UserSession
 from portal.db import utcnow
@@ -79,7 +78,7 @@ def _person(app, make):
 def _exports(client) -> dict[str, str]:
     return {
         kind: client.get(f"/manage/exports/{kind}.csv").get_data(as_text=True)
-        for kind in ("advocates", "accounts", "participations", "ledger", "asks")
+        for kind in ("advocates", "accounts", "participations", "ledger", "asks", "referrals")
     }
 
 
@@ -144,11 +143,7 @@ def test_export_delete_export_leaves_nothing_personal_and_every_figure_right(app
         erased = db.session.get(User, dana.id)
         assert (erased.name, erased.active) == ("Deleted person", False)
         assert erased.email == f"deleted-{dana.id}@deleted.invalid"
-        assert erased.profile.bio == "" and erased.profile.photo_id is None
-        assert (
-            db.session.scalar(sa.select(sa.func.count()).where(UsageConsent.user_id == dana.id))
-            == 0
-        )
+        assert erased.profile.bio == "" and erased.profile.show_on_leaderboard is False
         for model in (UserSession, UserIdentity, Story):
             column = model.advocate_id if model is Story else model.user_id
             assert db.session.scalar(sa.select(sa.func.count()).where(column == dana.id)) == 0
@@ -267,6 +262,7 @@ def test_download_my_data_holds_everything_with_a_readme(app, make, login):
         "stories.json",
         "reference_calls.json",
         "referrals.json",
+        "usage_consent.json",
         "notifications.json",
         "sign_ins.json",
         "mail.json",
@@ -292,7 +288,7 @@ def test_consent_changes_are_kept_as_the_persons_consent_history(app, ctx, make)
     from portal.advocates import profiles
     from portal.privacy import archive
 
-    person = db.session.get(User, make.advocate(public=False).id)
+    person = db.session.get(User, make.advocate(shown=False).id)
     choices = profiles.ProfileChoices(
         name=person.name,
         title="Head of Data",
@@ -302,7 +298,6 @@ def test_consent_changes_are_kept_as_the_persons_consent_history(app, ctx, make)
         max_asks_per_quarter=1,
         quiet_until=None,
         show_on_leaderboard=True,
-        public_profile=True,
     )
     profiles.update_profile(person, choices)
     profiles.update_profile(person, choices)  # the same again: no change, no event
@@ -311,6 +306,42 @@ def test_consent_changes_are_kept_as_the_persons_consent_history(app, ctx, make)
     history = json.loads(data.read("consent_history.json"))["staff_actions"]
     assert [event["action"] for event in history] == ["consent.changed"]
     changes = history[0]["changes"]
-    assert changes["on_public_showcase"] == {"before": False, "after": True}
+    assert changes["show_on_leaderboard"] == {"before": False, "after": True}
     assert changes["max_asks_per_quarter"] == {"before": 3, "after": 1}
     assert changes["open_to"]["after"] == ["webinar"]
+
+
+def test_erasing_removes_the_photo_and_unnames_the_person_in_others_referrals(app, ctx, make):
+    from portal import images
+    from portal.privacy import erasure
+    from portal.referrals.models import Referral
+
+    person = db.session.get(User, make.advocate(email="peer@acme.example").id)
+    referrer = make.advocate()
+    photo = images.StoredImage(data=b"png", content_type="image/png")
+    db.session.add(photo)
+    db.session.flush()
+    person.profile.photo_id = photo_id = photo.id
+    db.session.add(
+        Referral(
+            advocate_id=referrer.id,
+            peer_name="Peer Person",
+            peer_email="peer@acme.example",
+            peer_role="CTO",
+            company_name="Acme",
+            why="Great fit",
+            peer_agreed=True,
+            open_email="peer@acme.example",
+        )
+    )
+    db.session.commit()
+    erasure.erase(person)
+    db.session.commit()
+    assert db.session.get(images.StoredImage, photo_id) is None
+    referral = db.session.scalar(sa.select(Referral))
+    assert (referral.peer_name, referral.peer_email, referral.open_email) == (
+        "Deleted person",
+        "",
+        None,
+    )
+    assert referral.why == "Great fit"  # the referrer's words stay

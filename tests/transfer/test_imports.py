@@ -9,8 +9,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates import visibility
-from portal.advocates.models import Account, AdvocateProfile, ConsentAsset, Employment, OpenType
+from portal.advocates.models import Account, AdvocateProfile, Employment, OpenType
+from portal.advocates.visibility import shown_publicly
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
@@ -99,7 +99,7 @@ def test_a_salesforce_file_maps_dry_runs_imports_and_a_second_run_changes_nothin
         assert grace.name == "Grace Hopper" and grace.password_hash is None
         # New people: open to no ask, off the leaderboards, not public.
         assert grace.profile.show_on_leaderboard is False
-        assert not visibility.shows_publicly(grace.id, ConsentAsset.NAME_TITLE)
+        assert not db.session.scalar(sa.select(User.id).where(shown_publicly()))
         assert grace.profile.open_types == set()
         navy = db.session.scalar(sa.select(Account).where(Account.crm_id == "0012"))
         assert (navy.industry.value, navy.size_band.value) == ("public_sector", "global")
