@@ -9,6 +9,7 @@ from portal.advocates.models import (  # noqa: F401
     OpenType,
     Product,
 )
+from portal.api.models import ApiToken, IdempotentRequest  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
@@ -26,3 +27,9 @@ from portal.recognition.models import (  # noqa: F401
 )
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
+from portal.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
