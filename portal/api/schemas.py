@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from portal.advocates.models import Industry, Region
 from portal.opportunities.models import ApprovalMode, OpportunityType
@@ -17,10 +24,10 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 def _no_nul(value: str) -> str:
     if "\0" in value:
         raise ValueError("must not contain NUL characters")
-    return value.strip()
+    return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_nul)]
 
 
 class Strict(BaseModel):
