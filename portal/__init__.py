@@ -168,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.advocates import bp as advocates_bp
     from portal.api import bp as api_bp
+    from portal.api.pages import bp as api_tokens_bp
     from portal.auth import bp as auth_bp
     from portal.mail import bp as mail_bp
     from portal.main import bp as main_bp
@@ -191,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         manage_bp,
         admin_bp,
         api_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
 
