@@ -178,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.recognition import bp as recognition_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
+    from portal.webhooks.pages import bp as webhooks_bp
 
     for blueprint in (
         main_bp,
@@ -193,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         api_bp,
         api_tokens_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -23,3 +23,12 @@ advocate_changed = _signals.signal("advocate-changed")
 account_changed = _signals.signal("account-changed")
 # sender: advocate id: they finished the welcome step and joined the program
 advocate_joined = _signals.signal("advocate-joined")
+# sender: advocate id; kwargs: event (the new TierEvent)
+tier_changed = _signals.signal("tier-changed")
+# sender: advocate id; kwargs: award (the new BadgeAward)
+badge_awarded = _signals.signal("badge-awarded")
+# sender: advocate id; kwargs: job (the new Employment), previous (the one it ended, or None)
+advocate_moved = _signals.signal("advocate-moved")
+# sender: advocate id; kwargs: closed_types (opportunity types no longer open to asks),
+# fewer_asks (the cap went down), quiet_until (a quiet period now set)
+consent_withdrawn = _signals.signal("consent-withdrawn")

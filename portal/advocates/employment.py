@@ -16,7 +16,7 @@ from portal.advocates.models import Account, Employment, Industry
 from portal.auth.models import User
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
-from portal.signals import advocate_changed
+from portal.signals import advocate_changed, advocate_moved
 
 
 def current_job(user_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
@@ -87,4 +87,5 @@ def record_move(user: User, *, account: Account, title: str, started_on: date) -
             f"A move of {user.name} was just recorded by someone else: check the history."
         ) from None
     advocate_changed.send(user.id)
+    advocate_moved.send(user.id, job=new_job, previous=job)
     return new_job

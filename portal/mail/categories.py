@@ -111,6 +111,7 @@ KIND_CATEGORY = {
     "team_seat_freed": "team",
     "team_to_mark": "team",
     "team_mail_failed": "team",
+    "team_webhook_paused": "team",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.
