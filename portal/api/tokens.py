@@ -29,8 +29,9 @@ TOKEN_PREFIX = "apt_"
 # would otherwise write a row on every call.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
-# Resources a scope can name, each readable and writable; another package
-# adds its own with `register_resource` (reference requests, referrals...).
+# Resources a scope can name (`<name>:read`, and `<name>:write` for those in
+# WRITABLE); another package adds its own with `register_resource`
+# (reference requests, referrals...).
 RESOURCES: dict[str, str] = {
     "advocates": "Advocates: profile fields they share, tier, points and badges",
     "accounts": "Customer companies and employment history",
@@ -39,20 +40,29 @@ RESOURCES: dict[str, str] = {
     "ledger": "Points ledger: entries, manual awards, reversals",
     "badges": "Badges and badge awards",
 }
+WRITABLE = {"opportunities", "participations", "ledger"}
 # What an advocate's own tokens may read (their own data only).
-ADVOCATE_RESOURCES = ("advocates", "participations", "ledger", "badges")
+ADVOCATE_RESOURCES = ["advocates", "participations", "ledger", "badges"]
 
 
-def register_resource(name: str, description: str, *, for_advocates: bool = False) -> None:
-    """Let tokens carry `<name>:read` and `<name>:write` for another package's resource."""
-    global ADVOCATE_RESOURCES
+def register_resource(
+    name: str, description: str, *, writable: bool = False, for_advocates: bool = False
+) -> None:
+    """Let tokens carry scopes for another package's resource."""
     RESOURCES[name] = description
+    if writable:
+        WRITABLE.add(name)
     if for_advocates and name not in ADVOCATE_RESOURCES:
-        ADVOCATE_RESOURCES = (*ADVOCATE_RESOURCES, name)
+        ADVOCATE_RESOURCES.append(name)
 
 
 def all_scopes() -> list[str]:
-    return [f"{name}:{access}" for name in RESOURCES for access in ("read", "write")]
+    return [
+        f"{name}:{access}"
+        for name in RESOURCES
+        for access in ("read", "write")
+        if access == "read" or name in WRITABLE
+    ]
 
 
 def scopes_for(user: User) -> list[str]:
