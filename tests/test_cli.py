@@ -61,6 +61,9 @@ PLANNED_AHEAD = {
     ("opportunity", "ends_at"),
     ("opportunity", "application_deadline"),
     ("advocate_profile", "quiet_until"),
+    ("api_token", "expires_at"),
+    ("webhook_endpoint", "previous_secret_until"),
+    ("webhook_delivery", "next_attempt_at"),
 }
 
 
