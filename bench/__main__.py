@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import html
 import importlib.util
+import json
 import os
 import platform
 import re
@@ -246,6 +247,25 @@ class SizeReport:
         ]
 
 
+def _api_token(url: str) -> str:
+    """A staff API token with every read scope and no practical rate limit (one per run)."""
+    from portal.api.tokens import RESOURCES, hash_secret
+
+    secret = "apt_" + secrets.token_urlsafe(32)
+    scopes = json.dumps([f"{name}:read" for name in RESOURCES])
+    with psycopg.connect(url) as connection:
+        admin = connection.execute(
+            "SELECT id FROM \"user\" WHERE role IN ('admin', 'manager') AND active "
+            "ORDER BY role, id LIMIT 1"
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO api_token (user_id, name, prefix, secret_hash, scopes, allowed_networks, "
+            "rate_limit, created_at) VALUES (%s, 'bench', %s, %s, %s, '[]', 100000000, now())",
+            (admin, secret[:12], hash_secret(secret), scopes),
+        )
+    return secret
+
+
 def _sign_in_all(base_url: str, people: list[tuple[int, str]], first_octet: int) -> list[Browser]:
     def sign_in(index: int) -> Browser:
         browser = Browser(base_url, f"10.{first_octet}.{index // 250}.{index % 250 + 1}")
@@ -387,6 +407,11 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
                 Line.page(paths[i % len(paths)], readers[i % len(readers)]) for i in range(count)
             ]
 
+        api = f"Bearer {_api_token(database_url)}"
+
+        def api_calls(paths: list[str]) -> list[Line]:
+            return [Line("GET", path, api, "127.0.0.1") for path in paths]
+
         pages = {
             # What any signed-in request costs before the page does anything.
             "portal /healthz, signed in": rotate(["/healthz"]),
@@ -403,6 +428,11 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             ),
             "leaderboard, by company": rotate([f"/leaderboard?account={picks.account_id}"]),
             "public profile": rotate([f"/people/{i}" for i in picks.public_ids]),
+            "API: advocates, first page of 50": api_calls(["/api/v1/advocates"]),
+            "API: one advocate": api_calls([f"/api/v1/advocates/{i}" for i, _ in picks.readers]),
+            "API: one advocate's ledger": api_calls(
+                [f"/api/v1/ledger/entries?advocate_id={i}" for i, _ in picks.readers]
+            ),
         }
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}

@@ -150,6 +150,7 @@ def all_tokens() -> list[ApiToken]:
         db.session.scalars(
             sa.select(ApiToken)
             .join(User, User.id == ApiToken.user_id)
+            .options(sa.orm.contains_eager(ApiToken.user))
             .where(User.role != Role.ADVOCATE)
             .order_by(ApiToken.id.desc())
         )
