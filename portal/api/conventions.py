@@ -23,7 +23,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
@@ -163,6 +163,17 @@ def add_rate_limit_headers(response: Response) -> Response:
 # --- idempotency ---------------------------------------------------------------
 
 MAX_KEY_LENGTH = 255
+# How long a key's first answer is kept for replays.
+IDEMPOTENCY_KEPT = timedelta(hours=24)
+
+
+def purge_idempotent_requests(now: datetime) -> int:
+    """Forget the answers of keys older than IDEMPOTENCY_KEPT (a timed job)."""
+    purged = db.session.execute(
+        sa.delete(IdempotentRequest).where(IdempotentRequest.created_at < now - IDEMPOTENCY_KEPT)
+    ).rowcount
+    db.session.commit()
+    return purged
 
 
 def _request_hash() -> str:

@@ -9,6 +9,7 @@ same declarations, so the document can't drift from what runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import wraps
 
 from flask import Response, current_app, g, request
 from spectree import Response as Responses
@@ -21,12 +22,14 @@ from portal.api.conventions import (
     add_rate_limit_headers,
     check_rate_limit,
     idempotent,
+    purge_idempotent_requests,
 )
 from portal.api.problems import ApiProblem, field_errors, from_problem, problem_response
 from portal.api.schemas import Problem
 from portal.api.tokens import authenticate, has_scope
 from portal.errors import PortalError
 from portal.extensions import csrf, db, login_manager
+from portal.jobs.runner import JOBS
 
 # Refusals every endpoint can answer with (problem+json, added to the document).
 COMMON_REFUSALS = ("HTTP_400", "HTTP_401", "HTTP_403", "HTTP_429")
@@ -83,7 +86,12 @@ def operation(
     """
 
     def decorate(view: Callable) -> Callable:
-        for code in (*COMMON_REFUSALS, *refusals):
+        if json is not None:
+            refusals_ = (*refusals, "HTTP_415")
+            view = _json_body(view)
+        else:
+            refusals_ = refusals
+        for code in (*COMMON_REFUSALS, *refusals_):
             resp.add_model(int(code[5:]), Problem, replace=False)
         validated = spec.validate(
             query=query,
@@ -97,6 +105,17 @@ def operation(
         return validated
 
     return decorate
+
+
+def _json_body(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        # Spectree validates a body only when it is JSON: anything else is refused here.
+        if not request.is_json:
+            raise ApiProblem(415, "Send the body as JSON (Content-Type: application/json).")
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
@@ -155,3 +174,5 @@ def http_error(error: HTTPException):
 
 
 csrf.exempt(bp)
+# Stored answers of idempotency keys are forgotten after a day, with the other timed jobs.
+JOBS["old idempotency keys"] = purge_idempotent_requests

@@ -25,6 +25,7 @@ TITLES = {
     409: "Conflict",
     412: "Precondition failed",
     413: "Too large",
+    415: "Unsupported media type",
     422: "Invalid request",
     429: "Too many requests",
     500: "Server error",

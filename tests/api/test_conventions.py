@@ -142,3 +142,29 @@ def test_each_token_has_its_own_limit(api, make, make_token):
     assert api.get("/api/v1/me", token=busy).status_code == 200
     assert api.get("/api/v1/me", token=busy).status_code == 429
     assert api.get("/api/v1/me", token=quiet).status_code == 200
+
+
+def test_a_body_that_is_not_json_is_refused_before_anything_happens(api, make, make_token, app):
+    ann = make.advocate()
+    api.token = make_token(make.admin(), ["ledger:write"])
+    response = api.post(
+        "/api/v1/ledger/awards", data={"advocate_id": ann.id, "points": 5, "reason": "x"}
+    )
+    assert response.status_code == 415
+    assert count(app, PointsEntry) == 0
+
+
+def test_stored_answers_are_forgotten_after_a_day(api, make, make_token, app, time_machine):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.jobs import runner
+
+    time_machine.move_to(utcnow(), tick=False)
+    ann = make.advocate()
+    api.token = make_token(make.admin(), ["ledger:write"])
+    assert _award(api, ann, "old").status_code == 201
+    with app.app_context():
+        assert runner.run_due(utcnow())["old idempotency keys"] == 0
+        assert runner.run_due(utcnow() + timedelta(hours=25))["old idempotency keys"] == 1
+    assert count(app, IdempotentRequest) == 0

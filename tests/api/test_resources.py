@@ -92,6 +92,13 @@ def test_accounts_with_employment_history(api, make, make_token, app):
     ]
     detail = api.get(f"/api/v1/accounts/{second.id}").get_json()
     assert detail["employment"][0]["title"] == "VP Data"
+    api.token = make_token(admin, ["advocates:read"])
+    history = api.get(f"/api/v1/advocates/{ann.id}/employment").get_json()["items"]
+    assert [(job["account_name"], job["ended_on"] is None) for job in history] == [
+        ("Globex", True),
+        ("Acme", False),
+    ]
+    api.token = make_token(admin, ["accounts:read"])
     assert api.get("/api/v1/accounts?industry=technology").status_code == 200
     response = api.get("/api/v1/accounts?industry=farming")
     assert response.status_code == 422

@@ -7,9 +7,17 @@ from spectree import Response as Responses
 from portal.advocates.employment import current_jobs
 from portal.advocates.models import AdvocateProfile, Employment
 from portal.api import access, bp
-from portal.api.conventions import next_link, page_of
+from portal.api.conventions import answer, next_link, page_of
 from portal.api.core import operation
-from portal.api.schemas import Advocate, AdvocateList, AdvocateQuery, TokenInfo, UserRef
+from portal.api.resources.accounts import as_job
+from portal.api.schemas import (
+    Advocate,
+    AdvocateList,
+    AdvocateQuery,
+    JobList,
+    TokenInfo,
+    UserRef,
+)
 from portal.auth.models import User
 from portal.extensions import db
 from portal.recognition import badges, ledger, tiers
@@ -111,3 +119,24 @@ def get_advocate(advocate_id: int):
     if person is None:
         raise access.not_found("advocate")
     return as_advocates([person])[0]
+
+
+@bp.get("/advocates/<id:advocate_id>/employment")
+@operation(
+    "advocates:read",
+    resp=Responses(HTTP_200=JobList, HTTP_304=None),
+    tags=["advocates"],
+    refusals=("HTTP_404",),
+)
+def get_employment(advocate_id: int):
+    """An advocate's jobs, the current one first: a move is a new job, never an edit."""
+    person = db.session.scalar(_advocates_query().where(User.id == advocate_id))
+    if person is None:
+        raise access.not_found("advocate")
+    jobs = db.session.scalars(
+        sa.select(Employment)
+        .where(Employment.user_id == person.id)
+        .options(sa.orm.joinedload(Employment.user), sa.orm.joinedload(Employment.account))
+        .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc(), Employment.id)
+    )
+    return answer(JobList(items=[as_job(job) for job in jobs]))
