@@ -144,7 +144,11 @@ def deliver(context: JobContext) -> dict:
     event = delivery.event
     body = json.dumps(event.payload, separators=(",", ":")).encode()
     started = time.monotonic()
-    status, error = _send(endpoint, event.uid, body)
+    try:
+        status, error = _send(endpoint, event.uid, body)
+    except Exception as failure:  # recorded and retried like any failed try
+        current_app.logger.exception("webhook delivery %s failed", delivery.id)
+        status, error = None, f"{type(failure).__name__}: {failure}"[:500]
     duration_ms = int((time.monotonic() - started) * 1000)
     now = utcnow()
     delivery.attempts += 1

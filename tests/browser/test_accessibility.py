@@ -58,6 +58,7 @@ def check(page, path: str) -> None:
 
 
 PUBLIC = ["/", "/auth/sign-in", "/auth/reset", "/showcase", "/recognition", "/badges/early-bird"]
+# The API reference renders from the document after loading: see tests/browser/test_api_pages.py.
 ADVOCATE = [
     "/dashboard",
     "/opportunities",
@@ -70,6 +71,7 @@ ADVOCATE = [
     "/mail/preferences",
     "/auth/security",
     "/points",
+    "/account/api-tokens",
 ]
 MANAGER = [
     "/manage/",
@@ -113,5 +115,12 @@ def test_admin_pages_have_no_accessibility_violations(make, new_page):
     admin = make.admin()
     page = new_page()
     sign_in(page, admin.email)
-    for path in ("/admin/users", "/admin/settings", "/admin/mail", "/admin/users/new"):
+    for path in (
+        "/admin/users",
+        "/admin/settings",
+        "/admin/mail",
+        "/admin/users/new",
+        "/admin/api-tokens",
+        "/admin/webhooks/",
+    ):
         check(page, path)

@@ -257,3 +257,19 @@ def test_jobs_left_failed_are_none(make, receiver):
         )
         == 0
     )
+
+
+def test_https_receivers_must_present_a_trusted_certificate(make, tmp_path):
+    from tests.webhooks.receiver import start_tls_receiver
+
+    receiver, server = start_tls_receiver(tmp_path)
+    try:
+        _endpoint(make, receiver)
+        _award(make.advocate())
+        queue.run_due()
+        delivery = _delivery()
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+        assert receiver.received == []
+    finally:
+        server.shutdown()
