@@ -35,6 +35,45 @@ Scopes: {", ".join(all_scopes())}. A write scope includes reading the same resou
 """
 
 
+HEADERS = {
+    "ETag": {"description": "A strong tag of the body: send it in If-None-Match"},
+    "RateLimit-Policy": {"description": f"The token's quota ({RATE_LIMIT_DRAFT})"},
+    "RateLimit": {"description": f"What is left of it and when it resets ({RATE_LIMIT_DRAFT})"},
+    "Retry-After": {"description": "Seconds to wait before trying again"},
+    "Location": {"description": "The address of what was created"},
+    "Idempotent-Replayed": {"description": "true when this is the stored first answer"},
+}
+REQUEST_HEADERS = {
+    "get": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag you have: 304 when it is still current",
+        "schema": {"type": "string"},
+    },
+    "post": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "1 to 255 printable characters; a replay returns the first answer",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+}
+
+
+def _headers(status: str, method: str) -> dict:
+    names = ["RateLimit-Policy", "RateLimit"]
+    if status in ("200", "304") and method == "get":
+        names.append("ETag")
+    if status == "201":
+        names.append("Location")
+    if status.startswith("2") and method == "post":
+        names.append("Idempotent-Replayed")
+    if status == "429":
+        names.append("Retry-After")
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
 def _finish(document: dict) -> dict:
     document = copy.deepcopy(document)
     document["info"]["description"] = DESCRIPTION
@@ -42,9 +81,13 @@ def _finish(document: dict) -> dict:
     components["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (apt_…)"}
     }
+    components["headers"] = {
+        name: {**header, "schema": {"type": "string"}} for name, header in HEADERS.items()
+    }
     document["servers"] = [{"url": current_app.config["BASE_URL"] or "/"}]
     for methods in document["paths"].values():
-        for operation in methods.values():
+        for method, operation in methods.items():
+            operation.setdefault("parameters", []).append(REQUEST_HEADERS[method])
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and not parameter.get("schema"):
                     # Ids in paths (the `id` converter): whole numbers within INTEGER.
@@ -56,6 +99,8 @@ def _finish(document: dict) -> dict:
                     response["content"] = {PROBLEM_TYPE: content["application/json"]}
                 if status == "304":
                     response.pop("content", None)
+                if status != "401":
+                    response["headers"] = _headers(status, method)
     return document
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
 from portal.auth.decorators import check_roles
@@ -45,11 +45,19 @@ def endpoint_list():
     return render_form("webhooks/endpoints.html", form=form, endpoints=endpoints.all_endpoints())
 
 
-@bp.get("/<id:endpoint_id>")
+@bp.route("/<id:endpoint_id>", methods=["GET", "POST"])
 def endpoint(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
+    form = EndpointForm(obj=item)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: endpoints.update(item, _details(form)), "Endpoint saved.", field=form.url
+        )
+        if done:
+            return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
     page = endpoints.deliveries_page(item.id, page=page_number())
-    return render_template("webhooks/endpoint.html", endpoint=item, page=page)
+    return render_form("webhooks/endpoint.html", endpoint=item, page=page, form=form)
 
 
 @bp.post("/<id:endpoint_id>/rotate")

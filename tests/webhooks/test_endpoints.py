@@ -122,3 +122,37 @@ def test_the_admin_pages(app, make, login, receiver):
 def test_webhook_pages_are_for_admins(make, login):
     client = login(make.manager())
     assert client.get("/admin/webhooks/").status_code == 403
+
+
+def test_an_endpoint_is_changed_and_checked_again(app, make, login, receiver, public_only):
+    client = login(make.admin())
+    with app.app_context():
+        from portal.auth.models import User
+        from portal.webhooks import endpoints
+
+        app.config["WEBHOOKS_ALLOW_PRIVATE_HOSTS"] = True
+        endpoint = endpoints.register(
+            endpoints.EndpointDetails(receiver.url, "", ["points.awarded"]),
+            by=db.session.scalar(sa.select(User)),
+        )
+        db.session.commit()
+        endpoint_id = endpoint.id
+        app.config["WEBHOOKS_ALLOW_PRIVATE_HOSTS"] = False
+    refused = client.post(
+        f"/admin/webhooks/{endpoint_id}",
+        data={"url": "http://10.0.0.1/", "event_types": ["badge.awarded"]},
+    )
+    assert refused.status_code == 422 and "private or reserved" in text(refused)
+    app.config["WEBHOOKS_ALLOW_PRIVATE_HOSTS"] = True
+    saved = client.post(
+        f"/admin/webhooks/{endpoint_id}",
+        data={
+            "url": receiver.url + "/v2",
+            "description": "CRM v2",
+            "event_types": ["badge.awarded"],
+        },
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+        assert endpoint.url.endswith("/v2") and endpoint.event_types == ["badge.awarded"]
