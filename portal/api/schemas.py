@@ -254,6 +254,11 @@ class ParticipationQuery(SinceQuery):
     ) = None
 
 
+class NewDecision(Strict):
+    decision: Literal["approve", "waitlist", "decline"]
+    message: Text = Field("", max_length=1000, description="Shown to the advocate")
+
+
 # --- the ledger and badges -----------------------------------------------------------------
 
 

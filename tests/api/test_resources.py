@@ -359,3 +359,36 @@ def test_badges_and_awards(api, make, make_token, app):
     assert [b["slug"] for b in api.get("/api/v1/badges").get_json()["items"]] == ["first-panel"]
     awards = api.get(f"/api/v1/badge-awards?advocate_id={ann.id}").get_json()["items"]
     assert [(a["badge_slug"], a["advocate_id"]) for a in awards] == [("first-panel", ann.id)]
+
+
+def test_decide_applications_with_the_seat_rules(api, make, make_token):
+    ann, ben = make.advocate(), make.advocate()
+    opportunity = make.opportunity(seats=1)
+    first = make.participation(opportunity, ann)
+    second = make.participation(opportunity, ben)
+    api.token = make_token(make.admin(), ["participations:write"])
+    approved = api.post(
+        f"/api/v1/participations/{first.id}/decision",
+        json={"decision": "approve", "message": "See you there"},
+    )
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    full = api.post(f"/api/v1/participations/{second.id}/decision", json={"decision": "approve"})
+    assert full.status_code == 409 and "seats are taken" in full.get_json()["detail"]
+    bad = api.post(f"/api/v1/participations/{second.id}/decision", json={"decision": "maybe"})
+    assert bad.status_code == 422
+    waitlisted = api.post(
+        f"/api/v1/participations/{second.id}/decision", json={"decision": "waitlist"}
+    )
+    assert waitlisted.get_json()["status"] == "waitlisted"
+
+
+def test_no_show_reverses_a_mistaken_completion(api, make, make_token, app):
+    ann = make.advocate()
+    opportunity = make.opportunity(starts_at=utcnow() - timedelta(days=1), points=40)
+    participation = make.participation(opportunity, ann, ParticipationStatus.APPROVED)
+    api.token = make_token(make.admin(), ["participations:write"])
+    api.post(f"/api/v1/participations/{participation.id}/complete")
+    response = api.post(f"/api/v1/participations/{participation.id}/no-show")
+    assert response.status_code == 200 and response.get_json()["status"] == "no_show"
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(PointsEntry.points))) == [-40, 40]

@@ -15,6 +15,7 @@ from portal.api.conventions import answer, as_utc, next_link, page_of
 from portal.api.core import operation
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
+    NewDecision,
     NewOpportunity,
     Opportunity,
     OpportunityList,
@@ -270,6 +271,43 @@ def do_complete(participation_id: int):
     access.require_staff()
     row = _participation_or_404(participation_id)
     participations.mark_completed(row, by=access.user())
+    db.session.flush()
+    db.session.refresh(row)
+    return answer(as_participation(row))
+
+
+@bp.post("/participations/<id:participation_id>/decision")
+@operation(
+    "participations:write",
+    json=NewDecision,
+    resp=Responses(HTTP_200=Participation),
+    tags=["participations"],
+    refusals=("HTTP_404", "HTTP_409"),
+)
+def do_decide(participation_id: int, json: NewDecision):
+    """Approve, waitlist or decline an application before the start (seats permitting)."""
+    access.require_staff()
+    row = _participation_or_404(participation_id)
+    participations.decide(
+        row, participations.Decision(json.decision), by=access.user(), message=json.message
+    )
+    db.session.flush()
+    db.session.refresh(row)
+    return answer(as_participation(row))
+
+
+@bp.post("/participations/<id:participation_id>/no-show")
+@operation(
+    "participations:write",
+    resp=Responses(HTTP_200=Participation),
+    tags=["participations"],
+    refusals=("HTTP_404", "HTTP_409"),
+)
+def do_no_show(participation_id: int):
+    """Record that an approved advocate didn't take part (a mistaken completion is reversed)."""
+    access.require_staff()
+    row = _participation_or_404(participation_id)
+    participations.mark_no_show(row, by=access.user())
     db.session.flush()
     db.session.refresh(row)
     return answer(as_participation(row))
