@@ -273,3 +273,25 @@ def test_https_receivers_must_present_a_trusted_certificate(make, tmp_path):
         assert receiver.received == []
     finally:
         server.shutdown()
+
+
+def test_a_delivery_connects_to_the_address_it_checked(make, receiver, monkeypatch):
+    import socket
+
+    real = socket.getaddrinfo
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    answers = iter(["127.0.0.1"] * 2 + ["203.0.113.9"] * 10)
+
+    def resolve(host, *args, **kwargs):
+        if host == "hooks.example":  # the name resolves anew for each check
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    receiver.url = f"http://hooks.example:{port}/hooks"
+    _endpoint(make, receiver)
+    _award(make.advocate())
+    queue.run_due()
+    [message] = receiver.received
+    assert message.headers["host"] == f"hooks.example:{port}"
+    assert _delivery().status == DeliveryStatus.DELIVERED
