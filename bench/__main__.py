@@ -266,6 +266,23 @@ def _api_token(url: str) -> str:
     return secret
 
 
+def api_pages(picks: Picks, database_url: str) -> dict[str, list[Line]]:
+    """API reads, with a bearer token made for the run."""
+    bearer = f"Bearer {_api_token(database_url)}"
+
+    def calls(paths: list[str]) -> list[Line]:
+        return [Line("GET", path, bearer, "127.0.0.1") for path in paths]
+
+    readers = [advocate_id for advocate_id, _ in picks.readers]
+    return {
+        "API: advocates, first page of 50": calls(["/api/v1/advocates"]),
+        "API: one advocate": calls([f"/api/v1/advocates/{i}" for i in readers]),
+        "API: one advocate's ledger": calls(
+            [f"/api/v1/ledger/entries?advocate_id={i}" for i in readers]
+        ),
+    }
+
+
 def _sign_in_all(base_url: str, people: list[tuple[int, str]], first_octet: int) -> list[Browser]:
     def sign_in(index: int) -> Browser:
         browser = Browser(base_url, f"10.{first_octet}.{index // 250}.{index % 250 + 1}")
@@ -407,11 +424,6 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
                 Line.page(paths[i % len(paths)], readers[i % len(readers)]) for i in range(count)
             ]
 
-        api = f"Bearer {_api_token(database_url)}"
-
-        def api_calls(paths: list[str]) -> list[Line]:
-            return [Line("GET", path, api, "127.0.0.1") for path in paths]
-
         pages = {
             # What any signed-in request costs before the page does anything.
             "portal /healthz, signed in": rotate(["/healthz"]),
@@ -428,14 +440,12 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             ),
             "leaderboard, by company": rotate([f"/leaderboard?account={picks.account_id}"]),
             "public profile": rotate([f"/people/{i}" for i in picks.public_ids]),
-            "API: advocates, first page of 50": api_calls(["/api/v1/advocates"]),
-            "API: one advocate": api_calls([f"/api/v1/advocates/{i}" for i, _ in picks.readers]),
-            "API: one advocate's ledger": api_calls(
-                [f"/api/v1/ledger/entries?advocate_id={i}" for i, _ in picks.readers]
-            ),
         }
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}
+        for name, lines in api_pages(picks, database_url).items():
+            if not args.only or any(o in name for o in args.only):
+                pages[name] = lines
 
         def measure(server: Server, name: str, lines: list[Line], once: bool = False) -> PageResult:
             if args.warmup and not once:
