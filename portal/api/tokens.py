@@ -132,9 +132,12 @@ def create_token(user: User, wanted: TokenRequest) -> tuple[ApiToken, str]:
 
 
 def revoke(token: ApiToken) -> None:
-    """End a token; the next call with it is refused."""
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    """End a token; the next call with it is refused (a second revoke changes nothing)."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def tokens_of(user_id: int) -> list[ApiToken]:
