@@ -116,6 +116,15 @@ class Config:
 
         self.OIDC_PROVIDERS = oidc_providers(env)
 
+        # Webhook endpoints: https only in production, and never an address on
+        # loopback, a private, link-local or reserved network -- unless, outside
+        # production, WEBHOOKS_ALLOW_PRIVATE_HOSTS=1 (a receiver on this machine).
+        self.WEBHOOKS_REQUIRE_HTTPS = is_production
+        self.WEBHOOKS_ALLOW_PRIVATE_HOSTS = not is_production and _flag(
+            env.get("WEBHOOKS_ALLOW_PRIVATE_HOSTS")
+        )
+        self.WEBHOOKS_TIMEOUT = float(env.get("WEBHOOKS_TIMEOUT", "10") or 10)
+
     @property
     def is_production(self) -> bool:
         return self.PORTAL_ENV == "production"
@@ -141,3 +150,6 @@ class TestConfig(Config):
         self.MAIL_DEFAULT_SENDER = "Advocate Program <program@portal.test>"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
+        # The tests' receiving server listens on loopback.
+        self.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
+        self.WEBHOOKS_TIMEOUT = 5

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import html
 import importlib.util
+import json
 import os
 import platform
 import re
@@ -276,6 +277,42 @@ class SizeReport:
         ]
 
 
+def _api_token(url: str) -> str:
+    """A staff API token with every read scope and no practical rate limit (one per run)."""
+    from portal.api.tokens import RESOURCES, hash_secret
+
+    secret = "apt_" + secrets.token_urlsafe(32)
+    scopes = json.dumps([f"{name}:read" for name in RESOURCES])
+    with psycopg.connect(url) as connection:
+        admin = connection.execute(
+            "SELECT id FROM \"user\" WHERE role IN ('admin', 'manager') AND active "
+            "ORDER BY role, id LIMIT 1"
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO api_token (user_id, name, prefix, secret_hash, scopes, allowed_networks, "
+            "rate_limit, created_at) VALUES (%s, 'bench', %s, %s, %s, '[]', 100000000, now())",
+            (admin, secret[:12], hash_secret(secret), scopes),
+        )
+    return secret
+
+
+def api_pages(picks: Picks, database_url: str) -> dict[str, list[Line]]:
+    """API reads, with a bearer token made for the run."""
+    bearer = f"Bearer {_api_token(database_url)}"
+
+    def calls(paths: list[str]) -> list[Line]:
+        return [Line("GET", path, bearer, "127.0.0.1") for path in paths]
+
+    readers = [advocate_id for advocate_id, _ in picks.readers]
+    return {
+        "API: advocates, first page of 50": calls(["/api/v1/advocates"]),
+        "API: one advocate": calls([f"/api/v1/advocates/{i}" for i in readers]),
+        "API: one advocate's ledger": calls(
+            [f"/api/v1/ledger/entries?advocate_id={i}" for i in readers]
+        ),
+    }
+
+
 def _sign_in_all(base_url: str, people: list[tuple[int, str]], first_octet: int) -> list[Browser]:
     def sign_in(index: int) -> Browser:
         browser = Browser(base_url, f"10.{first_octet}.{index // 250}.{index % 250 + 1}")
@@ -434,6 +471,9 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             ]
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}
+        for name, lines in api_pages(picks, database_url).items():
+            if not args.only or any(o in name for o in args.only):
+                pages[name] = lines
 
         def measure(server: Server, name: str, lines: list[Line], once: bool = False) -> PageResult:
             if args.warmup and not once:

@@ -1,5 +1,6 @@
 -- wrk script: replay the requests listed in $BENCH_REQUESTS, one per line:
 --   METHOD <tab> PATH <tab> COOKIE <tab> CLIENT ADDRESS <tab> BODY
+-- (a COOKIE of "Bearer <token>" is sent as Authorization instead: API calls)
 -- as a browser behind the TLS-terminating proxy would send them (X-Forwarded-*).
 -- Threads take interleaved lines; with BENCH_ONCE=1 no line is sent twice
 -- (applications) and a thread stops when its share runs out.
@@ -41,7 +42,11 @@ function request()
     ["X-Forwarded-For"] = r.address,
     ["User-Agent"] = "portal-bench/1",
   }
-  if r.cookie ~= "" then headers["Cookie"] = r.cookie end
+  if r.cookie:sub(1, 7) == "Bearer " then
+    headers["Authorization"] = r.cookie
+  elseif r.cookie ~= "" then
+    headers["Cookie"] = r.cookie
+  end
   local body = nil
   if r.method == "POST" then
     headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -173,6 +173,8 @@ def register_inputs(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.advocates import bp as advocates_bp
+    from portal.api import bp as api_bp
+    from portal.api.pages import bp as api_tokens_bp
     from portal.auth import bp as auth_bp
     from portal.mail import bp as mail_bp
     from portal.main import bp as main_bp
@@ -185,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.referrals import bp as referrals_bp
     from portal.showcase import bp as showcase_bp
     from portal.stories import bp as stories_bp
+    from portal.webhooks.pages import bp as webhooks_bp
 
     for blueprint in (
         main_bp,
@@ -201,6 +204,9 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         manage_bp,
         admin_bp,
+        api_bp,
+        api_tokens_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -32,10 +32,12 @@ def seed_demo() -> None:
     if not counts:
         click.echo("Demo data is already loaded; nothing changed.")
         return
+    secret = demo.demo_api_token()
     db.session.commit()
     summary = ", ".join(f"{number} {what}" for what, number in counts.items())
     click.echo(f"Loaded demo data: {summary}.")
     click.echo(f"Sign in with any of {', '.join(demo.DEMO_LOGINS)} / {demo.DEMO_PASSWORD}")
+    click.echo(f"API token of admin@example.com (shown once, every scope, 90 days): {secret}")
 
 
 @click.command("create-user")

@@ -250,6 +250,22 @@ def seed_demo(
     }
 
 
+def demo_api_token() -> str:
+    """A token of the demo admin with every scope, for trying the API; returns its secret."""
+    from portal.api import tokens
+
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+    _token, secret = tokens.create_token(
+        admin,
+        tokens.TokenRequest(
+            name="Demo integration",
+            scopes=tokens.scopes_for(admin),
+            expires_at=utcnow() + timedelta(days=90),
+        ),
+    )
+    return secret
+
+
 class _Timeline:
     """Steps run in time order, each as if it were its moment (and never after now).
 

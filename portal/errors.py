@@ -119,6 +119,10 @@ def render_error(status: int, message: str | None = None, title: str | None = No
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
     title, message = title or default_title, message or default_message
     request_id = current_request_id()
+    if request.path.startswith("/api/"):
+        from portal.api.problems import problem_response
+
+        return problem_response(status, message), status
     if request.accept_mimetypes.best == "application/json":
         return {"error": message, "request_id": request_id}, status
     try:

@@ -12,6 +12,7 @@ from portal.advocates.models import (  # noqa: F401
     UsageConsent,
     UsageConsentChange,
 )
+from portal.api.models import ApiToken, IdempotentRequest  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
@@ -38,3 +39,9 @@ from portal.referrals.models import Referral, ReferralEvent  # noqa: F401
 from portal.settings import Setting  # noqa: F401
 from portal.stories.models import Story  # noqa: F401
 from portal.transfer.models import DataImport  # noqa: F401
+from portal.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)

@@ -23,7 +23,14 @@ advocate_changed = _signals.signal("advocate-changed")
 account_changed = _signals.signal("account-changed")
 # sender: advocate id: they finished the welcome step and joined the program
 advocate_joined = _signals.signal("advocate-joined")
-# sender: advocate id; kwargs: employment (the new job, which followed another)
+# sender: advocate id; kwargs: employment (the new job), previous (the job it followed)
 advocate_moved = _signals.signal("advocate-moved")
 # sender: user id; kwargs: email: they signed in through single sign-on
 signed_in_with_sso = _signals.signal("signed-in-with-sso")
+# sender: advocate id; kwargs: event (the new TierEvent)
+tier_changed = _signals.signal("tier-changed")
+# sender: advocate id; kwargs: award (the new BadgeAward)
+badge_awarded = _signals.signal("badge-awarded")
+# sender: advocate id; kwargs: closed_types (opportunity types no longer open to asks),
+# fewer_asks (the cap went down), quiet_until (a quiet period now set)
+consent_withdrawn = _signals.signal("consent-withdrawn")

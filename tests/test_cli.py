@@ -119,6 +119,9 @@ PLANNED_AHEAD = {
     # A deletion asked for three days ago is due after its grace period.
     ("deletion_request", "due_at"),
     ("background_job", "run_after"),
+    ("api_token", "expires_at"),
+    ("webhook_endpoint", "previous_secret_until"),
+    ("webhook_delivery", "next_attempt_at"),
 }
 
 

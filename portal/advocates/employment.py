@@ -119,7 +119,7 @@ def record_move(
         )
     advocate_changed.send(user.id)
     if job is not None:
-        advocate_moved.send(user.id, employment=new_job)
+        advocate_moved.send(user.id, employment=new_job, previous=job)
     return new_job
 
 

@@ -15,7 +15,7 @@ from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.signals import advocate_changed, advocate_joined
+from portal.signals import advocate_changed, advocate_joined, consent_withdrawn
 
 
 def ensure_profile(user: User) -> AdvocateProfile:
@@ -89,6 +89,13 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
         )
     )
     wanted = set(choices.open_types) & topics.values()
+    withdrawn = {
+        "closed_types": sorted(profile.open_types - wanted),
+        "fewer_asks": choices.max_asks_per_quarter < profile.max_asks_per_quarter,
+        "quiet_until": choices.quiet_until
+        if choices.quiet_until and choices.quiet_until != profile.quiet_until
+        else None,
+    }
     profile.open_type_rows = [row for row in profile.open_type_rows if row.type in wanted] + [
         OpenType(type=t) for t in sorted(wanted - profile.open_types)
     ]
@@ -112,6 +119,8 @@ def update_profile(user: User, choices: ProfileChoices) -> None:
             after=_consent(profile),
         )
     advocate_changed.send(user.id)
+    if any(withdrawn.values()):
+        consent_withdrawn.send(user.id, **withdrawn)
 
 
 def complete_onboarding(user: User, choices: ProfileChoices) -> None:

@@ -125,6 +125,7 @@ KIND_CATEGORY = {
     "team_referral": "team",
     "champion_moved": "accounts",
     "referral_assigned": "accounts",
+    "team_webhook_paused": "team",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.

@@ -28,7 +28,12 @@ from portal.extensions import db
 from portal.notifications.services import notify
 from portal.recognition.badge_rules import RULES, describe
 from portal.recognition.models import Badge, BadgeAward
-from portal.signals import participation_approved, participation_completed, points_changed
+from portal.signals import (
+    badge_awarded,
+    participation_approved,
+    participation_completed,
+    points_changed,
+)
 
 # --- awarding ----------------------------------------------------------------
 
@@ -71,7 +76,9 @@ def award(badge: Badge, advocate_id: int, *, evidence: str = "") -> BadgeAward |
         subject=f"New badge: {badge.name}",
         slug=badge.slug,
     )
-    return db.session.get(BadgeAward, award_id)
+    awarded = db.session.get(BadgeAward, award_id)
+    badge_awarded.send(advocate_id, award=awarded)
+    return awarded
 
 
 def award_earned_badges(advocate_id: int, event: str) -> list[BadgeAward]:

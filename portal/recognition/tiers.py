@@ -28,7 +28,7 @@ from portal.notifications.services import notify
 from portal.recognition import ledger
 from portal.recognition.models import Tier, TierEvent, TierEventKind
 from portal.settings import get_setting
-from portal.signals import advocate_joined, points_changed
+from portal.signals import advocate_joined, points_changed, tier_changed
 
 DEFAULT_GRACE_DAYS = 90
 
@@ -135,6 +135,7 @@ def _record(
     event = TierEvent(advocate_id=advocate_id, tier=tier, kind=kind, at=utcnow(), by_id=by_id)
     db.session.add(event)
     db.session.flush()
+    tier_changed.send(advocate_id, event=event)
     return event
 
 

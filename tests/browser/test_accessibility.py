@@ -91,6 +91,7 @@ def check(page, path: str) -> None:
 
 
 PUBLIC = ["/", "/auth/sign-in", "/auth/reset", "/showcase", "/recognition", "/badges/early-bird"]
+# The API reference renders from the document after loading: see tests/browser/test_api_pages.py.
 ADVOCATE = [
     "/dashboard",
     "/opportunities",
@@ -109,6 +110,7 @@ ADVOCATE = [
     "/referrals/new",
     "/account/data",
     "/account/data/delete",
+    "/account/api-tokens",
 ]
 MANAGER = [
     "/manage/",
@@ -172,7 +174,14 @@ def test_admin_pages_have_no_accessibility_violations(make, new_page):
     admin = make.admin()
     page = new_page()
     sign_in(page, admin.email)
-    for path in ("/admin/users", "/admin/settings", "/admin/mail", "/admin/users/new"):
+    for path in (
+        "/admin/users",
+        "/admin/settings",
+        "/admin/mail",
+        "/admin/users/new",
+        "/admin/api-tokens",
+        "/admin/webhooks/",
+    ):
         check(page, path)
 
 

@@ -1,0 +1,115 @@
+"""Registering webhook endpoints, rotating their secrets, pausing and resuming them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.errors import InvalidState
+from portal.extensions import db
+from portal.webhooks.addresses import check_url
+from portal.webhooks.delivery import new_secret
+from portal.webhooks.events import EVENT_TYPES, schedule
+from portal.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+# How long the previous secret still signs after a rotation.
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+@dataclass
+class EndpointDetails:
+    url: str
+    description: str
+    event_types: list[str]
+
+
+def _check(details: EndpointDetails) -> None:
+    unknown = sorted(set(details.event_types) - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidState(f"Unknown events: {', '.join(unknown)}.")
+    if not details.event_types:
+        raise InvalidState("Choose at least one event.")
+    check_url(details.url)
+
+
+def register(details: EndpointDetails, *, by: User) -> WebhookEndpoint:
+    """Add an endpoint with a new secret. Raises InvalidState for a refused address."""
+    _check(details)
+    endpoint = WebhookEndpoint(
+        url=details.url.strip(),
+        description=details.description.strip(),
+        event_types=sorted(set(details.event_types)),
+        secret=new_secret(),
+        created_by_id=by.id,
+        created_at=utcnow(),
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    return endpoint
+
+
+def lock(endpoint_id: int) -> WebhookEndpoint | None:
+    return db.session.scalar(
+        sa.select(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def update(endpoint: WebhookEndpoint, details: EndpointDetails) -> None:
+    _check(details)
+    endpoint = lock(endpoint.id)
+    endpoint.url = details.url.strip()
+    endpoint.description = details.description.strip()
+    endpoint.event_types = sorted(set(details.event_types))
+
+
+def rotate_secret(endpoint: WebhookEndpoint) -> str:
+    """A new secret; the old one keeps signing (beside it) for ROTATION_OVERLAP."""
+    endpoint = lock(endpoint.id)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = utcnow() + ROTATION_OVERLAP
+    endpoint.secret = new_secret()
+    return endpoint.secret
+
+
+def resume(endpoint: WebhookEndpoint) -> int:
+    """Send to a paused endpoint again, starting with what waited; returns how many."""
+    endpoint = lock(endpoint.id)
+    if endpoint.paused_at is None:
+        raise InvalidState("This endpoint isn't paused.")
+    endpoint.paused_at, endpoint.failing_since = None, None
+    waiting = list(
+        db.session.scalars(
+            sa.select(WebhookDelivery).where(
+                WebhookDelivery.endpoint_id == endpoint.id,
+                WebhookDelivery.status == DeliveryStatus.PAUSED,
+            )
+        )
+    )
+    for delivery in waiting:
+        delivery.status = DeliveryStatus.PENDING
+        schedule(delivery, attempt=delivery.attempts + 1, label=f"resume-{secrets.token_hex(4)}")
+    return len(waiting)
+
+
+def all_endpoints() -> list[WebhookEndpoint]:
+    return list(db.session.scalars(sa.select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+
+def deliveries_page(endpoint_id: int, *, page: int, per_page: int = 25):
+    return db.paginate(
+        sa.select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .options(sa.orm.joinedload(WebhookDelivery.event))
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from wtforms import StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.forms import CheckboxesField, PortalForm, options
+from portal.webhooks.events import EVENT_TYPES
+
+
+class EndpointForm(PortalForm):
+    url = StringField(
+        "Address",
+        validators=[InputRequired(), Length(max=500)],
+        description="Where events are POSTed, e.g. https://crm.example.com/hooks/advocates.",
+        render_kw={"inputmode": "url"},
+    )
+    description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
+    event_types = CheckboxesField(
+        "Events", validators=[InputRequired("Choose at least one event.")]
+    )
+    submit = SubmitField("Add endpoint")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_types.choices = options(
+            (name, f"{name} — {text}") for name, text in EVENT_TYPES.items()
+        )

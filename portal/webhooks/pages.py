@@ -1,0 +1,89 @@
+"""Admins' webhook pages: endpoints, their secrets, and each endpoint's delivery log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+
+from portal.auth.decorators import check_roles
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.inputs import page_number
+from portal.views import render_form, run_service
+from portal.webhooks import delivery as deliveries
+from portal.webhooks import endpoints
+from portal.webhooks.forms import EndpointForm
+from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
+
+
+@bp.before_request
+def admins_only() -> None:
+    check_roles(Role.ADMIN)
+
+
+def _details(form: EndpointForm) -> endpoints.EndpointDetails:
+    return endpoints.EndpointDetails(
+        url=form.url.data,
+        description=form.description.data or "",
+        event_types=form.event_types.data,
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+def endpoint_list():
+    form = EndpointForm()
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: endpoints.register(_details(form), by=current_user),
+            "Endpoint added. Give its secret to the receiver to check signatures.",
+            field=form.url,
+        )
+        if done:
+            return redirect(url_for(".endpoint", endpoint_id=done.value.id))
+    return render_form("webhooks/endpoints.html", form=form, endpoints=endpoints.all_endpoints())
+
+
+@bp.route("/<id:endpoint_id>", methods=["GET", "POST"])
+def endpoint(endpoint_id: int):
+    item = db.get_or_404(WebhookEndpoint, endpoint_id)
+    form = EndpointForm(obj=item)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: endpoints.update(item, _details(form)), "Endpoint saved.", field=form.url
+        )
+        if done:
+            return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+    page = endpoints.deliveries_page(item.id, page=page_number())
+    return render_form("webhooks/endpoint.html", endpoint=item, page=page, form=form)
+
+
+@bp.post("/<id:endpoint_id>/rotate")
+def rotate(endpoint_id: int):
+    item = db.get_or_404(WebhookEndpoint, endpoint_id)
+    run_service(
+        lambda: endpoints.rotate_secret(item),
+        "New secret made. The old one signs too for 24 hours: update the receiver.",
+    )
+    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+
+
+@bp.post("/<id:endpoint_id>/resume")
+def resume(endpoint_id: int):
+    item = db.get_or_404(WebhookEndpoint, endpoint_id)
+    run_service(
+        lambda: endpoints.resume(item),
+        lambda waiting: (
+            f"Resumed: {waiting} waiting deliver{'y' if waiting == 1 else 'ies'} queued."
+        ),
+    )
+    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+
+
+@bp.post("/deliveries/<id:delivery_id>/again")
+def send_again(delivery_id: int):
+    delivery = db.get_or_404(WebhookDelivery, delivery_id)
+    run_service(lambda: deliveries.send_again(delivery), "Queued to be sent again.")
+    return redirect(url_for(".endpoint", endpoint_id=delivery.endpoint_id))
