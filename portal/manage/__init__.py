@@ -22,11 +22,12 @@ def staff_only() -> None:
 
 def _nest_domain_pages() -> None:
     from portal.advocates.manage import bp as advocates
+    from portal.insight.manage import bp as insight
     from portal.opportunities.manage import bp as opportunities
     from portal.recognition.manage import bp as recognition
     from portal.stories.manage import bp as stories
 
-    for domain in (opportunities, advocates, recognition, stories):
+    for domain in (opportunities, advocates, recognition, stories, insight):
         bp.register_blueprint(domain)
 
 

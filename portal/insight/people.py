@@ -1,0 +1,179 @@
+"""Advocates: who was active, who joined, and how they stand in the tiers.
+
+An advocate is active in a period when they signed in, applied, completed a
+participation, answered an ask or submitted a story in it; other packages
+(referrals) add their kind of activity with `@activity(label)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.advocates.models import AdvocateProfile, Ask
+from portal.auth.models import Role, User, UserSession
+from portal.extensions import db
+from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
+from portal.insight.periods import Window
+from portal.opportunities.models import Participation, ParticipationStatus
+from portal.recognition.models import Tier, TierEvent, TierEventKind
+from portal.stories.models import Story
+
+Activity = Callable[[datetime, datetime], sa.Select]
+ACTIVITIES: dict[str, list[Activity]] = {}
+
+
+def activity(label: str) -> Callable[[Activity], Activity]:
+    """Register a kind of activity that makes an advocate active: a select of advocate ids
+    (several selects may share a label; an advocate in any of them counts once)."""
+
+    def register(select: Activity) -> Activity:
+        ACTIVITIES.setdefault(label, []).append(select)
+        return select
+
+    return register
+
+
+@activity("Signed in")
+def _signed_in(start: datetime, end: datetime) -> sa.Select:
+    return (
+        sa.select(UserSession.user_id)
+        .join(User, User.id == UserSession.user_id)
+        .where(User.role == Role.ADVOCATE, between(UserSession.created_at, start, end))
+    )
+
+
+@activity("Signed in")
+def _last_signed_in(start: datetime, end: datetime) -> sa.Select:
+    # Old sessions are purged; the last sign-in stays on the person.
+    return sa.select(User.id).where(
+        User.role == Role.ADVOCATE, between(User.last_sign_in_at, start, end)
+    )
+
+
+@activity("Applied")
+def _applied(start: datetime, end: datetime) -> sa.Select:
+    return sa.select(Participation.advocate_id).where(
+        Participation.ask_id.is_(None), between(Participation.created_at, start, end)
+    )
+
+
+@activity("Completed a participation")
+def _completed(start: datetime, end: datetime) -> sa.Select:
+    return sa.select(Participation.advocate_id).where(
+        Participation.status == ParticipationStatus.COMPLETED,
+        between(Participation.completed_at, start, end),
+    )
+
+
+@activity("Answered an ask")
+def _answered(start: datetime, end: datetime) -> sa.Select:
+    return sa.select(Ask.advocate_id).where(between(Ask.answered_at, start, end))
+
+
+@activity("Submitted a story")
+def _story(start: datetime, end: datetime) -> sa.Select:
+    return sa.select(Story.advocate_id).where(between(Story.created_at, start, end))
+
+
+def _distinct(select: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
+
+
+def active_advocates(span: Window) -> int:
+    """How many advocates did at least one of the registered activities in the period."""
+    selects = [
+        make(span.starts_at, span.ends_at) for makes in ACTIVITIES.values() for make in makes
+    ]
+    return _distinct(sa.union(*selects))
+
+
+def active_by_activity(span: Window) -> dict[str, int]:
+    return {
+        label: _distinct(sa.union(*(make(span.starts_at, span.ends_at) for make in makes)))
+        for label, makes in ACTIVITIES.items()
+    }
+
+
+def new_advocates(span: Window) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                User.role == Role.ADVOCATE, between(User.created_at, span.starts_at, span.ends_at)
+            )
+        )
+        or 0
+    )
+
+
+def advocates_by_tier() -> list[tuple[str, int]]:
+    """Active advocates per current tier (now), in tier order, "No tier" last."""
+    rows = db.session.execute(
+        sa.select(AdvocateProfile.current_tier_id, sa.func.count())
+        .join(User, User.id == AdvocateProfile.user_id)
+        .where(User.active.is_(True), User.role == Role.ADVOCATE)
+        .group_by(AdvocateProfile.current_tier_id)
+    ).all()
+    counts = dict(rows)
+    tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
+    return [(tier.name, counts.get(tier.id, 0)) for tier in tiers] + [
+        ("No tier", counts.get(None, 0))
+    ]
+
+
+MOVEMENT = (TierEventKind.OPTED_IN, TierEventKind.STEPPED_DOWN, TierEventKind.LAPSED)
+
+
+def tier_movement(span: Window) -> dict[tuple[int, str], int]:
+    """(tier id, event kind) → how many such tier events happened in the period."""
+    rows = db.session.execute(
+        sa.select(TierEvent.tier_id, TierEvent.kind, sa.func.count())
+        .where(TierEvent.kind.in_(MOVEMENT), between(TierEvent.at, span.starts_at, span.ends_at))
+        .group_by(TierEvent.tier_id, TierEvent.kind)
+    ).all()
+    return {(tier_id, str(kind)): count for tier_id, kind, count in rows}
+
+
+@figure(10, "advocates", "Advocates")
+def advocates_figures(span: Window) -> Figures:
+    before = span.previous
+    active_now, active_before = active_by_activity(span), active_by_activity(before)
+    tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
+    moved, moved_before = tier_movement(span), tier_movement(before)
+    movement_rows = []
+    for tier in tiers:
+        row: list = [tier.name]
+        for kind in MOVEMENT:
+            row += [moved.get((tier.id, kind.value), 0), moved_before.get((tier.id, kind.value), 0)]
+        movement_rows.append(row)
+    return Figures(
+        stats=[
+            Stat("Active advocates", active_advocates(span), active_advocates(before)),
+            Stat("New advocates", new_advocates(span), new_advocates(before)),
+        ],
+        tables=[
+            Table(
+                "activity",
+                "Active advocates by what they did (one advocate may count in several rows)",
+                ["Activity", "This period", "Previous period"],
+                [[label, active_now[label], active_before[label]] for label in ACTIVITIES],
+                chart=Chart("bar", (1, 2)),
+            ),
+            Table(
+                "tiers",
+                "Active advocates by tier, now",
+                ["Tier", "Advocates"],
+                [list(row) for row in advocates_by_tier()],
+                chart=Chart("bar", (1,)),
+            ),
+            Table(
+                "tier-movement",
+                "Tier movement",
+                ["Tier"]
+                + [f"{kind.label}{when}" for kind in MOVEMENT for when in ("", " (previous)")],
+                movement_rows,
+            ),
+        ],
+    )
