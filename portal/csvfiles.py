@@ -17,7 +17,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """A cell as written: numbers as they are, None empty, text that could be a formula neutralised."""
+    """A cell as written: numbers kept, None empty, text that could be a formula neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):

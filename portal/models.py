@@ -9,6 +9,7 @@ from portal.advocates.models import (  # noqa: F401
     OpenType,
     Product,
 )
+from portal.advocates.notes import StaffNote  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401

@@ -162,3 +162,12 @@ class AccountForm(PortalForm):
 class ProductForm(PortalForm):
     name = StringField("Product name", validators=[InputRequired(), Length(max=80)])
     submit = SubmitField("Add product")
+
+
+class NoteForm(PortalForm):
+    body = TextAreaField(
+        "Note (seen only by the program team)",
+        validators=[InputRequired(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Add the note")

@@ -182,7 +182,13 @@ class AskAnswer(LabeledEnum):
 class Ask(db.Model):
     """Staff reaching out to one advocate; counted per quarter against their cap."""
 
-    __table_args__ = (sa.Index("ix_ask_advocate_quarter", "advocate_id", "quarter"),)
+    __table_args__ = (
+        sa.Index("ix_ask_advocate_quarter", "advocate_id", "quarter"),
+        # Program insight: asks and answers in a period, advocates at their cap.
+        sa.Index("ix_ask_asked_at", "asked_at"),
+        sa.Index("ix_ask_answered_at", "answered_at"),
+        sa.Index("ix_ask_quarter_advocate", "quarter", "advocate_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))

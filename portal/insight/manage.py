@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.advocates import notes
+from portal.auth.models import Role, User
 from portal.csvfiles import csv_text
+from portal.extensions import db
 
-# Importing a family of figures registers it on the page.
-from portal.insight import asks, figures, funnel, people, periods, qualified, recognition  # noqa: F401
+# Importing a family of figures registers it on the page (history: its staff sections).
+from portal.insight import asks, figures, funnel, history, people, periods, qualified, recognition  # noqa: F401
 from portal.insight.forms import PeriodForm, RuleForm
 from portal.views import run_service
 
@@ -67,6 +70,21 @@ def table_csv(name: str, table: str):
         csv_text(chosen.columns, chosen.rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/advocates/<id:user_id>/history")
+def advocate_history(user_id: int):
+    """Everything about one advocate, newest first (up to history.FULL events)."""
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.ADVOCATE or user.profile is None:
+        abort(404)
+    return render_template(
+        "insight/manage/history.html",
+        person=user,
+        events=history.advocate_history(user.id, limit=history.FULL),
+        limit=history.FULL,
+        notes=notes.notes_about(user.id, limit=history.FULL),
     )
 
 

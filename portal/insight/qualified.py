@@ -96,8 +96,11 @@ def qualified_ids(at: datetime, current: Rule) -> sa.Select | None:
     return sa.union(*selects) if len(selects) > 1 else selects[0].distinct()
 
 
-def qualified_per_account(at: datetime, current: Rule) -> dict[int | None, int]:
-    """Account id (None: no current job) → active advocates qualified at `at`."""
+def qualified_per_account(
+    at: datetime, current: Rule, account_id: int | None = None
+) -> dict[int | None, int]:
+    """Account id (None: no current job) → active advocates qualified at `at` (of one account
+    when `account_id` is given)."""
     ids = qualified_ids(at, current)
     if ids is None:
         return {}
@@ -108,7 +111,11 @@ def qualified_per_account(at: datetime, current: Rule) -> dict[int | None, int]:
         .select_from(qualified)
         .join(User, User.id == advocate_id)
         .outerjoin(Employment, current_job(advocate_id))
-        .where(User.active.is_(True), User.role == Role.ADVOCATE)
+        .where(
+            User.active.is_(True),
+            User.role == Role.ADVOCATE,
+            sa.true() if account_id is None else Employment.account_id == account_id,
+        )
         .group_by(Employment.account_id)
     ).all()
     return dict(rows)
