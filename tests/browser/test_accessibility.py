@@ -48,7 +48,16 @@ def world(app, make):
             by=db.session.get(type(manager), manager.id),
         )
         db.session.commit()
-    return {"manager": manager, "advocate": advocate, "opportunity": opportunity}
+    with app.app_context():
+        from portal.advocates.employment import current_employment
+
+        account_id = current_employment(advocate.id).account_id
+    return {
+        "manager": manager,
+        "advocate": advocate,
+        "opportunity": opportunity,
+        "account_id": account_id,
+    }
 
 
 def check(page, path: str) -> None:
@@ -85,6 +94,8 @@ MANAGER = [
     "/manage/tiers",
     "/manage/products",
     "/manage/stories",
+    "/manage/insight/",
+    "/manage/insight/?period=year",
 ]
 
 
@@ -110,6 +121,8 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     check(staff, f"/manage/opportunities/{world['opportunity'].id}/record")
     check(staff, "/manage/search?q=Dana")
     check(staff, "/manage/applications?order=points")
+    check(staff, f"/manage/insight/advocates/{world['advocate'].id}/history")
+    check(staff, f"/manage/accounts/{world['account_id']}")
 
 
 def test_admin_pages_have_no_accessibility_violations(make, new_page):
