@@ -137,16 +137,17 @@ KINDS = (
 )
 
 
-def advocate_history(advocate_id: int, limit: int = SHORT) -> list[Event]:
-    """The advocate's newest `limit` events of every kind, newest first."""
-    events = [event for kind in KINDS for event in kind(advocate_id, limit)]
+def advocate_history(advocate_id: int, limit: int = SHORT, kinds=KINDS) -> list[Event]:
+    """The advocate's newest `limit` events of every kind (or of `kinds`), newest first."""
+    events = [event for kind in kinds for event in kind(advocate_id, limit)]
     events.sort(key=lambda event: event.at, reverse=True)
     return events[:limit]
 
 
 @advocate_section(80, "insight/manage/_advocate_history.html")
 def _history_section(user: User) -> dict:
-    return {"events": advocate_history(user.id), "limit": SHORT}
+    # The page's other sections already list points, tiers, badges and participations.
+    return {"events": advocate_history(user.id, kinds=(_ask_events, _story_events))}
 
 
 # --- the staff account page -------------------------------------------------

@@ -134,9 +134,11 @@ def test_staff_notes_are_kept_with_author_and_time_and_only_staff_see_them(make,
 
 def test_the_advocate_history_merges_every_kind_newest_first(program, login):
     client = login(program["owner"])
-    html = client.get(f"/manage/advocates/{program['b'].id}").get_data(as_text=True)
-    assert 'id="history"' in html
-    events = html[html.index('id="history"') :]
+    page = client.get(f"/manage/advocates/{program['c'].id}").get_data(as_text=True)
+    asks = page[page.index('id="history"') :]
+    assert asks.index("Declined: About webinar") < asks.index("Invitation to an opportunity")
+    html = client.get(f"/manage/insight/advocates/{program['b'].id}/history")
+    events = html.get_data(as_text=True)
     # Ben: points on 5 Nov, opted in on 5 Nov, completed on 1 Nov, applied on 20 Oct.
     assert events.index("+100 points") < events.index("Completed") < events.rindex("Applied to")
     assert "Insider: opted in" in events
