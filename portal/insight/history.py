@@ -19,7 +19,7 @@ from portal.advocates.models import Account, Ask, Employment
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.insight import qualified
+from portal.insight import summaries
 from portal.opportunities.models import Participation, ParticipationStatus
 from portal.recognition.models import BadgeAward, PointsEntry, TierEvent
 from portal.stories.models import Story
@@ -185,7 +185,7 @@ def account_activity(account_id: int, limit: int = SHORT) -> list[Participation]
 @account_section(10, "insight/manage/_account_insight.html")
 def _account_section(account: Account) -> dict:
     current, former = account_people(account.id)
-    per_account = qualified.qualified_per_account(utcnow(), qualified.rule(), account.id)
+    per_account, _ = summaries.qualified_at(utcnow(), account.id)
     completed = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Participation)

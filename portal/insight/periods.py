@@ -51,7 +51,7 @@ class Window:
         return Window("previous", "Previous period", self.starts_at - self.length, self.starts_at)
 
 
-def _start_of(day: date) -> datetime:
+def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.program_tz()).astimezone(UTC)
 
 
@@ -87,15 +87,15 @@ def window(
         kind = kind if kind in KINDS else DEFAULT_KIND
         first_day = _first_day(kind, today)
         return Window(kind, f"{KINDS[kind]} ({_range_label(first_day, today)})",
-                      _start_of(first_day), now)  # fmt: skip
+                      start_of_day(first_day), now)  # fmt: skip
     if first is None or last is None:
         raise InvalidPeriod("Give both the first and the last day of the range.")
     if last < first:
         raise InvalidPeriod("The last day can't be before the first day.")
     if first > today:
         raise InvalidPeriod("The range can't start after today.")
-    starts_at = _start_of(first)
-    ends_at = min(_start_of(last + timedelta(days=1)), now)
+    starts_at = start_of_day(first)
+    ends_at = min(start_of_day(last + timedelta(days=1)), now)
     if ends_at - starts_at > LONGEST_RANGE:
         raise InvalidPeriod("Choose a range of three years or less.")
     return Window(kind, _range_label(first, last), starts_at, ends_at)
@@ -113,7 +113,7 @@ def buckets(span: Window) -> list[tuple[str, datetime, datetime]]:
     day = first_day - timedelta(days=first_day.weekday()) if weekly else first_day.replace(day=1)
     result = []
     while True:
-        start = _start_of(day)
+        start = start_of_day(day)
         if start >= span.ends_at:
             return result
         if weekly:
@@ -122,5 +122,7 @@ def buckets(span: Window) -> list[tuple[str, datetime, datetime]]:
         else:
             following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
             label = f"{day:%b %Y}"
-        result.append((label, max(start, span.starts_at), min(_start_of(following), span.ends_at)))
+        result.append(
+            (label, max(start, span.starts_at), min(start_of_day(following), span.ends_at))
+        )
         day = following

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AccountKind, Employment, Industry, Region
 from portal.auth.models import Role, User
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
 from portal.insight.periods import Window
 from portal.opportunities.models import Participation, ParticipationStatus
@@ -86,6 +88,7 @@ def save_rule(days: int, kinds: list[str]) -> None:
         raise PortalError("Choose at least one kind of contribution.")
     set_setting(DAYS_SETTING, days)
     set_setting(KINDS_SETTING, [k for k in kinds if k in KINDS])
+    summaries.drop_snapshots()
 
 
 def qualified_ids(at: datetime, current: Rule) -> sa.Select | None:
@@ -164,8 +167,8 @@ def _group(
 @figure(40, "qualified", "Qualified advocates")
 def qualified_figures(span: Window) -> Figures:
     current = rule()
-    per_account = qualified_per_account(span.ends_at, current)
-    per_before = qualified_per_account(span.previous.ends_at, current)
+    per_account, as_of = summaries.qualified_at(span.ends_at)
+    per_before, before_as_of = summaries.qualified_at(span.previous.ends_at)
     accounts = _accounts()
     columns = [
         "Accounts",
@@ -215,5 +218,7 @@ def qualified_figures(span: Window) -> Figures:
             ),
         ],
         note=f"Qualified: an active advocate with {kinds} in the {current.days} days before "
-        "the period's end, counted at the customer account they work for now.",
+        "the period's end, counted at the customer account they work for now. As of "
+        f"{clock.local(as_of):%-d %b %Y %H:%M} (the previous period: "
+        f"{clock.local(before_as_of):%-d %b %Y %H:%M}).",
     )

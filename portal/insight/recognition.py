@@ -5,19 +5,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, trend
-from portal.insight.periods import Window
+from portal.insight.periods import Window, buckets
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, PointsSource
 
 
 def points_by_source(span: Window) -> dict[str, tuple[int, int]]:
     """Source → (points, entries) written to the ledger in the period."""
-    rows = db.session.execute(
-        sa.select(PointsEntry.source, sa.func.sum(PointsEntry.points), sa.func.count())
-        .where(between(PointsEntry.created_at, span.starts_at, span.ends_at))
-        .group_by(PointsEntry.source)
-    ).all()
-    return {str(source): (int(points or 0), count) for source, points, count in rows}
+    return summaries.points_sums(span.starts_at, span.ends_at)
+
+
+def points_trend(span: Window) -> list[tuple[str, int]]:
+    if not summaries.is_summed(span.starts_at, span.ends_at):
+        return trend(span, PointsEntry.created_at, value=PointsEntry.points)
+    parts = buckets(span)
+    sums = summaries.points_sums(span.starts_at, span.ends_at, parts)
+    return [(label, sums.get(label, (0, 0))[0]) for label, _, _ in parts]
 
 
 def badges_awarded(span: Window) -> dict[str, int]:
@@ -60,10 +64,7 @@ def recognition_figures(span: Window) -> Figures:
                 "points-trend",
                 "Points per week or month",
                 ["From", "Points"],
-                [
-                    list(row)
-                    for row in trend(span, PointsEntry.created_at, value=PointsEntry.points)
-                ],
+                [list(row) for row in points_trend(span)],
                 chart=Chart("line", (1,)),
             ),
             Table(
