@@ -53,11 +53,14 @@ def main() -> None:
     print(f"{advocates:,} advocates, {entries:,} ledger entries; {args.runs} runs each\n")
     print("| page | median ms | slowest ms | SQL statements |")
     print("|---|---:|---:|---:|")
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(*args) -> None:
+        statements.append(args[2])
+
     for path in PATHS:
-        statements: list[str] = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
         assert client.get(path).status_code == 200, path  # warm-up
         times = []
         for _ in range(args.runs):
