@@ -54,8 +54,8 @@ def upgrade():
         batch_op.create_index('ix_badge_award_awarded_at', ['awarded_at'], unique=False)
 
     with op.batch_alter_table('participation', schema=None) as batch_op:
-        batch_op.create_index('ix_participation_completed', ['completed_at'], unique=False)
-        batch_op.create_index('ix_participation_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_participation_completed', ['completed_at', 'status', 'advocate_id'], unique=False)
+        batch_op.create_index('ix_participation_created', ['created_at', 'advocate_id', 'ask_id', 'status', 'opportunity_id'], unique=False)
 
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.create_index('ix_points_entry_created_source', ['created_at', 'source', 'points'], unique=False)
@@ -64,7 +64,7 @@ def upgrade():
         batch_op.create_index('ix_story_created', ['created_at'], unique=False)
 
     with op.batch_alter_table('tier_event', schema=None) as batch_op:
-        batch_op.create_index('ix_tier_event_at', ['at'], unique=False)
+        batch_op.create_index('ix_tier_event_at', ['at', 'kind', 'tier_id'], unique=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index('ix_user_last_sign_in', ['last_sign_in_at'], unique=False)

@@ -127,7 +127,7 @@ class TierEvent(db.Model):
     __tablename__ = "tier_event"
     __table_args__ = (
         sa.Index("ix_tier_event_advocate_at", "advocate_id", "at"),
-        sa.Index("ix_tier_event_at", "at"),
+        sa.Index("ix_tier_event_at", "at", "kind", "tier_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
