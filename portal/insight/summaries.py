@@ -179,6 +179,14 @@ def is_summed(start: datetime, end: datetime) -> bool:
     return first_day <= through and start_of_day(first_day + timedelta(days=1)) <= end
 
 
+def catch_up(now: datetime) -> int:
+    """Run the job until every snapshot of the last BACKFILL_DAYS and every points sum exists."""
+    total = 0
+    while taken := take_summaries(now):
+        total += taken
+    return total
+
+
 def points_sums(
     start: datetime, end: datetime, buckets: list[tuple[str, datetime, datetime]] | None = None
 ) -> dict:

@@ -62,3 +62,13 @@ def test_changing_the_rule_drops_the_snapshots(app):
     )
     view = figures.section("qualified", periods.window("month"))
     assert view.figures.stats[0].value == 1  # counted live again, with the new rule
+
+
+def test_the_command_takes_the_summaries(runner, app):
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False):
+        result = runner.invoke(args=["insight", "summarise"])
+    assert result.exit_code == 0 and "snapshots and sums taken" in result.output
+    with app.app_context():
+        assert db.session.get(JobRun, (summaries.SNAPSHOT_JOB, "2026-11-20")) is not None
