@@ -33,7 +33,7 @@ from functools import partial
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import accounts, employment, profiles
+from portal.advocates import accounts, employment, notes, profiles
 from portal.advocates.models import Industry, Product, Region, SizeBand
 from portal.advocates.people import add_advocate
 from portal.auth import services as auth
@@ -258,7 +258,8 @@ class _Demo:
             staff = _staff()
             self.manager = staff["manager@example.com"]
             self.products = _products()
-            self.accounts = _accounts(self.rng, self.manager)
+            # Accounts split between two owners, so the program page compares them.
+            self.accounts = _accounts(self.rng, (self.manager, staff["admin@example.com"]))
             _badges(self.manager)  # saved first, so they are awarded as they are earned
             self.progress("advocates and their profiles")
             self.people = self._advocates()
@@ -267,6 +268,7 @@ class _Demo:
         self._plan_opportunities()
         self._plan_awards()
         self._plan_stories()
+        self._plan_notes()
         self.timeline.run(self.progress)
         self.progress("badges for the periods that ended")
         with replaying_at(self.now):
@@ -554,6 +556,15 @@ class _Demo:
             self.now - timedelta(days=3), partial(self._story, public[-1], title, body, False)
         )
 
+    def _plan_notes(self) -> None:
+        """What the program team noted about the demo advocate (staff only)."""
+        for days, text in (
+            (120, "Prefers speaking slots in the morning (Europe); happy to mentor new members."),
+            (35, "Asked us not to schedule anything in the last week of the quarter."),
+        ):
+            note = partial(notes.add_note, self.avery, text, author=self.manager)
+            self.timeline.add(self.now - timedelta(days=days), note)
+
     def _story(self, author: User, title: str, body: str, is_published: bool) -> None:
         story = stories.write(author, title=title, body=body)
         if is_published:
@@ -576,7 +587,7 @@ def _products() -> list[Product]:
     return [accounts.add_product(name) for name in PRODUCTS]
 
 
-def _accounts(rng: random.Random, owner: User):
+def _accounts(rng: random.Random, owners: tuple[User, ...]):
     industries = list(Industry)
     regions = list(Region)
     result = []
@@ -587,7 +598,7 @@ def _accounts(rng: random.Random, owner: User):
                 industry=industries[index % len(industries)],
                 region=regions[(index * 7) % len(regions)],
                 size_band=rng.choice(list(SizeBand)),
-                owner_id=owner.id,
+                owner_id=owners[index % 3 % len(owners)].id,
                 crm_id=f"CRM-{1000 + index}",
             )
         )
