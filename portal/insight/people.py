@@ -12,11 +12,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.advocates.models import AdvocateProfile, Ask
 from portal.auth.models import Role, User, UserSession
 from portal.extensions import db
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
-from portal.insight.periods import Window
+from portal.insight.periods import KINDS, Window
 from portal.opportunities.models import Participation, ParticipationStatus
 from portal.recognition.models import Tier, TierEvent, TierEventKind
 from portal.stories.models import Story
@@ -134,13 +135,24 @@ def tier_movement(span: Window) -> dict[tuple[int, str], int]:
     return {(tier_id, str(kind)): count for tier_id, kind, count in rows}
 
 
+def _active_both(span: Window) -> tuple[tuple, tuple, str]:
+    """Active advocates of the period and of the previous one, and a note saying as of when:
+    the job's snapshot at 00:00 today for a standard period, else counted now."""
+    from portal.insight import summaries
+
+    taken = summaries.active_at_start_of_day(span.kind, span.ends_at)
+    if span.kind in KINDS and span.kind != "custom" and taken is not None:
+        value, as_of = taken
+        this, before = value["this"], value["previous"]
+        note = f"Active advocates as of {clock.local(as_of):%-d %b %Y %H:%M}."
+        return (this[0], this[1]), (before[0], before[1]), note
+    return active_by_activity(span), active_by_activity(span.previous), ""
+
+
 @figure(10, "advocates", "Advocates")
 def advocates_figures(span: Window) -> Figures:
     before = span.previous
-    (active, active_now), (active_earlier, active_before) = (
-        active_by_activity(span),
-        active_by_activity(before),
-    )
+    (active, active_now), (active_earlier, active_before), as_of = _active_both(span)
     tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
     moved, moved_before = tier_movement(span), tier_movement(before)
     movement_rows = []
@@ -159,7 +171,10 @@ def advocates_figures(span: Window) -> Figures:
                 "activity",
                 "Active advocates by what they did (one advocate may count in several rows)",
                 ["Activity", "This period", "Previous period"],
-                [[label, active_now[label], active_before[label]] for label in ACTIVITIES],
+                [
+                    [label, active_now.get(label, 0), active_before.get(label, 0)]
+                    for label in ACTIVITIES
+                ],
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
@@ -177,4 +192,5 @@ def advocates_figures(span: Window) -> Figures:
                 movement_rows,
             ),
         ],
+        note=as_of,
     )

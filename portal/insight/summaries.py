@@ -7,6 +7,9 @@ Two kinds, both kept by the timed job `take_summaries` (part of `jobs run`):
   that day. A distinct count over a year-long window can't be summed from days,
   so each day is a snapshot; the page shows it "as of" that moment. Days the
   job hasn't reached yet are counted live (exact, slower).
+- **Active advocates of the standard periods, per day** (`InsightSnapshot`,
+  "active:<kind>"): a distinct count too, taken for this month, quarter, year
+  and 90 days as they stood at 00:00 and for the previous period of each.
 - **Points per day and source** (`PointsDay`): sums of the append-only ledger
   for closed days. A period sums its whole days from here and reads only its
   partial first and last day from the ledger itself.
@@ -41,6 +44,16 @@ class QualifiedSnapshot(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), primary_key=True)
     advocates: Mapped[int]
+
+
+class InsightSnapshot(db.Model):
+    """A figure as it stood at 00:00 (program time) of `day`, kept as JSON."""
+
+    __tablename__ = "insight_snapshot"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[dict] = mapped_column(sa.JSON)
 
 
 class PointsDay(db.Model):
@@ -100,6 +113,37 @@ def _take_snapshot(day: date) -> int:
     return 1
 
 
+def active_at_start_of_day(kind: str, now: datetime) -> tuple[dict, datetime] | None:
+    """The active-advocate counts of a standard period as they stood at 00:00 today (and
+    of its previous period), when the job took them: ({"this": …, "previous": …}, as of)."""
+    day = clock.local(now).date()
+    row = db.session.get(InsightSnapshot, (day, f"active:{kind}"))
+    return (row.value, start_of_day(day)) if row else None
+
+
+def _take_active(day: date) -> int:
+    from portal.insight import people
+
+    taken = 0
+    for kind in KINDS:
+        name = f"active:{kind}"
+        if kind == "custom" or db.session.get(InsightSnapshot, (day, name)):
+            continue
+        span = window(kind, now=start_of_day(day))
+        value = {
+            "this": people.active_by_activity(span),
+            "previous": people.active_by_activity(span.previous),
+        }
+        db.session.execute(
+            dialect_insert(InsightSnapshot.__table__)
+            .values(day=day, name=name, value=value)
+            .on_conflict_do_nothing(index_elements=["day", "name"])
+        )
+        db.session.commit()
+        taken += 1
+    return taken
+
+
 def drop_snapshots() -> None:
     """Forget every snapshot (the rule changed); the job takes them again."""
     db.session.execute(sa.delete(QualifiedSnapshot))
@@ -149,7 +193,7 @@ def _sum_points_days(first: date, last: date) -> None:
 
 def take_summaries(now: datetime) -> int:
     """The timed job: missing snapshots (a few per run) and yesterday's points sums."""
-    done = 0
+    done = _take_active(clock.local(now).date())
     for day in snapshot_days(now):
         if done >= PER_RUN + len(KINDS):
             break
