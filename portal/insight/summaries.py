@@ -236,7 +236,8 @@ def points_sums(
 ) -> dict:
     """Points and entries per source in [start, end): whole summed days from PointsDay, the
     rest (at most a day at each end) from the ledger. With `buckets`, per bucket label
-    instead of per source (use it only when `is_summed`: the rest is read row by row)."""
+    instead of per source (only when `is_summed`: the parts read from the ledger are then
+    at most a day each)."""
     through = _days_through()
     tz = clock.program_tz()
     first_day = clock.local(start, tz).date()
@@ -247,7 +248,14 @@ def points_sums(
         last_day = min(last_day, through + timedelta(days=1))
     summed = through is not None and first_day < last_day
     middle = (start_of_day(first_day), start_of_day(last_day)) if summed else (end, end)
-    parts = [(start, middle[0]), (middle[1], end)] if summed else [(start, end)]
+    parts = [(start, end)]
+    if summed:
+        # The partial first day, then each day the job hasn't summed yet (today, usually).
+        parts = [(start, middle[0])]
+        day = last_day
+        while start_of_day(day) < end:
+            parts.append((start_of_day(day), min(start_of_day(day + timedelta(days=1)), end)))
+            day += timedelta(days=1)
 
     def key_of(moment_or_day) -> str | None:
         if buckets is None:
@@ -279,13 +287,13 @@ def points_sums(
         if part_start >= part_end:
             continue
         if by_day:
-            rows = db.session.execute(
-                sa.select(PointsEntry.created_at, PointsEntry.points).where(
+            # A part lies within one day, so within one bucket (buckets are whole days).
+            points, entries = db.session.execute(
+                sa.select(sa.func.sum(PointsEntry.points), sa.func.count()).where(
                     PointsEntry.created_at >= part_start, PointsEntry.created_at < part_end
                 )
-            )
-            for created_at, points in rows:
-                add(key_of(created_at), points, 1)
+            ).one()
+            add(key_of(part_start), points, entries)
         else:
             for source, points, entries in db.session.execute(
                 sa.select(PointsEntry.source, sa.func.sum(PointsEntry.points), sa.func.count())

@@ -74,3 +74,19 @@ def test_the_command_takes_the_summaries(runner, app):
     assert result.exit_code == 0 and "snapshots and sums taken" in result.output
     with app.app_context():
         assert db.session.get(JobRun, (summaries.SNAPSHOT_JOB, "2026-11-20")) is not None
+
+
+def test_days_the_job_has_not_summed_yet_are_read_from_the_ledger(app):
+    from portal.settings import set_setting
+
+    summaries.take_summaries(NOW)
+    # As if the job had stopped on 4 November: from then on, the ledger day by day.
+    set_setting(summaries.POINTS_THROUGH, "2026-11-03")
+    span = periods.window("month")
+    assert summaries.is_summed(span.starts_at, span.ends_at)
+    assert figures.section("recognition", span).table("points-trend").rows == [
+        ["1 Nov", 50],
+        ["2 Nov", 100],
+        ["9 Nov", 0],
+        ["16 Nov", 0],
+    ]
