@@ -75,6 +75,8 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index('ix_user_last_sign_in', ['last_sign_in_at'], unique=False)
         batch_op.create_index('ix_user_role_created', ['role', 'created_at'], unique=False)
+        # People the program page doesn't count (deactivated, or not advocates): few.
+        batch_op.create_index('ix_user_not_counted', ['id'], unique=False, postgresql_where=sa.text("NOT active OR role <> 'advocate'"), sqlite_where=sa.text("NOT active OR role <> 'advocate'"))
 
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index('ix_user_session_created', ['created_at'], unique=False)
@@ -89,6 +91,7 @@ def downgrade():
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index('ix_user_role_created')
+        batch_op.drop_index('ix_user_not_counted')
         batch_op.drop_index('ix_user_last_sign_in')
 
     with op.batch_alter_table('tier_event', schema=None) as batch_op:

@@ -38,6 +38,12 @@ class User(UserMixin, db.Model):
         # Program insight: who joined and who signed in during a period.
         sa.Index("ix_user_role_created", "role", "created_at"),
         sa.Index("ix_user_last_sign_in", "last_sign_in_at"),
+        sa.Index(
+            "ix_user_not_counted",
+            "id",
+            postgresql_where=sa.text("NOT active OR role <> 'advocate'"),
+            sqlite_where=sa.text("NOT active OR role <> 'advocate'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
