@@ -97,6 +97,8 @@ class Employment(db.Model):
             postgresql_where=sa.text("ended_on IS NULL"),
         ),
         sa.Index("ix_employment_account_current", "account_id", "ended_on"),
+        # Program insight: moves in a period.
+        sa.Index("ix_employment_started", "started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,13 +9,24 @@ from portal.advocates import notes
 from portal.auth.models import Role, User
 from portal.csvfiles import csv_text
 from portal.extensions import db
-
-# Importing a family of figures registers it on the page (history: its staff sections).
-from portal.insight import asks, figures, funnel, history, people, periods, qualified, recognition  # noqa: F401
+from portal.insight import (
+    asks,
+    figures,
+    funnel,
+    history,
+    moves,
+    people,
+    periods,
+    qualified,
+    recognition,
+)
 from portal.insight.forms import PeriodForm, RuleForm
 from portal.views import run_service
 
 bp = Blueprint("insight", __name__, url_prefix="/insight")
+
+# Each module registers its figures (history: its staff page sections) when imported.
+FAMILIES = (people, funnel, asks, qualified, moves, recognition, history)
 
 
 def _period(form: PeriodForm) -> periods.Window:

@@ -134,4 +134,4 @@ def test_points_by_source_per_week_and_badges():
 
 def test_every_registered_family_appears_in_page_order():
     keys = [s.key for s in figures.sections(periods.window("month"))]
-    assert keys == ["advocates", "participation", "asks", "qualified", "recognition"]
+    assert keys == ["advocates", "participation", "asks", "qualified", "moves", "recognition"]
