@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.advocates.models import Ask, AskAnswer
 from portal.extensions import db
+from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, rate, trend
 from portal.insight.periods import Window
 from portal.opportunities.models import (
@@ -43,6 +45,7 @@ def _stage_sums() -> list[sa.ColumnElement]:
     ]
 
 
+@summaries.snapshotted("funnel")
 def funnel_by_type(span: Window) -> dict[str, list[int]]:
     """Opportunity type → counts at each of STAGES, for participations begun in the period."""
     rows = db.session.execute(
@@ -67,8 +70,8 @@ def no_show_rate(counts: list[int]) -> float | None:
 
 @figure(20, "participation", "Participation")
 def participation_figures(span: Window) -> Figures:
-    by_type = funnel_by_type(span)
-    total, before = _totals(by_type), _totals(funnel_by_type(span.previous))
+    by_type, by_type_before, as_of = summaries.this_and_previous("funnel", span)
+    total, before = _totals(by_type), _totals(by_type_before)
     type_rows = [
         [
             kind.label,
@@ -108,5 +111,6 @@ def participation_figures(span: Window) -> Figures:
             ),
         ],
         note="Participations count in the period they began (an invitation sent or an "
-        "application made), at every stage they reached.",
+        "application made), at every stage they reached"
+        + (f"; the funnel as of {clock.local(as_of):%-d %b %Y %H:%M}." if as_of else "."),
     )

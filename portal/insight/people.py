@@ -16,8 +16,9 @@ from portal import clock
 from portal.advocates.models import AdvocateProfile, Ask
 from portal.auth.models import Role, User, UserSession
 from portal.extensions import db
+from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
-from portal.insight.periods import KINDS, Window
+from portal.insight.periods import Window
 from portal.opportunities.models import Participation, ParticipationStatus
 from portal.recognition.models import Tier, TierEvent, TierEventKind
 from portal.stories.models import Story
@@ -79,6 +80,7 @@ def _story(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Story.advocate_id).where(between(Story.created_at, start, end))
 
 
+@summaries.snapshotted("active")
 def active_by_activity(span: Window) -> tuple[int, dict[str, int]]:
     """How many advocates did at least one registered activity in the period, and how
     many did each (one statement: the activities are read once)."""
@@ -126,41 +128,31 @@ def advocates_by_tier() -> list[tuple[str, int]]:
 MOVEMENT = (TierEventKind.OPTED_IN, TierEventKind.STEPPED_DOWN, TierEventKind.LAPSED)
 
 
-def tier_movement(span: Window) -> dict[tuple[int, str], int]:
-    """(tier id, event kind) → how many such tier events happened in the period."""
+@summaries.snapshotted("tier-movement")
+def tier_movement(span: Window) -> dict[str, int]:
+    """ "<tier id>:<event kind>" → how many such tier events happened in the period."""
     rows = db.session.execute(
         sa.select(TierEvent.tier_id, TierEvent.kind, sa.func.count())
         .where(TierEvent.kind.in_(MOVEMENT), between(TierEvent.at, span.starts_at, span.ends_at))
         .group_by(TierEvent.tier_id, TierEvent.kind)
     ).all()
-    return {(tier_id, str(kind)): count for tier_id, kind, count in rows}
-
-
-def _active_both(span: Window) -> tuple[tuple, tuple, str]:
-    """Active advocates of the period and of the previous one, and a note saying as of when:
-    the job's snapshot at 00:00 today for a standard period, else counted now."""
-    from portal.insight import summaries
-
-    taken = summaries.active_at_start_of_day(span.kind, span.ends_at)
-    if span.kind in KINDS and span.kind != "custom" and taken is not None:
-        value, as_of = taken
-        this, before = value["this"], value["previous"]
-        note = f"Active advocates as of {clock.local(as_of):%-d %b %Y %H:%M}."
-        return (this[0], this[1]), (before[0], before[1]), note
-    return active_by_activity(span), active_by_activity(span.previous), ""
+    return {f"{tier_id}:{kind}": count for tier_id, kind, count in rows}
 
 
 @figure(10, "advocates", "Advocates")
 def advocates_figures(span: Window) -> Figures:
     before = span.previous
-    (active, active_now), (active_earlier, active_before), as_of = _active_both(span)
+    (active, active_now), (active_earlier, active_before), as_of = summaries.this_and_previous(
+        "active", span
+    )
     tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
-    moved, moved_before = tier_movement(span), tier_movement(before)
+    moved, moved_before, _ = summaries.this_and_previous("tier-movement", span)
     movement_rows = []
     for tier in tiers:
         row: list = [tier.name]
         for kind in MOVEMENT:
-            row += [moved.get((tier.id, kind.value), 0), moved_before.get((tier.id, kind.value), 0)]
+            key = f"{tier.id}:{kind.value}"
+            row += [moved.get(key, 0), moved_before.get(key, 0)]
         movement_rows.append(row)
     return Figures(
         stats=[
@@ -193,5 +185,7 @@ def advocates_figures(span: Window) -> Figures:
                 movement_rows,
             ),
         ],
-        note=as_of,
+        note=f"Active advocates and tier movement as of {clock.local(as_of):%-d %b %Y %H:%M}."
+        if as_of
+        else "",
     )

@@ -7,9 +7,11 @@ Two kinds, both kept by the timed job `take_summaries` (part of `jobs run`):
   that day. A distinct count over a year-long window can't be summed from days,
   so each day is a snapshot; the page shows it "as of" that moment. Days the
   job hasn't reached yet are counted live (exact, slower).
-- **Active advocates of the standard periods, per day** (`InsightSnapshot`,
-  "active:<kind>"): a distinct count too, taken for this month, quarter, year
-  and 90 days as they stood at 00:00 and for the previous period of each.
+- **The standard periods' costly figures, per day** (`InsightSnapshot`,
+  "<figure>:<kind>", registered with `@snapshotted`): active advocates (a
+  distinct count too), the participation funnel and tier movement of this
+  month, quarter, year and 90 days as they stood at 00:00, and of the previous
+  period of each. Custom ranges are counted live.
 - **Points per day and source** (`PointsDay`): sums of the append-only ledger
   for closed days. A period sums its whole days from here and reads only its
   partial first and last day from the ledger itself.
@@ -19,7 +21,9 @@ Changing the qualification rule drops the snapshots; the job takes them again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal import clock
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
-from portal.insight.periods import KINDS, start_of_day, window
+from portal.insight.periods import KINDS, Window, start_of_day, window
 from portal.jobs.models import JobRun
 from portal.recognition.models import PointsEntry
 from portal.settings import get_setting, set_setting
@@ -113,34 +117,47 @@ def _take_snapshot(day: date) -> int:
     return 1
 
 
-def active_at_start_of_day(kind: str, now: datetime) -> tuple[dict, datetime] | None:
-    """The active-advocate counts of a standard period as they stood at 00:00 today (and
-    of its previous period), when the job took them: ({"this": …, "previous": …}, as of)."""
-    day = clock.local(now).date()
-    row = db.session.get(InsightSnapshot, (day, f"active:{kind}"))
-    return (row.value, start_of_day(day)) if row else None
+# Figures of the standard periods kept as they stood at 00:00: name → how to count a
+# period (a JSON-able value). Modules register theirs with `@snapshotted(name)`.
+SNAPSHOTTED: dict[str, Callable[[Window], Any]] = {}
 
 
-def _take_active(day: date) -> int:
-    from portal.insight import people
+def snapshotted(name: str) -> Callable:
+    def register(count: Callable[[Window], Any]) -> Callable[[Window], Any]:
+        SNAPSHOTTED[name] = count
+        return count
 
+    return register
+
+
+def this_and_previous(name: str, span: Window) -> tuple[Any, Any, datetime | None]:
+    """A registered figure for a period and its previous one: from the job's snapshot at
+    00:00 today for a standard period (with that moment), else counted now (None)."""
+    count = SNAPSHOTTED[name]
+    if span.kind in KINDS and span.kind != "custom":
+        day = clock.local(span.ends_at).date()
+        row = db.session.get(InsightSnapshot, (day, f"{name}:{span.kind}"))
+        if row is not None:
+            return row.value["this"], row.value["previous"], start_of_day(day)
+    return count(span), count(span.previous), None
+
+
+def _take_period_snapshots(day: date) -> int:
     taken = 0
-    for kind in KINDS:
-        name = f"active:{kind}"
-        if kind == "custom" or db.session.get(InsightSnapshot, (day, name)):
-            continue
-        span = window(kind, now=start_of_day(day))
-        value = {
-            "this": people.active_by_activity(span),
-            "previous": people.active_by_activity(span.previous),
-        }
-        db.session.execute(
-            dialect_insert(InsightSnapshot.__table__)
-            .values(day=day, name=name, value=value)
-            .on_conflict_do_nothing(index_elements=["day", "name"])
-        )
-        db.session.commit()
-        taken += 1
+    for name, count in SNAPSHOTTED.items():
+        for kind in KINDS:
+            key = f"{name}:{kind}"
+            if kind == "custom" or db.session.get(InsightSnapshot, (day, key)):
+                continue
+            span = window(kind, now=start_of_day(day))
+            value = {"this": count(span), "previous": count(span.previous)}
+            db.session.execute(
+                dialect_insert(InsightSnapshot.__table__)
+                .values(day=day, name=key, value=value)
+                .on_conflict_do_nothing(index_elements=["day", "name"])
+            )
+            db.session.commit()
+            taken += 1
     return taken
 
 
@@ -193,7 +210,7 @@ def _sum_points_days(first: date, last: date) -> None:
 
 def take_summaries(now: datetime) -> int:
     """The timed job: missing snapshots (a few per run) and yesterday's points sums."""
-    done = _take_active(clock.local(now).date())
+    done = _take_period_snapshots(clock.local(now).date())
     for day in snapshot_days(now):
         if done >= PER_RUN + len(KINDS):
             break

@@ -22,7 +22,7 @@ def _everything(kind: str) -> dict:
         (s.key, t.key): t.rows
         for s in figures.sections(span)
         for t in s.figures.tables
-        if s.key in ("advocates", "qualified", "recognition")
+        if s.key in ("advocates", "participation", "qualified", "recognition")
     }
 
 
@@ -44,7 +44,9 @@ def test_the_job_is_idempotent_and_says_as_of_when():
     # As of 00:00 on 20 November in Auckland, the previous period at 00:00 on 1 November.
     assert "As of 20 Nov 2026 00:00 (the previous period: 1 Nov 2026 00:00)" in note
     people = figures.section("advocates", periods.window("month")).figures.note
-    assert people == "Active advocates as of 20 Nov 2026 00:00."
+    assert people == "Active advocates and tier movement as of 20 Nov 2026 00:00."
+    funnel = figures.section("participation", periods.window("month")).figures.note
+    assert funnel.endswith("the funnel as of 20 Nov 2026 00:00.")
 
 
 def test_points_days_sum_whole_days_and_read_the_edges_from_the_ledger():
