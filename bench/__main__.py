@@ -108,6 +108,8 @@ def build_database(server_url: str, size: str, reseed: bool, log) -> tuple[str, 
         ],
         env=env, cwd=ROOT, check=True,
     )  # fmt: skip
+    # The program page's daily summaries, as the timed job keeps them in production.
+    subprocess.run([*flask, "insight", "summarise"], env=env, cwd=ROOT, check=True)
     seeded = time.monotonic() - started
     with psycopg.connect(url, autocommit=True) as connection:
         # What autovacuum does to a live database: statistics and the visibility map.
@@ -457,6 +459,12 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
         for browser in applicants:  # a page with a form: the CSRF token of this session
             browser.get(f"/opportunities/{first_open}")
 
+        manager = Browser(portal.url, "10.98.0.1")
+        manager.sign_in(MANAGER_EMAIL, BULK_PASSWORD)
+
+        def as_manager(paths: list[str]) -> list[Line]:
+            return [Line.page(path, manager) for path in paths]
+
         def rotate(paths: list[str]) -> list[Line]:
             count = max(len(paths), len(readers))
             return [
@@ -469,6 +477,9 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
             pages["reference shortlist (manager)"] = [
                 Line.page(f"/references/{i}", manager) for i in request_ids
             ]
+        # Staff: the program page (every figure), this quarter and this year.
+        pages["program page, this quarter"] = as_manager(["/manage/insight/?period=quarter"])
+        pages["program page, this year"] = as_manager(["/manage/insight/?period=year"])
         if args.only:
             pages = {k: v for k, v in pages.items() if any(o in k for o in args.only)}
         for name, lines in api_pages(picks, database_url).items():

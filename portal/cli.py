@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(badges_group)
+    app.cli.add_command(insight_group)
     app.cli.add_command(seed_bulk)
 
 
@@ -168,6 +169,22 @@ def jobs_run() -> None:
 
     for name, count in run_due().items():
         click.echo(f"{name}: {'failed (see the log)' if count < 0 else count}")
+
+
+insight_group = AppGroup("insight", help="The program page's daily summaries.")
+
+
+@insight_group.command("summarise")
+@click.option("--all", "everything", is_flag=True, help="Every day back to 400 days ago.")
+def insight_summarise(everything: bool) -> None:
+    """Take the summaries now: the standard periods' snapshots and the points sums (a bench,
+    or after loading history); with --all, every missing day too (slow on big programs)."""
+    from portal.db import utcnow
+    from portal.insight import summaries
+
+    now = utcnow()
+    taken = summaries.catch_up(now) if everything else summaries.take_summaries(now)
+    click.echo(f"{taken} snapshots and sums taken.")
 
 
 badges_group = AppGroup("badges", help="Badges.")

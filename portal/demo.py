@@ -33,7 +33,7 @@ from functools import partial
 import sqlalchemy as sa
 
 from portal import clock
-from portal.advocates import accounts, employment, permissions, profiles, visibility
+from portal.advocates import accounts, employment, notes, permissions, profiles, visibility
 from portal.advocates.models import (
     ConsentAsset,
     ConsentChannel,
@@ -326,7 +326,8 @@ class _Demo:
             staff = _staff()
             self.manager = staff["manager@example.com"]
             self.products = _products()
-            self.accounts = _accounts(self.rng, self.manager)
+            # Accounts split between two owners, so the program page compares them.
+            self.accounts = _accounts(self.rng, (self.manager, staff["admin@example.com"]))
             _badges(self.manager)  # saved first, so they are awarded as they are earned
             self.topics = reference_demo.add_topics()
             self.progress("advocates and their profiles")
@@ -347,6 +348,7 @@ class _Demo:
         self._plan_consents()
         self._plan_referrals()
         self._plan_moves()
+        self._plan_notes()
         self.timeline.run(self.progress)
         self.progress("badges for the periods that ended")
         with replaying_at(self.now):
@@ -662,6 +664,15 @@ class _Demo:
             self.now - timedelta(days=3), partial(self._story, public[-1], title, body, False)
         )
 
+    def _plan_notes(self) -> None:
+        """What the program team noted about the demo advocate (staff only)."""
+        for days, text in (
+            (120, "Prefers speaking slots in the morning (Europe); happy to mentor new members."),
+            (35, "Asked us not to schedule anything in the last week of the quarter."),
+        ):
+            note = partial(notes.add_note, self.avery, text, author=self.manager)
+            self.timeline.add(self.now - timedelta(days=days), note)
+
     def _story(self, author: User, title: str, body: str, is_published: bool) -> None:
         story = stories.write(author, title=title, body=body)
         if is_published:
@@ -760,7 +771,7 @@ def _products() -> list[Product]:
     return [accounts.add_product(name) for name in PRODUCTS]
 
 
-def _accounts(rng: random.Random, owner: User):
+def _accounts(rng: random.Random, owners: tuple[User, ...]):
     industries = Industry.known()
     regions = Region.known()
     result = []
@@ -771,7 +782,7 @@ def _accounts(rng: random.Random, owner: User):
                 industry=industries[index % len(industries)],
                 region=regions[(index * 7) % len(regions)],
                 size_band=rng.choice(SizeBand.known()),
-                owner_id=owner.id,
+                owner_id=owners[index % 3 % len(owners)].id,
                 crm_id=f"CRM-{1000 + index}",
             )
         )

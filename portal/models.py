@@ -12,10 +12,12 @@ from portal.advocates.models import (  # noqa: F401
     UsageConsent,
     UsageConsentChange,
 )
+from portal.advocates.notes import StaffNote  # noqa: F401
 from portal.api.models import ApiToken, IdempotentRequest  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
+from portal.insight.summaries import InsightSnapshot, PointsDay, QualifiedSnapshot  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
 from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401

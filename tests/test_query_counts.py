@@ -201,6 +201,13 @@ PAGES_FOR_MANAGERS = [
     "/leaderboard?period=month&region=europe",
 ]
 
+INSIGHT_PAGES = [
+    "/manage/insight/",
+    "/manage/insight/?period=year",
+    "/manage/insight/?period=custom&first=2026-01-01&last=2026-03-31",
+    "/manage/insight/qualified/by-owner.csv",
+]
+
 
 @pytest.fixture
 def frozen_clock():
@@ -235,6 +242,7 @@ def test_query_counts_do_not_grow_with_the_data(
     with app.app_context():
         # Not id 1: on PostgreSQL ids keep counting across the tests of a run.
         first = db.session.scalar(sa.select(sa.func.min(Opportunity.id)))
+        first_account = db.session.scalar(sa.select(sa.func.min(Account.id)))
     staff_pages = [
         *PAGES_FOR_MANAGERS,
         f"/manage/advocates/{world.id}",
@@ -245,13 +253,19 @@ def test_query_counts_do_not_grow_with_the_data(
         "/manage/referrals",
         "/manage/champions",
         "/manage/consents",
+        f"/manage/accounts/{first_account}",
+        f"/manage/insight/advocates/{world.id}/history",
     ]
     small_staff = _counts(manager_client, staff_pages, count_queries)
+    small_insight = _counts(manager_client, INSIGHT_PAGES, count_queries)
 
     _bulk_people(app, 990, 10)
 
     assert _counts(advocate_client, PAGES_FOR_ADVOCATES, count_queries) == small
     assert _counts(manager_client, staff_pages, count_queries) == small_staff
+    # The program page: a fixed set of figure queries, whatever the period or the data.
+    assert _counts(manager_client, INSIGHT_PAGES, count_queries) == small_insight
+    assert max(small_insight.values()) <= 50, small_insight
     for path, total in small.items():
         assert total <= 16, (path, total)
     for path, total in small_staff.items():

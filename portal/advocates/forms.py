@@ -270,3 +270,12 @@ class ProductForm(PortalForm):
 class TopicForm(PortalForm):
     name = StringField("Topic", validators=[InputRequired(), Length(max=80)])
     submit = SubmitField("Add topic")
+
+
+class NoteForm(PortalForm):
+    body = TextAreaField(
+        "Note (seen only by the program team)",
+        validators=[InputRequired(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Add the note")

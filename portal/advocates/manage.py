@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.advocates import accounts, consent, employment, people, permissions
-from portal.advocates.forms import AccountForm, AddAdvocateForm, MoveForm, ProductForm, TopicForm
+from portal.advocates import accounts, consent, employment, notes, people, permissions
+from portal.advocates.forms import (
+    AccountForm,
+    AddAdvocateForm,
+    MoveForm,
+    NoteForm,
+    ProductForm,
+    TopicForm,
+)
 from portal.advocates.models import (
     Account,
     AccountKind,
@@ -47,6 +54,7 @@ class Section:
 
 
 SECTIONS: list[Section] = []
+ACCOUNT_SECTIONS: list[Section] = []
 
 
 def advocate_section(order: int, template: str) -> Callable:
@@ -58,6 +66,22 @@ def advocate_section(order: int, template: str) -> Callable:
         return load
 
     return register
+
+
+def account_section(order: int, template: str) -> Callable:
+    """Register a section of the staff account page (a decorator on its loader of the account)."""
+
+    def register(load: Callable[[Account], dict]) -> Callable[[Account], dict]:
+        ACCOUNT_SECTIONS.append(Section(order, template, load))
+        ACCOUNT_SECTIONS.sort(key=lambda section: section.order)
+        return load
+
+    return register
+
+
+@advocate_section(90, "advocates/manage/_notes.html")
+def _notes_section(user: User) -> dict:
+    return {"notes": notes.notes_about(user.id), "note_form": NoteForm()}
 
 
 @bp.get("/advocates")
@@ -167,6 +191,19 @@ def record_move(user_id: int):
     return redirect(url_for(".detail", user_id=user.id))
 
 
+@bp.post("/advocates/<id:user_id>/notes")
+def add_note(user_id: int):
+    user = _advocate_or_404(user_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        run_service(
+            lambda: notes.add_note(user, form.body.data, author=current_user), "Note added."
+        )
+    else:
+        flash("Write the note (at most 2,000 characters).", "error")
+    return redirect(url_for(".detail", user_id=user.id) + "#notes")
+
+
 # --- people's accounts: links and deactivation ----------------------------
 
 
@@ -270,7 +307,10 @@ def edit_account(account_id: int):
         field=form.name,
     ):
         return redirect(url_for(".accounts_list"))
-    return render_form("advocates/manage/account_form.html", form=form, account=account)
+    sections = [(section.template, section.load(account)) for section in ACCOUNT_SECTIONS]
+    return render_form(
+        "advocates/manage/account_form.html", form=form, account=account, sections=sections
+    )
 
 
 @bp.route("/products", methods=["GET", "POST"])

@@ -115,6 +115,8 @@ class Employment(db.Model):
             postgresql_where=sa.text("ended_on IS NULL"),
         ),
         sa.Index("ix_employment_account_current", "account_id", "ended_on"),
+        # Program insight: moves in a period.
+        sa.Index("ix_employment_started", "started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +235,10 @@ class Ask(db.Model):
         sa.Index("ix_ask_advocate_quarter", "advocate_id", "quarter"),
         # The shortlist and the burnout view count recent asks of everyone.
         sa.Index("ix_ask_asked_at_advocate", "asked_at", "advocate_id", "quarter"),
+        # Program insight: asks and answers in a period, advocates at their cap.
+        sa.Index("ix_ask_asked_at", "asked_at"),
+        sa.Index("ix_ask_answered_at", "answered_at"),
+        sa.Index("ix_ask_quarter_advocate", "quarter", "advocate_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,6 +34,18 @@ class AccountStatus(LabeledEnum):
 
 
 class User(UserMixin, db.Model):
+    __table_args__ = (
+        # Program insight: who joined and who signed in during a period.
+        sa.Index("ix_user_role_created", "role", "created_at"),
+        sa.Index("ix_user_last_sign_in", "last_sign_in_at"),
+        sa.Index(
+            "ix_user_not_counted",
+            "id",
+            postgresql_where=sa.text("NOT active OR role <> 'advocate'"),
+            sqlite_where=sa.text("NOT active OR role <> 'advocate'"),
+        ),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased (see auth.services.normalize_email), so the unique
     # constraint compares addresses case-insensitively.
@@ -113,6 +125,7 @@ class UserSession(db.Model):
     """One signed-in browser. Revoking it ends that browser's session and remember-me."""
 
     __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)

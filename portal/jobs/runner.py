@@ -23,6 +23,7 @@ from portal.auth.models import STAFF_ROLES, Role, User, UserSession
 from portal.branding import branding
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
+from portal.insight.summaries import take_summaries
 from portal.jobs.models import JobRun
 from portal.mail import outbox
 from portal.mail.categories import CATEGORIES, DIGEST
@@ -430,6 +431,7 @@ JOBS: dict[str, Callable[[datetime], int]] = {
     "period badges": award_period_badges,
     "old sessions": purge_sessions,
     "old form tokens": once.purge,
+    "insight summaries": take_summaries,
 }
 
 

@@ -23,6 +23,7 @@ def staff_only() -> None:
 def _nest_domain_pages() -> None:
     from portal.advocates.manage import bp as advocates
     from portal.audit.manage import bp as audit
+    from portal.insight.manage import bp as insight
     from portal.opportunities.manage import bp as opportunities
     from portal.privacy.manage import bp as privacy
     from portal.recognition.manage import bp as recognition
@@ -41,6 +42,7 @@ def _nest_domain_pages() -> None:
         audit,
         transfer,
         privacy,
+        insight,
     ):
         bp.register_blueprint(domain)
 

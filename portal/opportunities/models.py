@@ -174,6 +174,16 @@ class Participation(db.Model):
         sa.Index("ix_participation_opportunity_status", "opportunity_id", "status"),
         sa.Index("ix_participation_advocate_status", "advocate_id", "status"),
         sa.Index("ix_participation_status_created", "status", "created_at"),
+        # Program insight: participations begun or completed in a period.
+        sa.Index(
+            "ix_participation_created",
+            "created_at",
+            "advocate_id",
+            "ask_id",
+            "status",
+            "opportunity_id",
+        ),  # fmt: skip
+        sa.Index("ix_participation_completed", "completed_at", "status", "advocate_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

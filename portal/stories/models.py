@@ -32,7 +32,10 @@ story_topic = sa.Table(
 class Story(db.Model):
     """An advocate's story of success with the product; public once a manager approves."""
 
-    __table_args__ = (sa.Index("ix_story_status_advocate", "status", "advocate_id"),)
+    __table_args__ = (
+        sa.Index("ix_story_status_advocate", "status", "advocate_id"),
+        sa.Index("ix_story_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))

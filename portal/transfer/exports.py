@@ -9,12 +9,11 @@ Every cell a spreadsheet could read as a formula is defused (`safe_cell`).
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +25,7 @@ from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Ask, AskKind, Employment
 from portal.advocates.visibility import shown_publicly
 from portal.auth.models import Role, User
+from portal.csvfiles import safe_cell
 from portal.db import contains_text
 from portal.extensions import db
 from portal.inputs import date_arg, id_arg
@@ -40,25 +40,7 @@ from portal.references.models import ReferenceAsk, ReferenceRequest, RequestStat
 from portal.referrals.models import Referral, ReferralStage
 
 # A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 2000
-
-
-def safe_cell(value: Any) -> Any:
-    """A value as a CSV cell: text that a spreadsheet would run is prefixed with '."""
-    if value is None:
-        return ""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:

@@ -74,6 +74,10 @@ def world(app, make):
         db.session.commit()
         request_id, ask_id = request.id, ask.id
         referral_id = referral.id
+    with app.app_context():
+        from portal.advocates.employment import current_employment
+
+        account_id = current_employment(advocate.id).account_id
     return {
         "manager": manager,
         "advocate": advocate,
@@ -81,6 +85,7 @@ def world(app, make):
         "request": type("Row", (), {"id": request_id}),
         "ask": type("Row", (), {"id": ask_id}),
         "referral_id": referral_id,
+        "account_id": account_id,
     }
 
 
@@ -139,6 +144,8 @@ MANAGER = [
     "/manage/audit",
     "/manage/exports",
     "/manage/imports",
+    "/manage/insight/",
+    "/manage/insight/?period=year",
 ]
 
 
@@ -168,6 +175,8 @@ def test_pages_have_no_accessibility_violations(world, new_page, width):
     check(staff, "/manage/applications?order=points")
     check(staff, f"/references/{world['request'].id}")
     check(page, f"/references/asks/{world['ask'].id}")  # the advocate's page, still signed in
+    check(staff, f"/manage/insight/advocates/{world['advocate'].id}/history")
+    check(staff, f"/manage/accounts/{world['account_id']}")
 
 
 def test_admin_pages_have_no_accessibility_violations(make, new_page):

@@ -1,0 +1,131 @@
+"""Asks: how often advocates are asked, who is at their cap, and what they decline.
+
+An advocate's cap is per program quarter, so "at or over their cap" is read
+for the quarter in which the period ends. The portal does not yet ask why an
+advocate declines, so declines are grouped by what was asked (kind and topic).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.advocates import topics
+from portal.advocates.models import AdvocateProfile, Ask, AskAnswer, AskKind
+from portal.extensions import db
+from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, trend
+from portal.insight.periods import Window
+
+# Asks per advocate in the period, grouped: 1, 2, 3, 4, 5 or more.
+DISTRIBUTION = (1, 2, 3, 4, 5)
+
+
+def asks_summary(span: Window) -> dict[str, int]:
+    """Asks made in the period: all, accepted, declined, not answered."""
+    count_if = lambda condition: sa.func.coalesce(  # noqa: E731
+        sa.func.sum(sa.case((condition, 1), else_=0)), 0
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            count_if(Ask.answer == AskAnswer.ACCEPTED),
+            count_if(Ask.answer == AskAnswer.DECLINED),
+            count_if(Ask.answer.is_(None)),
+        ).where(between(Ask.asked_at, span.starts_at, span.ends_at))
+    ).one()
+    return dict(zip(("asked", "accepted", "declined", "unanswered"), map(int, row), strict=True))
+
+
+def per_advocate(span: Window) -> dict[int, int]:
+    """How many advocates were asked n times in the period (n = 1 … 5, 5 meaning 5 or more)."""
+    per = (
+        sa.select(sa.func.count().label("n"))
+        .where(between(Ask.asked_at, span.starts_at, span.ends_at))
+        .group_by(Ask.advocate_id)
+    )
+    n = per.subquery().c.n
+    bucket = sa.case((n >= DISTRIBUTION[-1], DISTRIBUTION[-1]), else_=n)
+    rows = db.session.execute(sa.select(bucket, sa.func.count()).group_by(bucket)).all()
+    counts = dict.fromkeys(DISTRIBUTION, 0)
+    counts.update({int(k): v for k, v in rows})
+    return counts
+
+
+def at_cap(quarter: str) -> int:
+    """Advocates asked as many times as their cap allows (or more) in a program quarter."""
+    asked = (
+        sa.select(Ask.advocate_id, sa.func.count().label("n"))
+        .where(Ask.quarter == quarter)
+        .group_by(Ask.advocate_id)
+        .subquery()
+    )
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(asked)
+            .join(AdvocateProfile, AdvocateProfile.user_id == asked.c.advocate_id)
+            .where(asked.c.n >= AdvocateProfile.max_asks_per_quarter)
+        )
+        or 0
+    )
+
+
+def declines(span: Window) -> list[tuple[str, str, int]]:
+    rows = db.session.execute(
+        sa.select(Ask.kind, Ask.topic, sa.func.count())
+        .where(
+            Ask.answer == AskAnswer.DECLINED,
+            between(Ask.answered_at, span.starts_at, span.ends_at),
+        )
+        .group_by(Ask.kind, Ask.topic)
+        .order_by(sa.func.count().desc(), Ask.kind, Ask.topic)
+    ).all()
+    return [(AskKind(kind).label, topics.label(topic), count) for kind, topic, count in rows]
+
+
+@figure(30, "asks", "Asks")
+def asks_figures(span: Window) -> Figures:
+    now, before = asks_summary(span), asks_summary(span.previous)
+    quarter = clock.quarter_key(span.ends_at)
+    spread, spread_before = per_advocate(span), per_advocate(span.previous)
+    label = lambda n: f"{n} or more" if n == DISTRIBUTION[-1] else str(n)  # noqa: E731
+    return Figures(
+        stats=[
+            Stat("Asks", now["asked"], before["asked"]),
+            Stat("Declined", now["declined"], before["declined"]),
+            Stat(f"At or over their cap ({quarter})", at_cap(quarter)),
+        ],
+        tables=[
+            Table(
+                "answers",
+                "Asks made in the period and their answers",
+                ["Answer", "This period", "Previous period"],
+                [
+                    ["Accepted", now["accepted"], before["accepted"]],
+                    ["Declined", now["declined"], before["declined"]],
+                    ["Not answered", now["unanswered"], before["unanswered"]],
+                ],
+            ),
+            Table(
+                "per-advocate",
+                "Advocates by how many times they were asked in the period",
+                ["Times asked", "Advocates", "Previous period"],
+                [[label(n), spread[n], spread_before[n]] for n in DISTRIBUTION],
+                chart=Chart("bar", (1, 2)),
+            ),
+            Table(
+                "declines",
+                "Declines by what was asked",
+                ["Kind", "Topic", "Declines"],
+                [list(row) for row in declines(span)],
+            ),
+            Table(
+                "asks-trend",
+                "Asks per week or month",
+                ["From", "Asks"],
+                [list(row) for row in trend(span, Ask.asked_at)],
+                chart=Chart("line", (1,)),
+            ),
+        ],
+        note="Declines are grouped by what was asked: advocates are not asked for a reason.",
+    )

@@ -1,0 +1,210 @@
+"""One advocate's whole history for staff, and what a customer account's people did.
+
+The history merges, newest first, the advocate's asks and answers,
+participations, points with their reasons, badges, tier events and stories.
+Each kind is read newest first with a limit, so the page stays a handful of
+bounded queries however long the advocate has been in the program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.advocates.manage import account_section, advocate_section
+from portal.advocates.models import Account, Ask, Employment
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.insight import summaries
+from portal.opportunities.models import Participation, ParticipationStatus
+from portal.recognition.models import BadgeAward, PointsEntry, TierEvent
+from portal.stories.models import Story
+
+SHORT = 30
+FULL = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    text: str
+    detail: str = ""
+    opportunity_id: int | None = None
+
+
+def _newest(statement: sa.Select, column, limit: int) -> list:
+    return list(db.session.scalars(statement.order_by(column.desc()).limit(limit)).unique())
+
+
+def _ask_events(advocate_id: int, limit: int) -> list[Event]:
+    asks = _newest(
+        sa.select(Ask).where(Ask.advocate_id == advocate_id).options(joinedload(Ask.asked_by)),
+        Ask.asked_at,
+        limit,
+    )
+    events = []
+    for ask in asks:
+        events.append(
+            Event(
+                ask.asked_at, "Ask", f"{ask.kind.label}: {ask.subject}", f"by {ask.asked_by.name}"
+            )
+        )
+        if ask.answered_at is not None and ask.answer is not None:
+            events.append(Event(ask.answered_at, "Answer", f"{ask.answer.label}: {ask.subject}"))
+    return events
+
+
+def _participation_events(advocate_id: int, limit: int) -> list[Event]:
+    rows = _newest(
+        sa.select(Participation)
+        .where(Participation.advocate_id == advocate_id)
+        .options(joinedload(Participation.opportunity)),
+        Participation.created_at,
+        limit,
+    )
+    events = []
+    for p in rows:
+        title, oid = p.opportunity.title, p.opportunity_id
+        began = "Invited to" if p.ask_id else "Applied to"
+        events.append(Event(p.created_at, "Participation", f"{began} {title}", "", oid))
+        if p.decided_at is not None and p.status != ParticipationStatus.INVITED:
+            events.append(Event(p.decided_at, "Participation", f"Decision on {title}",
+                                f"now {p.status.label.lower()}", oid))  # fmt: skip
+        if p.completed_at is not None:
+            events.append(Event(p.completed_at, "Participation", f"Completed {title}", "", oid))
+    return events
+
+
+def _points_events(advocate_id: int, limit: int) -> list[Event]:
+    entries = _newest(
+        sa.select(PointsEntry).where(PointsEntry.advocate_id == advocate_id),
+        PointsEntry.created_at,
+        limit,
+    )
+    return [
+        Event(e.created_at, "Points", f"{e.points:+,} points: {e.reason}", e.source.label)
+        for e in entries
+    ]
+
+
+def _badge_events(advocate_id: int, limit: int) -> list[Event]:
+    awards = _newest(
+        sa.select(BadgeAward)
+        .where(BadgeAward.advocate_id == advocate_id)
+        .options(joinedload(BadgeAward.badge)),
+        BadgeAward.awarded_at,
+        limit,
+    )
+    events = [Event(a.awarded_at, "Badge", f"Badge: {a.badge.name}", a.evidence) for a in awards]
+    events += [
+        Event(a.revoked_at, "Badge", f"Badge revoked: {a.badge.name}", a.revoked_reason)
+        for a in awards
+        if a.revoked_at is not None
+    ]
+    return events
+
+
+def _tier_events(advocate_id: int, limit: int) -> list[Event]:
+    rows = _newest(
+        sa.select(TierEvent)
+        .where(TierEvent.advocate_id == advocate_id)
+        .options(joinedload(TierEvent.tier)),
+        TierEvent.at,
+        limit,
+    )
+    return [Event(e.at, "Tier", f"{e.tier.name}: {e.kind.label.lower()}") for e in rows]
+
+
+def _story_events(advocate_id: int, limit: int) -> list[Event]:
+    stories = _newest(
+        sa.select(Story).where(Story.advocate_id == advocate_id), Story.created_at, limit
+    )
+    return [Event(s.created_at, "Story", f"Story: {s.title}", s.status.label) for s in stories]
+
+
+KINDS = (
+    _ask_events,
+    _participation_events,
+    _points_events,
+    _badge_events,
+    _tier_events,
+    _story_events,
+)
+
+
+def advocate_history(advocate_id: int, limit: int = SHORT, kinds=KINDS) -> list[Event]:
+    """The advocate's newest `limit` events of every kind (or of `kinds`), newest first."""
+    events = [event for kind in kinds for event in kind(advocate_id, limit)]
+    events.sort(key=lambda event: event.at, reverse=True)
+    return events[:limit]
+
+
+@advocate_section(80, "insight/manage/_advocate_history.html")
+def _history_section(user: User) -> dict:
+    # The page's other sections already list points, tiers, badges and participations.
+    return {"events": advocate_history(user.id, kinds=(_ask_events, _story_events))}
+
+
+# --- the staff account page -------------------------------------------------
+
+
+def account_people(account_id: int) -> tuple[list[Employment], list[Employment]]:
+    """The account's current and former advocates' jobs there (bounded)."""
+    jobs = list(
+        db.session.scalars(
+            sa.select(Employment)
+            .where(Employment.account_id == account_id)
+            .options(joinedload(Employment.user))
+            .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc())
+            .limit(FULL)
+        )
+    )
+    return [j for j in jobs if j.ended_on is None], [j for j in jobs if j.ended_on is not None]
+
+
+def account_activity(account_id: int, limit: int = SHORT) -> list[Participation]:
+    """The newest participations of people while they worked at the account (current ones:
+    participations of anyone employed there now)."""
+    return list(
+        db.session.scalars(
+            sa.select(Participation)
+            .join(Employment, Employment.user_id == Participation.advocate_id)
+            .where(Employment.account_id == account_id, Employment.ended_on.is_(None))
+            .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
+            .order_by(Participation.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+@account_section(10, "insight/manage/_account_insight.html")
+def _account_section(account: Account) -> dict:
+    current, former = account_people(account.id)
+    per_account, _ = summaries.qualified_at(utcnow(), account.id)
+    completed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Participation)
+        .join(Employment, Employment.user_id == Participation.advocate_id)
+        .where(
+            Employment.account_id == account.id,
+            Employment.ended_on.is_(None),
+            Participation.status == ParticipationStatus.COMPLETED,
+        )
+    )
+    return {
+        "current": current,
+        "former": former,
+        "activity": account_activity(account.id),
+        "stats": [
+            ("Owner", account.owner.name if account.owner else "No owner"),
+            ("Current advocates", len(current)),
+            ("Former advocates", len(former)),
+            ("Qualified advocates now", per_account.get(account.id, 0)),
+            ("Completed participations", completed or 0),
+        ],
+    }
