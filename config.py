@@ -89,7 +89,11 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
 
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        # No ping before each checkout (a round trip on every request): a pooled
+        # connection the database dropped fails its first statement, that request
+        # gets the 503 page (portal.errors) and the pool replaces every connection
+        # made before the failure (SQLAlchemy invalidates the whole pool).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False}
         self.HSTS_SECONDS = 31536000 if is_production else 0
 
         self.MAIL_BACKEND = env.get("MAIL_BACKEND", "smtp")  # or "file" (instance/mail)

@@ -10,6 +10,7 @@ from portal.advocates.models import (  # noqa: F401
     Product,
 )
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
+from portal.cache import CacheVersion  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401
 from portal.mail.models import MailPreference, OutboxMessage  # noqa: F401

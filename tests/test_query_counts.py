@@ -131,12 +131,16 @@ PAGES_FOR_MANAGERS = [
 
 
 def _counts(client, paths, count_queries) -> dict[str, int]:
+    """Statements per page: with every shared cache empty (portal.cache), and again
+    right after, when the page may reuse what the first request cached."""
     counts = {}
     for path in paths:
-        with count_queries() as counted:
-            response = client.get(path)
-        assert response.status_code == 200, path
-        counts[path] = counted.total
+        client.application.extensions.pop("portal.cache", None)
+        for attempt in ("cold", "warm"):
+            with count_queries() as counted:
+                response = client.get(path)
+            assert response.status_code == 200, path
+            counts[path if attempt == "cold" else f"{path} (warm)"] = counted.total
     return counts
 
 
@@ -167,6 +171,8 @@ def test_query_counts_do_not_grow_with_the_data(app, world, login, count_queries
     assert _counts(manager_client, staff_pages, count_queries) == small_staff
     for path, total in small.items():
         assert total <= 16, (path, total)
+        if path.startswith("/leaderboard") and path.endswith("(warm)"):
+            assert total == 2, (path, total)  # the session check and the viewer
     for path, total in small_staff.items():
         assert total <= 20, (path, total)
     with app.app_context():

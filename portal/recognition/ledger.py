@@ -18,7 +18,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal import clock
+from portal import cache, clock
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.advocates.visibility import shown_on_leaderboards
@@ -108,10 +108,8 @@ def award_manual(
 
 
 def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
-    """Cancel an entry with an opposite one (once; a second reversal does nothing).
-
-    Raises InvalidState for a reversal: correct it with a new award instead.
-    """
+    """Cancel an entry with an opposite one (once; a repeat does nothing). Raises
+    InvalidState for a reversal: correct it with a new award instead."""
     if entry.is_reversal:
         raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
     return award(
@@ -151,6 +149,7 @@ def lock_advocate(advocate_id: int) -> None:
 
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
     lock_advocate(advocate_id)
+    cache.bump(cache.BOARDS)
     periods = clock.period_keys(at)
     details = standing_details(advocate_id)
     # Only shown advocates are counted per score, so only they need the old scores.
@@ -271,6 +270,7 @@ def refresh_standing_details(advocate_id: int, **_: object) -> None:
     """
     db.session.flush()
     lock_advocate(advocate_id)
+    cache.bump(cache.BOARDS)
     details = standing_details(advocate_id)
     rows = db.session.execute(
         sa.select(Standing.period, Standing.points, Standing.visible).where(
@@ -293,6 +293,7 @@ def refresh_standing_details(advocate_id: int, **_: object) -> None:
 @account_changed.connect
 def refresh_account_details(account_id: int, *, industry: str, region: str) -> None:
     """A company's industry or region changed: its advocates' standings follow."""
+    cache.bump(cache.BOARDS)
     db.session.execute(
         sa.update(Standing)
         .where(Standing.account_id == account_id)
@@ -439,6 +440,7 @@ def score_mismatches() -> list[tuple[str, int, int, int]]:
 
 def rebuild_scores() -> None:
     """Recount the shown advocates per score from the standings."""
+    cache.bump(cache.BOARDS)
     db.session.execute(sa.delete(StandingScore))
     db.session.execute(
         sa.insert(StandingScore).from_select(
