@@ -187,9 +187,14 @@ def tiers_by_id() -> dict[int, Tier]:
 
 
 def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
-    """Each advocate's eligibility context, in two queries whatever their number."""
+    """Each advocate's eligibility context, in one query whatever their number."""
     if not advocate_ids:
         return {}
+    held_products = (
+        sa.select(sa.func.aggregate_strings(sa.cast(advocate_product.c.product_id, sa.String), ","))
+        .where(advocate_product.c.user_id == AdvocateProfile.user_id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         sa.select(
             AdvocateProfile.user_id,
@@ -197,6 +202,7 @@ def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
             Account.industry,
             Account.region,
             sa.func.coalesce(Standing.points, 0),
+            held_products,
         )
         .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
         .outerjoin(Employment, current_job(AdvocateProfile.user_id))
@@ -209,23 +215,16 @@ def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
         )
         .where(AdvocateProfile.user_id.in_(advocate_ids))
     ).all()
-    products: dict[int, set[int]] = {}
-    for user_id, product_id in db.session.execute(
-        sa.select(advocate_product.c.user_id, advocate_product.c.product_id).where(
-            advocate_product.c.user_id.in_(advocate_ids)
-        )
-    ):
-        products.setdefault(user_id, set()).add(product_id)
     return {
         user_id: AdvocateContext(
             user_id,
             position,
             industry.value if industry else None,
             region.value if region else None,
-            frozenset(products.get(user_id, ())),
+            frozenset(int(product) for product in products.split(",")) if products else frozenset(),
             points,
         )
-        for user_id, position, industry, region, points in rows
+        for user_id, position, industry, region, points, products in rows
     }
 
 
