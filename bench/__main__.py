@@ -81,8 +81,11 @@ def _schema_fingerprint() -> str:
 def build_database(server_url: str, size: str, reseed: bool, log) -> tuple[str, str]:
     """A database with the size's data; reused when it was built the same way. (url, how)"""
     advocates, entries = SIZES[size]
-    name = f"portal_bench_{size}"
-    marker = f"portal-bench {advocates} {entries} {OPPORTUNITIES} {SEED} {_schema_fingerprint()}"
+    fingerprint = _schema_fingerprint()
+    # Named by the schema too: checkouts of other branches on the same server
+    # keep their own databases instead of rebuilding each other's.
+    name = f"portal_bench_{size}_{fingerprint}"
+    marker = f"portal-bench {advocates} {entries} {OPPORTUNITIES} {SEED} {fingerprint}"
     server = make_url(server_url)
     admin = server.set(database="postgres").render_as_string(hide_password=False)
     url = server.set(database=name).render_as_string(hide_password=False)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import advocate_required, signed_in_required
 from portal.branding import branding
@@ -52,7 +53,16 @@ def index():
 
 
 def _load_visible(opportunity_id: int) -> Opportunity:
-    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    # Its eligibility rows (a few each) come in the same query, not three more.
+    opportunity = db.get_or_404(
+        Opportunity,
+        opportunity_id,
+        options=[
+            joinedload(Opportunity.products),
+            joinedload(Opportunity.industry_rows),
+            joinedload(Opportunity.region_rows),
+        ],
+    )
     if not listing.visible_to(opportunity, current_user):
         abort(404)
     return opportunity

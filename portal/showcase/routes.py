@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy.orm import contains_eager
 
 from portal.advocates.accounts import active_products
 from portal.advocates.employment import current_employment, current_jobs, works_in
@@ -73,7 +74,12 @@ def index():
 
 @bp.get("/people/<id:user_id>")
 def profile(user_id: int):
-    user = db.session.scalar(public_advocates().where(User.id == user_id))
+    # The profile and the tier held come with the person: one query, not three.
+    user = db.session.scalar(
+        public_advocates()
+        .where(User.id == user_id)
+        .options(contains_eager(User.profile).joinedload(AdvocateProfile.current_tier))
+    )
     if user is None:
         abort(404)
     return render_template(
