@@ -35,7 +35,7 @@ T = TypeVar("T")
 BOARDS = "boards"
 # Names of the caches whose versions this transaction moves at commit.
 _PENDING = "portal.cache_bumps"
-MAX_ENTRIES = 512
+MAX_ENTRIES = 128  # board pages of ~20 KiB: at most a few MiB per worker
 
 
 class CacheVersion(db.Model):
