@@ -91,6 +91,11 @@ def states_for(advocate_id: int, tiers: list[Tier] | None = None) -> dict[int, T
         .where(TierEvent.advocate_id == advocate_id)
         .order_by(TierEvent.at, TierEvent.id)
     )
+    return _replay(states, events)
+
+
+def _replay(states: dict[int, TierState], events) -> dict[int, TierState]:
+    """Each event changes its own tier's state only: the order within a tier is what counts."""
     for event in events:
         state = states.get(event.tier_id)
         if state is None:
@@ -398,8 +403,12 @@ def offered_tiers(states: dict[int, TierState], points: int) -> list[Tier]:
 
 
 def progress_for(advocate_id: int, points: int) -> Progress:
-    tiers = all_tiers()
-    states = states_for(advocate_id, tiers)
+    # Every tier with this advocate's events on it, in one query.
+    mine = sa.and_(TierEvent.tier_id == Tier.id, TierEvent.advocate_id == advocate_id)
+    query = sa.select(Tier, TierEvent).outerjoin(TierEvent, mine)
+    rows = db.session.execute(query.order_by(Tier.position, TierEvent.at, TierEvent.id)).all()
+    tiers = list({tier.id: tier for tier, _ in rows}.values())
+    states = _replay({t.id: TierState(t) for t in tiers}, [e for _, e in rows if e is not None])
     opted = [t for t in tiers if states[t.id].opted_in]
     current = opted[-1] if opted else None
     above = [t for t in tiers if current is None or t.position > current.position]
@@ -424,10 +433,8 @@ def names_by_advocate(advocate_ids: list[int]) -> dict[int, str]:
 
 
 def held_or_passed(advocate_id: int) -> dict[int, str]:
-    """The tiers at or below the one the advocate holds, each with the held tier's name.
-
-    An invitation to one of them is spent: the advocate is there already.
-    """
+    """The tiers at or below the one the advocate holds, each with the held tier's name
+    (an invitation to one of them is spent: the advocate is there already)."""
     held = db.session.execute(
         sa.select(Tier.position, Tier.name)
         .join(AdvocateProfile, AdvocateProfile.current_tier_id == Tier.id)
