@@ -96,12 +96,12 @@ class Awards(threading.Thread):
         else:
             self._post(500)
             self.total += 500
-        self.awards += 1
         name, points = _first_row(self.observer.get("/leaderboard").text)
         if (name, points) == (self.awardee_name, f"{self.total:,}"):
             self.fresh += 1
         else:
             self.problems.append(f"leaderboard showed {name} {points} after an award")
+        self.awards += 1
 
     def _post(self, points: int) -> None:
         self.manager.get(f"/manage/advocates/{self.awardee_id}")
