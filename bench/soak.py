@@ -150,6 +150,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--award-every", type=float, default=5.0)
     parser.add_argument("--churn-every", type=float, default=2.0)
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        help="recycle workers this often instead of gunicorn.conf.py's (more new connections)",
+    )
+    parser.add_argument(
+        "--gssencmode",
+        choices=["disable", "prefer"],
+        help="libpq's GSSAPI negotiation for the portal's connections (the portal disables it)",
+    )
     args = parser.parse_args()
 
     def log(message: str) -> None:
@@ -158,7 +168,12 @@ def main() -> None:
     url, how = build_database(args.server, args.size, False, log)
     log(f"database {args.size}: {how}")
     work_dir = RESULTS / "work" / "soak"
-    portal = start_gunicorn("portal", portal_environment(url, log), work_dir)
+    env = portal_environment(url, log)
+    if args.gssencmode:
+        env["DATABASE_URL"] = f"{url}?gssencmode={args.gssencmode}"
+    if args.max_requests:
+        env["GUNICORN_CMD_ARGS"] = f"--max-requests {args.max_requests} --max-requests-jitter 20"
+    portal = start_gunicorn("portal", env, work_dir)
     started = time.monotonic()
     totals = {"requests": 0, "failed": 0}
     try:
@@ -200,7 +215,10 @@ def main() -> None:
     problems = awards.problems + churn.problems
     minutes = (time.monotonic() - started) / 60
     summary = (
-        f"Soak, {args.size}, {minutes:.0f} minutes: {totals['requests']:,} requests, "
+        f"Soak, {args.size}, {minutes:.0f} minutes"
+        + (f", gssencmode={args.gssencmode}" if args.gssencmode else "")
+        + (f", max_requests {args.max_requests}" if args.max_requests else "")
+        + f": {totals['requests']:,} requests, "
         f"{totals['failed']} failed; {len(deaths)} worker deaths; "
         f"{awards.fresh}/{awards.awards} awards fresh on the next leaderboard; "
         f"{churn.cycles} sign-in/sign-out cycles"
