@@ -33,6 +33,8 @@ T = TypeVar("T")
 # What every leaderboard shows alike (recognition.boards): moved by every change
 # of a standing (recognition.ledger) and of a name, company or tier on a board.
 BOARDS = "boards"
+# The program's tiers (recognition.models.Tier): moved by any change to one.
+TIERS = "tiers"
 # Names of the caches whose versions this transaction moves at commit.
 _PENDING = "portal.cache_bumps"
 MAX_ENTRIES = 128  # board pages of ~20 KiB: at most a few MiB per worker
@@ -66,9 +68,8 @@ def version(name: str) -> int:
 
 @event.listens_for(Session, "before_commit")
 def _move_versions(session: Session) -> None:
-    if not session.info.get(_PENDING):
-        return
-    session.flush()  # changes still in the session may ask for more bumps
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook: its changes may ask for bumps
     names = sorted(session.info.pop(_PENDING, ()))
     table = CacheVersion.__table__
     for name in names:  # always in the same order: no two commits wait on each other

@@ -28,7 +28,7 @@ def index():
     text = request.args.get("q", "")[:100]
     eligible_only = request.args.get("eligible") == "1"
     context = eligibility.context_for(current_user.id)
-    tiers = eligibility.tiers_by_id()
+    tiers = eligibility.tiers_by_id(context.tiers_version)
     page = listing.advocate_listing(
         context,
         tiers,

@@ -90,3 +90,21 @@ def test_a_company_board_of_no_company_is_the_whole_board(make, login):
     board = login(make.advocate(name="Vic Viewer"))
     page = text(board.get("/leaderboard?account=999999"))
     assert "Lena Leader" in page and "Everyone" not in page
+
+
+def test_a_changed_tier_shows_on_opportunities_at_once(app, make, login, count_queries):
+    opportunity = make.opportunity(title="Insiders only", min_tier="Insider")
+    client = login(make.advocate())
+    assert "Open to the Insider tier" in text(client.get(f"/opportunities/{opportunity.id}"))
+    with count_queries() as counted:
+        client.get(f"/opportunities/{opportunity.id}")
+    # Session, the opportunity, the advocate's participation, their context and the
+    # tiers' version: the tiers themselves come from the cache.
+    assert counted.total == 4, counted.statements
+    with app.app_context():
+        tier = db.session.scalar(sa.select(Tier).where(Tier.name == "Insider"))
+        tier.name, tier.threshold = "Inner Circle", 7
+        db.session.commit()
+    page = text(client.get(f"/opportunities/{opportunity.id}"))
+    assert "Open to the Inner Circle tier" in page, page
+    assert "Inner Circle" in text(client.get("/opportunities"))
