@@ -90,9 +90,10 @@ class Config:
         self.SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
 
         # No ping before each checkout (a round trip on every request): a pooled
-        # connection the database dropped fails its first statement, that request
-        # gets the 503 page (portal.errors) and the pool replaces every connection
-        # made before the failure (SQLAlchemy invalidates the whole pool).
+        # connection the server closed is noticed from its socket instead
+        # (portal/__init__.py: _drop_connections_the_server_closed), and one that
+        # fails anyway gets that request the 503 page while the pool replaces
+        # every connection made before the failure.
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False}
         self.HSTS_SECONDS = 31536000 if is_production else 0
 

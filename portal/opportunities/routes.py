@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import advocate_required, signed_in_required
 from portal.branding import branding
+from portal.db import read_only
 from portal.extensions import db
 from portal.inputs import page_number
 from portal.opportunities import bp, calendar, eligibility, invitations, listing, participation
@@ -22,6 +23,7 @@ def _type_filter(value: str | None) -> OpportunityType | None:
 
 
 @bp.get("/opportunities")
+@read_only
 @advocate_required
 def index():
     kind = _type_filter(request.args.get("type"))
@@ -89,6 +91,7 @@ def _render_detail(
 
 
 @bp.get("/opportunities/<id:opportunity_id>")
+@read_only
 @signed_in_required
 def detail(opportunity_id: int):
     return _render_detail(_load_visible(opportunity_id))

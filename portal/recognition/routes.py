@@ -19,6 +19,7 @@ from portal.advocates.employment import current_jobs
 from portal.advocates.models import Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
+from portal.db import read_only
 from portal.extensions import db
 from portal.inputs import database_id, page_number
 from portal.opportunities import posting
@@ -51,6 +52,7 @@ def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
 
 
 @bp.get("/leaderboard")
+@read_only
 @roles_required(Role.ADVOCATE, Role.MANAGER, Role.ADMIN)
 def leaderboard():
     kind = request.args.get("period", "all")
@@ -193,6 +195,7 @@ def ob_download(uid: str):
 
 
 @bp.get("/tiers", endpoint="tiers")
+@read_only
 @advocate_required
 def tiers_page():
     points = ledger.total_for(current_user.id)
@@ -248,6 +251,7 @@ def step_down(tier_id: int):
 
 
 @bp.get("/points")
+@read_only
 @advocate_required
 def points_history():
     page = page_number()
