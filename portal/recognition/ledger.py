@@ -186,11 +186,9 @@ def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
 
 
 def _count_scores(changes: list[tuple[str, int, int]]) -> None:
-    """Move shown advocates between scores: (period, points, +1 or -1) each.
-
-    Rows are touched in (period, points) order, so two transactions at once
-    never wait on each other in opposite orders.
-    """
+    """Move shown advocates between scores: (period, points, +1 or -1) each. Rows are
+    touched in (period, points) order: two transactions never wait on each other in
+    opposite orders."""
     table = StandingScore.__table__
     for period, points, delta in sorted(changes):
         if delta > 0:
@@ -264,10 +262,8 @@ def is_visible(advocate_id: int) -> bool:
 
 @advocate_changed.connect
 def refresh_standing_details(advocate_id: int, **_: object) -> None:
-    """Bring an advocate's standings in line with their choices, account state and job.
-
-    Runs whenever one of those changes (profile, deactivation, a move).
-    """
+    """Bring an advocate's standings in line with their choices, account state and job
+    (whenever one of those changes: profile, deactivation, a move)."""
     db.session.flush()
     lock_advocate(advocate_id)
     cache.bump(cache.BOARDS)
