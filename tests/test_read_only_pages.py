@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, request_finished
 
 from portal.extensions import db
 
@@ -10,16 +10,22 @@ from portal.extensions import db
 def test_read_only_pages_run_in_autocommit_and_forms_in_a_transaction(app, make, login):
     seen: dict[str, str] = {}
 
-    @app.after_request
-    def note_isolation(response):
+    def note_isolation(sender, response, **extra):
         if request.endpoint != "static":
             connection = db.session.connection()
             level = connection.get_execution_options().get("isolation_level")
             if connection.dialect.name == "postgresql":  # psycopg sends no BEGIN at all
                 assert connection.connection.driver_connection.autocommit == (level == "AUTOCOMMIT")
             seen[f"{request.method} {request.path}"] = level
-        return response
 
+    request_finished.connect(note_isolation, app)
+    try:
+        _visit(make, login, seen)
+    finally:
+        request_finished.disconnect(note_isolation, app)
+
+
+def _visit(make, login, seen) -> None:
     advocate = make.advocate(public=True)
     opportunity = make.opportunity()
     client = login(advocate)
