@@ -245,5 +245,9 @@ def run_read_only_pages_without_transactions(app) -> None:
     def autocommit_for_read_only_pages() -> None:
         if request.method not in ("GET", "HEAD"):
             return
-        if getattr(app.view_functions.get(request.endpoint), "portal_read_only", False):
+        if not getattr(app.view_functions.get(request.endpoint), "portal_read_only", False):
+            return
+        # A session already at work (an outer application context, as in some
+        # tests) keeps its transaction.
+        if not db.session().in_transaction():
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
