@@ -89,7 +89,12 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
 
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        # No ping before each checkout (a round trip on every request): a pooled
+        # connection the server closed is noticed from its socket instead
+        # (portal/__init__.py: _drop_connections_the_server_closed), and one that
+        # fails anyway gets that request the 503 page while the pool replaces
+        # every connection made before the failure.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False}
         self.HSTS_SECONDS = 31536000 if is_production else 0
 
         self.MAIL_BACKEND = env.get("MAIL_BACKEND", "smtp")  # or "file" (instance/mail)

@@ -62,8 +62,9 @@ RESULTS = ROOT / "bench" / "results"
 READERS = 48  # signed-in advocates whose requests the GET pages rotate through
 APPLICANTS = 60  # advocates who apply, each to many opportunities, each pair once
 TARGET_P95_MS = 100
-TARGET_RATIO = 1 / 3
-TARGET_RSS_MIB = 80
+TARGET_RATIO = 0.15  # of the bare endpoint's throughput, every advocate page
+TARGET_SIGNED_IN_RATIO = 0.35  # the signed-in /healthz: the fixed cost of a request
+TARGET_PSS_MIB = 50  # per worker
 TARGET_GROWTH = 1.5
 DISTURBED_CORES = 0.15  # more CPU than this taken by other work: run the page again
 
@@ -82,8 +83,11 @@ def _schema_fingerprint() -> str:
 def build_database(server_url: str, size: str, reseed: bool, log) -> tuple[str, str]:
     """A database with the size's data; reused when it was built the same way. (url, how)"""
     advocates, entries = SIZES[size]
-    name = f"portal_bench_{size}"
-    marker = f"portal-bench {advocates} {entries} {OPPORTUNITIES} {SEED} {_schema_fingerprint()}"
+    fingerprint = _schema_fingerprint()
+    # Named by the schema too: checkouts of other branches on the same server
+    # keep their own databases instead of rebuilding each other's.
+    name = f"portal_bench_{size}_{fingerprint}"
+    marker = f"portal-bench {advocates} {entries} {OPPORTUNITIES} {SEED} {fingerprint}"
     server = make_url(server_url)
     admin = server.set(database="postgres").render_as_string(hide_password=False)
     url = server.set(database=name).render_as_string(hide_password=False)
@@ -263,13 +267,13 @@ class SizeReport:
     database: str
     pages: list[PageResult] = field(default_factory=list)
     bare: PageResult | None = None
-    portal_memory: list[tuple[float, float]] = field(default_factory=list)  # (RSS, USS)
+    portal_memory: list[tuple[float, float]] = field(default_factory=list)  # (RSS, PSS)
     bare_memory: list[tuple[float, float]] = field(default_factory=list)
     freshness: Freshness | None = None
     shortlist: shortlist.ServiceTiming | None = None
 
     def note_memory(self, sizes: list[tuple[float, float]]) -> None:
-        """Keep the highest RSS and USS seen per worker slot."""
+        """Keep the highest RSS and PSS seen per worker slot."""
         if not self.portal_memory:
             self.portal_memory = list(sizes)
             return
@@ -419,9 +423,8 @@ def _freshness(portal: Server, picks: Picks, readers: list[Browser], args, work_
     return outcome
 
 
-def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
-    report = SizeReport(size, how)
-    work_dir = RESULTS / "work" / size
+def portal_environment(database_url: str, log) -> dict[str, str]:
+    """The production settings the portal runs with (Redis when there is one)."""
     env = base_environment()
     env.update(
         PORTAL_ENV="production",
@@ -437,6 +440,13 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
         env["REDIS_URL"] = redis_url
     except redis.RedisError:
         log(f"no Redis at {redis_url}: the portal runs without one")
+    return env
+
+
+def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
+    report = SizeReport(size, how)
+    work_dir = RESULTS / "work" / size
+    env = portal_environment(database_url, log)
     bare = start_gunicorn(
         "bare", {**env, "PORTAL_WSGI_APP": "bench.bare:app"}, work_dir, ready_path="/"
     )
@@ -493,7 +503,7 @@ def benchmark(size: str, database_url: str, how: str, args, log) -> SizeReport:
                     connections=args.connections, threads=args.wrk_threads,
                 )  # fmt: skip
             for attempt in range(1 + args.retries):
-                wait_until_quiet(log)
+                wait_until_quiet(log, patience=args.patience)
                 with CpuMeter([server], None if server is bare else database_url) as meter:
                     result = run_wrk(
                         server.url, lines, work_dir, name=re.sub(r"\W+", "-", name), once=once,
@@ -606,9 +616,10 @@ def render(report: SizeReport, args, database_url: str) -> str:
     worst = max(page.foreign_cores for page in runs)
     lines += [
         "",
-        f"Worker memory, VmRSS/USS in MiB (highest seen per worker): portal "
-        f"{memory(report.portal_memory)}; bare {memory(report.bare_memory)}. USS is what "
-        "is private to the worker; the rest of VmRSS is shared with the master (preload).",
+        f"Worker memory, VmRSS/PSS in MiB (highest seen per worker): portal "
+        f"{memory(report.portal_memory)}; bare {memory(report.bare_memory)}. PSS counts "
+        "the pages shared with the master (preload) and the other workers in shares; "
+        "VmRSS counts them in full in every worker.",
         f"Other work on the machine during the runs: at most {worst:.2f} cores"
         + (f"; disturbed even after reruns: {', '.join(disturbed)}." if disturbed else "."),
     ]
@@ -647,20 +658,29 @@ def _targets(report: SizeReport) -> list[str]:
     bare = report.bare.result
     for page in report.pages:
         result = page.result
-        if "healthz" in page.page:  # yardsticks, not pages
-            continue
         ratio = result.per_second / bare.per_second if bare.per_second else 0
+        if page.page == "portal /healthz, signed in":
+            if ratio < TARGET_SIGNED_IN_RATIO:
+                misses.append(f"{page.page}: {ratio:.2f} of bare < {TARGET_SIGNED_IN_RATIO}")
+            continue
+        if "healthz" in page.page:  # a yardstick, not a page
+            continue
         if result.p95_ms >= TARGET_P95_MS:
             misses.append(f"{page.page}: p95 {result.p95_ms:.0f} ms ≥ {TARGET_P95_MS} ms")
         if ratio < TARGET_RATIO:
-            misses.append(f"{page.page}: {ratio:.2f} of the bare endpoint's throughput < 1/3")
+            misses.append(
+                f"{page.page}: {ratio:.2f} of the bare endpoint's throughput < {TARGET_RATIO}"
+            )
         if result.bad_status or result.socket_errors:
             misses.append(f"{page.page}: {result.bad_status + result.socket_errors} errors")
-    for rss, _ in report.portal_memory:
-        if rss >= TARGET_RSS_MIB:
-            misses.append(f"a worker reached {rss:.0f} MiB VmRSS ≥ {TARGET_RSS_MIB} MiB")
+    for _, pss in report.portal_memory:
+        if pss >= TARGET_PSS_MIB:
+            misses.append(f"a worker reached {pss:.0f} MiB PSS ≥ {TARGET_PSS_MIB} MiB")
     if not misses:
-        return ["Targets (p95 < 100 ms, ≥ 1/3 of bare, RSS < 80 MiB): all met."]
+        return [
+            f"Targets (p95 < {TARGET_P95_MS} ms, ≥ {TARGET_RATIO} of bare, signed-in /healthz "
+            f"≥ {TARGET_SIGNED_IN_RATIO}, PSS < {TARGET_PSS_MIB} MiB): all met."
+        ]
     return ["Targets missed:", *[f"- {miss}" for miss in misses]]
 
 
@@ -699,6 +719,12 @@ def main() -> None:
     parser.add_argument("--awards", type=int, default=10, help="awards in the freshness check")
     parser.add_argument("--award-interval", type=float, default=1.0)
     parser.add_argument("--only", nargs="*", help="only pages whose name contains one of these")
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=600,
+        help="seconds to wait before each page for other work on the machine to calm down",
+    )
     parser.add_argument(
         "--retries", type=int, default=2, help="reruns of a page disturbed by other work"
     )

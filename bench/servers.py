@@ -39,11 +39,12 @@ class Server:
         return [int(pid) for pid in children.read_text().split()]
 
     def worker_memory_mib(self) -> list[tuple[float, float]]:
-        """(VmRSS, USS) of each worker in MiB.
+        """(VmRSS, PSS) of each worker in MiB.
 
         VmRSS counts every resident page, including those still shared with
-        the master (preload_app); USS counts only the worker's private pages:
-        what one more worker costs.
+        the master (preload_app); PSS (smaps_rollup) counts private pages in
+        full and each shared page divided by the processes sharing it: what
+        the workers really add up to.
         """
         sizes = []
         for pid in self.worker_pids():
@@ -53,8 +54,8 @@ class Server:
             except (FileNotFoundError, ProcessLookupError):  # recycled a moment ago
                 continue
             rss = _field_kib(status, "VmRSS")
-            uss = _field_kib(rollup, "Private_Clean") + _field_kib(rollup, "Private_Dirty")
-            sizes.append((rss / 1024, uss / 1024))
+            pss = _field_kib(rollup, "Pss")
+            sizes.append((rss / 1024, pss / 1024))
         return sizes
 
     def stop(self) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 from config import DEV_SECRET_KEY, Config
 
@@ -61,6 +64,30 @@ def _resolve_database(app: Flask) -> None:
             connect_args["gssencmode"] = "disable"
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Pool, "checkout")
+def _drop_connections_the_server_closed(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server ended (a restart, an idle timeout, a terminated
+    backend) is replaced before use, without a round trip: its socket is readable
+    (the server's goodbye, then end of file) while it should be silent."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None or isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    try:
+        readable, _, _ = select.select([fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg_errors()) as error:
+        raise DisconnectionError(str(error)) from error
+    if readable:
+        raise DisconnectionError("the database closed this connection")
+
+
+def psycopg_errors() -> type[Exception]:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - SQLite only
+        return OSError
+    return psycopg.Error
 
 
 @event.listens_for(Engine, "connect")
@@ -151,11 +178,14 @@ def register_operations(app: Flask) -> None:
     """Request ids and JSON access lines; real client addresses behind trusted proxies."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from portal.db import run_read_only_pages_without_transactions
     from portal.health import keep_probes_off_the_database
     from portal.logs import register_request_logging
 
     register_request_logging(app)
     keep_probes_off_the_database(app)
+    # Before any hook that asks the database (the session check).
+    run_read_only_pages_without_transactions(app)
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops > 0:
         # Trust exactly `hops` X-Forwarded-* values, set by our own proxies;

@@ -223,3 +223,31 @@ class LeaseKeeper:
     def __exit__(self, *exc) -> None:
         self.stopping.set()
         self.thread.join()
+
+
+def read_only(view: Callable) -> Callable:
+    """Mark a page that only reads (put it right under the route decorator).
+
+    Its GET and HEAD requests run without a transaction (autocommit): no BEGIN
+    and no ROLLBACK round trips. Each statement still sees what was committed
+    when it started, as every statement does in PostgreSQL's READ COMMITTED.
+    """
+    view.portal_read_only = True
+    return view
+
+
+def run_read_only_pages_without_transactions(app) -> None:
+    from flask import request
+
+    from portal.extensions import db
+
+    @app.before_request
+    def autocommit_for_read_only_pages() -> None:
+        if request.method not in ("GET", "HEAD"):
+            return
+        if not getattr(app.view_functions.get(request.endpoint), "portal_read_only", False):
+            return
+        # A session already at work (an outer application context, as in some
+        # tests) keeps its transaction.
+        if not db.session().in_transaction():
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -16,6 +16,7 @@ from portal.advocates.notes import StaffNote  # noqa: F401
 from portal.api.models import ApiToken, IdempotentRequest  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserIdentity, UserSession  # noqa: F401
+from portal.cache import CacheVersion  # noqa: F401
 from portal.images import StoredImage  # noqa: F401
 from portal.insight.summaries import InsightSnapshot, PointsDay, QualifiedSnapshot  # noqa: F401
 from portal.jobs.models import BackgroundJob, JobRun  # noqa: F401

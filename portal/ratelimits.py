@@ -10,7 +10,7 @@ never turned into an error page.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from portal.extensions import limiter
 
@@ -40,3 +40,34 @@ def init_rate_limits(app: Flask) -> None:
             **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
         }
     limiter.init_app(app)
+    _check_only_limited_routes(app)
+
+
+def _check_only_limited_routes(app: Flask) -> None:
+    """Ask Flask-Limiter only on the routes that carry a limit.
+
+    Its own hook works out the limits of every request, a sixth of what a
+    bare /healthz costs; the portal has no default or blueprint-wide limits,
+    so the routes decorated with `limiter.limit` are the only ones to check.
+    """
+    manager = limiter.limit_manager
+    if manager._default_limits or manager._blueprint_limits or manager._application_limits:
+        return  # limits on every route: Flask-Limiter's hook stays as it is
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+    limited: set[str] | None = None
+
+    def check_limited_routes() -> None:
+        nonlocal limited
+        if limited is None:  # every route is registered once the first request comes
+            limited = {
+                endpoint
+                for endpoint, view in app.view_functions.items()
+                if f"{view.__module__}.{view.__name__}" in manager._decorated_limits
+            }
+        if request.endpoint in limited:
+            check()
+
+    hooks[hooks.index(check)] = check_limited_routes

@@ -23,6 +23,7 @@ from portal.advocates.models import (
     UsageConsentChange,
 )
 from portal.auth.models import Role, User
+from portal.branding import branding
 from portal.db import utcnow
 from portal.extensions import db
 from portal.opportunities.models import (
@@ -218,14 +219,20 @@ def frozen_clock():
 
 
 def _counts(client, paths, count_queries) -> dict[str, int]:
+    """Statements per page: with every shared cache empty (portal.cache), and again
+    right after, when the page may reuse what the first request cached."""
     counts = {}
     for path in paths:
-        with count_queries() as counted:
-            response = client.get(path)
-            response.get_data()  # a streamed export runs its queries while it is read
-            response.close()
-        assert response.status_code == 200, path
-        counts[path] = counted.total
+        client.application.extensions.pop("portal.cache", None)
+        for attempt in ("cold", "warm"):
+            with client.application.app_context():
+                branding()  # kept for seconds per process: read here, not while counting
+            with count_queries() as counted:
+                response = client.get(path)
+                response.get_data()  # a streamed export runs its queries while it is read
+                response.close()
+            assert response.status_code == 200, path
+            counts[path if attempt == "cold" else f"{path} (warm)"] = counted.total
     return counts
 
 
@@ -268,6 +275,8 @@ def test_query_counts_do_not_grow_with_the_data(
     assert max(small_insight.values()) <= 50, small_insight
     for path, total in small.items():
         assert total <= 16, (path, total)
+        if path.startswith("/leaderboard") and path.endswith("(warm)"):
+            assert total == 2, (path, total)  # the session check and the viewer
     for path, total in small_staff.items():
         # The staff page about one advocate gathers a section from each domain.
         assert total <= (24 if path.startswith("/manage/advocates/") else 20), (path, total)

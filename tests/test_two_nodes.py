@@ -116,6 +116,29 @@ def test_a_copied_cookie_is_refused_everywhere_after_sign_out(nodes):
         assert copied.get(node, "/dashboard").status_code == 302
 
 
+def test_an_award_on_one_node_shows_on_the_others_cached_board_at_once(nodes):
+    leader = nodes.make.advocate(name="Cached Cora")
+    nodes.make.points(leader, 150_000)
+    chaser = nodes.make.advocate(name="Chasing Chip")
+    viewer = ProxiedClient("203.0.113.31")
+    viewer.sign_in(nodes.a, nodes.make.advocate().email, factories.PASSWORD)
+    for _ in range(4):  # every worker of node A caches the board
+        assert "Cached Cora" in viewer.get(nodes.a, "/leaderboard").text.split("</tr>")[1]
+    manager = ProxiedClient("203.0.113.32")
+    manager.sign_in(nodes.b, nodes.make.manager().email, factories.PASSWORD)
+    manager.get(nodes.b, f"/manage/advocates/{chaser.id}")
+    for _ in range(2):  # awards are capped at 100,000 points each
+        awarded = manager.post(
+            nodes.b,
+            f"/manage/advocates/{chaser.id}/points",
+            {"points": "100000", "reason": "Keynote", "key": secrets.token_hex(8)},
+        )
+        assert awarded.status_code == 302
+    for _ in range(4):
+        top = viewer.get(nodes.a, "/leaderboard").text.split("</tr>")[1]
+        assert "Chasing Chip" in top
+
+
 def test_rate_limits_are_shared_by_both_nodes(nodes):
     """Ten failed sign-ins per address and client per 15 minutes, counted in Redis by every worker."""
     # A fresh address: the limits outlive a test run in Redis.

@@ -10,6 +10,7 @@ from portal.advocates.visibility import shows_publicly
 from portal.auth.decorators import advocate_required
 from portal.auth.routes import home_url
 from portal.branding import branding, mix
+from portal.db import read_only
 from portal.extensions import db
 from portal.images import StoredImage
 from portal.main import bp
@@ -51,6 +52,7 @@ def readyz():
 
 
 @bp.get("/dashboard")
+@read_only
 @advocate_required
 def dashboard():
     """The advocate's home, "My program": what they take part in, points, rank, tier, badges."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import clock
+from portal import cache, clock
 from portal.advocates.employment import current_job
 from portal.advocates.models import (
     Account,
@@ -49,6 +49,8 @@ class AdvocateContext:
     region: str | None
     product_ids: frozenset[int]
     points: int = 0
+    # The tiers' cache version, read with the context (see `tiers_by_id`).
+    tiers_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def problems_for(
     opportunity: Opportunity, context: AdvocateContext, tiers: dict[int, Tier] | None = None
 ) -> list[Problem]:
     """What keeps this advocate out (tier, industry, region, product); empty if eligible."""
-    tiers = tiers if tiers is not None else tiers_by_id()
+    tiers = tiers if tiers is not None else tiers_by_id(context.tiers_version)
     return [
         problem
         for rule in RULES
@@ -182,14 +184,41 @@ def eligible_clause(context: AdvocateContext, tiers: dict[int, Tier]) -> sa.Colu
     return sa.and_(*(rule.clause(context, tiers) for rule in RULES))
 
 
-def tiers_by_id() -> dict[int, Tier]:
-    return {tier.id: tier for tier in db.session.scalars(sa.select(Tier))}
+@dataclass(frozen=True)
+class TierRow:
+    """A tier as the rules and pages read it, kept between requests (never written)."""
+
+    id: int
+    name: str
+    position: int
+    threshold: int
+    invitation_only: bool
+
+
+def tiers_by_id(at_version: int | None = None) -> dict[int, Tier | TierRow]:
+    """Every tier by id: from this process's cache when the tiers' version read
+    before (an `AdvocateContext`'s) is given, else from the database."""
+    if at_version is None:
+        return {tier.id: tier for tier in db.session.scalars(sa.select(Tier))}
+
+    def load() -> dict[int, TierRow]:
+        rows = db.session.execute(
+            sa.select(Tier.id, Tier.name, Tier.position, Tier.threshold, Tier.invitation_only)
+        )
+        return {row.id: TierRow(*row) for row in rows}
+
+    return cache.cached(cache.TIERS, at_version, "by id", load)
 
 
 def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
-    """Each advocate's eligibility context, in two queries whatever their number."""
+    """Each advocate's eligibility context, in one query whatever their number."""
     if not advocate_ids:
         return {}
+    held_products = (
+        sa.select(sa.func.aggregate_strings(sa.cast(advocate_product.c.product_id, sa.String), ","))
+        .where(advocate_product.c.user_id == AdvocateProfile.user_id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         sa.select(
             AdvocateProfile.user_id,
@@ -197,6 +226,8 @@ def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
             Account.industry,
             Account.region,
             sa.func.coalesce(Standing.points, 0),
+            held_products,
+            cache.version_column(cache.TIERS),
         )
         .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
         .outerjoin(Employment, current_job(AdvocateProfile.user_id))
@@ -209,23 +240,17 @@ def contexts_for(advocate_ids: list[int]) -> dict[int, AdvocateContext]:
         )
         .where(AdvocateProfile.user_id.in_(advocate_ids))
     ).all()
-    products: dict[int, set[int]] = {}
-    for user_id, product_id in db.session.execute(
-        sa.select(advocate_product.c.user_id, advocate_product.c.product_id).where(
-            advocate_product.c.user_id.in_(advocate_ids)
-        )
-    ):
-        products.setdefault(user_id, set()).add(product_id)
     return {
         user_id: AdvocateContext(
             user_id,
             position,
             industry.value if industry else None,
             region.value if region else None,
-            frozenset(products.get(user_id, ())),
+            frozenset(int(product) for product in products.split(",")) if products else frozenset(),
             points,
+            tiers_version,
         )
-        for user_id, position, industry, region, points in rows
+        for user_id, position, industry, region, points, products, tiers_version in rows
     }
 
 

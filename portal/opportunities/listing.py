@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from portal.auth.models import Role, User
 from portal.db import contains_text, utcnow
@@ -33,10 +33,11 @@ def advocate_listing(
     query = (
         sa.select(Opportunity)
         .where(Opportunity.state == OpportunityState.PUBLISHED, Opportunity.ends_at > utcnow())
+        # The page's eligibility rows (a few per opportunity) in the same query.
         .options(
-            selectinload(Opportunity.products),
-            selectinload(Opportunity.industry_rows),
-            selectinload(Opportunity.region_rows),
+            joinedload(Opportunity.products),
+            joinedload(Opportunity.industry_rows),
+            joinedload(Opportunity.region_rows),
         )
         .order_by(Opportunity.starts_at, Opportunity.id)
     )

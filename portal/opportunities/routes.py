@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import advocate_required, signed_in_required
 from portal.branding import branding
+from portal.db import read_only
 from portal.extensions import db
 from portal.inputs import page_number
 from portal.opportunities import bp, calendar, eligibility, invitations, listing, participation
@@ -21,13 +23,14 @@ def _type_filter(value: str | None) -> OpportunityType | None:
 
 
 @bp.get("/opportunities")
+@read_only
 @advocate_required
 def index():
     kind = _type_filter(request.args.get("type"))
     text = request.args.get("q", "")[:100]
     eligible_only = request.args.get("eligible") == "1"
     context = eligibility.context_for(current_user.id)
-    tiers = eligibility.tiers_by_id()
+    tiers = eligibility.tiers_by_id(context.tiers_version)
     page = listing.advocate_listing(
         context,
         tiers,
@@ -52,7 +55,16 @@ def index():
 
 
 def _load_visible(opportunity_id: int) -> Opportunity:
-    opportunity = db.get_or_404(Opportunity, opportunity_id)
+    # Its eligibility rows (a few each) come in the same query, not three more.
+    opportunity = db.get_or_404(
+        Opportunity,
+        opportunity_id,
+        options=[
+            joinedload(Opportunity.products),
+            joinedload(Opportunity.industry_rows),
+            joinedload(Opportunity.region_rows),
+        ],
+    )
     if not listing.visible_to(opportunity, current_user):
         abort(404)
     return opportunity
@@ -79,6 +91,7 @@ def _render_detail(
 
 
 @bp.get("/opportunities/<id:opportunity_id>")
+@read_only
 @signed_in_required
 def detail(opportunity_id: int):
     return _render_detail(_load_visible(opportunity_id))

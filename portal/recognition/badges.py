@@ -308,7 +308,8 @@ def awards_of(advocate_id: int, *, include_revoked: bool = False) -> list[BadgeA
         sa.select(BadgeAward)
         .join(BadgeAward.badge)
         .where(BadgeAward.advocate_id == advocate_id)
-        .options(contains_eager(BadgeAward.badge))
+        # The image is served by its own URL: lists never carry its bytes.
+        .options(contains_eager(BadgeAward.badge).defer(Badge.image))
         .order_by(BadgeAward.awarded_at.desc())
     )
     if not include_revoked:

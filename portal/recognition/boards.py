@@ -11,14 +11,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy import event
+from sqlalchemy.orm import Session, aliased
 
+from portal import cache
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.auth.models import User
 from portal.db import contains_text
 from portal.extensions import db
 from portal.recognition.models import Standing, StandingScore, Tier
+
+# What a board shows besides the standings (which recognition.ledger keeps, moving
+# the cache's version itself): a change to one of these moves it too.
+_SHOWN = {
+    User: ("name", "active", "role"),
+    AdvocateProfile: ("current_tier_id", "show_on_leaderboard"),
+    Employment: ("account_id", "ended_on"),
+    Account: ("name",),
+    Tier: ("name",),
+}
+
+
+@event.listens_for(Session, "before_flush")
+def _names_on_boards_changed(session: Session, _context, _instances) -> None:
+    for instance in (*session.new, *session.deleted):
+        if type(instance) in _SHOWN:
+            cache.bump(cache.BOARDS, session)
+            return
+    for instance in session.dirty:
+        attributes = _SHOWN.get(type(instance))
+        if attributes and any(
+            sa.inspect(instance).attrs[name].history.has_changes() for name in attributes
+        ):
+            cache.bump(cache.BOARDS, session)
+            return
 
 
 @dataclass(frozen=True)
@@ -220,3 +247,95 @@ def standing_of(
         if value != board_filter.value:
             return row.points, None
     return row.points, dense_rank(period, row.points, board_filter)
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    rows: list[BoardRow]
+    has_more: bool
+    pages: int
+
+
+def board_page(
+    period: str, board_filter: BoardFilter | None, page: int, page_size: int, at_version: int
+) -> BoardPage:
+    """One page of a board as everyone sees it, reused while the boards' version
+    (`Viewer.version`, read before) stays the same."""
+
+    def compute() -> BoardPage:
+        rows, has_more = leaderboard(
+            period, board_filter=board_filter, offset=(page - 1) * page_size, limit=page_size
+        )
+        pages = max(1, -(-board_size(period, board_filter) // page_size))
+        return BoardPage(rows, has_more, pages)
+
+    key = (period, board_filter, page, page_size)
+    return cache.cached(cache.BOARDS, at_version, key, compute)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a board page needs about the person looking at it, from one query."""
+
+    version: int  # of the boards' cache, read before any board row
+    points: int
+    rank: int | None  # on the whole board, as if shown; None without points
+    filtered_rank: int | None  # on the asked-for board, None outside it
+    account_name: str | None  # of the asked-for company, None if there is none
+    job_account_id: int | None
+    job_account_name: str | None
+
+    def rank_on(self, board_filter: BoardFilter | None) -> int | None:
+        return self.rank if board_filter is None else self.filtered_rank
+
+
+_JOB_ACCOUNT = aliased(Account, name="job_account")
+_ASKED_ACCOUNT = aliased(Account, name="asked_account")
+
+
+def viewer(user_id: int, period: str, board_filter: BoardFilter | None) -> Viewer:
+    """The cache's version, the person's points and ranks (whole board and the asked
+    filter), their current company, and the asked company's name: one round trip.
+
+    An "account" filter may name no company: the page then shows the whole board.
+    """
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    in_filter: sa.ColumnElement = sa.null()
+    filtered: sa.ColumnElement = sa.null()
+    account_name: sa.ColumnElement = sa.null()
+    if board_filter is not None:
+        in_filter = board_filter.clause()
+        filtered = _points_above(period, Standing.points, board_filter)
+    if board_filter is not None and board_filter.kind == "account":
+        account_name = (
+            sa.select(_ASKED_ACCOUNT.name)
+            .where(_ASKED_ACCOUNT.id == board_filter.value)
+            .scalar_subquery()
+        )
+    row = db.session.execute(
+        sa.select(
+            cache.version_column(cache.BOARDS),
+            Standing.points,
+            _scores_above(period, Standing.points),
+            in_filter,
+            filtered,
+            account_name,
+            Employment.account_id,
+            _JOB_ACCOUNT.name,
+        )
+        .select_from(one)
+        .outerjoin(Standing, sa.and_(Standing.advocate_id == user_id, Standing.period == period))
+        .outerjoin(Employment, current_job(user_id))
+        .outerjoin(_JOB_ACCOUNT, _JOB_ACCOUNT.id == Employment.account_id)
+    ).one()
+    version, points, above, inside, filtered_above, name, job_account_id, job_name = row
+    has_points = points is not None
+    return Viewer(
+        version=version,
+        points=points or 0,
+        rank=above + 1 if has_points else None,
+        filtered_rank=filtered_above + 1 if has_points and inside else None,
+        account_name=name,
+        job_account_id=job_account_id,
+        job_account_name=job_name,
+    )

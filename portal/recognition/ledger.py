@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal import clock
+from portal import cache, clock
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, AdvocateProfile, Employment
 from portal.advocates.visibility import shown_on_leaderboards
@@ -116,10 +116,8 @@ def award_manual(
 
 
 def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntry | None:
-    """Cancel an entry with an opposite one (once; a second reversal does nothing).
-
-    Raises InvalidState for a reversal: correct it with a new award instead.
-    """
+    """Cancel an entry with an opposite one (once; a repeat does nothing). Raises
+    InvalidState for a reversal: correct it with a new award instead."""
     if entry.is_reversal:
         raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
     return award(
@@ -159,6 +157,7 @@ def lock_advocate(advocate_id: int) -> None:
 
 def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
     lock_advocate(advocate_id)
+    cache.bump(cache.BOARDS)
     periods = clock.period_keys(at)
     details = standing_details(advocate_id)
     # Only shown advocates are counted per score, so only they need the old scores.
@@ -195,11 +194,9 @@ def _add_to_standings(advocate_id: int, points: int, at: datetime) -> None:
 
 
 def _count_scores(changes: list[tuple[str, int, int]]) -> None:
-    """Move shown advocates between scores: (period, points, +1 or -1) each.
-
-    Rows are touched in (period, points) order, so two transactions at once
-    never wait on each other in opposite orders.
-    """
+    """Move shown advocates between scores: (period, points, +1 or -1) each. Rows are
+    touched in (period, points) order: two transactions never wait on each other in
+    opposite orders."""
     table = StandingScore.__table__
     for period, points, delta in sorted(changes):
         if delta > 0:
@@ -273,12 +270,11 @@ def is_visible(advocate_id: int) -> bool:
 
 @advocate_changed.connect
 def refresh_standing_details(advocate_id: int, **_: object) -> None:
-    """Bring an advocate's standings in line with their choices, account state and job.
-
-    Runs whenever one of those changes (profile, deactivation, a move).
-    """
+    """Bring an advocate's standings in line with their choices, account state and job
+    (whenever one of those changes: profile, deactivation, a move)."""
     db.session.flush()
     lock_advocate(advocate_id)
+    cache.bump(cache.BOARDS)
     details = standing_details(advocate_id)
     rows = db.session.execute(
         sa.select(Standing.period, Standing.points, Standing.visible).where(
@@ -301,6 +297,7 @@ def refresh_standing_details(advocate_id: int, **_: object) -> None:
 @account_changed.connect
 def refresh_account_details(account_id: int, *, industry: str, region: str) -> None:
     """A company's industry or region changed: its advocates' standings follow."""
+    cache.bump(cache.BOARDS)
     db.session.execute(
         sa.update(Standing)
         .where(Standing.account_id == account_id)
@@ -441,6 +438,7 @@ def score_mismatches() -> list[tuple[str, int, int, int]]:
 
 def rebuild_scores() -> None:
     """Recount the shown advocates per score from the standings."""
+    cache.bump(cache.BOARDS)
     db.session.execute(sa.delete(StandingScore))
     db.session.execute(
         sa.insert(StandingScore).from_select(

@@ -18,7 +18,7 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.inputs import page_number
 from portal.opportunities.models import OpportunityType
-from portal.recognition import badge_rules, badges, corrections, ledger, tiers
+from portal.recognition import badge_rules, badges, corrections, ledger, tier_settings, tiers
 from portal.recognition.forms import AwardForm, BadgeForm, ReverseForm, RevokeForm, TierForm
 from portal.recognition.models import Badge, BadgeAward, PointsEntry, Tier
 from portal.views import render_form, run_service
@@ -147,7 +147,7 @@ def edit_tier(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
     form = TierForm(obj=tier)
     if form.validate_on_submit() and run_service(
-        lambda: tiers.update_tier(
+        lambda: tier_settings.update_tier(
             tier,
             name=form.name.data,
             threshold=form.threshold.data,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from portal import cache
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.enums import LabeledEnum
@@ -111,6 +113,13 @@ class Tier(db.Model):
 
     def __repr__(self) -> str:
         return f"<Tier {self.name} {self.threshold}>"
+
+
+@event.listens_for(Session, "before_flush")
+def _tiers_changed(session: Session, _context, _instances) -> None:
+    """Any tier added, changed or removed moves the tiers' cache (see eligibility)."""
+    if any(isinstance(o, Tier) for o in (*session.new, *session.dirty, *session.deleted)):
+        cache.bump(cache.TIERS, session)
 
 
 class TierEventKind(LabeledEnum):

@@ -15,10 +15,11 @@ from flask import (
 from flask_login import current_user
 
 from portal import clock
-from portal.advocates.employment import current_employment, current_jobs
-from portal.advocates.models import Account, Industry, Region
+from portal.advocates.employment import current_jobs
+from portal.advocates.models import Industry, Region
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
+from portal.db import read_only
 from portal.extensions import db
 from portal.inputs import database_id, page_number
 from portal.opportunities import posting
@@ -33,7 +34,7 @@ PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This mon
 
 def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
     """The filter asked for in the query string (one at a time), its echo for links
-    and its label."""
+    and its label; a company's name is looked up with the viewer (see `leaderboard`)."""
     if args.get("industry") in {i.value for i in Industry}:
         industry = Industry(args["industry"])
         return (
@@ -45,13 +46,13 @@ def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
         region = Region(args["region"])
         return boards.BoardFilter("region", region.value), {"region": region.value}, region.label
     account_id = database_id(args.get("account"))
-    account = db.session.get(Account, account_id) if account_id else None
-    if account is not None:
-        return boards.BoardFilter("account", account.id), {"account": account.id}, account.name
+    if account_id:
+        return boards.BoardFilter("account", account_id), {"account": account_id}, None
     return None, {}, None
 
 
 @bp.get("/leaderboard")
+@read_only
 @roles_required(Role.ADVOCATE, Role.MANAGER, Role.ADMIN)
 def leaderboard():
     kind = request.args.get("period", "all")
@@ -59,20 +60,29 @@ def leaderboard():
         kind = "all"
     period = clock.current_period(kind)
     board_filter, filter_args, filter_label = _board_filter(request.args)
+    # One query for the viewer, the asked company and the boards' version; the
+    # page of the board itself comes from the cache while that version holds.
+    viewer = boards.viewer(current_user.id, period.key, board_filter)
+    if board_filter is not None and board_filter.kind == "account":
+        if viewer.account_name is None:  # no such company: the whole board
+            board_filter, filter_args = None, {}
+        filter_label = viewer.account_name
     page = page_number()
     text = request.args.get("q", "").strip()[:100]
     if text:
         rows, has_more, pages = boards.search(period.key, text, board_filter=board_filter), False, 1
     else:
-        rows, has_more = boards.leaderboard(
-            period.key, board_filter=board_filter, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-        pages = max(1, -(-boards.board_size(period.key, board_filter) // PAGE_SIZE))
+        board = boards.board_page(period.key, board_filter, page, PAGE_SIZE, viewer.version)
+        rows, has_more, pages = board.rows, board.has_more, board.pages
     me = my_job = None
     if current_user.is_advocate:
-        points, rank = boards.standing_of(current_user.id, period.key, board_filter)
-        me = {"points": points, "rank": rank, "shown": current_user.profile.show_on_leaderboard}
-        my_job = current_employment(current_user.id)
+        me = {
+            "points": viewer.points,
+            "rank": viewer.rank_on(board_filter),
+            "shown": current_user.profile.show_on_leaderboard,
+        }
+        if viewer.job_account_id is not None:
+            my_job = {"account_id": viewer.job_account_id, "name": viewer.job_account_name}
     return render_template(
         "recognition/leaderboard.html",
         rows=rows,
@@ -185,6 +195,7 @@ def ob_download(uid: str):
 
 
 @bp.get("/tiers", endpoint="tiers")
+@read_only
 @advocate_required
 def tiers_page():
     points = ledger.total_for(current_user.id)
@@ -240,6 +251,7 @@ def step_down(tier_id: int):
 
 
 @bp.get("/points")
+@read_only
 @advocate_required
 def points_history():
     page = page_number()

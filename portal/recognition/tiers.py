@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile
 from portal.audit import trail
 from portal.db import utcnow
-from portal.errors import AlreadyExists, InvalidState, NotEligible
+from portal.errors import InvalidState, NotEligible
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.recognition import ledger
@@ -92,6 +91,11 @@ def states_for(advocate_id: int, tiers: list[Tier] | None = None) -> dict[int, T
         .where(TierEvent.advocate_id == advocate_id)
         .order_by(TierEvent.at, TierEvent.id)
     )
+    return _replay(states, events)
+
+
+def _replay(states: dict[int, TierState], events) -> dict[int, TierState]:
+    """Each event changes its own tier's state only: the order within a tier is what counts."""
     for event in events:
         state = states.get(event.tier_id)
         if state is None:
@@ -326,45 +330,6 @@ def expire_grace_periods(now: datetime | None = None) -> int:
     return lapsed
 
 
-def update_tier(
-    tier: Tier,
-    *,
-    name: str,
-    threshold: int,
-    benefits: str,
-    commitment: str,
-    invitation_only: bool,
-    featured: bool = False,
-    by_id: int | None = None,
-) -> None:
-    """Change a tier. Thresholds must rise with the tiers' order; names stay unique."""
-    others = [t for t in all_tiers() if t.id != tier.id]
-    if any(t.name.lower() == name.strip().lower() for t in others):
-        raise InvalidState(f"Another tier is called {name}.")
-    below = [t for t in others if t.position < tier.position]
-    above = [t for t in others if t.position > tier.position]
-    if below and threshold <= max(t.threshold for t in below):
-        raise InvalidState("The threshold must be higher than the tier below.")
-    if above and threshold >= min(t.threshold for t in above):
-        raise InvalidState("The threshold must be lower than the tier above.")
-    values = {
-        "name": name.strip(),
-        "threshold": threshold,
-        "benefits": benefits.strip(),
-        "commitment": commitment.strip(),
-        "invitation_only": invitation_only,
-        "featured": featured,
-    }
-    trail.record_change("tier.updated", tier, by_id=by_id, **values)
-    for key, value in values.items():
-        setattr(tier, key, value)
-    try:
-        db.session.flush()
-    except IntegrityError:  # another tier took the name a moment ago
-        db.session.rollback()
-        raise AlreadyExists(f"Another tier is called {name.strip()}.") from None
-
-
 def history_of(advocate_id: int, limit: int = 50) -> list[TierEvent]:
     return list(
         db.session.scalars(
@@ -407,8 +372,12 @@ def offered_tiers(states: dict[int, TierState], points: int) -> list[Tier]:
 
 
 def progress_for(advocate_id: int, points: int) -> Progress:
-    tiers = all_tiers()
-    states = states_for(advocate_id, tiers)
+    # Every tier with this advocate's events on it, in one query.
+    mine = sa.and_(TierEvent.tier_id == Tier.id, TierEvent.advocate_id == advocate_id)
+    query = sa.select(Tier, TierEvent).outerjoin(TierEvent, mine)
+    rows = db.session.execute(query.order_by(Tier.position, TierEvent.at, TierEvent.id)).all()
+    tiers = list({tier.id: tier for tier, _ in rows}.values())
+    states = _replay({t.id: TierState(t) for t in tiers}, [e for _, e in rows if e is not None])
     opted = [t for t in tiers if states[t.id].opted_in]
     current = opted[-1] if opted else None
     above = [t for t in tiers if current is None or t.position > current.position]
@@ -433,10 +402,8 @@ def names_by_advocate(advocate_ids: list[int]) -> dict[int, str]:
 
 
 def held_or_passed(advocate_id: int) -> dict[int, str]:
-    """The tiers at or below the one the advocate holds, each with the held tier's name.
-
-    An invitation to one of them is spent: the advocate is there already.
-    """
+    """The tiers at or below the one the advocate holds, each with the held tier's name
+    (an invitation to one of them is spent: the advocate is there already)."""
     held = db.session.execute(
         sa.select(Tier.position, Tier.name)
         .join(AdvocateProfile, AdvocateProfile.current_tier_id == Tier.id)

@@ -15,7 +15,7 @@ from portal.advocates.employment import current_employment, current_jobs, works_
 from portal.advocates.models import AdvocateProfile, ConsentAsset, Industry, advocate_product
 from portal.advocates.visibility import public_advocates, public_uses
 from portal.auth.models import User
-from portal.db import contains_text
+from portal.db import contains_text, read_only
 from portal.extensions import db
 from portal.inputs import id_arg, page_number
 from portal.opportunities.listing import completed_by
@@ -32,6 +32,7 @@ def directory():
 
 
 @bp.get("/showcase")
+@read_only
 def index():
     """Advocates who made their profile public."""
     industry = request.args.get("industry", "")
@@ -77,8 +78,14 @@ def index():
 
 
 @bp.get("/people/<id:user_id>")
+@read_only
 def profile(user_id: int):
-    user = db.session.scalar(public_advocates().where(User.id == user_id))
+    # The profile and the tier held come with the person: one query, not three.
+    user = db.session.scalar(
+        public_advocates()
+        .where(User.id == user_id)
+        .options(contains_eager(User.profile).joinedload(AdvocateProfile.current_tier))
+    )
     if user is None:
         abort(404)
     return render_template(

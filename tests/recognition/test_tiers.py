@@ -13,7 +13,7 @@ from portal.db import utcnow
 from portal.errors import InvalidState, NotEligible
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.recognition import ledger, tiers
+from portal.recognition import ledger, tier_settings, tiers
 from portal.recognition.models import PointsSource, Tier, TierEvent, TierEventKind
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -141,11 +141,11 @@ def test_points_back_within_the_grace_period_keep_the_tier(make):
 def test_threshold_order_is_kept_when_editing():
     insider = _tier("Insider")
     with pytest.raises(InvalidState, match="higher than the tier below"):
-        tiers.update_tier(
+        tier_settings.update_tier(
             insider, name="Insider", threshold=0, benefits="", commitment="", invitation_only=False
         )
     with pytest.raises(InvalidState, match="lower than the tier above"):
-        tiers.update_tier(
+        tier_settings.update_tier(
             insider,
             name="Insider",
             threshold=500,
@@ -153,7 +153,7 @@ def test_threshold_order_is_kept_when_editing():
             commitment="",
             invitation_only=False,
         )
-    tiers.update_tier(
+    tier_settings.update_tier(
         insider, name="Insider", threshold=150, benefits="b", commitment="c", invitation_only=False
     )
     assert insider.threshold == 150
