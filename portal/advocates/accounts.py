@@ -157,20 +157,28 @@ def all_products() -> list[Product]:
     )
 
 
-def add_product(name: str) -> Product:
-    """Add a product; raises AlreadyExists for a name in use (any case)."""
+def _add_named(model: type[Product] | type[DiscussionTopic], name: str):
+    """Add to a list kept by name (products, topics): one entry per name, whatever its case.
+
+    Raises AlreadyExists; a unique index on lower(name) settles two at once.
+    """
     name = name.strip()
     taken = AlreadyExists(f"{name} is already on the list.")
-    if db.session.scalar(sa.select(Product.id).where(sa.func.lower(Product.name) == name.lower())):
+    if db.session.scalar(sa.select(model.id).where(sa.func.lower(model.name) == name.lower())):
         raise taken
-    product = Product(name=name)
-    db.session.add(product)
+    row = model(name=name)
+    db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:  # added a moment ago
         db.session.rollback()
         raise taken from None
-    return product
+    return row
+
+
+def add_product(name: str) -> Product:
+    """Add a product; raises AlreadyExists for a name in use (any case)."""
+    return _add_named(Product, name)
 
 
 def toggle_product(product: Product) -> bool:
@@ -200,20 +208,7 @@ def all_topics() -> list[DiscussionTopic]:
 
 def add_topic(name: str) -> DiscussionTopic:
     """Add a topic; raises AlreadyExists for a name in use (any case)."""
-    name = name.strip()
-    taken = AlreadyExists(f"{name} is already on the list.")
-    if db.session.scalar(
-        sa.select(DiscussionTopic.id).where(sa.func.lower(DiscussionTopic.name) == name.lower())
-    ):
-        raise taken
-    topic = DiscussionTopic(name=name)
-    db.session.add(topic)
-    try:
-        db.session.flush()
-    except IntegrityError:  # added a moment ago
-        db.session.rollback()
-        raise taken from None
-    return topic
+    return _add_named(DiscussionTopic, name)
 
 
 def toggle_topic(topic: DiscussionTopic) -> bool:

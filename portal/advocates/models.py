@@ -157,6 +157,9 @@ class DiscussionTopic(db.Model):
     """
 
     __tablename__ = "discussion_topic"
+    __table_args__ = (
+        sa.Index("uq_discussion_topic_name_any_case", sa.func.lower("name"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
