@@ -129,6 +129,8 @@ def wipe_database(app: Flask) -> None:
     with app.app_context():
         limiter.reset()
         branding.forget()
+        # Cache versions start again with the emptied tables: forget what was kept.
+        app.extensions.pop("portal.cache", None)
         db.session.remove()
         with db.engine.begin() as connection:
             _empty_every_table(connection)
