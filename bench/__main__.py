@@ -285,6 +285,7 @@ class SizeReport:
 
 def _api_token(url: str) -> str:
     """A staff API token with every read scope and no practical rate limit (one per run)."""
+    import portal.api  # noqa: F401  (its resource modules register their scopes)
     from portal.api.tokens import RESOURCES, hash_secret
 
     secret = "apt_" + secrets.token_urlsafe(32)
@@ -316,6 +317,8 @@ def api_pages(picks: Picks, database_url: str) -> dict[str, list[Line]]:
         "API: one advocate's ledger": calls(
             [f"/api/v1/ledger/entries?advocate_id={i}" for i in readers]
         ),
+        "API: reference requests, first page of 50": calls(["/api/v1/reference-requests"]),
+        "API: referrals, first page of 50": calls(["/api/v1/referrals"]),
     }
 
 

@@ -16,4 +16,6 @@ from portal.api.resources import (  # noqa: E402,F401
     badges,
     ledger,
     opportunities,
+    references,
+    referrals,
 )

@@ -1,7 +1,7 @@
 """The pages where people make and revoke API tokens.
 
-Admins: every staff token, under /admin/api-tokens. Advocates: their own
-read-only tokens, linked from their account page. The secret is shown once,
+Admins: every staff token, under /admin/api-tokens. Advocates and
+requesters: their own read-only tokens, linked from their account page. The secret is shown once,
 on the page that follows its creation.
 """
 
@@ -16,7 +16,8 @@ from portal import once
 from portal.api import tokens
 from portal.api.forms import StaffTokenForm, TokenForm
 from portal.api.models import ApiToken
-from portal.auth.decorators import admin_required, advocate_required
+from portal.auth.decorators import admin_required, roles_required
+from portal.auth.models import Role
 from portal.db import utcnow
 from portal.extensions import db
 from portal.forms import options
@@ -68,7 +69,7 @@ def admin_tokens():
 
 
 @bp.route("/account/api-tokens", methods=["GET", "POST"])
-@advocate_required
+@roles_required(Role.ADVOCATE, Role.REQUESTER)
 def my_tokens():
     return _token_page(TokenForm(), tokens.tokens_of(current_user.id), staff=False)
 

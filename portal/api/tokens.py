@@ -43,10 +43,17 @@ RESOURCES: dict[str, str] = {
 WRITABLE = {"opportunities", "participations", "ledger"}
 # What an advocate's own tokens may read (their own data only).
 ADVOCATE_RESOURCES = ["advocates", "participations", "ledger", "badges"]
+# What a requester's tokens may read (their own requests only).
+REQUESTER_RESOURCES: list[str] = []
 
 
 def register_resource(
-    name: str, description: str, *, writable: bool = False, for_advocates: bool = False
+    name: str,
+    description: str,
+    *,
+    writable: bool = False,
+    for_advocates: bool = False,
+    for_requesters: bool = False,
 ) -> None:
     """Let tokens carry scopes for another package's resource."""
     RESOURCES[name] = description
@@ -54,6 +61,8 @@ def register_resource(
         WRITABLE.add(name)
     if for_advocates and name not in ADVOCATE_RESOURCES:
         ADVOCATE_RESOURCES.append(name)
+    if for_requesters and name not in REQUESTER_RESOURCES:
+        REQUESTER_RESOURCES.append(name)
 
 
 def all_scopes() -> list[str]:
@@ -69,6 +78,8 @@ def scopes_for(user: User) -> list[str]:
     """The scopes this person may put on a token."""
     if user.role == Role.ADVOCATE:
         return [f"{name}:read" for name in ADVOCATE_RESOURCES]
+    if user.role == Role.REQUESTER:
+        return [f"{name}:read" for name in REQUESTER_RESOURCES]
     if user.role == Role.ADMIN:
         return all_scopes()
     return []
@@ -106,7 +117,7 @@ def create_token(user: User, wanted: TokenRequest) -> tuple[ApiToken, str]:
     """
     allowed = set(scopes_for(user))
     if not allowed:
-        raise NotAllowed("Only admins and advocates can make API tokens.")
+        raise NotAllowed("Only admins, advocates and requesters can make API tokens.")
     extra = sorted(set(wanted.scopes) - allowed)
     if extra:
         raise NotAllowed(f"Scopes you can't give: {', '.join(extra)}.")

@@ -37,6 +37,7 @@ from portal.references.models import (
     RequestState,
 )
 from portal.references.requests import can_see, lock_request
+from portal.signals import reference_answered
 from portal.urls import absolute_url
 
 MAX_AT_ONCE = 3
@@ -197,6 +198,7 @@ def answer(
         ask.decline_note = note.strip()[:500]
         ask.ask.answer = AskAnswer.DECLINED
         _back_to_shortlist_if_nobody_left(request)
+        reference_answered.send(request.id, ask=ask)
         offer = {DeclineReason.NOT_THIS_QUARTER: "quiet", DeclineReason.NOT_THIS_KIND: "close_kind"}
         return Answer(ask, False, offer.get(ask.decline_reason))
     if request.state not in SEARCHING:
@@ -210,6 +212,7 @@ def answer(
         request.first_accepted_at = now
         request.seconds_to_acceptance = int((now - request.created_at).total_seconds())
     withdraw_open_asks(request, why=f"Another advocate took the {request.kind.label.lower()}.")
+    reference_answered.send(request.id, ask=ask)
     notify(
         request.requester_id,
         "reference_accepted",

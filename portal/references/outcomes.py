@@ -29,6 +29,7 @@ from portal.references.models import (
     RequestState,
 )
 from portal.references.requests import can_see, lock_request
+from portal.signals import reference_fulfilled
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
     request.outcome_at, request.outcome_by_id = now, by.id
     request.state = RequestState.DONE
     request.closed_at = now
+    reference_fulfilled.send(request.id, request=request)
     if not outcome.call_held:
         return 0
     advocate_id = request.accepted_advocate_id

@@ -126,6 +126,19 @@ def can_see(user: User, request: ReferenceRequest) -> bool:
     return user.is_staff or request.requester_id == user.id
 
 
+def contact_of(request: ReferenceRequest) -> User | None:
+    """The advocate whose contact details the request shows: only once they accepted."""
+    if request.state in (RequestState.SCHEDULED, RequestState.DONE):
+        return request.accepted_advocate
+    return None
+
+
+def visible_to(user: User) -> sa.Select:
+    """The requests `user` may read: a requester their own, the program team all."""
+    query = sa.select(ReferenceRequest)
+    return query if user.is_staff else query.where(ReferenceRequest.requester_id == user.id)
+
+
 def request_for(user: User, request_id: int) -> ReferenceRequest | None:
     """The request if `user` may see it; None (shown as 404) otherwise."""
     request = db.session.get(ReferenceRequest, request_id)
@@ -146,12 +159,10 @@ def lock_request(request: ReferenceRequest) -> ReferenceRequest:
 
 def visible_requests(user: User, *, state: str = "", page: int = 1):
     query = (
-        sa.select(ReferenceRequest)
+        visible_to(user)
         .options(selectinload(ReferenceRequest.requester))
         .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
     )
-    if not user.is_staff:
-        query = query.where(ReferenceRequest.requester_id == user.id)
     if state in RequestState._value2member_map_:
         query = query.where(ReferenceRequest.state == state)
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)

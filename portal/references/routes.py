@@ -129,6 +129,7 @@ def detail(request_id: int):
     return render_template(
         "references/detail.html",
         ref=ref,
+        contact=requests.contact_of(ref),
         shortlist=shortlist,
         ask_form=AskForm(candidates=shortlist.candidates if shortlist else ()),
         close_form=CloseForm(),
@@ -195,6 +196,7 @@ def outcome(request_id: int):
     return render_form(
         "references/detail.html",
         ref=ref,
+        contact=requests.contact_of(ref),
         shortlist=None,
         ask_form=AskForm(),
         close_form=CloseForm(),

@@ -37,6 +37,7 @@ from portal.referrals.models import (
     ReferralStage,
 )
 from portal.settings import get_setting, set_setting
+from portal.signals import referral_stage_changed
 
 DEFAULT_POINTS = {"new": 0, "contacted": 0, "qualified": 50, "won": 250}
 # Mail domains anyone can have: two people there are not the same company.
@@ -240,7 +241,7 @@ def move(
         raise InvalidState("Say why the referral was lost.")
     if stage == ReferralStage.WON and (revenue is None or revenue < 0):
         raise InvalidState("Enter the revenue won (0 when there is none yet).")
-    was_open = referral.is_open
+    was_open, previous = referral.is_open, referral.stage
     referral.stage = stage
     referral.lost_reason = lost_reason.strip()[:300] if stage == ReferralStage.LOST else ""
     referral.revenue = revenue if stage == ReferralStage.WON else None
@@ -259,6 +260,7 @@ def move(
     db.session.add(ReferralEvent(referral_id=referral.id, stage=stage, note=note, by_id=by.id))
     _settle_points(referral, by)
     badges.award_earned_badges(referral.advocate_id, "referral")
+    referral_stage_changed.send(referral.id, referral=referral, previous=previous)
     notify(
         referral.advocate_id,
         "referral_progress",
@@ -370,6 +372,12 @@ def points_by_referral(referral_ids: list[int]) -> dict[int, int]:
         .group_by(award.source_id)
     )
     return {referral_id: int(total) for referral_id, total in rows}
+
+
+def visible_to(user: User) -> sa.Select:
+    """The referrals `user` may read: staff all of them, an advocate their own."""
+    query = sa.select(Referral)
+    return query if user.is_staff else query.where(Referral.advocate_id == user.id)
 
 
 def pipeline_page(stage: ReferralStage | None, *, page: int = 1, per_page: int = 25):

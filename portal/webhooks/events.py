@@ -22,6 +22,9 @@ from portal.signals import (
     consent_withdrawn,
     participation_completed,
     points_changed,
+    reference_answered,
+    reference_fulfilled,
+    referral_stage_changed,
     tier_changed,
 )
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -165,5 +168,56 @@ def _consent(advocate_id: int, closed_types, fewer_asks, quiet_until, **_: objec
             "closed_types": list(closed_types),
             "fewer_asks": bool(fewer_asks),
             "quiet_until": quiet_until.isoformat() if quiet_until else None,
+        },
+    )
+
+
+register_event_type(
+    "reference_request.answered", "An advocate accepted or declined a reference request's ask"
+)
+register_event_type(
+    "reference_request.fulfilled", "The outcome of a reference request was recorded"
+)
+register_event_type("referral.stage_changed", "A referral moved to another stage")
+
+
+@reference_answered.connect
+def _reference_answered(request_id: int, ask, **_: object) -> None:
+    emit(
+        "reference_request.answered",
+        {
+            "request_id": request_id,
+            "ask_id": ask.id,
+            "advocate_id": ask.advocate_id,
+            "answer": ask.status.value,
+            "decline_reason": ask.decline_reason.value if ask.decline_reason else None,
+        },
+    )
+
+
+@reference_fulfilled.connect
+def _reference_fulfilled(request_id: int, request, **_: object) -> None:
+    emit(
+        "reference_request.fulfilled",
+        {
+            "request_id": request_id,
+            "advocate_id": request.accepted_advocate_id,
+            "kind": request.kind.value,
+            "call_held": request.call_held,
+            "deal_outcome": request.deal_outcome.value if request.deal_outcome else None,
+            "revenue_influenced": request.revenue_influenced,
+        },
+    )
+
+
+@referral_stage_changed.connect
+def _referral_stage(referral_id: int, referral, previous, **_: object) -> None:
+    emit(
+        "referral.stage_changed",
+        {
+            "referral_id": referral_id,
+            "advocate_id": referral.advocate_id,
+            "from_stage": previous.value,
+            "to_stage": referral.stage.value,
         },
     )

@@ -20,6 +20,8 @@ API_LISTS = [
     "/api/v1/ledger/entries",
     "/api/v1/badges",
     "/api/v1/badge-awards",
+    "/api/v1/reference-requests",
+    "/api/v1/referrals",
 ]
 
 
@@ -32,6 +34,31 @@ def _add(app, make, count: int, number: int) -> None:
             number += 1
             ledger.award(advocate.id, 5, reason="x", key=f"q{number}", source=PointsSource.MANUAL)
             db.session.commit()
+            _reference_and_referral(make, advocate, number)
+
+
+def _reference_and_referral(make, advocate, number: int) -> None:
+    """A request accepted by `advocate` (its contact shown) and a referral of theirs."""
+    from portal.auth.models import User
+    from portal.references import asks
+    from portal.referrals import services as referrals
+    from tests.references.helpers import new_request, open_to_references
+
+    open_to_references(advocate)
+    request = new_request(make.requester())
+    manager = db.session.get(User, make.manager().id)
+    [ask] = asks.ask_candidates(request, [advocate.id], by=manager)
+    asks.answer(ask, db.session.get(User, advocate.id), accept=True)
+    peer = referrals.PeerDetails(
+        name=f"Peer {number}",
+        email=f"peer{number}@company{number}.example",
+        company=f"Company {number}",
+        role="CIO",
+        why="Reports by hand.",
+        peer_agreed=True,
+    )
+    referrals.refer(db.session.get(User, advocate.id), peer)
+    db.session.commit()
 
 
 def _count(app, client, path, headers=None) -> int:

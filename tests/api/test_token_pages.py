@@ -82,6 +82,21 @@ def test_an_advocate_makes_read_only_tokens_for_their_own_data(app, make, login,
     assert [item["id"] for item in body["items"]] == [ann.id]
 
 
+def test_a_requester_makes_a_token_for_their_own_reference_requests(app, make, login, api):
+    alice = make.requester()
+    client = login(alice)
+    assert "API tokens" in text(client.get("/auth/security"))
+    page = client.get("/account/api-tokens")
+    assert "references:read" in text(page) and "advocates:read" not in text(page)
+    response = client.post(
+        "/account/api-tokens",
+        data={"name": "CRM sync", "scopes": ["references:read"], "expires_in": "30"},
+    )
+    secret = _secret(response)
+    assert api.get("/api/v1/reference-requests", token=secret).get_json()["items"] == []
+    assert api.get("/api/v1/advocates", token=secret).status_code == 403
+
+
 def test_tokens_pages_are_for_their_roles(make, login):
     client = login(make.manager())
     assert client.get("/admin/api-tokens").status_code == 403
