@@ -84,25 +84,27 @@ def declines(span: Window) -> list[tuple[str, str, int]]:
     return [(AskKind(kind).label, topics.label(topic), count) for kind, topic, count in rows]
 
 
-def declines_by_reason(span: Window) -> dict[str, int]:
-    """Reference asks declined in the period, per reason (one grouped statement)."""
+def declines_by_reason(span: Window) -> list[list]:
+    """Reference asks declined in this period and the previous one, per reason: one
+    grouped statement."""
+    answered = ReferenceAsk.answered_at
     rows = db.session.execute(
-        sa.select(ReferenceAsk.decline_reason, sa.func.count())
+        sa.select(
+            ReferenceAsk.decline_reason,
+            sa.func.sum(sa.case((between(answered, span.starts_at, span.ends_at), 1), else_=0)),
+            sa.func.sum(sa.case((answered < span.starts_at, 1), else_=0)),
+        )
         .where(
             ReferenceAsk.status == AskStatus.DECLINED,
-            between(ReferenceAsk.answered_at, span.starts_at, span.ends_at),
+            between(answered, span.previous.starts_at, span.ends_at),
         )
         .group_by(ReferenceAsk.decline_reason)
     ).all()
-    return {(reason.value if reason else ""): count for reason, count in rows}
-
-
-def _reason_rows(span: Window) -> list[list]:
-    now, before = declines_by_reason(span), declines_by_reason(span.previous)
-    rows = [[r.label, now.get(r.value, 0), before.get(r.value, 0)] for r in DeclineReason]
-    if now.get("") or before.get(""):
-        rows.append(["No reason given", now.get("", 0), before.get("", 0)])
-    return rows
+    counts = {(reason.value if reason else ""): (int(n), int(b)) for reason, n, b in rows}
+    result = [[r.label, *counts.get(r.value, (0, 0))] for r in DeclineReason]
+    if "" in counts:
+        result.append(["No reason given", *counts[""]])
+    return result
 
 
 @figure(30, "asks", "Asks")
@@ -145,7 +147,7 @@ def asks_figures(span: Window) -> Figures:
                 "declines-by-reason",
                 "Reference asks declined, by the advocate's reason",
                 ["Reason", "This period", "Previous period"],
-                _reason_rows(span),
+                declines_by_reason(span),
                 chart=Chart("bar", (1, 2)),
             ),
             Table(

@@ -17,7 +17,17 @@ from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
 from portal.insight import history, people, qualified
-from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, rate, trend
+from portal.insight.figures import (
+    Chart,
+    Figures,
+    Stat,
+    Table,
+    between,
+    figure,
+    rate,
+    trend_columns,
+    trend_rows,
+)
 from portal.insight.history import Event
 from portal.insight.periods import Window
 from portal.references.models import (
@@ -79,68 +89,94 @@ OUTCOMES = (
 )
 
 
-def request_summary(span: Window) -> dict[str, int]:
-    """Opened, outcomes recorded (fulfilled: held) and revenue influenced, in one statement;
-    requests closed unfulfilled or cancelled in the period."""
-    opened = between(ReferenceRequest.created_at, span.starts_at, span.ends_at)
-    outcome = between(ReferenceRequest.outcome_at, span.starts_at, span.ends_at)
-    closed = sa.and_(
-        between(ReferenceRequest.closed_at, span.starts_at, span.ends_at),
-        ReferenceRequest.state.in_((RequestState.UNFULFILLED, RequestState.CANCELLED)),
+def _summary_columns(span: Window) -> tuple[list[sa.ColumnElement], sa.ColumnElement[bool]]:
+    """The sums of one period, and which rows they read."""
+    req = ReferenceRequest
+    opened = between(req.created_at, span.starts_at, span.ends_at)
+    outcome = between(req.outcome_at, span.starts_at, span.ends_at)
+    closing = between(req.closed_at, span.starts_at, span.ends_at)
+    accepted = sa.and_(
+        between(req.first_accepted_at, span.starts_at, span.ends_at),
+        req.seconds_to_acceptance.is_not(None),
     )
-    held = sa.and_(outcome, ReferenceRequest.call_held.is_(True))
+    columns = [
+        _count_if(opened),
+        _count_if(sa.and_(outcome, req.call_held.is_(True))),
+        _count_if(outcome, sa.func.coalesce(req.revenue_influenced, 0)),
+        _count_if(sa.and_(closing, req.state == RequestState.UNFULFILLED)),
+        _count_if(sa.and_(closing, req.state == RequestState.CANCELLED)),
+        _count_if(accepted),
+        _count_if(sa.and_(accepted, req.seconds_to_acceptance <= WITHIN)),
+        *(_count_if(sa.and_(outcome, condition)) for _, condition in OUTCOMES),
+    ]
+    return columns, sa.or_(opened, outcome, closing, accepted)
+
+
+KEYS = ("opened", "fulfilled", "revenue", "unfulfilled", "cancelled", "accepted", "fast",
+        *(label for label, _ in OUTCOMES))  # fmt: skip
+
+
+def request_summary(span: Window) -> tuple[dict[str, int], dict[str, int], list]:
+    """This period's and the previous one's figures (opened, fulfilled: held, revenue
+    influenced, closed unfulfilled or cancelled, first accepted and within 48 hours,
+    outcomes) and the requests opened per week or month: one statement."""
+    now, reads_now = _summary_columns(span)
+    before, reads_before = _summary_columns(span.previous)
+    weeks = trend_columns(span, ReferenceRequest.created_at)
     row = db.session.execute(
-        sa.select(
-            _count_if(opened),
-            _count_if(held),
-            _count_if(outcome, sa.func.coalesce(ReferenceRequest.revenue_influenced, 0)),
-            _count_if(sa.and_(closed, ReferenceRequest.state == RequestState.UNFULFILLED)),
-            _count_if(sa.and_(closed, ReferenceRequest.state == RequestState.CANCELLED)),
-            *(_count_if(sa.and_(outcome, condition)) for _, condition in OUTCOMES),
-        ).where(
-            sa.or_(
-                opened, outcome, between(ReferenceRequest.closed_at, span.starts_at, span.ends_at)
-            )
-        )
+        sa.select(*now, *before, *weeks).where(sa.or_(reads_now, reads_before))
     ).one()
-    keys = (
-        "opened",
-        "fulfilled",
-        "revenue",
-        "unfulfilled",
-        "cancelled",
-        *(label for label, _ in OUTCOMES),
+    values = [int(v) for v in row]
+    n = len(KEYS)
+    return (
+        dict(zip(KEYS, values[:n], strict=True)),
+        dict(zip(KEYS, values[n : 2 * n], strict=True)),
+        trend_rows(span, values[2 * n :]),
     )
-    return dict(zip(keys, map(int, row), strict=True))
 
 
-def acceptance(span: Window) -> tuple[int, int, float | None]:
-    """Requests first accepted in the period, how many within 48 hours of being opened,
-    and the median hours to that first acceptance (two bounded statements)."""
-    accepted = between(ReferenceRequest.first_accepted_at, span.starts_at, span.ends_at)
-    seconds = ReferenceRequest.seconds_to_acceptance
-    total, fast = db.session.execute(
-        sa.select(sa.func.count(), _count_if(seconds <= WITHIN)).where(
-            accepted, seconds.is_not(None)
+def median_hours(span: Window) -> tuple[float | None, float | None]:
+    """The median hours to first acceptance of the requests first accepted in this period
+    and in the previous one: one statement reading only the middle rows of each."""
+    req = ReferenceRequest
+    which = sa.case(
+        (between(req.first_accepted_at, span.starts_at, span.ends_at), 0), else_=1
+    ).label("which")
+    ranked = (
+        sa.select(
+            which,
+            req.seconds_to_acceptance.label("seconds"),
+            sa.func.row_number()
+            .over(partition_by=which, order_by=req.seconds_to_acceptance)
+            .label("n"),
+            sa.func.count().over(partition_by=which).label("total"),
         )
-    ).one()
-    if not total:
-        return 0, 0, None
-    middle = db.session.scalars(
-        sa.select(seconds)
-        .where(accepted, seconds.is_not(None))
-        .order_by(seconds)
-        .offset((total - 1) // 2)
-        .limit(1 if total % 2 else 2)
+        .where(
+            between(req.first_accepted_at, span.previous.starts_at, span.ends_at),
+            req.seconds_to_acceptance.is_not(None),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.which, ranked.c.seconds).where(
+            ranked.c.n.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
+        )
     ).all()
-    return int(total), int(fast), round(sum(middle) / len(middle) / 3600, 1)
+    middles: dict[int, list[int]] = {0: [], 1: []}
+    for period, seconds in rows:
+        middles[int(period)].append(int(seconds))
+    now, before = (
+        round(sum(m) / len(m) / 3600, 1) if m else None for m in (middles[0], middles[1])
+    )
+    return now, before
 
 
 @figure(33, "references", "Reference requests")
 def references_figures(span: Window) -> Figures:
-    now, before = request_summary(span), request_summary(span.previous)
-    accepted, fast, median = acceptance(span)
-    accepted_before, fast_before, median_before = acceptance(span.previous)
+    now, before, opened_trend = request_summary(span)
+    median, median_before = median_hours(span)
+    accepted, fast = now["accepted"], now["fast"]
+    accepted_before, fast_before = before["accepted"], before["fast"]
     rows = [[label, now[label], before[label]] for label, _ in OUTCOMES]
     rows += [
         ["Closed unfulfilled", now["unfulfilled"], before["unfulfilled"]],
@@ -181,7 +217,7 @@ def references_figures(span: Window) -> Figures:
                 "opened-trend",
                 "Requests opened per week or month",
                 ["From", "Requests opened"],
-                [list(row) for row in trend(span, ReferenceRequest.created_at)],
+                [list(row) for row in opened_trend],
                 chart=Chart("line", (1,)),
             ),
         ],

@@ -15,7 +15,17 @@ from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
 from portal.insight import history, people, qualified
-from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, rate, trend
+from portal.insight.figures import (
+    Chart,
+    Figures,
+    Stat,
+    Table,
+    between,
+    figure,
+    rate,
+    trend_columns,
+    trend_rows,
+)
 from portal.insight.history import Event
 from portal.insight.periods import Window
 from portal.referrals.models import Referral, ReferralStage
@@ -41,28 +51,45 @@ def _count_if(condition: sa.ColumnElement[bool], value=1) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
-def referral_summary(span: Window) -> dict[str, int]:
-    """In one statement: referrals made in the period by the stage they stand at now;
-    referrals closed in the period (won, lost) and the revenue won."""
+def _summary_columns(span: Window) -> tuple[list[sa.ColumnElement], sa.ColumnElement[bool]]:
     made = between(Referral.created_at, span.starts_at, span.ends_at)
     closed = between(Referral.closed_at, span.starts_at, span.ends_at)
     won = sa.and_(closed, Referral.stage == ReferralStage.WON)
+    columns = [
+        _count_if(made),
+        *(_count_if(sa.and_(made, Referral.stage == stage)) for stage in STAGES),
+        _count_if(won),
+        _count_if(sa.and_(closed, Referral.stage == ReferralStage.LOST)),
+        _count_if(won, sa.func.coalesce(Referral.revenue, 0)),
+    ]
+    return columns, sa.or_(made, closed)
+
+
+KEYS = ("made", *(f"stage:{stage.value}" for stage in STAGES), "won", "lost", "revenue")
+
+
+def referral_summary(span: Window) -> tuple[dict[str, int], dict[str, int], list]:
+    """In one statement, for this period and the previous one: referrals made by the stage
+    they stand at now; referrals closed (won, lost) and the revenue won; and the referrals
+    made per week or month of this period."""
+    now, reads_now = _summary_columns(span)
+    before, reads_before = _summary_columns(span.previous)
+    weeks = trend_columns(span, Referral.created_at)
     row = db.session.execute(
-        sa.select(
-            _count_if(made),
-            *(_count_if(sa.and_(made, Referral.stage == stage)) for stage in STAGES),
-            _count_if(won),
-            _count_if(sa.and_(closed, Referral.stage == ReferralStage.LOST)),
-            _count_if(won, sa.func.coalesce(Referral.revenue, 0)),
-        ).where(sa.or_(made, closed))
+        sa.select(*now, *before, *weeks).where(sa.or_(reads_now, reads_before))
     ).one()
-    keys = ("made", *(f"stage:{stage.value}" for stage in STAGES), "won", "lost", "revenue")
-    return dict(zip(keys, map(int, row), strict=True))
+    values = [int(v) for v in row]
+    n = len(KEYS)
+    return (
+        dict(zip(KEYS, values[:n], strict=True)),
+        dict(zip(KEYS, values[n : 2 * n], strict=True)),
+        trend_rows(span, values[2 * n :]),
+    )
 
 
 @figure(36, "referrals", "Referrals")
 def referrals_figures(span: Window) -> Figures:
-    now, before = referral_summary(span), referral_summary(span.previous)
+    now, before, made_trend = referral_summary(span)
     return Figures(
         stats=[
             Stat("Referrals made", now["made"], before["made"]),
@@ -102,7 +129,7 @@ def referrals_figures(span: Window) -> Figures:
                 "made-trend",
                 "Referrals made per week or month",
                 ["From", "Referrals made"],
-                [list(row) for row in trend(span, Referral.created_at)],
+                [list(row) for row in made_trend],
                 chart=Chart("line", (1,)),
             ),
         ],
