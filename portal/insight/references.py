@@ -116,28 +116,29 @@ KEYS = ("opened", "fulfilled", "revenue", "unfulfilled", "cancelled", "accepted"
         *(label for label, _ in OUTCOMES))  # fmt: skip
 
 
-def request_summary(span: Window) -> tuple[dict[str, int], dict[str, int], list]:
+def request_summary(span: Window) -> tuple[dict, dict, list]:
     """This period's and the previous one's figures (opened, fulfilled: held, revenue
     influenced, closed unfulfilled or cancelled, first accepted and within 48 hours,
-    outcomes) and the requests opened per week or month: one statement."""
+    outcomes, median hours to first acceptance) and the requests opened per week or month:
+    one statement."""
     now, reads_now = _summary_columns(span)
     before, reads_before = _summary_columns(span.previous)
     weeks = trend_columns(span, ReferenceRequest.created_at)
     row = db.session.execute(
-        sa.select(*now, *before, *weeks).where(sa.or_(reads_now, reads_before))
+        sa.select(*_medians(span), *now, *before, *weeks).where(sa.or_(reads_now, reads_before))
     ).one()
-    values = [int(v) for v in row]
+    medians, values = row[:2], [int(v) for v in row[2:]]
     n = len(KEYS)
     return (
-        dict(zip(KEYS, values[:n], strict=True)),
-        dict(zip(KEYS, values[n : 2 * n], strict=True)),
+        dict(zip(KEYS, values[:n], strict=True)) | {"median": _hours(medians[0])},
+        dict(zip(KEYS, values[n : 2 * n], strict=True)) | {"median": _hours(medians[1])},
         trend_rows(span, values[2 * n :]),
     )
 
 
-def median_hours(span: Window) -> tuple[float | None, float | None]:
-    """The median hours to first acceptance of the requests first accepted in this period
-    and in the previous one: one statement reading only the middle rows of each."""
+def _medians(span: Window) -> list[sa.ColumnElement]:
+    """The median seconds to first acceptance of the requests first accepted in this period
+    and in the previous one, as two scalar subqueries reading only the middle rows."""
     req = ReferenceRequest
     which = sa.case(
         (between(req.first_accepted_at, span.starts_at, span.ends_at), 0), else_=1
@@ -157,24 +158,24 @@ def median_hours(span: Window) -> tuple[float | None, float | None]:
         )
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(ranked.c.which, ranked.c.seconds).where(
-            ranked.c.n.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
-        )
-    ).all()
-    middles: dict[int, list[int]] = {0: [], 1: []}
-    for period, seconds in rows:
-        middles[int(period)].append(int(seconds))
-    now, before = (
-        round(sum(m) / len(m) / 3600, 1) if m else None for m in (middles[0], middles[1])
-    )
-    return now, before
+    middle = ranked.c.n.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
+    return [
+        sa.select(sa.func.avg(ranked.c.seconds))
+        .where(ranked.c.which == period, middle)
+        .correlate(None)
+        .scalar_subquery()
+        for period in (0, 1)
+    ]
+
+
+def _hours(seconds) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600, 1)
 
 
 @figure(33, "references", "Reference requests")
 def references_figures(span: Window) -> Figures:
     now, before, opened_trend = request_summary(span)
-    median, median_before = median_hours(span)
+    median, median_before = now["median"], before["median"]
     accepted, fast = now["accepted"], now["fast"]
     accepted_before, fast_before = before["accepted"], before["fast"]
     rows = [[label, now[label], before[label]] for label, _ in OUTCOMES]
@@ -229,7 +230,7 @@ def references_figures(span: Window) -> Figures:
 # --- the staff pages --------------------------------------------------------
 
 
-@history.event_kind(on_staff_page=True)
+@history.event_kind()
 def _reference_events(advocate_id: int, limit: int) -> list[Event]:
     asks = history.newest(
         sa.select(ReferenceAsk)

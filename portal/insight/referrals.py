@@ -140,7 +140,7 @@ def referrals_figures(span: Window) -> Figures:
 # --- the staff pages --------------------------------------------------------
 
 
-@history.event_kind(on_staff_page=True)
+@history.event_kind()
 def _referral_events(advocate_id: int, limit: int) -> list[Event]:
     rows = history.newest(
         sa.select(Referral).where(Referral.advocate_id == advocate_id),

@@ -202,10 +202,11 @@ def test_the_history_lists_references_and_referrals_with_revenue(impact):
 
 def test_the_staff_pages_show_references_and_referrals(impact, login):
     client = login(impact["owner"])
-    page = client.get(f"/manage/advocates/{impact['b'].id}").get_data(as_text=True)
-    assert "Referral won: Bravo" in page
     history_page = client.get(f"/manage/insight/advocates/{impact['a'].id}/history")
     assert "Reference given: Prospect One" in history_page.get_data(as_text=True)
+    ben = client.get(f"/manage/insight/advocates/{impact['b'].id}/history")
+    assert "Referral won: Bravo" in ben.get_data(as_text=True)
+    assert "revenue 30,000" in ben.get_data(as_text=True)
     zeta = client.get(f"/manage/accounts/{impact['z'].id}").get_data(as_text=True)
     assert "1 reference given by its current advocates · revenue influenced 50,000" in zeta
     assert "3 referrals made by its current advocates · 0 won · revenue won 0" in zeta
