@@ -1,8 +1,8 @@
 """Asks: how often advocates are asked, who is at their cap, and what they decline.
 
 An advocate's cap is per program quarter, so "at or over their cap" is read
-for the quarter in which the period ends. The portal does not yet ask why an
-advocate declines, so declines are grouped by what was asked (kind and topic).
+for the quarter in which the period ends. Declines are grouped by what was
+asked (kind and topic); reference asks also carry the advocate's reason.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from portal.advocates.models import AdvocateProfile, Ask, AskAnswer, AskKind
 from portal.extensions import db
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, trend
 from portal.insight.periods import Window
+from portal.references.models import AskStatus, DeclineReason, ReferenceAsk
 
 # Asks per advocate in the period, grouped: 1, 2, 3, 4, 5 or more.
 DISTRIBUTION = (1, 2, 3, 4, 5)
@@ -83,6 +84,29 @@ def declines(span: Window) -> list[tuple[str, str, int]]:
     return [(AskKind(kind).label, topics.label(topic), count) for kind, topic, count in rows]
 
 
+def declines_by_reason(span: Window) -> list[list]:
+    """Reference asks declined in this period and the previous one, per reason: one
+    grouped statement."""
+    answered = ReferenceAsk.answered_at
+    rows = db.session.execute(
+        sa.select(
+            ReferenceAsk.decline_reason,
+            sa.func.sum(sa.case((between(answered, span.starts_at, span.ends_at), 1), else_=0)),
+            sa.func.sum(sa.case((answered < span.starts_at, 1), else_=0)),
+        )
+        .where(
+            ReferenceAsk.status == AskStatus.DECLINED,
+            between(answered, span.previous.starts_at, span.ends_at),
+        )
+        .group_by(ReferenceAsk.decline_reason)
+    ).all()
+    counts = {(reason.value if reason else ""): (int(n), int(b)) for reason, n, b in rows}
+    result = [[r.label, *counts.get(r.value, (0, 0))] for r in DeclineReason]
+    if "" in counts:
+        result.append(["No reason given", *counts[""]])
+    return result
+
+
 @figure(30, "asks", "Asks")
 def asks_figures(span: Window) -> Figures:
     now, before = asks_summary(span), asks_summary(span.previous)
@@ -120,6 +144,13 @@ def asks_figures(span: Window) -> Figures:
                 [list(row) for row in declines(span)],
             ),
             Table(
+                "declines-by-reason",
+                "Reference asks declined, by the advocate's reason",
+                ["Reason", "This period", "Previous period"],
+                declines_by_reason(span),
+                chart=Chart("bar", (1, 2)),
+            ),
+            Table(
                 "asks-trend",
                 "Asks per week or month",
                 ["From", "Asks"],
@@ -127,5 +158,6 @@ def asks_figures(span: Window) -> Figures:
                 chart=Chart("line", (1,)),
             ),
         ],
-        note="Declines are grouped by what was asked: advocates are not asked for a reason.",
+        note="Declines are grouped by what was asked; an advocate who declines a reference "
+        "ask gives a reason.",
     )

@@ -133,6 +133,22 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def trend_columns(
+    span: Window, column: sa.ColumnElement, value: sa.ColumnElement | None = None
+) -> list[sa.ColumnElement]:
+    """One sum per week or month of the period (`periods.buckets`), to add to a select
+    whose rows include the period's: how many rows (or the sum of `value`) fall in each."""
+    added = 1 if value is None else value
+    return [
+        sa.func.coalesce(sa.func.sum(sa.case((between(column, start, end), added), else_=0)), 0)
+        for _, start, end in buckets(span)
+    ]
+
+
+def trend_rows(span: Window, totals) -> list[tuple[str, int]]:
+    return [(label, int(t)) for (label, _, _), t in zip(buckets(span), totals, strict=True)]
+
+
 def trend(
     span: Window,
     column: sa.ColumnElement,
@@ -142,15 +158,10 @@ def trend(
     """Per week or month of the period (`periods.buckets`): how many rows, or the sum of
     `value`, have `column` in that bucket. One index range scan, whatever the buckets.
     """
-    parts = buckets(span)
-    if not parts:
+    sums = trend_columns(span, column, value)
+    if not sums:
         return []
-    added = 1 if value is None else value
-    sums = [
-        sa.func.coalesce(sa.func.sum(sa.case((between(column, start, end), added), else_=0)), 0)
-        for _, start, end in parts
-    ]
     row = db.session.execute(
         sa.select(*sums).where(between(column, span.starts_at, span.ends_at), *conditions)
     ).one()
-    return [(label, int(total)) for (label, _, _), total in zip(parts, row, strict=True)]
+    return trend_rows(span, row)

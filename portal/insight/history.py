@@ -1,13 +1,15 @@
 """One advocate's whole history for staff, and what a customer account's people did.
 
 The history merges, newest first, the advocate's asks and answers,
-participations, points with their reasons, badges, tier events and stories.
+participations, points with their reasons, badges, tier events and stories;
+reference requests and referrals add theirs with `@event_kind`.
 Each kind is read newest first with a limit, so the page stays a handful of
 bounded queries however long the advocate has been in the program.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,12 +39,12 @@ class Event:
     opportunity_id: int | None = None
 
 
-def _newest(statement: sa.Select, column, limit: int) -> list:
+def newest(statement: sa.Select, column, limit: int) -> list:
     return list(db.session.scalars(statement.order_by(column.desc()).limit(limit)).unique())
 
 
 def _ask_events(advocate_id: int, limit: int) -> list[Event]:
-    asks = _newest(
+    asks = newest(
         sa.select(Ask).where(Ask.advocate_id == advocate_id).options(joinedload(Ask.asked_by)),
         Ask.asked_at,
         limit,
@@ -60,7 +62,7 @@ def _ask_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _participation_events(advocate_id: int, limit: int) -> list[Event]:
-    rows = _newest(
+    rows = newest(
         sa.select(Participation)
         .where(Participation.advocate_id == advocate_id)
         .options(joinedload(Participation.opportunity)),
@@ -81,7 +83,7 @@ def _participation_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _points_events(advocate_id: int, limit: int) -> list[Event]:
-    entries = _newest(
+    entries = newest(
         sa.select(PointsEntry).where(PointsEntry.advocate_id == advocate_id),
         PointsEntry.created_at,
         limit,
@@ -93,7 +95,7 @@ def _points_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _badge_events(advocate_id: int, limit: int) -> list[Event]:
-    awards = _newest(
+    awards = newest(
         sa.select(BadgeAward)
         .where(BadgeAward.advocate_id == advocate_id)
         .options(joinedload(BadgeAward.badge)),
@@ -110,7 +112,7 @@ def _badge_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _tier_events(advocate_id: int, limit: int) -> list[Event]:
-    rows = _newest(
+    rows = newest(
         sa.select(TierEvent)
         .where(TierEvent.advocate_id == advocate_id)
         .options(joinedload(TierEvent.tier)),
@@ -121,20 +123,36 @@ def _tier_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _story_events(advocate_id: int, limit: int) -> list[Event]:
-    stories = _newest(
+    stories = newest(
         sa.select(Story).where(Story.advocate_id == advocate_id), Story.created_at, limit
     )
     return [Event(s.created_at, "Story", f"Story: {s.title}", s.status.label) for s in stories]
 
 
-KINDS = (
+Kind = Callable[[int, int], list[Event]]
+KINDS: list[Kind] = [
     _ask_events,
     _participation_events,
     _points_events,
     _badge_events,
     _tier_events,
     _story_events,
-)
+]
+# The kinds the staff advocate page shows (its other sections list points, tiers,
+# badges and participations).
+STAFF_PAGE_KINDS: list[Kind] = [_ask_events, _story_events]
+
+
+def event_kind(on_staff_page: bool = False) -> Callable[[Kind], Kind]:
+    """Register one more kind of event in the history (reference requests, referrals)."""
+
+    def register(kind: Kind) -> Kind:
+        KINDS.append(kind)
+        if on_staff_page:
+            STAFF_PAGE_KINDS.append(kind)
+        return kind
+
+    return register
 
 
 def advocate_history(advocate_id: int, limit: int = SHORT, kinds=KINDS) -> list[Event]:
@@ -146,8 +164,7 @@ def advocate_history(advocate_id: int, limit: int = SHORT, kinds=KINDS) -> list[
 
 @advocate_section(80, "insight/manage/_advocate_history.html")
 def _history_section(user: User) -> dict:
-    # The page's other sections already list points, tiers, badges and participations.
-    return {"events": advocate_history(user.id, kinds=(_ask_events, _story_events))}
+    return {"events": advocate_history(user.id, kinds=STAFF_PAGE_KINDS)}
 
 
 # --- the staff account page -------------------------------------------------

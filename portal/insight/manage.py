@@ -19,6 +19,8 @@ from portal.insight import (
     periods,
     qualified,
     recognition,
+    references,
+    referrals,
 )
 from portal.insight.forms import PeriodForm, RuleForm
 from portal.views import run_service
@@ -26,7 +28,7 @@ from portal.views import run_service
 bp = Blueprint("insight", __name__, url_prefix="/insight")
 
 # Each module registers its figures (history: its staff page sections) when imported.
-FAMILIES = (people, funnel, asks, qualified, moves, recognition, history)
+FAMILIES = (people, funnel, asks, references, referrals, qualified, moves, recognition, history)
 
 
 def _period(form: PeriodForm) -> periods.Window:

@@ -3,8 +3,8 @@
 An advocate is qualified on a day when, in the window of days before it
 (setting `insight_qualified_days`, 365 by default), they did at least one of
 the counted kinds of thing (setting `insight_qualified_kinds`): a completed
-participation now; a reference given and a referral won register their kind
-here with `@qualifying(kind, label)` when those features exist. Only active
+participation here; a reference given (`insight/references.py`) and a referral
+won (`insight/referrals.py`) register their kind with `@qualifying(kind, label)`. Only active
 advocates count, each at the company they work for now.
 """
 

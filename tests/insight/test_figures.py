@@ -33,6 +33,8 @@ def test_active_and_new_advocates_with_the_boundary_in_auckland():
         ["Completed a participation", 1, 0],
         ["Answered an ask", 1, 1],
         ["Submitted a story", 1, 0],
+        ["Answered a reference ask", 0, 0],
+        ["Made a referral", 0, 0],
     ]
 
 
@@ -136,4 +138,13 @@ def test_points_by_source_per_week_and_badges():
 
 def test_every_registered_family_appears_in_page_order():
     keys = [s.key for s in figures.sections(periods.window("month"))]
-    assert keys == ["advocates", "participation", "asks", "qualified", "moves", "recognition"]
+    assert keys == [
+        "advocates",
+        "participation",
+        "asks",
+        "references",
+        "referrals",
+        "qualified",
+        "moves",
+        "recognition",
+    ]
