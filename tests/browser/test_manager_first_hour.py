@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -50,9 +51,10 @@ def test_bulk_approval_stops_at_the_seat_limit(app, make, new_page):
         page.get_by_label(f"Select {person.name}'s application").check()
     page.get_by_role("button", name="Approve selected").click()
 
-    assert page.get_by_text("Approved: Applicant 0, Applicant 1").is_visible()
+    expect(page.get_by_text("Approved: Applicant 0, Applicant 1")).to_be_visible()
     refused = page.locator(".alert-error").filter(has_text="Applicant 2")
-    assert refused.count() == 1 and "seat" in refused.inner_text().lower()
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("seat", ignore_case=True)
     assert statuses(app, opportunity) == {
         applicants[0].id: S.APPROVED,
         applicants[1].id: S.APPROVED,
@@ -77,7 +79,7 @@ def test_a_declined_application_reopened_in_time_never_gets_its_mail(
         page.get_by_label("Select Ria Reopened's application").check()
         page.get_by_role("button", name="Decline selected").click()
         # Declining asks first and names who is declined.
-        assert page.get_by_role("heading", name="Decline 2 applications?").is_visible()
+        expect(page.get_by_role("heading", name="Decline 2 applications?")).to_be_visible()
         axe = Axe().run(page, options=OPTIONS)
         assert axe.violations_count == 0, axe.generate_report()
         assert statuses(app, opportunity) == {kept.id: S.APPLIED, reopened.id: S.APPLIED}
