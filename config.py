@@ -67,6 +67,12 @@ class Config:
         )
         self.PROGRAM_TIMEZONE = env.get("PROGRAM_TIMEZONE", "UTC")
         self.PROGRAM_NAME = env.get("PROGRAM_NAME", "Advocate Program")
+        # The languages with a catalogue in portal/translations; English is the source.
+        self.LANGUAGES = ("en", "de", "fr")
+        self.BABEL_DEFAULT_LOCALE = "en"
+        # Relative to the package; the install step compiles the catalogues there.
+        self.BABEL_TRANSLATION_DIRECTORIES = env.get("TRANSLATIONS_DIR") or "translations"
+        self.PSEUDO_LOCALE_ENABLED = False
         self.REDIS_URL = env.get("REDIS_URL") or None
         # Seconds one call to Redis may take before the portal gives up on it.
         self.REDIS_TIMEOUT = float(env.get("REDIS_TIMEOUT", "0.5") or 0.5)

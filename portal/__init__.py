@@ -146,6 +146,7 @@ def _check_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from portal import i18n
     from portal.auth.oidc import register_providers
     from portal.extensions import csrf, db, login_manager
     from portal.ratelimits import init_rate_limits
@@ -159,6 +160,7 @@ def register_extensions(app: Flask) -> None:
             "so run one node (or set REDIS_URL)."
         )
     csrf.init_app(app)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see this page."

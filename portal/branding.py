@@ -33,6 +33,7 @@ class Branding:
     program_name: str
     accent: str
     logo_id: int | None = None
+    language: str = "en"
 
     @property
     def accent_strong(self) -> str:
@@ -63,6 +64,7 @@ def branding() -> Branding:
         program_name=chosen.get("program_name") or current_app.config["PROGRAM_NAME"],
         accent=chosen.get("accent") or DEFAULT_ACCENT,
         logo_id=chosen.get("logo_id"),
+        language=chosen.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"],
     )
     _cached = (time.monotonic() + _CACHE_SECONDS, key, current)
     return current
@@ -75,9 +77,14 @@ def forget() -> None:
 
 
 def save_branding(
-    *, program_name: str, accent: str, logo: bytes | None = None, remove_logo: bool = False
+    *,
+    program_name: str,
+    accent: str,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+    language: str | None = None,
 ) -> Branding:
-    """Change the program's name, colour and logo.
+    """Change the program's name, colour, logo and default language.
 
     Raises InvalidState for an unreadable colour, images.UploadRefused for a logo
     the portal doesn't take.
@@ -91,7 +98,11 @@ def save_branding(
             f"{accent} is too light to read against the page ({worst:.1f}:1; "
             f"at least {MIN_CONTRAST}:1 is needed). Choose a darker colour."
         )
-    old_logo_id = logo_id = (get_setting("branding", {}) or {}).get("logo_id")
+    chosen = get_setting("branding", {}) or {}
+    language = language or chosen.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in current_app.config["LANGUAGES"]:
+        raise InvalidState("Choose one of the portal's languages.")
+    old_logo_id = logo_id = chosen.get("logo_id")
     if remove_logo:
         logo_id = None
     if logo:
@@ -99,10 +110,18 @@ def save_branding(
     if logo_id != old_logo_id:
         images.discard(old_logo_id)
     set_setting(
-        "branding", {"program_name": program_name.strip(), "accent": accent, "logo_id": logo_id}
+        "branding",
+        {
+            "program_name": program_name.strip(),
+            "accent": accent,
+            "logo_id": logo_id,
+            "language": language,
+        },
     )
     forget()
-    return Branding(program_name.strip() or current_app.config["PROGRAM_NAME"], accent, logo_id)
+    return Branding(
+        program_name.strip() or current_app.config["PROGRAM_NAME"], accent, logo_id, language
+    )
 
 
 # --- colour arithmetic (WCAG 2.x) ---------------------------------------------

@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import Flask, g, has_request_context, url_for
+from flask import Flask, has_request_context, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, i18n
 from portal.auth.browsers import describe as describe_browser
 from portal.branding import DEFAULT_ACCENT, branding
 from portal.markdown import render_markdown
 from portal.urls import this_page_url
-
-
-def viewer_tz() -> ZoneInfo:
-    """The signed-in person's time zone, or the program's (worked out once per request)."""
-    if not has_request_context():
-        return clock.program_tz()
-    if "viewer_tz" not in g:
-        name = current_user.timezone if current_user.is_authenticated else None
-        g.viewer_tz = (
-            clock.zone(name) if name and clock.is_valid_timezone(name) else clock.program_tz()
-        )
-    return g.viewer_tz
-
-
-def format_datetime(moment: datetime | None, tz: str | None = None, with_zone: bool = True) -> str:
-    if moment is None:
-        return ""
-    local = clock.local(moment, clock.zone(tz) if tz else viewer_tz())
-    text = f"{local:%a %-d %b %Y, %H:%M}"
-    return f"{text} {local:%Z}" if with_zone else text
-
-
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = clock.local(value, viewer_tz()).date()
-    return f"{value:%-d %b %Y}"
-
-
-def format_time_range(starts_at: datetime, ends_at: datetime, tz: str | None = None) -> str:
-    """ "Tue 3 Dec 2026, 10:00–11:30 CET", or two dates for a span of days."""
-    zone = clock.zone(tz) if tz else viewer_tz()
-    start, end = clock.local(starts_at, zone), clock.local(ends_at, zone)
-    if start.date() == end.date():
-        return f"{start:%a %-d %b %Y, %H:%M}–{end:%H:%M %Z}"
-    return f"{start:%a %-d %b %Y, %H:%M} – {end:%a %-d %b %Y, %H:%M %Z}"
 
 
 def type_label(value: str) -> str:
@@ -75,13 +35,10 @@ def notification_url(notification) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["date"] = format_date
+    i18n.register_filters(app)
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["number"] = lambda value: f"{value:,}"
     app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.filters["browser"] = describe_browser
-    app.jinja_env.globals["time_range"] = format_time_range
     app.jinja_env.globals["notification_url"] = notification_url
     app.jinja_env.globals["linkedin_url"] = _linkedin_url
     app.jinja_env.globals["this_page_url"] = this_page_url

@@ -43,4 +43,6 @@ ensure_virtualenv() {
     fi
     touch "$stamp"
   fi
+  # The message catalogues are compiled here, never committed.
+  .venv/bin/python -m portal.catalogues compile
 }

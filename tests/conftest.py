@@ -36,6 +36,18 @@ def _backend() -> str:
     return "postgresql" if url.startswith(("postgres://", "postgresql")) else "sqlite"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every app of the run reads catalogues compiled from the .po files as they are now."""
+    from pathlib import Path
+    from tempfile import mkdtemp
+
+    from portal import catalogues
+
+    target = Path(mkdtemp(prefix="portal-translations-"))
+    catalogues.compile_all(target)
+    os.environ["TRANSLATIONS_DIR"] = str(target)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _backend() == "postgresql":
         return

@@ -6,6 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
 from portal.forms import PortalForm, email_field, name_field, options
+from portal.i18n import language_choices
 from portal.opportunities.models import OpportunityType
 
 
@@ -46,6 +47,11 @@ class SettingsForm(PortalForm):
         "portal's star is used.",
     )
     remove_logo = BooleanField("Use the portal's star instead of the uploaded logo")
+    language = SelectField(
+        "Default language",
+        description="For people who haven't chosen one and whose browser asks for none of "
+        "the portal's languages, and for mail to people without an account.",
+    )
     registration_mode = RadioField(
         "Who can join",
         choices=options(
@@ -66,6 +72,10 @@ class SettingsForm(PortalForm):
         description="At least 14 days: the person can change their mind until then.",
     )
     submit = SubmitField("Save settings")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
 
 
 for _kind in OpportunityType:

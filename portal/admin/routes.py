@@ -97,6 +97,7 @@ def settings():
         chosen = get_setting("branding", {}) or {}
         form.program_name.data = chosen.get("program_name", "")
         form.accent_color.data = brand.accent
+        form.language.data = brand.language
         form.registration_mode.data = flows.registration_mode()
         form.tier_grace_days.data = get_setting("tier_grace_days", DEFAULT_GRACE_DAYS)
         form.deletion_grace_days.data = erasure.grace_period().days
@@ -112,6 +113,7 @@ def settings():
             accent=form.accent_color.data,
             logo=form.logo.data.read() if form.logo.data else None,
             remove_logo=form.remove_logo.data,
+            language=form.language.data,
         )
         set_setting("registration_mode", form.registration_mode.data)
         set_setting("tier_grace_days", form.tier_grace_days.data)

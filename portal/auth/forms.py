@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, PasswordField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import EqualTo, InputRequired
 
 from portal.forms import PASSWORD_LENGTH, PortalForm, email_field, name_field
+from portal.i18n import language_choices
 
 
 class SignInForm(PortalForm):
@@ -40,6 +41,18 @@ class ChangePasswordForm(SetPasswordForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Change password")
+
+
+class LanguageForm(PortalForm):
+    locale = SelectField(
+        "Language",
+        description="The portal and the mail it sends you, in this language.",
+    )
+    submit = SubmitField("Save language")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.locale.choices = language_choices(blank="The language of my browser")
 
 
 class SignOutEverywhereForm(PortalForm):

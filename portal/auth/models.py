@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # The language the person reads the portal and their mail in (None: the browser's).
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]

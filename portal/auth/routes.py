@@ -10,15 +10,19 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from portal import i18n
 from portal.auth import bp, flows, oidc, services
 from portal.auth.decorators import signed_in_required
 from portal.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     ConfirmLinkForm,
+    LanguageForm,
     RegisterForm,
     ResetRequestForm,
     SetPasswordForm,
@@ -242,6 +246,14 @@ def security():
     form = ChangePasswordForm(prefix="password")
     email_form = ChangeEmailForm(prefix="email")
     everywhere = SignOutEverywhereForm(prefix="everywhere")
+    language = LanguageForm(prefix="language", locale=current_user.locale or "")
+    if language.submit.data and language.validate_on_submit():
+        chosen = language.locale.data or None
+        services.set_language(current_user.id, chosen)
+        db.session.commit()
+        with force_locale(chosen or i18n.select_locale()):
+            flash(_("Language saved."), "success")
+        return redirect(url_for("auth.security"))
     if form.submit.data and form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors = ["That is not your current password."]
@@ -275,6 +287,7 @@ def security():
         form=form,
         email_form=email_form,
         everywhere=everywhere,
+        language_form=language,
         sessions=services.live_sessions(current_user),
         identities=services.identities_of(current_user),
     )

@@ -200,6 +200,13 @@ def set_password(user: User, password: str, *, keep: UserSession | None = None) 
     end_all_sessions(user, keep=keep)
 
 
+def set_language(user_id: int, locale: str | None) -> User:
+    """The language the person reads the portal and their mail in (None: their browser's)."""
+    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+    user.locale = locale or None
+    return user
+
+
 def deactivate(user: User, *, by_id: int | None = None) -> None:
     """Stop a user from signing in, end their sessions, hide them everywhere.
 

@@ -13,11 +13,14 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import LazyString
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from portal.auth.models import User
 from portal.branding import branding
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
+from portal.i18n import speaking_to
 from portal.mail.categories import CATEGORIES, DIGEST
 from portal.mail.models import Frequency, MailPreference, MessageStatus, OutboxMessage
 from portal.urls import absolute_url
@@ -30,25 +33,9 @@ def _one_line(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-def enqueue(
-    *,
-    kind: str,
-    to_address: str,
-    subject: str,
-    template: str,
-    context: dict | None = None,
-    to_name: str = "",
-    user_id: int | None = None,
-    dedupe_key: str | None = None,
-    unsubscribe_category: str | None = None,
-    hold: timedelta | None = None,
-) -> bool:
-    """Render `mail/<template>.txt` and `.html` and add the message to the outbox.
-
-    A message held for a while (`hold`) can still be taken back with
-    `withdraw` before it goes. Returns False when a message with the same
-    dedupe key was queued before (nothing new is added), True otherwise.
-    """
+def _render(
+    template: str, context: dict | None, user_id: int | None, unsubscribe_category: str | None
+) -> tuple[str, str, dict[str, str]]:
     context = dict(context or {})
     headers: dict[str, str] = {}
     if unsubscribe_category and user_id is not None:
@@ -68,6 +55,36 @@ def enqueue(
         context.setdefault("logo_url", absolute_url("main.image", image_id=brand.logo_id))
     text_body = render_template(f"mail/{template}.txt", **context)
     html_body = render_template(f"mail/{template}.html", **context)
+    return text_body, html_body, headers
+
+
+def enqueue(
+    *,
+    kind: str,
+    to_address: str,
+    subject: str | LazyString,
+    template: str,
+    context: dict | None = None,
+    to_name: str = "",
+    user_id: int | None = None,
+    dedupe_key: str | None = None,
+    unsubscribe_category: str | None = None,
+    hold: timedelta | None = None,
+) -> bool:
+    """Render `mail/<template>.txt` and `.html` and add the message to the outbox.
+
+    The subject (a lazy string: `_l(...)`) and the templates are rendered in the
+    recipient's language and time zone (the program's for an address without
+    an account), never the sender's.
+
+    A message held for a while (`hold`) can still be taken back with
+    `withdraw` before it goes. Returns False when a message with the same
+    dedupe key was queued before (nothing new is added), True otherwise.
+    """
+    recipient = db.session.get(User, user_id) if user_id is not None else None
+    with speaking_to(recipient):
+        subject = str(subject)
+        text_body, html_body, headers = _render(template, context, user_id, unsubscribe_category)
     token = secrets.token_hex(16)
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     result = db.session.execute(

@@ -6,10 +6,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import STAFF_ROLES, Role, User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import speaking_to
 from portal.mail import outbox
 from portal.mail.categories import KIND_CATEGORY
 from portal.mail.models import Frequency
@@ -17,34 +20,34 @@ from portal.notifications.models import Notification
 from portal.urls import absolute_url
 
 ACTION_LABELS = {
-    "invitation": "See the invitation",
-    "tier_eligible": "See your tiers",
-    "tier_invited": "See your tiers",
-    "tier_lapsing": "See your tiers",
-    "tier_lapsed": "See your tiers",
-    "participation_completed": "See your points",
-    "badge_awarded": "See your badge",
-    "story_published": "See your stories",
-    "story_returned": "See your stories",
-    "team_application": "Review applications",
-    "team_story": "Review stories",
-    "team_seat_freed": "Offer the seat",
-    "team_to_mark": "Mark who took part",
-    "team_mail_failed": "See the mail",
-    "team_referral": "See the referral",
-    "referral_progress": "See your referral",
-    "champion_moved": "See the champions",
-    "referral_assigned": "See the referral",
+    "invitation": _l("See the invitation"),
+    "tier_eligible": _l("See your tiers"),
+    "tier_invited": _l("See your tiers"),
+    "tier_lapsing": _l("See your tiers"),
+    "tier_lapsed": _l("See your tiers"),
+    "participation_completed": _l("See your points"),
+    "badge_awarded": _l("See your badge"),
+    "story_published": _l("See your stories"),
+    "story_returned": _l("See your stories"),
+    "team_application": _l("Review applications"),
+    "team_story": _l("Review stories"),
+    "team_seat_freed": _l("Offer the seat"),
+    "team_to_mark": _l("Mark who took part"),
+    "team_mail_failed": _l("See the mail"),
+    "team_referral": _l("See the referral"),
+    "referral_progress": _l("See your referral"),
+    "champion_moved": _l("See the champions"),
+    "referral_assigned": _l("See the referral"),
 }
 
 
 def notify(
     user_id: int,
     kind: str,
-    message: str,
+    message: str | LazyString,
     endpoint: str | None = None,
     *,
-    subject: str | None = None,
+    subject: str | LazyString | None = None,
     hold: timedelta | None = None,
     mail_key: str | None = None,
     **endpoint_args: object,
@@ -53,7 +56,14 @@ def notify(
 
     Everything joins the caller's transaction. `hold` keeps the mail in the
     outbox for a while, and `mail_key` names it, so that it can be withdrawn.
+    `message` and `subject` are lazy strings (`_l(...)`): they are written in the
+    recipient's language, whoever caused the notification.
     """
+    user = db.session.get(User, user_id)
+    with speaking_to(user):
+        message = str(message)
+        subject = str(subject) if subject is not None else None
+        action_label = str(ACTION_LABELS.get(kind, _l("Open the portal")))
     notification = Notification(
         user_id=user_id,
         kind=kind,
@@ -70,7 +80,6 @@ def notify(
         .execution_options(synchronize_session=False)
     )
     category = KIND_CATEGORY.get(kind)
-    user = db.session.get(User, user_id)
     if category is None or user is None or not user.active:
         return notification
     frequency = outbox.frequency_for(user_id, category)
@@ -89,7 +98,7 @@ def notify(
                 "name": user.first_name,
                 "message": message,
                 "action_url": absolute_url(endpoint, **endpoint_args) if endpoint else None,
-                "action_label": ACTION_LABELS.get(kind, "Open the portal"),
+                "action_label": action_label,
             },
             dedupe_key=mail_key or f"notification:{notification.id}",
             unsubscribe_category=category,

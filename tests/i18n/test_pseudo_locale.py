@@ -1,0 +1,170 @@
+"""Every page in the pseudo-locale: text outside ⟦ ⟧ is text nobody marked.
+
+The pseudo-locale translates every message as itself wrapped in ⟦ ⟧ (and wraps
+every formatted date, number and amount). The world the crawl reads is the
+input crawl's, with its own text (names, titles, descriptions) wrapped too, so
+whatever shows outside the brackets is a string the code or a template wrote
+without marking it for translation. Mail written while the world was built is
+checked the same way: it went out in the recipients' (pseudo) language.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from portal.extensions import db, limiter
+from portal.i18n import PSEUDO_LOCALE
+from portal.mail.models import OutboxMessage
+from portal.settings import get_setting, set_setting
+from tests.conftest import wipe_database
+from tests.test_input_crawl import build, build_world, crawlable, sign_in, urls_for
+
+# Text the program's people typed: wrapped like a translation before the crawl.
+NOT_PROSE = re.compile(
+    r"(email|address|slug|uid|key|token|hash|timezone|locale|url|code|kind|status|mode|"
+    r"endpoint|currency|color|colour|mime|content_type|provider|subject_id|secret|scope|"
+    r"etag|path|digest|ip|user_agent|method|event|category|filename|format|domain|"
+    r"dedupe|message_id|headers|body_hash|award_key|rule_kind|action|target|stage|period)",
+    re.I,
+)
+TEXT_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "aria-description")
+BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
+ALLOWED = re.compile(
+    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"  # an email address
+    r"|https?://\S+"  # a link written out
+    r"|\b[A-Z]{2,5}[+-]?\d*\b"  # a time zone's abbreviation (CET, NZDT, UTC+13)
+)
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def outside_brackets(text: str) -> str:
+    """What is left of `text` once every bracketed part (nested too) is taken out."""
+    previous = None
+    while previous != text:
+        previous, text = text, BRACKETED.sub(" ", text)
+    return ALLOWED.sub(" ", text)
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees or hears: text nodes and text attributes, not scripts."""
+
+    HIDDEN = {"script", "style", "template"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        a = dict(attrs)
+        for name in TEXT_ATTRIBUTES:
+            if a.get(name):
+                self.found.append(a[name])
+        if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
+            self.found.append(a["value"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.found.append(data)
+
+
+def unmarked(html: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return [
+        " ".join(text.split()) for text in parser.found if LETTER.search(outside_brackets(text))
+    ]
+
+
+def mark_the_data(app: Flask) -> None:
+    """Wrap every prose column of the world (names, titles, descriptions) in ⟦ ⟧."""
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if (
+                    isinstance(column.type, sa.String)
+                    and not isinstance(column.type, sa.Enum)
+                    and not NOT_PROSE.search(column.name)
+                    and not column.primary_key
+                    and not column.foreign_keys
+                ):
+                    db.session.execute(
+                        table.update()
+                        .where(column.is_not(None), column != "")
+                        .values({column: sa.literal("⟦") + column + sa.literal("⟧")})
+                    )
+        db.session.commit()
+
+
+def test_every_page_is_marked_for_translation(app, make, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", False)
+    monkeypatch.setitem(app.config, "PSEUDO_LOCALE_ENABLED", True)
+    wipe_database(app)
+    with app.app_context():
+        set_setting("branding", {**(get_setting("branding", {}) or {}), "language": PSEUDO_LOCALE})
+        db.session.commit()
+    from portal import branding
+
+    branding.forget()
+    world = build_world(app, make)
+    mark_the_data(app)
+    branding.forget()
+
+    failures: dict[str, set[str]] = {}
+    pages = 0
+    for role in ("anonymous", "advocate", "manager", "admin"):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-001"
+        if role != "anonymous":
+            sign_in(client, world.people[role])
+        for rule in crawlable(app):
+            if "GET" not in rule.methods:
+                continue
+            url = build(rule, urls_for(rule, world.values))
+            response = client.get(url)
+            if "html" not in response.content_type:
+                continue
+            pages += 1
+            for text in unmarked(response.get_data(as_text=True)):
+                failures.setdefault(f"{rule.endpoint} ({role})", set()).add(text[:120])
+
+    with app.app_context():
+        for message in db.session.scalars(sa.select(OutboxMessage)):
+            for text in (message.subject, message.text_body):
+                for line in text.splitlines():
+                    if LETTER.search(outside_brackets(line)):
+                        failures.setdefault(f"mail {message.kind}", set()).add(line[:120])
+
+    report = "\n".join(
+        f"{where}:\n    " + "\n    ".join(sorted(texts))
+        for where, texts in sorted(failures.items())
+    )
+    assert pages > 100, "the crawl read the portal's pages"
+    assert not failures, f"{len(failures)} pages or mails show unmarked text:\n{report}"
+
+
+@pytest.mark.parametrize(
+    "text, left",
+    [
+        ("⟦Save⟧", False),
+        ("⟦Hello, ⟦Ada⟧⟧ ", False),
+        ("12 · 34%", False),
+        ("⟦Mailed to⟧ ada@example.com", False),
+        ("⟦Starts⟧ ⟦Tue 3 Dec 2026, 10:00 CET⟧", False),
+        ("Save", True),
+        ("⟦Save⟧ changes", True),
+    ],
+)
+def test_the_check_sees_what_is_outside_the_brackets(text, left):
+    assert bool(LETTER.search(outside_brackets(text))) is left
