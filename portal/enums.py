@@ -6,14 +6,15 @@ from enum import StrEnum
 
 
 class LabeledEnum(StrEnum):
-    """`MEMBER = "value", "Label"`: stored by value, shown by label."""
+    """`MEMBER = "value", _l("Label")`: stored by value, shown by its label, which is
+    a lazy string: translated when shown, in the reader's language."""
 
     label: str
 
     def __new__(cls, value: str, label: str | None = None) -> LabeledEnum:
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label or value.replace("_", " ").capitalize()
+        member.label = label if label is not None else value.replace("_", " ").capitalize()
         return member
 
     @classmethod
