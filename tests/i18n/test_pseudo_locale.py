@@ -112,7 +112,8 @@ def test_every_page_is_marked_for_translation(app, make, monkeypatch):
     monkeypatch.setitem(app.config, "PSEUDO_LOCALE_ENABLED", True)
     wipe_database(app)
     with app.app_context():
-        set_setting("branding", {**(get_setting("branding", {}) or {}), "language": PSEUDO_LOCALE})
+        chosen = get_setting("branding", {}) or {}
+        set_setting("branding", {**chosen, "language": PSEUDO_LOCALE, "program_name": "⟦Program⟧"})
         db.session.commit()
     from portal import branding
 
