@@ -145,7 +145,7 @@ def test_video_and_recordings_are_records_that_staff_see(app, make, login):
     assert body.count('data-label="The public showcase"') == len(A)
     assert body.count('data-label="Press"') == len(A)
     for asset in A:
-        assert asset.label in body
+        assert str(asset.label) in body
     with app.app_context():
         assert permissions.holding(permissions.grid_of(advocate.id))[(A.VIDEO, C.PRESS)]
 
