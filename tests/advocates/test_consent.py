@@ -241,4 +241,4 @@ def test_staff_see_the_consent_beside_a_story_to_review(app, make, login):
         db.session.add(Story(advocate_id=advocate.id, title="Our story", body="It worked."))
         db.session.commit()
     queue = text(login(make.manager()).get("/manage/stories"))
-    assert "Rosa allows stories on: the public showcase, sales material." in queue
+    assert "Rosa Diaz allows stories on: the public showcase, sales material." in queue
