@@ -194,8 +194,8 @@ def refer(advocate: User, peer: PeerDetails) -> Referral:
     notify_staff(
         "team_referral",
         _l(
-            "%(advocate)s referred %(peer)s (%(company)s).",
-            advocate=advocate.name,
+            "%(name)s referred %(peer)s (%(company)s).",
+            name=advocate.name,
             peer=referral.peer_name,
             company=referral.company_name,
         ),
