@@ -7,7 +7,7 @@ bp = Blueprint("references", __name__, url_prefix="/references")
 
 def _register_jobs() -> None:
     from portal.jobs.runner import JOBS
-    from portal.references.asks import expire_overdue, send_reminders
+    from portal.references.jobs import expire_overdue, send_reminders
 
     JOBS["reference ask reminders"] = send_reminders
     JOBS["reference asks past due"] = expire_overdue

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -23,10 +25,14 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import AskNotAllowed, InvalidState, NotAllowed
 from portal.extensions import db
+from portal.i18n import format_long_date
 from portal.mail import outbox
 from portal.notifications.services import notify
 from portal.references import links, matching, rules
+from portal.references.explain import reason_text
 from portal.references.models import (
+    KIND_NOUNS,
+    KIND_PLURALS,
     NEW_CONSENT_KINDS,
     SEARCHING,
     AskStatus,
@@ -35,13 +41,13 @@ from portal.references.models import (
     ReferenceRecord,
     ReferenceRequest,
     RequestState,
+    in_english,
 )
 from portal.references.requests import can_see, lock_request
 from portal.signals import reference_answered
 from portal.urls import absolute_url
 
 MAX_AT_ONCE = 3
-REMIND_BEFORE = timedelta(hours=24)
 
 
 def ask_candidates(
@@ -53,13 +59,18 @@ def ask_candidates(
     no longer searches, too many at once), AskNotAllowed with the reasons.
     """
     if not can_see(by, request):
-        raise NotAllowed("This is not your request.")
+        raise NotAllowed(_("This is not your request."))
     ids = sorted(set(advocate_ids))
     if not ids:
-        raise InvalidState("Choose at least one advocate to ask.")
+        raise InvalidState(_("Choose at least one advocate to ask."))
     request = lock_request(request)
     if request.state not in SEARCHING:
-        raise InvalidState(f"This request is {request.state.label.lower()}: nobody can be asked.")
+        raise InvalidState(
+            _(
+                "This request no longer looks for an advocate (%(state)s): nobody can be asked.",
+                state=request.state.label,
+            )
+        )
     waiting = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(ReferenceAsk)
@@ -67,7 +78,11 @@ def ask_candidates(
     )
     if waiting + len(ids) > MAX_AT_ONCE:
         raise InvalidState(
-            f"Ask at most {MAX_AT_ONCE} advocates at once ({waiting} still to answer)."
+            _(
+                "Ask at most %(most)d advocates at once (%(waiting)d still to answer).",
+                most=MAX_AT_ONCE,
+                waiting=waiting,
+            )
         )
     settings = rules.current()
     now = utcnow()
@@ -76,22 +91,27 @@ def ask_candidates(
     for advocate_id in ids:
         advocate = db.session.get(User, advocate_id)
         if advocate is None:
-            raise InvalidState("Choose advocates from the shortlist.")
+            raise InvalidState(_("Choose advocates from the shortlist."))
         # Their row locked first; then the shortlist's rules, read under the lock.
         _lock_profile(advocate_id)
         reasons = matching.exclusions_for(request, [advocate_id])[advocate_id]
         if reasons:
-            raise AskNotAllowed(reasons, lead=f"{advocate.name} can't be asked")
+            raise AskNotAllowed(
+                [reason_text(reason, settings.cooldown_days) for reason in reasons],
+                lead=_("%(name)s can't be asked", name=advocate.name),
+            )
         try:
             ask = consent.record_ask(
                 advocate,
                 kind=AskKind.REFERENCE_REQUEST,
                 topic=request.kind.value,
-                subject=f"{request.kind.label} for {request.prospect_name}",
+                subject=f"{in_english(request.kind.label)} for {request.prospect_name}",
                 asked_by=by,
             )
         except AskNotAllowed as refused:
-            raise AskNotAllowed(refused.reasons, lead=f"{advocate.name} can't be asked") from None
+            raise AskNotAllowed(
+                refused.reasons, lead=_("%(name)s can't be asked", name=advocate.name)
+            ) from None
         reference_ask = ReferenceAsk(
             request_id=request.id,
             advocate_id=advocate_id,
@@ -118,19 +138,29 @@ def _lock_profile(advocate_id: int) -> None:
 
 def _tell_advocate(ask: ReferenceAsk, request: ReferenceRequest, days: int) -> None:
     advocate = ask.advocate
-    what = f"{request.kind.label} with {request.prospect_name}"
     notify(
         advocate.id,
         "reference_ask",
-        f"Could you help with a {request.kind.label.lower()}? {request.prospect_name} "
-        f"({request.industry.label}, {request.region.label}) would like to hear from a customer.",
+        _l(
+            "Could you help with a %(kind)s? %(prospect)s (%(industry)s, %(region)s) "
+            "would like to hear from a customer.",
+            kind=KIND_NOUNS[request.kind],
+            prospect=request.prospect_name,
+            industry=request.industry.label,
+            region=request.region.label,
+        ),
         "references.my_ask",
         ask_id=ask.id,
     )
-    _mail(ask, request, f"Could you help? {what}", reminder=False, days=days)
+    subject = _l(
+        "Could you help? %(kind)s with %(prospect)s",
+        kind=request.kind.label,
+        prospect=request.prospect_name,
+    )
+    mail_ask(ask, request, subject, reminder=False, days=days)
 
 
-def _mail(ask: ReferenceAsk, request: ReferenceRequest, subject: str, *, reminder: bool, days: int):
+def mail_ask(ask: ReferenceAsk, request: ReferenceRequest, subject, *, reminder: bool, days: int):
     advocate = ask.advocate
     outbox.enqueue(
         kind="reference_reminder" if reminder else "reference_ask",
@@ -183,27 +213,29 @@ def answer(
     """The advocate accepts or declines. Raises NotAllowed (someone else's ask),
     InvalidState (already answered, too late, or another advocate took it)."""
     if ask.advocate_id != advocate.id:
-        raise NotAllowed("This is not your ask.")
+        raise NotAllowed(_("This is not your ask."))
     request = lock_request(ask.request)  # the request first: one acceptance wins
     ask = lock_ask(ask)
     if ask.status != AskStatus.PENDING:
-        raise InvalidState(f"This ask was already answered: {ask.status.label.lower()}.")
+        raise InvalidState(
+            _("This ask was already answered (%(status)s).", status=ask.status.label)
+        )
     now = utcnow()
     if now >= ask.due_at:
-        raise InvalidState("The time to answer this ask has passed.")
+        raise InvalidState(_("The time to answer this ask has passed."))
     _record_answer(ask, now)
     if not accept:
         ask.status = AskStatus.DECLINED
         ask.decline_reason = reason or DeclineReason.NOT_NOW
         ask.decline_note = note.strip()[:500]
         ask.ask.answer = AskAnswer.DECLINED
-        _back_to_shortlist_if_nobody_left(request)
+        back_to_shortlist_if_nobody_left(request)
         reference_answered.send(request.id, ask=ask)
         offer = {DeclineReason.NOT_THIS_QUARTER: "quiet", DeclineReason.NOT_THIS_KIND: "close_kind"}
         return Answer(ask, False, offer.get(ask.decline_reason))
     if request.state not in SEARCHING:
         ask.status = AskStatus.WITHDRAWN
-        raise InvalidState("Another advocate has already taken this request. Thank you!")
+        raise InvalidState(_("Another advocate has already taken this request. Thank you!"))
     ask.status = AskStatus.ACCEPTED
     ask.ask.answer = AskAnswer.ACCEPTED
     request.state = RequestState.SCHEDULED
@@ -211,13 +243,18 @@ def answer(
     if request.first_accepted_at is None:
         request.first_accepted_at = now
         request.seconds_to_acceptance = int((now - request.created_at).total_seconds())
-    withdraw_open_asks(request, why=f"Another advocate took the {request.kind.label.lower()}.")
+    withdraw_open_asks(request, taken=True)
     reference_answered.send(request.id, ask=ask)
     notify(
         request.requester_id,
         "reference_accepted",
-        f"{advocate.name} accepted your {request.kind.label.lower()} request for "
-        f"{request.prospect_name}. Their contact details are on the request.",
+        _l(
+            "%(name)s accepted your %(kind)s request for %(prospect)s. "
+            "Their contact details are on the request.",
+            name=advocate.name,
+            kind=KIND_NOUNS[request.kind],
+            prospect=request.prospect_name,
+        ),
         "references.detail",
         request_id=request.id,
     )
@@ -241,7 +278,7 @@ def record_of(advocate_id: int) -> ReferenceRecord:
     return record
 
 
-def _back_to_shortlist_if_nobody_left(request: ReferenceRequest) -> None:
+def back_to_shortlist_if_nobody_left(request: ReferenceRequest) -> None:
     db.session.flush()
     waiting = db.session.scalar(
         sa.select(sa.func.count())
@@ -253,15 +290,18 @@ def _back_to_shortlist_if_nobody_left(request: ReferenceRequest) -> None:
         notify(
             request.requester_id,
             "reference_back",
-            f"Nobody asked for {request.prospect_name} is available: "
-            "choose from the shortlist again.",
+            _l(
+                "Nobody asked for %(prospect)s is available: choose from the shortlist again.",
+                prospect=request.prospect_name,
+            ),
             "references.detail",
             request_id=request.id,
         )
 
 
-def withdraw_open_asks(request: ReferenceRequest, *, why: str) -> int:
-    """Withdraw every open ask of the request (they still count against caps)."""
+def withdraw_open_asks(request: ReferenceRequest, *, taken: bool) -> int:
+    """Withdraw every open ask of the request (they still count against caps): another
+    advocate `taken` it, or it was closed."""
     open_asks = list(
         db.session.scalars(
             sa.select(ReferenceAsk)
@@ -274,8 +314,19 @@ def withdraw_open_asks(request: ReferenceRequest, *, why: str) -> int:
         notify(
             open_ask.advocate_id,
             "reference_withdrawn",
-            f"The {request.kind.label.lower()} for {request.prospect_name} no longer needs you. "
-            f"{why} Thank you for your time.",
+            _l(
+                "The %(kind)s for %(prospect)s no longer needs you: another advocate took it. "
+                "Thank you for your time.",
+                kind=KIND_NOUNS[request.kind],
+                prospect=request.prospect_name,
+            )
+            if taken
+            else _l(
+                "The %(kind)s for %(prospect)s no longer needs you: the request was closed. "
+                "Thank you for your time.",
+                kind=KIND_NOUNS[request.kind],
+                prospect=request.prospect_name,
+            ),
         )
     return len(open_asks)
 
@@ -283,20 +334,22 @@ def withdraw_open_asks(request: ReferenceRequest, *, why: str) -> int:
 def apply_offer(ask: ReferenceAsk, advocate: User, offer: str) -> str:
     """Apply the settings change offered after a decline, once the advocate confirms."""
     if ask.advocate_id != advocate.id:
-        raise NotAllowed("This is not your ask.")
+        raise NotAllowed(_("This is not your ask."))
     if ask.status != AskStatus.DECLINED:
-        raise InvalidState("Only a declined ask offers a change of settings.")
+        raise InvalidState(_("Only a declined ask offers a change of settings."))
     profile = profiles.locked_profile(advocate)
     if offer == "quiet":
         last_day = clock.local(clock.current_period("quarter").ends_at).date() - timedelta(days=1)
         profile.quiet_until = max(profile.quiet_until or date.min, last_day)
-        message = f"Nobody will ask you anything until {last_day:%-d %B %Y}."
+        message = _("Nobody will ask you anything until %(day)s.", day=format_long_date(last_day))
     elif offer == "close_kind":
         kind = ask.request.kind
         profile.open_type_rows = [row for row in profile.open_type_rows if row.type != kind.value]
-        message = f"You are no longer asked for {kind.label.lower()}s."
+        message = _(
+            "You are no longer asked for this kind of ask: %(kinds)s.", kinds=KIND_PLURALS[kind]
+        )
     else:
-        raise InvalidState("Choose one of the changes offered.")
+        raise InvalidState(_("Choose one of the changes offered."))
     db.session.flush()
     return message
 
@@ -310,63 +363,6 @@ def choose_reference_kinds(advocate: User, kinds: list[str]) -> None:
     ]
     profile.reference_kinds_answered_at = utcnow()
     db.session.flush()
-
-
-# --- the timed jobs -----------------------------------------------------------
-
-
-def expire_overdue(now: datetime) -> int:
-    """Asks nobody answered in time expire; their requests go back to the shortlist."""
-    overdue = list(
-        db.session.scalars(
-            sa.select(ReferenceAsk)
-            .where(ReferenceAsk.status == AskStatus.PENDING, ReferenceAsk.due_at <= now)
-            .order_by(ReferenceAsk.request_id, ReferenceAsk.id)
-        )
-    )
-    expired = 0
-    for stale in overdue:
-        request = lock_request(stale.request)
-        stale = lock_ask(stale)
-        if stale.status != AskStatus.PENDING:
-            continue
-        stale.status = AskStatus.EXPIRED
-        _back_to_shortlist_if_nobody_left(request)
-        db.session.commit()
-        expired += 1
-    return expired
-
-
-def send_reminders(now: datetime) -> int:
-    """One reminder per open ask, a day before it is due (claimed by a conditional UPDATE)."""
-    due = db.session.scalars(
-        sa.select(ReferenceAsk.id).where(
-            ReferenceAsk.status == AskStatus.PENDING,
-            ReferenceAsk.reminded_at.is_(None),
-            ReferenceAsk.due_at > now,
-            ReferenceAsk.due_at <= now + REMIND_BEFORE,
-        )
-    ).all()
-    sent = 0
-    answer_days = rules.current().answer_days
-    for ask_id in due:
-        claimed = db.session.execute(
-            sa.update(ReferenceAsk)
-            .where(ReferenceAsk.id == ask_id, ReferenceAsk.reminded_at.is_(None))
-            .values(reminded_at=now)
-        ).rowcount
-        if claimed:
-            ask = db.session.get(ReferenceAsk, ask_id)
-            _mail(
-                ask,
-                ask.request,
-                f"Reminder: {ask.request.kind.label} for {ask.request.prospect_name}",
-                reminder=True,
-                days=answer_days,
-            )
-            sent += 1
-        db.session.commit()
-    return sent
 
 
 def asks_waiting_for(advocate_id: int) -> list[ReferenceAsk]:

@@ -6,10 +6,41 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _n
 
 from portal.advocates.models import Industry, Region, SizeBand
 from portal.db import utcnow
 from portal.references.models import ReferenceRequest
+
+# What the page says of each reason an advocate is left out (the keys stay as they are).
+REASONS = {
+    "deactivated": _l("deactivated"),
+    "not finished onboarding": _l("not finished onboarding"),
+    "closed this kind of ask": _l("closed this kind of ask"),
+    "at their cap for this quarter": _l("at their cap for this quarter"),
+    "in their quiet period": _l("in their quiet period"),
+    "waiting to answer another ask": _l("waiting to answer another ask"),
+    "works at the prospect or a competitor": _l("works at the prospect or a competitor"),
+    "already asked for this request": _l("already asked for this request"),
+    "not an advocate": _l("not an advocate"),
+}
+
+
+def cooldown_reason(days: int) -> str:
+    return f"in the {days}-day cool-down after a reference"
+
+
+def reason_text(reason: str, cooldown_days: int) -> str:
+    """A reason someone is left out, in the reader's words."""
+    if reason == cooldown_reason(cooldown_days):
+        return _n(
+            "in the %(num)d-day cool-down after a reference",
+            "in the %(num)d-day cool-down after a reference",
+            cooldown_days,
+        )
+    return str(REASONS.get(reason, reason))
 
 
 @dataclass(frozen=True)
@@ -22,38 +53,45 @@ class Part:
 
 
 def _label(enum_class, value) -> str:
-    return enum_class(value).label if value else "unknown"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return enum_class(value).label if value else _("unknown")
 
 
 def _fit(row: sa.Row, request: ReferenceRequest) -> list[Part]:
     industry = _label(Industry, row.industry)
     region = _label(Region, row.region)
     size = _label(SizeBand, row.size_band)
-    size_words = {15: f"same company size ({size})", 7: f"company size one band away ({size})"}
+    if row.part_size == 15:
+        size_words = _("same company size (%(size)s)", size=size)
+    elif row.part_size == 7:
+        size_words = _("company size one band away (%(size)s)", size=size)
+    else:
+        size_words = _("different company size (%(size)s)", size=size)
     parts = [
         Part(
-            f"same industry ({industry})"
+            _("same industry (%(industry)s)", industry=industry)
             if row.part_industry
-            else f"different industry ({industry})",
+            else _("different industry (%(industry)s)", industry=industry),
             row.part_industry,
             25,
         ),
         Part(
-            f"same region ({region})" if row.part_region else f"different region ({region})",
+            _("same region (%(region)s)", region=region)
+            if row.part_region
+            else _("different region (%(region)s)", region=region),
             row.part_region,
             20,
         ),
-        Part(size_words.get(row.part_size, f"different company size ({size})"), row.part_size, 15),
+        Part(size_words, row.part_size, 15),
     ]
     if request.products:
         parts.append(
             Part(
-                f"uses {row.shared_products} of the "
-                f"{_count(len(request.products), 'product')} asked for",
+                _n(
+                    "uses %(shared)s of the %(num)d product asked for",
+                    "uses %(shared)s of the %(num)d products asked for",
+                    len(request.products),
+                    shared=row.shared_products,
+                ),
                 row.part_products,
                 20,
             )
@@ -61,8 +99,12 @@ def _fit(row: sa.Row, request: ReferenceRequest) -> list[Part]:
     if request.topics:
         parts.append(
             Part(
-                f"took part in or wrote about {row.shared_topics} of the "
-                f"{_count(len(request.topics), 'topic')} asked for",
+                _n(
+                    "took part in or wrote about %(shared)s of the %(num)d topic asked for",
+                    "took part in or wrote about %(shared)s of the %(num)d topics asked for",
+                    len(request.topics),
+                    shared=row.shared_topics,
+                ),
                 row.part_topics,
                 20,
             )
@@ -72,17 +114,25 @@ def _fit(row: sa.Row, request: ReferenceRequest) -> list[Part]:
 
 def _readiness(row: sa.Row) -> list[Part]:
     if row.answered == 0:
-        speed = "not asked for a reference before"
+        speed = _("not asked for a reference before")
     else:
         hours = row.answer_seconds / row.answered / 3600
         speed = (
-            f"answers in {hours:.0f} hours on average"
+            _n(
+                "answers in %(num)d hour on average",
+                "answers in %(num)d hours on average",
+                round(hours),
+            )
             if hours >= 1
-            else "answers within the hour on average"
+            else _("answers within the hour on average")
         )
     return [
-        Part(f"{row.tier or 'no'} tier", row.part_tier, 30),
-        Part(f"{_count(row.held, 'reference')} held", row.part_held, 40),
+        Part(_("%(tier)s tier", tier=row.tier) if row.tier else _("no tier"), row.part_tier, 30),
+        Part(
+            _n("%(num)d reference held", "%(num)d references held", row.held),
+            row.part_held,
+            40,
+        ),
         Part(speed, row.part_answers, 30),
     ]
 
@@ -93,12 +143,24 @@ def _days_ago(moment: datetime) -> int:
 
 def _fairness(row: sa.Row) -> list[Part]:
     if row.last_asked is None:
-        last = "not asked in the last 90 days"
+        last = _("not asked in the last 90 days")
     else:
         days = _days_ago(row.last_asked)
-        last = f"last asked {_count(days, 'day')} ago" if days else "asked today"
+        last = (
+            _n("last asked %(num)d day ago", "last asked %(num)d days ago", days)
+            if days
+            else _("asked today")
+        )
     return [
-        Part(f"asked {_count(row.recent, 'time')} in the last 90 days", row.part_asks, 60),
+        Part(
+            _n(
+                "asked %(num)d time in the last 90 days",
+                "asked %(num)d times in the last 90 days",
+                row.recent,
+            ),
+            row.part_asks,
+            60,
+        ),
         Part(last, row.part_recency, 40),
     ]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     IntegerField,
@@ -13,7 +15,15 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.advocates.models import Industry, Region, SizeBand
 from portal.forms import CheckboxesField, PortalForm, once_field, options
-from portal.references.models import DealOutcome, DeclineReason, ReferenceKind, Urgency
+from portal.references.models import (
+    KIND_NOUNS,
+    KIND_PLURALS,
+    NEW_CONSENT_KINDS,
+    DealOutcome,
+    DeclineReason,
+    ReferenceKind,
+    Urgency,
+)
 from portal.references.rules import DEFAULT_POINTS, MAX_WEIGHT
 
 # The largest deal or revenue a form takes (BIGINT holds far more; this is plenty).
@@ -22,70 +32,78 @@ MAX_AMOUNT = 10**12
 
 class RequestForm(PortalForm):
     prospect = SelectField(
-        "Prospect", coerce=int, validate_choice=True, description="A prospect company on file."
-    )
-    prospect_name = StringField(
-        "…or the prospect's name",
-        validators=[Optional(), Length(max=160)],
-        description="If it is not on file. A company on file with this name is used.",
-    )
-    competitors = CheckboxesField(
-        "Competitors to avoid",
+        _l("Prospect"),
         coerce=int,
         validate_choice=True,
-        description="Nobody working at these companies is proposed.",
+        description=_l("A prospect company on file."),
+    )
+    prospect_name = StringField(
+        _l("…or the prospect's name"),
+        validators=[Optional(), Length(max=160)],
+        description=_l("If it is not on file. A company on file with this name is used."),
+    )
+    competitors = CheckboxesField(
+        _l("Competitors to avoid"),
+        coerce=int,
+        validate_choice=True,
+        description=_l("Nobody working at these companies is proposed."),
     )
     industry = SelectField(
-        "Industry", choices=options(Industry.choices()), validators=[InputRequired()]
+        _l("Industry"), choices=options(Industry.choices()), validators=[InputRequired()]
     )
-    region = SelectField("Region", choices=options(Region.choices()), validators=[InputRequired()])
+    region = SelectField(
+        _l("Region"), choices=options(Region.choices()), validators=[InputRequired()]
+    )
     size_band = SelectField(
-        "Company size", choices=options(SizeBand.choices()), validators=[InputRequired()]
+        _l("Company size"), choices=options(SizeBand.choices()), validators=[InputRequired()]
     )
-    products = CheckboxesField("Products of interest", coerce=int, validate_choice=True)
-    topics = CheckboxesField("Topics", coerce=int, validate_choice=True)
+    products = CheckboxesField(_l("Products of interest"), coerce=int, validate_choice=True)
+    topics = CheckboxesField(_l("Topics"), coerce=int, validate_choice=True)
     kind = RadioField(
-        "Kind of ask",
+        _l("Kind of ask"),
         choices=options(ReferenceKind.choices()),
         default=ReferenceKind.REFERENCE_CALL.value,
         validators=[InputRequired()],
     )
     deal_size = IntegerField(
-        "Deal size",
-        validators=[InputRequired("Enter the deal size."), NumberRange(min=0, max=MAX_AMOUNT)],
+        _l("Deal size"),
+        validators=[InputRequired(_l("Enter the deal size.")), NumberRange(min=0, max=MAX_AMOUNT)],
     )
     urgency = RadioField(
-        "Urgency",
+        _l("Urgency"),
         choices=options(Urgency.choices()),
         default=Urgency.NORMAL.value,
         validators=[InputRequired()],
     )
-    needed_by = DateField("Needed by", validators=[InputRequired("Enter a date.")])
+    needed_by = DateField(_l("Needed by"), validators=[InputRequired(_l("Enter a date."))])
     note = TextAreaField(
-        "Note for the advocate",
+        _l("Note for the advocate"),
         validators=[Optional(), Length(max=1000)],
-        description="What the prospect wants to hear about (1,000 characters). "
-        "The advocate reads it.",
+        description=_l(
+            "What the prospect wants to hear about (1,000 characters). The advocate reads it."
+        ),
     )
     once = once_field()
-    submit = SubmitField("Find advocates")
+    submit = SubmitField(_l("Find advocates"))
 
     def __init__(
         self, *args, prospects=(), accounts=(), products=(), topics=(), currency="USD", **kwargs
     ):
         super().__init__(*args, **kwargs)
-        self.prospect.choices = options([(0, "Not on file")] + [(a.id, a.name) for a in prospects])
+        self.prospect.choices = options(
+            [(0, _l("Not on file"))] + [(a.id, a.name) for a in prospects]
+        )
         self.competitors.choices = options((a.id, a.name) for a in accounts)
         self.products.choices = options((p.id, p.name) for p in products)
         self.topics.choices = options((t.id, t.name) for t in topics)
-        self.deal_size.label.text = f"Deal size ({currency})"
+        self.deal_size.label.text = _l("Deal size (%(currency)s)", currency=currency)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not self.prospect.data and not self.prospect_name.data:
             self.prospect_name.errors = [
                 *self.prospect_name.errors,
-                "Choose the prospect from the list or type its name.",
+                _("Choose the prospect from the list or type its name."),
             ]
             return False
         return valid
@@ -93,9 +111,12 @@ class RequestForm(PortalForm):
 
 class AskForm(PortalForm):
     advocates = CheckboxesField(
-        "Advocates to ask", coerce=int, validate_choice=True, description="Up to three at once."
+        _l("Advocates to ask"),
+        coerce=int,
+        validate_choice=True,
+        description=_l("Up to three at once."),
     )
-    submit = SubmitField("Ask")
+    submit = SubmitField(_l("Ask"))
 
     def __init__(self, *args, candidates=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -103,99 +124,94 @@ class AskForm(PortalForm):
 
     def validate_advocates(self, field) -> None:
         if not field.data:
-            raise ValidationError("Choose at least one advocate.")
+            raise ValidationError(_("Choose at least one advocate."))
         if len(field.data) > 3:
-            raise ValidationError("Ask at most three advocates at once.")
+            raise ValidationError(_("Ask at most three advocates at once."))
 
 
 class CloseForm(PortalForm):
-    cancel = SubmitField("Cancel the request")
-    unfulfilled = SubmitField("Close as unfulfilled")
+    cancel = SubmitField(_l("Cancel the request"))
+    unfulfilled = SubmitField(_l("Close as unfulfilled"))
 
 
 class OutcomeForm(PortalForm):
     call_held = RadioField(
-        "Did it happen?",
-        choices=options([("yes", "Yes, it took place"), ("no", "No")]),
-        validators=[InputRequired("Say whether it took place.")],
+        _l("Did it happen?"),
+        choices=options([("yes", _l("Yes, it took place")), ("no", _l("No"))]),
+        validators=[InputRequired(_l("Say whether it took place."))],
     )
     deal_outcome = RadioField(
-        "The deal", choices=options(DealOutcome.choices()), validators=[InputRequired()]
+        _l("The deal"), choices=options(DealOutcome.choices()), validators=[InputRequired()]
     )
     revenue_influenced = IntegerField(
-        "Revenue influenced",
+        _l("Revenue influenced"),
         validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)],
-        description="Leave empty for none.",
+        description=_l("Leave empty for none."),
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=500)])
-    submit = SubmitField("Record the outcome")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record the outcome"))
 
     def __init__(self, *args, currency="USD", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.revenue_influenced.label.text = f"Revenue influenced ({currency})"
+        self.revenue_influenced.label.text = _l(
+            "Revenue influenced (%(currency)s)", currency=currency
+        )
 
 
 class AnswerForm(PortalForm):
     reason = SelectField(
-        "Why not? (optional, only if you decline)",
+        _l("Why not? (optional, only if you decline)"),
         choices=options(DeclineReason.choices()),
         default=DeclineReason.NOT_NOW.value,
         validators=[Optional()],
     )
-    note = TextAreaField("A note (optional)", validators=[Optional(), Length(max=500)])
-    accept = SubmitField("Accept")
-    decline = SubmitField("Decline")
+    note = TextAreaField(_l("A note (optional)"), validators=[Optional(), Length(max=500)])
+    accept = SubmitField(_l("Accept"))
+    decline = SubmitField(_l("Decline"))
 
 
 class OfferForm(PortalForm):
     offer = SelectField(choices=options([("quiet", "quiet"), ("close_kind", "close_kind")]))
     token = StringField(validators=[Optional(), Length(max=500)])
-    submit = SubmitField("Yes, change my settings")
+    submit = SubmitField(_l("Yes, change my settings"))
 
 
 class OpenToForm(PortalForm):
-    kinds = CheckboxesField("I'm open to")
-    submit = SubmitField("Save")
-    later = SubmitField("None of these")
+    kinds = CheckboxesField(_l("I'm open to"))
+    submit = SubmitField(_l("Save"))
+    later = SubmitField(_l("None of these"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.kinds.choices = options(
-            (kind.value, f"{kind.label}s")
-            for kind in (
-                ReferenceKind.REFERENCE_CALL,
-                ReferenceKind.SITE_VISIT,
-                ReferenceKind.EMAIL_EXCHANGE,
-            )
-        )
+        self.kinds.choices = options((kind.value, KIND_PLURALS[kind]) for kind in NEW_CONSENT_KINDS)
 
 
-def _weight(label: str) -> IntegerField:
+def _weight(label) -> IntegerField:
     return IntegerField(
         label,
-        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=MAX_WEIGHT)],
-        description=f"0 to {MAX_WEIGHT}.",
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(min=0, max=MAX_WEIGHT)],
+        description=_l("0 to %(most)s.", most=MAX_WEIGHT),
     )
 
 
 class SettingsForm(PortalForm):
-    fit = _weight("Weight of fit")
-    readiness = _weight("Weight of readiness")
-    fairness = _weight("Weight of fairness")
+    fit = _weight(_l("Weight of fit"))
+    readiness = _weight(_l("Weight of readiness"))
+    fairness = _weight(_l("Weight of fairness"))
     cooldown_days = IntegerField(
-        "Cool-down after a reference (days)",
-        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=365)],
+        _l("Cool-down after a reference (days)"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(min=0, max=365)],
     )
     answer_days = IntegerField(
-        "Days to answer an ask",
-        validators=[InputRequired("Enter a number."), NumberRange(min=1, max=30)],
+        _l("Days to answer an ask"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(min=1, max=30)],
     )
     currency = StringField(
-        "Program currency (ISO 4217)",
+        _l("Program currency (ISO 4217)"),
         validators=[InputRequired(), Length(min=3, max=3)],
-        description="Three letters, e.g. USD, EUR, GBP.",
+        description=_l("Three letters, e.g. USD, EUR, GBP."),
     )
-    submit = SubmitField("Save settings")
+    submit = SubmitField(_l("Save settings"))
 
 
 for _kind in ReferenceKind:
@@ -203,8 +219,8 @@ for _kind in ReferenceKind:
         SettingsForm,
         f"points_{_kind.value}",
         IntegerField(
-            f"Points for a {_kind.label.lower()}",
-            validators=[InputRequired("Enter a number."), NumberRange(min=0, max=100_000)],
+            _l("Points per %(kind)s", kind=KIND_NOUNS[_kind]),
+            validators=[InputRequired(_l("Enter a number.")), NumberRange(min=0, max=100_000)],
             default=DEFAULT_POINTS[_kind.value],
         ),
     )

@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.errors import InvalidToken
@@ -50,9 +51,9 @@ def read_answer_token(token: str, max_age: timedelta) -> tuple[ReferenceAsk, str
     data = _load(token, ANSWER, max_age + GRACE)
     ask = db.session.get(ReferenceAsk, data.get("a")) if isinstance(data.get("a"), int) else None
     if ask is None or data.get("d") not in ACTIONS or not ask.advocate.active:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it."))
     if data.get("f") != _fingerprint(ask):
-        raise InvalidToken("This link has already been used: the ask was answered.")
+        raise InvalidToken(_("This link has already been used: the ask was answered."))
     return ask, data["d"]
 
 
@@ -65,7 +66,7 @@ def read_preference_token(token: str) -> ReferenceAsk:
     data = _load(token, PREFERENCE, PREFERENCE_LIFETIME)
     ask = db.session.get(ReferenceAsk, data.get("a")) if isinstance(data.get("a"), int) else None
     if ask is None or data.get("f") != _fingerprint(ask) or not ask.advocate.active:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it."))
     return ask
 
 
@@ -73,9 +74,9 @@ def _load(token: str, purpose: str, max_age: timedelta) -> dict:
     try:
         data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired as error:
-        raise InvalidToken("This link has expired. Sign in to see your asks.") from error
+        raise InvalidToken(_("This link has expired. Sign in to see your asks.")) from error
     except BadSignature as error:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.") from error
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it.")) from error
     if not isinstance(data, dict):
-        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it."))
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from portal.references import burnout as burnout_view
 from portal.references import rules
@@ -35,7 +36,7 @@ def settings():
             points={kind.value: form[f"points_{kind.value}"].data for kind in ReferenceKind},
             currency=(form.currency.data or "").upper(),
         )
-        if run_service(lambda: rules.save(new), "Reference settings saved.", field=form.fit):
+        if run_service(lambda: rules.save(new), _("Reference settings saved."), field=form.fit):
             return redirect(url_for(".settings"))
     return render_form(
         "references/manage/settings.html",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal import clock
 from portal.advocates import consent
@@ -44,7 +45,7 @@ from portal.extensions import db
 from portal.opportunities.models import Participation, ParticipationStatus, opportunity_topic
 from portal.recognition.models import Tier
 from portal.references import rules as program_rules
-from portal.references.explain import Part, explain
+from portal.references.explain import Part, cooldown_reason, explain, reason_text
 from portal.references.models import (
     AskStatus,
     ReferenceAsk,
@@ -75,10 +76,17 @@ class Candidate:
 
     def explanation(self, weights: program_rules.Weights) -> str:
         """The score in one sentence, from the same numbers that ranked it."""
-        return (
-            f"Score {self.score} = fit {self.fit} × {weights.fit}"
-            f" + readiness {self.readiness} × {weights.readiness}"
-            f" + fairness {self.fairness} × {weights.fairness}."
+        return _(
+            "Score %(score)s = fit %(fit)s × %(fit_weight)s"
+            " + readiness %(readiness)s × %(readiness_weight)s"
+            " + fairness %(fairness)s × %(fairness_weight)s.",
+            score=self.score,
+            fit=self.fit,
+            fit_weight=weights.fit,
+            readiness=self.readiness,
+            readiness_weight=weights.readiness,
+            fairness=self.fairness,
+            fairness_weight=weights.fairness,
         )
 
 
@@ -89,6 +97,14 @@ class Shortlist:
     left_out_total: int
     considered: int
     weights: program_rules.Weights
+    cooldown_days: int = 0
+
+    def left_out_shown(self) -> list[tuple[str, int]]:
+        """(reason in the reader's words, how many) for the page."""
+        return [
+            (reason_text(reason, self.cooldown_days), count)
+            for reason, count in self.left_out.items()
+        ]
 
 
 def _share_points(shared: sa.ColumnElement[int], wanted: int, most: int) -> sa.ColumnElement:
@@ -101,7 +117,7 @@ def _share_points(shared: sa.ColumnElement[int], wanted: int, most: int) -> sa.C
 def _tier_points() -> sa.ColumnElement[int]:
     """0, 10, 20 or 30 by the tier's place (read from the few tiers, so the scan joins none)."""
     places = db.session.execute(sa.select(Tier.id, Tier.position).order_by(Tier.position)).all()
-    points = {tier_id: 10 * min(index, 3) for index, (tier_id, _) in enumerate(places)}
+    points = {tier_id: 10 * min(index, 3) for index, (tier_id, _position) in enumerate(places)}
     by_points: dict[int, list[int]] = {}
     for tier_id, value in points.items():
         by_points.setdefault(value, []).append(tier_id)
@@ -168,6 +184,7 @@ class _Query:
     def __init__(self, request: ReferenceRequest, now: datetime) -> None:
         settings = program_rules.current()
         self.weights = settings.weights
+        self.cooldown_days = settings.cooldown_days
         self.request = request
         recent = _recent_asks(now)
         products = _shared_products([p.id for p in request.products])
@@ -205,7 +222,7 @@ class _Query:
             "waiting to answer another ask": User.id.in_(
                 sa.select(ReferenceAsk.advocate_id).where(ReferenceAsk.status == AskStatus.PENDING)
             ),
-            f"in the {cooldown_days}-day cool-down after a reference": sa.and_(
+            cooldown_reason(cooldown_days): sa.and_(
                 ReferenceRecord.last_held_at.is_not(None),
                 ReferenceRecord.last_held_at > now - timedelta(days=cooldown_days),
             )
@@ -371,6 +388,7 @@ def shortlist(request: ReferenceRequest, *, size: int = SHORTLIST_SIZE) -> Short
         left_out_total=int(first.left_out) if first else 0,
         considered=int(first.considered) if first else 0,
         weights=weights,
+        cooldown_days=query.cooldown_days,
     )
 
 
@@ -386,7 +404,7 @@ def _candidate(row: sa.Row, request: ReferenceRequest) -> Candidate:
         advocate_id=row.id,
         name=row.name,
         title=row.title or "",
-        company=row.company or "no current company",
+        company=row.company or _("no current company"),
         fit=int(row.fit),
         readiness=int(row.readiness),
         fairness=int(row.fairness),

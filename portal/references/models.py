@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.advocates import topics
@@ -24,13 +26,19 @@ from portal.extensions import db
 
 
 class ReferenceKind(LabeledEnum):
-    REFERENCE_CALL = "reference_call", "Reference call"
-    SITE_VISIT = "site_visit", "Site visit"
-    EMAIL_EXCHANGE = "email_exchange", "Email exchange"
+    REFERENCE_CALL = "reference_call", _l("Reference call")
+    SITE_VISIT = "site_visit", _l("Site visit")
+    EMAIL_EXCHANGE = "email_exchange", _l("Email exchange")
     # These two reuse the advocate's switches for the opportunity types of
     # the same name: one consent, whoever asks.
-    CASE_STUDY = "case_study", "Case study"
-    MEDIA_INTERVIEW = "media_interview", "Media or analyst interview"
+    CASE_STUDY = "case_study", _l("Case study")
+    MEDIA_INTERVIEW = "media_interview", _l("Media or analyst interview")
+
+
+def in_english(text) -> str:
+    """A label as it is stored (ledger reasons, ask subjects): in English, whoever acts."""
+    with force_locale("en"):
+        return str(text)
 
 
 # The new consent topics; case studies and media interviews are registered
@@ -40,16 +48,31 @@ NEW_CONSENT_KINDS = (
     ReferenceKind.SITE_VISIT,
     ReferenceKind.EMAIL_EXCHANGE,
 )
-topics.register((kind.value, f"{kind.label}s") for kind in NEW_CONSENT_KINDS)
+# Each kind inside a sentence ("a reference call") and several of it ("Reference calls").
+KIND_NOUNS = {
+    ReferenceKind.REFERENCE_CALL: _l("reference call"),
+    ReferenceKind.SITE_VISIT: _l("site visit"),
+    ReferenceKind.EMAIL_EXCHANGE: _l("email exchange"),
+    ReferenceKind.CASE_STUDY: _l("case study"),
+    ReferenceKind.MEDIA_INTERVIEW: _l("media or analyst interview"),
+}
+KIND_PLURALS = {
+    ReferenceKind.REFERENCE_CALL: _l("Reference calls"),
+    ReferenceKind.SITE_VISIT: _l("Site visits"),
+    ReferenceKind.EMAIL_EXCHANGE: _l("Email exchanges"),
+    ReferenceKind.CASE_STUDY: _l("Case studies"),
+    ReferenceKind.MEDIA_INTERVIEW: _l("Media or analyst interviews"),
+}
+topics.register((kind.value, KIND_PLURALS[kind]) for kind in NEW_CONSENT_KINDS)
 
 
 class RequestState(LabeledEnum):
-    OPEN = "open", "Open"
-    ASKED = "asked", "Advocates asked"
-    SCHEDULED = "scheduled", "Scheduled"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-    UNFULFILLED = "unfulfilled", "Unfulfilled"
+    OPEN = "open", _l("Open")
+    ASKED = "asked", _l("Advocates asked")
+    SCHEDULED = "scheduled", _l("Scheduled")
+    DONE = "done", _l("Done")
+    CANCELLED = "cancelled", _l("Cancelled")
+    UNFULFILLED = "unfulfilled", _l("Unfulfilled")
 
 
 # States in which the request still looks for an advocate.
@@ -57,30 +80,30 @@ SEARCHING = frozenset({RequestState.OPEN, RequestState.ASKED})
 
 
 class Urgency(LabeledEnum):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High: the deal depends on it"
+    LOW = "low", _l("Low")
+    NORMAL = "normal", _l("Normal")
+    HIGH = "high", _l("High: the deal depends on it")
 
 
 class DealOutcome(LabeledEnum):
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
-    OPEN = "open", "Still open"
+    WON = "won", _l("Won")
+    LOST = "lost", _l("Lost")
+    OPEN = "open", _l("Still open")
 
 
 class AskStatus(LabeledEnum):
-    PENDING = "pending", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    WITHDRAWN = "withdrawn", "Withdrawn (another advocate accepted)"
-    EXPIRED = "expired", "No answer in time"
+    PENDING = "pending", _l("Waiting for an answer")
+    ACCEPTED = "accepted", _l("Accepted")
+    DECLINED = "declined", _l("Declined")
+    WITHDRAWN = "withdrawn", _l("Withdrawn (another advocate accepted)")
+    EXPIRED = "expired", _l("No answer in time")
 
 
 class DeclineReason(LabeledEnum):
-    NOT_NOW = "not_now", "Not this time"
-    NOT_THIS_QUARTER = "not_this_quarter", "Not this quarter"
-    NOT_THIS_KIND = "not_this_kind", "Not this kind of ask"
-    NOT_A_FIT = "not_a_fit", "I'm not the right person for this prospect"
+    NOT_NOW = "not_now", _l("Not this time")
+    NOT_THIS_QUARTER = "not_this_quarter", _l("Not this quarter")
+    NOT_THIS_KIND = "not_this_kind", _l("Not this kind of ask")
+    NOT_A_FIT = "not_a_fit", _l("I'm not the right person for this prospect")
 
 
 reference_request_competitor = sa.Table(

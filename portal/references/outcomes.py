@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
+from flask_babel import ngettext as _n
 
 from portal.auth.models import User
 from portal.db import utcnow
@@ -22,11 +26,13 @@ from portal.recognition.models import PointsSource
 from portal.references import rules
 from portal.references.asks import record_of, withdraw_open_asks
 from portal.references.models import (
+    KIND_NOUNS,
     SEARCHING,
     DealOutcome,
     ReferenceKind,
     ReferenceRequest,
     RequestState,
+    in_english,
 )
 from portal.references.requests import can_see, lock_request
 from portal.signals import reference_fulfilled
@@ -47,12 +53,14 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
     request is scheduled.
     """
     if not can_see(by, request):
-        raise NotAllowed("This is not your request.")
+        raise NotAllowed(_("This is not your request."))
     if outcome.revenue_influenced < 0:
-        raise InvalidState("Revenue influenced can't be negative.")
+        raise InvalidState(_("Revenue influenced can't be negative."))
     request = lock_request(request)
     if request.state != RequestState.SCHEDULED:
-        raise InvalidState("An outcome is recorded once an advocate has accepted, and only once.")
+        raise InvalidState(
+            _("An outcome is recorded once an advocate has accepted, and only once.")
+        )
     now = utcnow()
     request.call_held = outcome.call_held
     request.deal_outcome = outcome.deal_outcome
@@ -72,7 +80,7 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
     entry = ledger.award(
         advocate_id,
         points,
-        reason=f"{request.kind.label} for {request.prospect_name}",
+        reason=f"{in_english(request.kind.label)} for {request.prospect_name}",
         key=ledger.reference_key(request.id),
         source=PointsSource.REFERENCE,
         source_id=request.id,
@@ -84,8 +92,13 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
         notify(
             advocate_id,
             "reference_points",
-            f"Thank you for the {request.kind.label.lower()} with {request.prospect_name}: "
-            f"{points} points.",
+            _ln(
+                "Thank you for the %(kind)s with %(prospect)s: %(num)d point.",
+                "Thank you for the %(kind)s with %(prospect)s: %(num)d points.",
+                points,
+                kind=KIND_NOUNS[request.kind],
+                prospect=request.prospect_name,
+            ),
             "recognition.points_history",
         )
     return points if entry is not None else 0
@@ -97,13 +110,15 @@ def close_request(request: ReferenceRequest, *, by: User, state: RequestState) -
     Raises NotAllowed for someone else's request, InvalidState once it is decided.
     """
     if not can_see(by, request):
-        raise NotAllowed("This is not your request.")
+        raise NotAllowed(_("This is not your request."))
     if state not in (RequestState.CANCELLED, RequestState.UNFULFILLED):
-        raise InvalidState("A request is closed as cancelled or unfulfilled.")
+        raise InvalidState(_("A request is closed as cancelled or unfulfilled."))
     request = lock_request(request)
     if request.state not in SEARCHING:
-        raise InvalidState(f"This request is already {request.state.label.lower()}.")
-    withdraw_open_asks(request, why="The request was closed.")
+        raise InvalidState(
+            _("This request is already closed (%(state)s).", state=request.state.label)
+        )
+    withdraw_open_asks(request, taken=False)
     request.state = state
     request.closed_at = utcnow()
 
@@ -120,13 +135,16 @@ def references_given(kind: ReferenceKind) -> sa.Select:
 class ReferenceCallsGiven(RuleKind):
     key = "reference_calls_given"
     emblem = "chevrons"
-    label = "Reference calls given"
-    params = (Param("count", "At least", "count", 5),)
+    label = _l("Reference calls given")
+    params = (Param("count", _l("At least"), "count", 5),)
     events = frozenset({"reference"})
 
     def describe(self, params: dict) -> str:
-        count = params["count"]
-        return f"Give {count} reference call{'s' if count != 1 else ''} to prospects."
+        return _n(
+            "Give %(num)d reference call to prospects.",
+            "Give %(num)d reference calls to prospects.",
+            params["count"],
+        )
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         query = references_given(ReferenceKind.REFERENCE_CALL).having(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -67,14 +68,26 @@ def account_named(name: str) -> Account | None:
     )
 
 
-def _rows(model, ids: list[int], what: str, *, active_only: bool = True) -> list:
+def _refused(message: str, field: str) -> InvalidState:
+    """A refusal about one field of the request form (`field` names it for the page)."""
+    error = InvalidState(message)
+    error.field = field
+    return error
+
+
+def _rows(model, ids: list[int], field: str, *, active_only: bool = True) -> list:
     ids = sorted(set(ids))
     query = sa.select(model).where(model.id.in_(ids))
     if active_only and hasattr(model, "active"):
         query = query.where(model.active)
     rows = list(db.session.scalars(query))
     if len(rows) != len(ids):
-        raise InvalidState(f"Choose {what} from the list.")
+        message = {
+            "competitors": _("Choose competitors from the list."),
+            "products": _("Choose products from the list."),
+            "topics": _("Choose topics from the list."),
+        }[field]
+        raise _refused(message, field)
     return rows
 
 
@@ -82,21 +95,28 @@ def create_request(details: RequestDetails, *, by: User) -> ReferenceRequest:
     """Open a reference request. Raises InvalidState for a date in the past, unknown
     accounts, products or topics, or a competitor that is also the prospect."""
     if by.role not in REQUESTER_ROLES:
-        raise NotAllowed("Only requesters and the program team ask for references.")
+        raise NotAllowed(_("Only requesters and the program team ask for references."))
     if details.needed_by < clock.today():
-        raise InvalidState("The date it is needed by is in the past.")
+        raise _refused(_("The date it is needed by is in the past."), "needed_by")
     prospect = None
     if details.prospect_account_id:
         prospect = db.session.get(Account, details.prospect_account_id)
         if prospect is None:
-            raise InvalidState("Choose the prospect from the list, or type its name.")
+            raise _refused(
+                _("Choose the prospect from the list, or type its name."), "prospect_name"
+            )
     elif details.prospect_name.strip():
         prospect = account_named(details.prospect_name)
     else:
-        raise InvalidState("Name the prospect: choose it from the list or type its name.")
+        raise _refused(
+            _("Name the prospect: choose it from the list or type its name."), "prospect_name"
+        )
     competitors = _rows(Account, details.competitor_ids, "competitors")
     if prospect is not None and prospect.id in {a.id for a in competitors}:
-        raise InvalidState(f"{prospect.name} is the prospect; it can't also be a competitor.")
+        raise _refused(
+            _("%(name)s is the prospect; it can't also be a competitor.", name=prospect.name),
+            "competitors",
+        )
     request = ReferenceRequest(
         requester_id=by.id,
         prospect_account_id=prospect.id if prospect else None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 
 from portal import once
@@ -26,6 +28,8 @@ from portal.references.forms import (
     RequestForm,
 )
 from portal.references.models import (
+    KIND_NOUNS,
+    KIND_PLURALS,
     AskStatus,
     DealOutcome,
     DeclineReason,
@@ -39,6 +43,12 @@ from portal.views import render_form, run_service
 from . import bp
 
 requester_required = roles_required(*requests.REQUESTER_ROLES)
+
+
+@bp.context_processor
+def kind_words() -> dict:
+    """Each kind of ask inside a sentence, and several of it, for the pages."""
+    return {"kind_nouns": KIND_NOUNS, "kind_plurals": KIND_PLURALS}
 
 
 def _request_or_404(request_id: int):
@@ -98,7 +108,7 @@ def new():
                 lambda created: url_for(".detail", request_id=created.id),
             ),
             lambda created: (
-                "Request saved: here is the shortlist." if created.is_new else once.SENT_TWICE
+                _("Request saved: here is the shortlist.") if created.is_new else once.SENT_TWICE
             ),
             field=lambda error: _field_of(form, error),
         )
@@ -109,15 +119,7 @@ def new():
 
 def _field_of(form: RequestForm, error):
     """The form field a service's refusal is about."""
-    message = error.message.lower()
-    if "competitor" in message:
-        return form.competitors
-    if "prospect" in message:
-        return form.prospect_name
-    for name in ("products", "topics"):
-        if name in message:
-            return form[name]
-    return form.needed_by
+    return form[getattr(error, "field", "needed_by")]
 
 
 @bp.get("/<id:request_id>")
@@ -147,13 +149,14 @@ def ask(request_id: int):
     shortlist = matching.shortlist(ref) if ref.is_searching else None
     form = AskForm(candidates=shortlist.candidates if shortlist else ())
     if not form.validate_on_submit():
-        flash(" ".join(form.advocates.errors) or "Choose advocates from the shortlist.", "error")
+        flash(" ".join(form.advocates.errors) or _("Choose advocates from the shortlist."), "error")
         return redirect(url_for(".detail", request_id=ref.id)), 303
     run_service(
         lambda: asks.ask_candidates(ref, form.advocates.data, by=current_user),
-        lambda asked: (
-            f"Asked {len(asked)} advocate{'s' if len(asked) != 1 else ''}: "
-            "the first to accept takes the request."
+        lambda asked: _n(
+            "Asked %(num)d advocate: the first to accept takes the request.",
+            "Asked %(num)d advocates: the first to accept takes the request.",
+            len(asked),
         ),
     )
     return redirect(url_for(".detail", request_id=ref.id))
@@ -168,7 +171,9 @@ def close(request_id: int):
         state = RequestState.UNFULFILLED if form.unfulfilled.data else RequestState.CANCELLED
         run_service(
             lambda: outcomes.close_request(ref, by=current_user, state=state),
-            f"The request is {state.label.lower()}.",
+            _("The request is closed as unfulfilled.")
+            if state == RequestState.UNFULFILLED
+            else _("The request is cancelled."),
         )
     return redirect(url_for(".detail", request_id=ref.id))
 
@@ -188,7 +193,13 @@ def outcome(request_id: int):
         if run_service(
             lambda: outcomes.record_outcome(ref, result, by=current_user),
             lambda points: (
-                "Outcome recorded" + (f": {points} points to the advocate." if points else ".")
+                _n(
+                    "Outcome recorded: %(num)d point to the advocate.",
+                    "Outcome recorded: %(num)d points to the advocate.",
+                    points,
+                )
+                if points
+                else _("Outcome recorded.")
             ),
         ):
             return redirect(url_for(".detail", request_id=ref.id))
@@ -246,9 +257,9 @@ def my_ask(ask_id: int):
                 reason=_reason(form),
                 note=form.note.data or "",
             ),
-            "Thank you! The requester will contact you to arrange it."
+            _("Thank you! The requester will contact you to arrange it.")
             if accept
-            else "Thank you for letting us know.",
+            else _("Thank you for letting us know."),
         )
         if done and done.value.offer:
             return render_template(
@@ -278,7 +289,7 @@ def answer_link(token: str):
     found, action = links.read_answer_token(token[:1000], _answer_window())
     if found.status != AskStatus.PENDING or utcnow() >= found.due_at:
         raise InvalidToken(
-            "This ask can no longer be answered: it was answered or its time passed."
+            _("This ask can no longer be answered: it was answered or its time passed.")
         )
     form = AnswerForm()
     if form.validate_on_submit():
@@ -333,6 +344,6 @@ def open_to():
         chosen = [] if form.later.data else list(form.kinds.data or [])
         run_service(
             lambda: asks.choose_reference_kinds(current_user, chosen),
-            "Saved. You can change this on your profile at any time.",
+            _("Saved. You can change this on your profile at any time."),
         )
     return redirect(url_for("main.dashboard"))

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.errors import InvalidState
 from portal.extensions import db
@@ -98,19 +99,19 @@ def save(rules: ReferenceRules) -> None:
     """Store new settings; raises InvalidState for a value out of range."""
     weights = rules.weights
     if not all(0 <= w <= MAX_WEIGHT for w in (weights.fit, weights.readiness, weights.fairness)):
-        raise InvalidState(f"Each weight is a whole number from 0 to {MAX_WEIGHT}.")
+        raise InvalidState(_("Each weight is a whole number from 0 to %(most)s.", most=MAX_WEIGHT))
     if weights.fit + weights.readiness + weights.fairness == 0:
-        raise InvalidState("At least one weight must be above 0.")
+        raise InvalidState(_("At least one weight must be above 0."))
     if not 0 <= rules.cooldown_days <= 365:
-        raise InvalidState("The cool-down is 0 to 365 days.")
+        raise InvalidState(_("The cool-down is 0 to 365 days."))
     if not 1 <= rules.answer_days <= 30:
-        raise InvalidState("Advocates get 1 to 30 days to answer.")
+        raise InvalidState(_("Advocates get 1 to 30 days to answer."))
     if not _CURRENCY.fullmatch(rules.currency):
-        raise InvalidState("Enter the currency as its three-letter ISO 4217 code, e.g. EUR.")
+        raise InvalidState(_("Enter the currency as its three-letter ISO 4217 code, e.g. EUR."))
     if set(rules.points) != set(DEFAULT_POINTS) or not all(
         0 <= p <= 100_000 for p in rules.points.values()
     ):
-        raise InvalidState("Points per kind are 0 to 100,000.")
+        raise InvalidState(_("Points per kind are 0 to 100,000."))
     set_setting(
         WEIGHTS_KEY,
         {"fit": weights.fit, "readiness": weights.readiness, "fairness": weights.fairness},

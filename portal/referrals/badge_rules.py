@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _n
 
 from portal import clock
 from portal.extensions import db
-from portal.recognition.badge_rules import CLOSED_PERIOD_CHOICES, Param, RuleKind, _among, register
+from portal.recognition.badge_rules import Param, RuleKind, _among, register
 from portal.referrals.models import Referral
 
 
@@ -14,13 +17,15 @@ from portal.referrals.models import Referral
 class ReferralsMade(RuleKind):
     key = "referrals_made"
     emblem = "chevrons"
-    label = "Peers referred"
-    params = (Param("count", "At least", "count", 1),)
+    label = _l("Peers referred")
+    params = (Param("count", _l("At least"), "count", 1),)
     events = frozenset({"referral"})
 
     def describe(self, params: dict) -> str:
         count = params["count"]
-        return "Refer your first peer." if count == 1 else f"Refer {count} peers."
+        if count == 1:
+            return _("Refer your first peer.")
+        return _n("Refer %(num)d peer.", "Refer %(num)d peers.", count)
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         query = (
@@ -35,17 +40,22 @@ class ReferralsMade(RuleKind):
 class TopReferrer(RuleKind):
     key = "top_referrer"
     emblem = "crown"
-    label = "Top referrer of a period"
+    label = _l("Top referrer of a period")
     params = (
-        Param("rank", "Top", "count", 1),
-        Param("period", "Period", "period", "quarter"),
+        Param("rank", _l("Top"), "count", 1),
+        Param("period", _l("Period"), "period", "quarter"),
     )
     events = frozenset({"period_end"})
 
     def describe(self, params: dict) -> str:
-        return (
-            f"Refer the most peers of a {CLOSED_PERIOD_CHOICES[params['period']]} "
-            f"(top {params['rank']}, judged when it ends)."
+        if params["period"] == "month":
+            return _(
+                "Refer the most peers of a month (top %(rank)s, judged when it ends).",
+                rank=params["rank"],
+            )
+        return _(
+            "Refer the most peers of a quarter (top %(rank)s, judged when it ends).",
+            rank=params["rank"],
         )
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
@@ -61,8 +71,8 @@ class TopReferrer(RuleKind):
             if period < current:
                 counts[(period, advocate_id)] = counts.get((period, advocate_id), 0) + 1
         winners: set[int] = set()
-        for period in {period for period, _ in counts}:
-            scores = sorted({n for (p, _), n in counts.items() if p == period}, reverse=True)
+        for period in {period for period, __ in counts}:
+            scores = sorted({n for (p, __), n in counts.items() if p == period}, reverse=True)
             top = set(scores[: params["rank"]])
             winners |= {a for (p, a), n in counts.items() if p == period and n in top}
         return winners if advocate_ids is None else winners & set(advocate_ids)

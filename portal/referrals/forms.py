@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -17,57 +18,65 @@ MAX_REVENUE = 1_000_000_000_000
 
 
 class ReferralForm(PortalForm):
-    name = name_field("Their name")
-    email = email_field("Their email")
-    company = StringField("Their company", validators=[InputRequired(), Length(max=160)])
-    role = StringField("Their role", validators=[InputRequired(), Length(max=120)])
+    name = name_field(_l("Their name"))
+    email = email_field(_l("Their email"))
+    company = StringField(_l("Their company"), validators=[InputRequired(), Length(max=160)])
+    role = StringField(_l("Their role"), validators=[InputRequired(), Length(max=120)])
     why = TextAreaField(
-        "Why they would benefit",
+        _l("Why they would benefit"),
         validators=[InputRequired(), Length(max=2000)],
-        description="What they struggle with, and how our products could help (2,000 characters).",
+        description=_l(
+            "What they struggle with, and how our products could help (2,000 characters)."
+        ),
     )
     peer_agreed = BooleanField(
-        "They agreed that the program team contacts them",
-        validators=[DataRequired("Ask them first: we contact only people who agreed.")],
+        _l("They agreed that the program team contacts them"),
+        validators=[DataRequired(_l("Ask them first: we contact only people who agreed."))],
     )
     send_introduction = BooleanField(
-        "Send them an introduction from the portal",
-        description="We mail them a short note naming you and why you referred them. "
-        "Otherwise our team writes to them directly.",
+        _l("Send them an introduction from the portal"),
+        description=_l(
+            "We mail them a short note naming you and why you referred them. "
+            "Otherwise our team writes to them directly."
+        ),
     )
     once = once_field()
-    submit = SubmitField("Refer them")
+    submit = SubmitField(_l("Refer them"))
 
 
 class MoveForm(PortalForm):
-    stage = SelectField("Move to", choices=options(ReferralStage.choices()))
+    stage = SelectField(_l("Move to"), choices=options(ReferralStage.choices()))
     lost_reason = StringField(
-        "Why it was lost", validators=[Optional(), Length(max=300)], description="Needed for Lost."
+        _l("Why it was lost"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Needed for Lost."),
     )
     revenue = IntegerField(
-        "Revenue won",
+        _l("Revenue won"),
         validators=[Optional(), NumberRange(min=0, max=MAX_REVENUE)],
-        description="Needed for Won: whole currency units, 0 when none yet.",
+        description=_l("Needed for Won: whole currency units, 0 when none yet."),
     )
-    submit = SubmitField("Move")
+    submit = SubmitField(_l("Move"))
 
 
 class OwnerForm(PortalForm):
-    owner = SelectField("Owner", coerce=int, validate_choice=True)
-    submit = SubmitField("Assign")
+    owner = SelectField(_l("Owner"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Assign"))
 
     def __init__(self, *args, staff=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.owner.choices = options([(0, "Nobody yet")] + [(u.id, u.name) for u in staff])
+        self.owner.choices = options([(0, _l("Nobody yet"))] + [(u.id, u.name) for u in staff])
 
 
 class PointsForm(PortalForm):
-    new = IntegerField("Referred", validators=[InputRequired(), NumberRange(min=0, max=100_000)])
+    new = IntegerField(
+        _l("Referred"), validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+    )
     contacted = IntegerField(
-        "Contacted", validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+        _l("Contacted"), validators=[InputRequired(), NumberRange(min=0, max=100_000)]
     )
     qualified = IntegerField(
-        "Qualified", validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+        _l("Qualified"), validators=[InputRequired(), NumberRange(min=0, max=100_000)]
     )
-    won = IntegerField("Won", validators=[InputRequired(), NumberRange(min=0, max=100_000)])
-    submit = SubmitField("Save points")
+    won = IntegerField(_l("Won"), validators=[InputRequired(), NumberRange(min=0, max=100_000)])
+    submit = SubmitField(_l("Save points"))

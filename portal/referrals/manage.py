@@ -4,6 +4,8 @@ and champions at new companies."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.advocates import employment, people
@@ -12,9 +14,10 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.inputs import page_number
 from portal.notifications.services import notify
+from portal.references import rules
 from portal.referrals import services
 from portal.referrals.forms import MoveForm, OwnerForm, PointsForm
-from portal.referrals.models import Referral, ReferralStage
+from portal.referrals.models import STAGE_STATES, Referral, ReferralStage, event_note
 from portal.signals import advocate_moved
 from portal.views import render_form, run_service
 
@@ -32,16 +35,21 @@ def index():
         stage=stage,
         stages=list(ReferralStage),
         points=services.points_by_referral([r.id for r in page.items]),
+        currency=rules.current().currency,
     )
 
 
 def _detail_page(referral: Referral, move_form: MoveForm, owner_form: OwnerForm):
+    currency = rules.current().currency
     return render_form(
         "referrals/manage/detail.html",
         referral=referral,
         move_form=move_form,
         owner_form=owner_form,
-        history=services.history_of(referral.id),
+        currency=currency,
+        history=[
+            (event, event_note(event.note, currency)) for event in services.history_of(referral.id)
+        ],
         points=services.points_by_referral([referral.id]).get(referral.id, 0),
     )
 
@@ -67,7 +75,7 @@ def move(referral_id: int):
                 lost_reason=form.lost_reason.data or "",
                 revenue=form.revenue.data,
             ),
-            f"The referral is {stage.label.lower()}.",
+            _("The referral is %(stage)s.", stage=STAGE_STATES[stage]),
             field=form.stage,
         )
         if done:
@@ -86,10 +94,12 @@ def assign_owner(referral_id: int):
         owner = db.session.get(User, form.owner.data) if form.owner.data else None
         run_service(
             lambda: services.assign_owner(referral.id, owner, by=current_user),
-            f"{owner.name} owns this referral now." if owner else "Nobody owns this referral now.",
+            _("%(name)s owns this referral now.", name=owner.name)
+            if owner
+            else _("Nobody owns this referral now."),
         )
     else:
-        flash("Choose someone from the list.", "error")
+        flash(_("Choose someone from the list."), "error")
     return redirect(url_for(".detail", referral_id=referral.id))
 
 
@@ -100,7 +110,7 @@ def points():
         lambda: services.save_points_per_stage(
             {stage: form[stage].data for stage in ("new", "contacted", "qualified", "won")}
         ),
-        "Points per stage saved. They apply to stages reached from now on.",
+        _("Points per stage saved. They apply to stages reached from now on."),
     ):
         return redirect(url_for(".index"))
     return render_form("referrals/manage/points.html", form=form)
@@ -118,7 +128,7 @@ def champions():
 
 
 @advocate_moved.connect
-def _tell_the_account_owner(advocate_id: int, *, employment: Employment, **_: object) -> None:
+def _tell_the_account_owner(advocate_id: int, *, employment: Employment, **_unused: object) -> None:
     """The owner of the company a champion moved to hears of it (in the portal and by mail)."""
     account = employment.account
     if account.owner_id is None:
@@ -127,8 +137,13 @@ def _tell_the_account_owner(advocate_id: int, *, employment: Employment, **_: ob
     notify(
         account.owner_id,
         "champion_moved",
-        f"{user.name}, an advocate, now works at {account.name} "
-        f"({account.kind.label.lower()}) as {employment.title}.",
+        _l(
+            "%(name)s, an advocate, now works at %(company)s (%(kind)s) as %(title)s.",
+            name=user.name,
+            company=account.name,
+            kind=account.kind.label,
+            title=employment.title,
+        ),
         "manage.referrals.champions",
-        subject=f"A champion moved to {account.name}",
+        subject=_l("A champion moved to %(company)s", company=account.name),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.advocates.models import Account
@@ -12,15 +14,25 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.enums import LabeledEnum
 from portal.extensions import db
+from portal.i18n import format_money
 
 
 class ReferralStage(LabeledEnum):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    QUALIFIED = "qualified", "Qualified"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
+    NEW = "new", _l("New")
+    CONTACTED = "contacted", _l("Contacted")
+    QUALIFIED = "qualified", _l("Qualified")
+    WON = "won", _l("Won")
+    LOST = "lost", _l("Lost")
 
+
+# What a referral is at each stage, inside a sentence ("Your referral of Sam is won.").
+STAGE_STATES = {
+    ReferralStage.NEW: _l("new"),
+    ReferralStage.CONTACTED: _l("contacted"),
+    ReferralStage.QUALIFIED: _l("qualified"),
+    ReferralStage.WON: _l("won"),
+    ReferralStage.LOST: _l("lost"),
+}
 
 # The pipeline in order; LOST closes a referral wherever it stood.
 PIPELINE = (
@@ -93,3 +105,15 @@ class ReferralEvent(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     by: Mapped[User | None] = relationship()
+
+
+def event_note(note: str, currency: str) -> str:
+    """A history note in the reader's words (notes are stored in English)."""
+    if note == "No owner":
+        return _("No owner")
+    if note.startswith("Owner: "):
+        return _("Owner: %(name)s", name=note.removeprefix("Owner: "))
+    amount = note.removeprefix("Revenue ").replace(",", "")
+    if note.startswith("Revenue ") and amount.isdigit():
+        return _("Revenue %(amount)s", amount=format_money(int(amount), currency))
+    return note

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import once
@@ -48,7 +49,7 @@ def new():
                 lambda referral: url_for("referrals.detail", referral_id=referral.id),
             ),
             lambda created: (
-                f"Thank you! We'll take good care of {peer.name.strip()}."
+                _("Thank you! We'll take good care of %(name)s.", name=peer.name.strip())
                 if created.is_new
                 else once.SENT_TWICE
             ),

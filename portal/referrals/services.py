@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -32,6 +34,7 @@ from portal.recognition.models import PointsEntry, PointsSource
 from portal.referrals.models import (
     OPEN_STAGES,
     PIPELINE,
+    STAGE_STATES,
     Referral,
     ReferralEvent,
     ReferralStage,
@@ -71,8 +74,8 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         "hey.com",
     }
 )
-SAME_PERSON = "Someone already referred this person, and our team is in touch with them."
-SAME_COMPANY = (
+SAME_PERSON = _l("Someone already referred this person, and our team is in touch with them.")
+SAME_COMPANY = _l(
     "Our team is already talking with this company through another referral. "
     "Thank you all the same: is there someone at another company?"
 )
@@ -87,7 +90,7 @@ def save_points_per_stage(points: dict[str, int]) -> None:
     """The program's points per stage. Raises InvalidState outside 0 to 100,000."""
     for stage, value in points.items():
         if stage not in DEFAULT_POINTS or not 0 <= value <= 100_000:
-            raise InvalidState("Points per stage are whole numbers from 0 to 100,000.")
+            raise InvalidState(_("Points per stage are whole numbers from 0 to 100,000."))
     set_setting("referral_points", {**points_per_stage(), **points})
 
 
@@ -129,14 +132,14 @@ def _check_not_open(email: str, account_id: int | None, domain: str | None, exce
     """Raise AlreadyExists when an open referral is about this person or company."""
     others = sa.select(Referral.id).where(Referral.id != (except_id or -1))
     if db.session.scalar(others.where(Referral.open_email == email)):
-        raise AlreadyExists(SAME_PERSON)
+        raise AlreadyExists(str(SAME_PERSON))
     company = []
     if account_id is not None:
         company.append(Referral.open_account_id == account_id)
     if domain:
         company.append(Referral.open_domain == domain)
     if company and db.session.scalar(others.where(sa.or_(*company))):
-        raise AlreadyExists(SAME_COMPANY)
+        raise AlreadyExists(str(SAME_COMPANY))
 
 
 def refer(advocate: User, peer: PeerDetails) -> Referral:
@@ -147,12 +150,12 @@ def refer(advocate: User, peer: PeerDetails) -> Referral:
     when an open referral is about the same person or company.
     """
     if not peer.peer_agreed:
-        raise InvalidState("Refer someone only once they agreed that our team contacts them.")
+        raise InvalidState(_("Refer someone only once they agreed that our team contacts them."))
     email = peer.email.strip().lower()
     domain = domain_of(email)
     account = _matching_account(peer.company, domain)
     if email == advocate.email.lower():
-        raise InvalidState("Refer someone else: this is your own address.")
+        raise InvalidState(_("Refer someone else: this is your own address."))
     _check_not_open(email, account.id if account else None, domain)
     referral = Referral(
         advocate_id=advocate.id,
@@ -174,7 +177,7 @@ def refer(advocate: User, peer: PeerDetails) -> Referral:
     except IntegrityError:  # the same person or company, referred a moment ago
         db.session.rollback()
         _check_not_open(email, account.id if account else None, domain)
-        raise AlreadyExists(SAME_PERSON) from None
+        raise AlreadyExists(str(SAME_PERSON)) from None
     db.session.add(
         ReferralEvent(referral_id=referral.id, stage=ReferralStage.NEW, by_id=advocate.id)
     )
@@ -183,14 +186,19 @@ def refer(advocate: User, peer: PeerDetails) -> Referral:
             kind="referral_introduction",
             to_address=email,
             to_name=referral.peer_name,
-            subject=f"{advocate.name} thought we should meet",
+            subject=_l("%(name)s thought we should meet", name=advocate.name),
             template="referral_introduction",
             context={"peer": referral.peer_name, "advocate": advocate.name, "why": referral.why},
             dedupe_key=f"referral-introduction:{referral.id}",
         )
     notify_staff(
         "team_referral",
-        f"{advocate.name} referred {referral.peer_name} ({referral.company_name}).",
+        _l(
+            "%(name)s referred %(peer)s (%(company)s).",
+            name=advocate.name,
+            peer=referral.peer_name,
+            company=referral.company_name,
+        ),
         "manage.referrals.detail",
         referral_id=referral.id,
     )
@@ -216,7 +224,7 @@ def lock_referral(referral_id: int) -> Referral:
         .execution_options(populate_existing=True)
     )
     if referral is None:
-        raise InvalidState("This referral no longer exists.")
+        raise InvalidState(_("This referral no longer exists."))
     return referral
 
 
@@ -236,11 +244,11 @@ def move(
     """
     referral = lock_referral(referral_id)
     if referral.stage == stage:
-        raise InvalidState(f"This referral is already {stage.label.lower()}.")
+        raise InvalidState(_("This referral is already %(stage)s.", stage=STAGE_STATES[stage]))
     if stage == ReferralStage.LOST and not lost_reason.strip():
-        raise InvalidState("Say why the referral was lost.")
+        raise InvalidState(_("Say why the referral was lost."))
     if stage == ReferralStage.WON and (revenue is None or revenue < 0):
-        raise InvalidState("Enter the revenue won (0 when there is none yet).")
+        raise InvalidState(_("Enter the revenue won (0 when there is none yet)."))
     was_open, previous = referral.is_open, referral.stage
     referral.stage = stage
     referral.lost_reason = lost_reason.strip()[:300] if stage == ReferralStage.LOST else ""
@@ -255,7 +263,7 @@ def move(
         db.session.flush()
     except IntegrityError:  # another referral about them was opened a moment ago
         db.session.rollback()
-        raise AlreadyExists(SAME_COMPANY) from None
+        raise AlreadyExists(str(SAME_COMPANY)) from None
     note = referral.lost_reason or (f"Revenue {revenue:,}" if revenue is not None else "")
     db.session.add(ReferralEvent(referral_id=referral.id, stage=stage, note=note, by_id=by.id))
     _settle_points(referral, by)
@@ -264,9 +272,17 @@ def move(
     notify(
         referral.advocate_id,
         "referral_progress",
-        f"Your referral of {referral.peer_name} is {stage.label.lower()}.",
+        _l(
+            "Your referral of %(name)s is %(stage)s.",
+            name=referral.peer_name,
+            stage=STAGE_STATES[stage],
+        ),
         "referrals.detail",
-        subject=f"Your referral of {referral.peer_name}: {stage.label.lower()}",
+        subject=_l(
+            "Your referral of %(name)s: %(stage)s",
+            name=referral.peer_name,
+            stage=STAGE_STATES[stage],
+        ),
         referral_id=referral.id,
     )
     return referral
@@ -276,7 +292,7 @@ def assign_owner(referral_id: int, owner: User | None, *, by: User) -> Referral:
     """Give the referral to a staff member (or nobody)."""
     referral = lock_referral(referral_id)
     if owner is not None and owner.role not in (*STAFF_ROLES, Role.REQUESTER):
-        raise NotAllowed("Only staff can own a referral.")
+        raise NotAllowed(_("Only staff can own a referral."))
     referral.owner_id = owner.id if owner else None
     referral.updated_at = utcnow()
     note = f"Owner: {owner.name}" if owner else "No owner"
@@ -287,9 +303,14 @@ def assign_owner(referral_id: int, owner: User | None, *, by: User) -> Referral:
         notify(
             owner.id,
             "referral_assigned",
-            f"{by.name} gave you the referral of {referral.peer_name} ({referral.company_name}).",
+            _l(
+                "%(by)s gave you the referral of %(peer)s (%(company)s).",
+                by=by.name,
+                peer=referral.peer_name,
+                company=referral.company_name,
+            ),
             "manage.referrals.detail",
-            subject=f"A referral for you: {referral.company_name}",
+            subject=_l("A referral for you: %(company)s", company=referral.company_name),
             referral_id=referral.id,
         )
     return referral
@@ -326,7 +347,7 @@ def _settle_points(referral: Referral, by: User) -> None:
     if referral.stage == ReferralStage.LOST:
         return  # a lost referral keeps what it earned
     reached = {stage.value for stage in PIPELINE[: PIPELINE.index(referral.stage) + 1]}
-    back_to = referral.stage.label.lower()
+    back_to = referral.stage.value  # ledger reasons are stored in English
     for stage, entry in sorted(held.items()):
         if stage not in reached:
             reason = f"Referral of {referral.peer_name} moved back to {back_to}"
@@ -337,7 +358,7 @@ def _settle_points(referral: Referral, by: User) -> None:
             ledger.award(
                 referral.advocate_id,
                 points[stage.value],
-                reason=f"Referral of {referral.peer_name}: {stage.label.lower()}",
+                reason=f"Referral of {referral.peer_name}: {stage.value}",
                 key=ledger.referral_key(
                     referral.id, stage.value, _rounds(referral.id, stage.value)
                 ),

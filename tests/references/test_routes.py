@@ -69,7 +69,7 @@ def test_a_requester_gets_an_explained_shortlist_without_contact_details(app, lo
     assert "Ada Lovelace" in body
     assert "Score" in body and "same industry (Technology & software) (+25)" in body
     assert "ada@example.com" not in body
-    assert "1 advocates considered; 0 left out" in body
+    assert "1 advocate considered; 0 left out" in body
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_decline_in_the_portal_offers_closing_the_kind(app, client, login, peopl
     response = client.post(
         f"/references/asks/{ask_id}", data={"decline": "y", "reason": "not_this_kind"}
     )
-    assert "stop being asked for reference calls" in text(response)
+    assert "stop being asked for this kind of ask (Reference calls)" in text(response)
     client.post(f"/references/asks/{ask_id}/offer", data={"offer": "close_kind"})
     with app.app_context():
         assert "reference_call" not in db.session.get(AdvocateProfile, advocate.id).open_types

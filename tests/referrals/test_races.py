@@ -91,6 +91,6 @@ def test_two_referrals_of_one_peer_at_once_make_one(app, make):
         other.wait_until_blocked()
         db.session.commit()
     result = other.finish()
-    assert result.message == services.SAME_PERSON
+    assert result.message == str(services.SAME_PERSON)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 1
