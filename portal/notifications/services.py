@@ -41,6 +41,14 @@ ACTION_LABELS = {
 }
 
 
+def written_for(user_id: int, text: str | LazyString) -> str:
+    """A lazy message (`_l(...)`) as its reader reads it: in their language and time zone."""
+    if not isinstance(text, LazyString):
+        return text
+    with speaking_to(db.session.get(User, user_id)):
+        return str(text)
+
+
 def notify(
     user_id: int,
     kind: str,
