@@ -212,11 +212,7 @@ def _opportunity_digest_batch(batch, fresh, tiers_by_id, period: str) -> int:
                 to_address=user.email,
                 to_name=user.name,
                 user_id=user.id,
-                subject=_ln(
-                    "%(num)d new opportunity for you",
-                    "%(num)d new opportunities for you",
-                    len(matches),
-                ),
+                subject=_l("New opportunities for you (%(count)s)", count=len(matches)),
                 template="opportunity_digest",
                 context={
                     "name": user.first_name,
