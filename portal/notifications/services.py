@@ -117,14 +117,16 @@ def notify(
 
 def notify_staff(
     kind: str,
-    message: str,
+    message: str | LazyString,
     endpoint: str | None = None,
     *,
-    subject: str | None = None,
+    subject: str | LazyString | None = None,
     roles: Iterable[Role] = STAFF_ROLES,
     **endpoint_args: object,
 ) -> int:
-    """Tell every active manager and admin (the program team), or only `roles`; returns how many."""
+    """Tell every active manager and admin (the program team), or only `roles`; returns how many.
+
+    Each reads `message` and `subject` (lazy strings) in their own language."""
     staff = db.session.scalars(
         sa.select(User.id).where(User.role.in_(list(roles)), User.active.is_(True))
     ).all()
