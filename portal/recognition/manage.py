@@ -74,7 +74,7 @@ def award_points(user_id: int):
     user = _advocate_or_404(user_id)
     form = AwardForm()
     if not form.validate_on_submit():
-        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         flash(_("Nothing was added: %(errors)s", errors=errors), "error")
         return redirect(url_for("manage.advocates.detail", user_id=user.id))
     points = form.points.data
