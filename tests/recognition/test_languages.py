@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.auth.models import User
@@ -89,3 +90,14 @@ def test_rule_descriptions_and_period_labels_follow_the_reader(app):
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(badge_rules.describe(rule)) == "Earn 2,500 points within one quarter."
         assert (quarter.label, month.label) == ("Q4 2026", "November 2026")
+
+
+def test_a_reason_the_program_writes_is_kept_in_the_advocates_language(app, make):
+    advocate = make.advocate()
+    _speaks(advocate, "de", "Europe/Berlin")
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        written = ledger.award(
+            advocate.id, 10, reason=_l("Correction"), key="w", source=PointsSource.MANUAL
+        )
+        typed = ledger.award(advocate.id, 5, reason="Thanks!", key="t", source=PointsSource.MANUAL)
+        assert (written.reason, typed.reason) == ("Korrektur", "Thanks!")
