@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from portal.db import utcnow
 
@@ -103,9 +104,20 @@ def period_keys(moment: datetime, tz: ZoneInfo | None = None) -> tuple[str, str,
 @dataclass(frozen=True)
 class Period:
     key: str
-    label: str
     starts_at: datetime | None  # aware UTC; None for all time
     ends_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        """The period in the reader's words: "All time", "Q4 2026", "December 2026"."""
+        from portal.i18n import format_month  # portal.i18n imports this module
+
+        if self.key == ALL_TIME:
+            return _("All time")
+        year, part = self.key.split("-")
+        if part.startswith("Q"):
+            return _("Q%(quarter)s %(year)s", quarter=part[1:], year=year)
+        return format_month(date(int(year), int(part), 1))
 
 
 def current_period(kind: str, moment: datetime | None = None) -> Period:
@@ -116,19 +128,12 @@ def current_period(kind: str, moment: datetime | None = None) -> Period:
         first_month = 3 * ((moment.month - 1) // 3) + 1
         start = date(moment.year, first_month, 1)
         end = date(moment.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
-        return Period(
-            quarter_key(moment, tz),
-            f"Q{(first_month - 1) // 3 + 1} {moment.year}",
-            _start_of(start, tz),
-            _start_of(end, tz),
-        )
+        return Period(quarter_key(moment, tz), _start_of(start, tz), _start_of(end, tz))
     if kind == "month":
         start = date(moment.year, moment.month, 1)
         end = date(moment.year + (moment.month == 12), moment.month % 12 + 1, 1)
-        return Period(
-            month_key(moment, tz), start.strftime("%B %Y"), _start_of(start, tz), _start_of(end, tz)
-        )
-    return Period(ALL_TIME, "All time", None, None)
+        return Period(month_key(moment, tz), _start_of(start, tz), _start_of(end, tz))
+    return Period(ALL_TIME, None, None)
 
 
 def _start_of(day: date, tz: ZoneInfo) -> datetime:
@@ -156,7 +161,17 @@ class RepeatedTime(ValueError):
         self.choices = choices
 
 
+def _day(day: date) -> str:
+    """A day in a message about the clocks ("Sun, Mar 31, 2030"), in the reader's words."""
+    if not has_app_context():
+        return f"{day:%a %-d %b %Y}"
+    from portal.i18n import format_date
+
+    return format_date(day, "yMMMEd")
+
+
 def _offset_label(moment: datetime) -> str:
+    """A wall time and its zone's offset; times about the clocks are on the 24-hour clock."""
     offset = moment.utcoffset() or timedelta(0)
     sign = "-" if offset < timedelta(0) else "+"
     hours, rest = divmod(abs(int(offset.total_seconds())), 3600)
@@ -176,8 +191,9 @@ def _clock_change(wall: datetime, tz: ZoneInfo) -> tuple[str, str]:
             high = middle
     # Aware arithmetic within one zone is wall-clock arithmetic: 01:59:59 + 1 s = 02:00.
     before, after = low.astimezone(tz) + timedelta(seconds=1), high.astimezone(tz)
-    shape = "%H:%M" if before.date() == after.date() else "%a %-d %b %H:%M"
-    return before.strftime(shape), after.strftime(shape)
+    if before.date() == after.date():
+        return f"{before:%H:%M}", f"{after:%H:%M}"
+    return f"{_day(before.date())} {before:%H:%M}", f"{_day(after.date())} {after:%H:%M}"
 
 
 def localize(wall: datetime, tz: ZoneInfo, fold: int | None = None) -> datetime:
@@ -191,21 +207,27 @@ def localize(wall: datetime, tz: ZoneInfo, fold: int | None = None) -> datetime:
     first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
     if first.utcoffset() == second.utcoffset():
         return first.astimezone(UTC)
-    day = f"{wall:%a %-d %b %Y}"
-    before, after = _clock_change(wall, tz)
+    words = {"time": f"{wall:%H:%M}", "day": _day(wall.date()), "zone": tz.key}
+    words["before"], words["after"] = _clock_change(wall, tz)
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
         raise SkippedTime(
-            f"{wall:%H:%M} on {day} doesn't exist in {tz.key}: the clocks go forward "
-            f"from {before} to {after}. Choose a time before {before} or from {after}."
+            _(
+                "%(time)s on %(day)s doesn't exist in %(zone)s: the clocks go forward from "
+                "%(before)s to %(after)s. Choose a time before %(before)s or from %(after)s.",
+                **words,
+            )
         )
     if fold in (0, 1):
         # In UTC: Python compares times of one zone by their wall clock, ignoring fold.
         return (second if fold else first).astimezone(UTC)
     raise RepeatedTime(
-        f"{wall:%H:%M} on {day} happens twice in {tz.key}: the clocks go back from "
-        f"{before} to {after}. Choose which one you mean.",
+        _(
+            "%(time)s on %(day)s happens twice in %(zone)s: the clocks go back from "
+            "%(before)s to %(after)s. Choose which one you mean.",
+            **words,
+        ),
         [
-            (0, f"{_offset_label(first)}, before the clocks go back"),
-            (1, f"{_offset_label(second)}, after the clocks go back"),
+            (0, _("%(time)s, before the clocks go back", time=_offset_label(first))),
+            (1, _("%(time)s, after the clocks go back", time=_offset_label(second))),
         ],
     )

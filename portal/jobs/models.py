@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
@@ -27,10 +28,10 @@ class JobRun(db.Model):
 
 
 class JobStatus(LabeledEnum):
-    QUEUED = "queued", "Waiting"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _l("Waiting")
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Failed")
 
 
 class BackgroundJob(db.Model):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import signed_in_required
@@ -43,6 +44,6 @@ def mark_read():
     if PortalForm().validate_on_submit():
         run_service(
             lambda: services.mark_all_read(current_user.id),
-            "All notifications are marked as read.",
+            _("All notifications are marked as read."),
         )
     return redirect(url_for("notifications.index"))

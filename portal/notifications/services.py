@@ -41,6 +41,14 @@ ACTION_LABELS = {
 }
 
 
+def written_for(user_id: int, text: str | LazyString) -> str:
+    """A lazy message (`_l(...)`) as its reader reads it: in their language and time zone."""
+    if not isinstance(text, LazyString):
+        return text
+    with speaking_to(db.session.get(User, user_id)):
+        return str(text)
+
+
 def notify(
     user_id: int,
     kind: str,
@@ -109,14 +117,16 @@ def notify(
 
 def notify_staff(
     kind: str,
-    message: str,
+    message: str | LazyString,
     endpoint: str | None = None,
     *,
-    subject: str | None = None,
+    subject: str | LazyString | None = None,
     roles: Iterable[Role] = STAFF_ROLES,
     **endpoint_args: object,
 ) -> int:
-    """Tell every active manager and admin (the program team), or only `roles`; returns how many."""
+    """Tell every active manager and admin (the program team), or only `roles`; returns how many.
+
+    Each reads `message` and `subject` (lazy strings) in their own language."""
     staff = db.session.scalars(
         sa.select(User.id).where(User.role.in_(list(roles)), User.active.is_(True))
     ).all()

@@ -13,10 +13,15 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 
 from portal import clock
 from portal.errors import InvalidState
 from portal.extensions import db
+from portal.i18n import format_number
 from portal.opportunities.models import (
     Opportunity,
     OpportunityType,
@@ -32,13 +37,13 @@ from portal.recognition.models import Badge, Standing
 @dataclass(frozen=True)
 class Param:
     name: str
-    label: str
+    label: str  # lazy: shown in the reader's language
     kind: str  # "count", "type" or "period"
     default: object
 
 
-PERIOD_CHOICES = {"all": "all time", "quarter": "one quarter", "month": "one month"}
-CLOSED_PERIOD_CHOICES = {"quarter": "quarter", "month": "month"}
+PERIOD_CHOICES = {"all": _l("all time"), "quarter": _l("one quarter"), "month": _l("one month")}
+CLOSED_PERIOD_CHOICES = {"quarter": _l("quarter"), "month": _l("month")}
 
 
 class RuleKind(ABC):
@@ -54,7 +59,8 @@ class RuleKind(ABC):
 
     @abstractmethod
     def describe(self, params: dict) -> str:
-        """The rule in words, for badge pages and "How recognition works"."""
+        """The rule in words, for badge pages and "How recognition works": a lazy
+        string (`_l(...)`), so that a notification says it in its reader's language."""
 
     @abstractmethod
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
@@ -69,16 +75,27 @@ class RuleKind(ABC):
                 try:
                     value = int(value)
                 except (TypeError, ValueError):
-                    raise InvalidState(f"{param.label}: enter a whole number.") from None
+                    raise InvalidState(
+                        _("%(field)s: enter a whole number.", field=param.label)
+                    ) from None
                 if not 1 <= value <= 1_000_000:
-                    raise InvalidState(f"{param.label}: between 1 and 1,000,000.")
+                    raise InvalidState(
+                        _(
+                            "%(field)s: between %(low)s and %(high)s.",
+                            field=param.label,
+                            low=format_number(1),
+                            high=format_number(1_000_000),
+                        )
+                    )
             elif param.kind == "type":
                 if value not in {t.value for t in OpportunityType}:
-                    raise InvalidState(f"{param.label}: choose an opportunity type.")
+                    raise InvalidState(
+                        _("%(field)s: choose an opportunity type.", field=param.label)
+                    )
             elif param.kind == "period":
                 choices = PERIOD_CHOICES if param.default == "all" else CLOSED_PERIOD_CHOICES
                 if value not in choices:
-                    raise InvalidState(f"{param.label}: choose a period.")
+                    raise InvalidState(_("%(field)s: choose a period.", field=param.label))
             cleaned[param.name] = value
         return cleaned
 
@@ -98,25 +115,70 @@ def _among(query: sa.Select, column, advocate_ids: list[int] | None) -> set[int]
     return set(db.session.scalars(query))
 
 
-def _type_label(value: str) -> str:
-    return OpportunityType(value).label.lower()
+# "Take part in 5 webinars.": one sentence per type, with its plural forms.
+_TAKE_PART = {
+    OpportunityType.SPEAKING_PANEL: lambda n: _ln(
+        "Take part in %(num)d speaking panel.", "Take part in %(num)d speaking panels.", n
+    ),
+    OpportunityType.ADVISORY_BOARD: lambda n: _ln(
+        "Take part in %(num)d customer advisory board.",
+        "Take part in %(num)d customer advisory boards.",
+        n,
+    ),
+    OpportunityType.MEDIA_INTERVIEW: lambda n: _ln(
+        "Take part in %(num)d media or analyst interview.",
+        "Take part in %(num)d media or analyst interviews.",
+        n,
+    ),
+    OpportunityType.CASE_STUDY: lambda n: _ln(
+        "Take part in %(num)d case study.", "Take part in %(num)d case studies.", n
+    ),
+    OpportunityType.WEBINAR: lambda n: _ln(
+        "Take part in %(num)d webinar.", "Take part in %(num)d webinars.", n
+    ),
+    OpportunityType.REVIEW: lambda n: _ln(
+        "Take part in %(num)d review.", "Take part in %(num)d reviews.", n
+    ),
+    OpportunityType.BETA: lambda n: _ln(
+        "Take part in %(num)d beta or early access program.",
+        "Take part in %(num)d beta or early access programs.",
+        n,
+    ),
+    OpportunityType.EVENT: lambda n: _ln(
+        "Take part in %(num)d event.", "Take part in %(num)d events.", n
+    ),
+    OpportunityType.RESEARCH_INTERVIEW: lambda n: _ln(
+        "Take part in %(num)d user research interview.",
+        "Take part in %(num)d user research interviews.",
+        n,
+    ),
+}
+_FIRST = {
+    OpportunityType.SPEAKING_PANEL: _l("Take part in your first speaking panel."),
+    OpportunityType.ADVISORY_BOARD: _l("Take part in your first customer advisory board."),
+    OpportunityType.MEDIA_INTERVIEW: _l("Take part in your first media or analyst interview."),
+    OpportunityType.CASE_STUDY: _l("Take part in your first case study."),
+    OpportunityType.WEBINAR: _l("Take part in your first webinar."),
+    OpportunityType.REVIEW: _l("Take part in your first review."),
+    OpportunityType.BETA: _l("Take part in your first beta or early access program."),
+    OpportunityType.EVENT: _l("Take part in your first event."),
+    OpportunityType.RESEARCH_INTERVIEW: _l("Take part in your first user research interview."),
+}
 
 
 @register
 class CompletedOfType(RuleKind):
     key = "completed_of_type"
     emblem = "chevrons"
-    label = "Completed opportunities of a type"
+    label = _l("Completed opportunities of a type")
     params = (
-        Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),
-        Param("count", "At least", "count", 5),
+        Param("type", _l("Type"), "type", OpportunityType.SPEAKING_PANEL.value),
+        Param("count", _l("At least"), "count", 5),
     )
     events = frozenset({"completion"})
 
     def describe(self, params: dict) -> str:
-        count = params["count"]
-        kind = _type_label(params["type"])
-        return f"Take part in {count} {kind}{'s' if count != 1 else ''}."
+        return _TAKE_PART[OpportunityType(params["type"])](params["count"])
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         query = (
@@ -136,11 +198,11 @@ class CompletedOfType(RuleKind):
 class FirstOfType(CompletedOfType):
     key = "first_of_type"
     emblem = "star"
-    label = "First opportunity of a type"
-    params = (Param("type", "Type", "type", OpportunityType.SPEAKING_PANEL.value),)
+    label = _l("First opportunity of a type")
+    params = (Param("type", _l("Type"), "type", OpportunityType.SPEAKING_PANEL.value),)
 
     def describe(self, params: dict) -> str:
-        return f"Take part in your first {_type_label(params['type'])}."
+        return _FIRST[OpportunityType(params["type"])]
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         return super().qualifying({**params, "count": 1}, advocate_ids)
@@ -150,17 +212,31 @@ class FirstOfType(CompletedOfType):
 class PointsAtLeast(RuleKind):
     key = "points_at_least"
     emblem = "diamond"
-    label = "Points reached"
+    label = _l("Points reached")
     params = (
-        Param("points", "Points", "count", 500),
-        Param("period", "Within", "period", "all"),
+        Param("points", _l("Points"), "count", 500),
+        Param("period", _l("Within"), "period", "all"),
     )
     events = frozenset({"points"})
 
     def describe(self, params: dict) -> str:
-        period = params["period"]
-        within = "" if period == "all" else f" within {PERIOD_CHOICES[period]}"
-        return f"Earn {params['points']:,} points{within}."
+        points, period = params["points"], params["period"]
+        shown = LazyString(format_number, points)
+        if period == "quarter":
+            return _ln(
+                "Earn %(points)s point within one quarter.",
+                "Earn %(points)s points within one quarter.",
+                points,
+                points=shown,
+            )
+        if period == "month":
+            return _ln(
+                "Earn %(points)s point within one month.",
+                "Earn %(points)s points within one month.",
+                points,
+                points=shown,
+            )
+        return _ln("Earn %(points)s point.", "Earn %(points)s points.", points, points=shown)
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         query = (
@@ -175,11 +251,11 @@ class PointsAtLeast(RuleKind):
 class AdvisoryBoardMember(RuleKind):
     key = "advisory_board_member"
     emblem = "shield"
-    label = "Member of a customer advisory board"
+    label = _l("Member of a customer advisory board")
     events = frozenset({"approval", "completion"})
 
     def describe(self, params: dict) -> str:
-        return "Be confirmed for a seat on a customer advisory board."
+        return _l("Be confirmed for a seat on a customer advisory board.")
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
         query = (
@@ -200,17 +276,22 @@ class AdvisoryBoardMember(RuleKind):
 class TopOfPeriod(RuleKind):
     key = "top_of_period"
     emblem = "crown"
-    label = "Top of a leaderboard period"
+    label = _l("Top of a leaderboard period")
     params = (
-        Param("rank", "Top", "count", 3),
-        Param("period", "Period", "period", "quarter"),
+        Param("rank", _l("Top"), "count", 3),
+        Param("period", _l("Period"), "period", "quarter"),
     )
     events = frozenset({"period_end"})
 
     def describe(self, params: dict) -> str:
-        return (
-            f"Finish in the top {params['rank']} of a {params['period']}'s leaderboard "
-            "(judged when the period ends)."
+        if params["period"] == "month":
+            return _l(
+                "Finish in the top %(rank)d of a month's leaderboard (judged when the month ends).",
+                rank=params["rank"],
+            )
+        return _l(
+            "Finish in the top %(rank)d of a quarter's leaderboard (judged when the quarter ends).",
+            rank=params["rank"],
         )
 
     def qualifying(self, params: dict, advocate_ids: list[int] | None) -> set[int]:
@@ -232,4 +313,4 @@ class TopOfPeriod(RuleKind):
 
 def describe(badge: Badge) -> str:
     rule = RULES.get(badge.rule_kind)
-    return rule.describe(badge.rule_params) if rule else "Awarded by the program team."
+    return rule.describe(badge.rule_params) if rule else _l("Awarded by the program team.")

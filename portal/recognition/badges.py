@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -25,7 +27,7 @@ from portal.auth.models import User
 from portal.db import dialect_insert, utcnow
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, written_for
 from portal.recognition.badge_rules import RULES, describe
 from portal.recognition.models import Badge, BadgeAward
 from portal.signals import (
@@ -58,7 +60,8 @@ def award(badge: Badge, advocate_id: int, *, evidence: str = "") -> BadgeAward |
             advocate_id=advocate_id,
             uid=str(uuid.uuid4()),
             awarded_at=utcnow(),
-            evidence=(evidence or describe(badge))[:300],
+            # What earned it, in the advocate's language (their Open Badges assertion).
+            evidence=written_for(advocate_id, evidence or describe(badge))[:300],
             recipient_salt=salt,
             recipient_hash=hashed,
             revoked_reason="",
@@ -71,9 +74,9 @@ def award(badge: Badge, advocate_id: int, *, evidence: str = "") -> BadgeAward |
     notify(
         advocate_id,
         "badge_awarded",
-        f"You earned the “{badge.name}” badge: {describe(badge)}",
+        _l("You earned the “%(badge)s” badge: %(rule)s", badge=badge.name, rule=describe(badge)),
         "recognition.badge",
-        subject=f"New badge: {badge.name}",
+        subject=_l("New badge: %(badge)s", badge=badge.name),
         slug=badge.slug,
     )
     awarded = db.session.get(BadgeAward, award_id)
@@ -144,9 +147,9 @@ def recompute(badges: list[Badge] | None = None) -> int:
 def revoke(badge_award: BadgeAward, *, by: User, reason: str) -> None:
     """Withdraw an award: its Open Badges assertion now answers "revoked"."""
     if badge_award.revoked_at is not None:
-        raise InvalidState("This badge was already revoked.")
+        raise InvalidState(_("This badge was already revoked."))
     if not reason.strip():
-        raise InvalidState("Give a reason: the advocate sees it.")
+        raise InvalidState(_("Give a reason: the advocate sees it."))
     badge_award.revoked_at = utcnow()
     badge_award.revoked_by_id = by.id
     badge_award.revoked_reason = reason.strip()[:200]
@@ -210,8 +213,12 @@ def _check_looks_unlike_others(badge: Badge | None, name: str, color: str) -> No
     for other in others:
         if initials(other) == initials(name):
             raise InvalidState(
-                f"“{other}” is drawn with the same letters ({initials(name)}) and colour: "
-                "choose another colour, or upload an image."
+                _(
+                    "“%(other)s” is drawn with the same letters (%(letters)s) and colour: "
+                    "choose another colour, or upload an image.",
+                    other=other,
+                    letters=initials(name),
+                )
             )
 
 
@@ -235,13 +242,13 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
     """
     rule = RULES.get(details.rule_kind)
     if rule is None:
-        raise InvalidState("Choose a kind of rule.")
+        raise InvalidState(_("Choose a kind of rule."))
     params = rule.clean(details.rule_params)
     name = details.name.strip()
     badge_id = badge.id if badge else None
     _check_name_free(name, badge_id)
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", details.color):
-        raise InvalidState("Choose a colour like #4338ca.")
+        raise InvalidState(_("Choose a colour like #4338ca."))
     draws = not details.upload and (
         details.remove_upload or badge is None or not badge.image_uploaded
     )
@@ -275,7 +282,10 @@ def save_badge(badge: Badge | None, details: BadgeDetails, *, by: User) -> tuple
         db.session.rollback()
         _check_name_free(name, badge_id)
         raise AlreadyExists(
-            f"Another badge like “{name}” was saved a moment ago: choose another name."
+            _(
+                "Another badge like “%(name)s” was saved a moment ago: choose another name.",
+                name=name,
+            )
         ) from None
     trail.record(
         "badge.updated" if badge_id else "badge.created",
@@ -297,7 +307,7 @@ def _audited(badge: Badge) -> dict:
 def _check_name_free(name: str, badge_id: int | None) -> None:
     others = sa.select(Badge.id).where(Badge.id != (badge_id or -1))
     if db.session.scalar(others.where(sa.func.lower(Badge.name) == name.lower())):
-        raise AlreadyExists(f"Another badge is called {name}.")
+        raise AlreadyExists(_("Another badge is called %(name)s.", name=name))
 
 
 # --- reading -----------------------------------------------------------------

@@ -10,8 +10,11 @@ checked one after the other, each against the other's result.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from portal.audit import trail
 from portal.errors import AlreadyExists, Conflict, InvalidState
+from portal.i18n import format_number
 from portal.recognition import ledger
 from portal.recognition.models import PointsEntry
 
@@ -32,7 +35,11 @@ def check_not_below_zero(advocate_id: int, points: int, *, confirmed: bool) -> N
     total = ledger.total_for(advocate_id)
     if total + points < 0:
         raise BelowZero(
-            f"This takes the advocate below zero: from {total:,} to {total + points:,} points."
+            _(
+                "This takes the advocate below zero: from %(total)s to %(after)s points.",
+                total=format_number(total),
+                after=format_number(total + points),
+            )
         )
 
 
@@ -51,7 +58,7 @@ def award_manual(
     deduction below zero points that `below_zero` doesn't confirm.
     """
     if ledger.entry_for_key(ledger.manual_key(by_id, token)) is not None:
-        raise AlreadyExists("This award was already added (the form was sent twice).")
+        raise AlreadyExists(_("This award was already added (the form was sent twice)."))
     check_not_below_zero(advocate_id, points, confirmed=below_zero)
     entry = ledger.award_manual(advocate_id, points, reason=reason, by_id=by_id, token=token)
     _record("points.awarded", entry, by_id)
@@ -67,9 +74,9 @@ def reverse_entry(
     the advocate below zero points and `below_zero` doesn't confirm it.
     """
     if entry.is_reversal:
-        raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
+        raise InvalidState(_("A reversal can't itself be reversed; add a new award instead."))
     if ledger.entry_for_key(ledger.reversal_key(entry.id)) is not None:
-        raise InvalidState("This entry was already reversed.")
+        raise InvalidState(_("This entry was already reversed."))
     check_not_below_zero(entry.advocate_id, -entry.points, confirmed=below_zero)
     correction = ledger.reverse_entry(entry, reason=reason, by_id=by_id)
     _record("points.reversed", correction, by_id)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal import cache, clock
 from portal.advocates.employment import current_job
@@ -24,6 +25,7 @@ from portal.auth.models import Role, User
 from portal.db import dialect_insert, utcnow
 from portal.errors import AlreadyExists, InvalidState
 from portal.extensions import db
+from portal.notifications.services import written_for
 from portal.recognition.models import PointsEntry, PointsSource, Standing, StandingScore
 from portal.signals import account_changed, advocate_changed, points_changed
 
@@ -71,8 +73,9 @@ def award(
     at: datetime | None = None,
     corrects_id: int | None = None,
 ) -> PointsEntry | None:
-    """Append an entry unless one with `key` exists; returns it, or None for a repeat."""
-    at = at or utcnow()
+    """Append an entry unless one with `key` exists; returns it, or None for a repeat.
+    A lazy `reason` (`_l(...)`) is written in the advocate's language."""
+    at, reason = at or utcnow(), written_for(advocate_id, reason)
     entry_id = db.session.execute(
         dialect_insert(PointsEntry.__table__)
         .values(
@@ -111,7 +114,7 @@ def award_manual(
         by_id=by_id,
     )
     if entry is None:
-        raise AlreadyExists("This award was already added (the form was sent twice).")
+        raise AlreadyExists(_("This award was already added (the form was sent twice)."))
     return entry
 
 
@@ -119,7 +122,7 @@ def reverse(entry: PointsEntry, *, reason: str, by_id: int | None) -> PointsEntr
     """Cancel an entry with an opposite one (once; a repeat does nothing). Raises
     InvalidState for a reversal: correct it with a new award instead."""
     if entry.is_reversal:
-        raise InvalidState("A reversal can't itself be reversed; add a new award instead.")
+        raise InvalidState(_("A reversal can't itself be reversed; add a new award instead."))
     return award(
         entry.advocate_id,
         -entry.points,
@@ -136,7 +139,7 @@ def reverse_entry(entry: PointsEntry, *, reason: str, by_id: int) -> PointsEntry
     """A manager reverses one entry. Raises InvalidState for a reversal or a repeat."""
     reversal = reverse(entry, reason=reason, by_id=by_id)
     if reversal is None:
-        raise InvalidState("This entry was already reversed.")
+        raise InvalidState(_("This entry was already reversed."))
     return reversal
 
 

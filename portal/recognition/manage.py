@@ -9,6 +9,8 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -16,6 +18,7 @@ from portal import clock, images
 from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.i18n import format_number
 from portal.inputs import page_number
 from portal.opportunities.models import OpportunityType
 from portal.recognition import badge_rules, badges, corrections, ledger, tier_settings, tiers
@@ -42,8 +45,8 @@ def _points_section(user: User) -> dict:
     totals = ledger.totals_for(user.id, [clock.ALL_TIME, quarter.key])
     return {
         "stats": [
-            ("Points, all time", f"{totals[clock.ALL_TIME]:,}"),
-            (f"Points, {quarter.label}", f"{totals[quarter.key]:,}"),
+            (_("Points, all time"), format_number(totals[clock.ALL_TIME])),
+            (_("Points, %(period)s", period=quarter.label), format_number(totals[quarter.key])),
         ],
         "entries": ledger.recent_entries(user.id, limit=20),
         "award_form": AwardForm(key=secrets.token_urlsafe(16)),
@@ -71,8 +74,8 @@ def award_points(user_id: int):
     user = _advocate_or_404(user_id)
     form = AwardForm()
     if not form.validate_on_submit():
-        errors = "; ".join(e for errors in form.errors.values() for e in errors)
-        flash(f"Nothing was added: {errors}", "error")
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        flash(_("Nothing was added: %(errors)s", errors=errors), "error")
         return redirect(url_for("manage.advocates.detail", user_id=user.id))
     points = form.points.data
     done = run_service(
@@ -84,7 +87,13 @@ def award_points(user_id: int):
             token=form.key.data,
             below_zero=form.below_zero.data,
         ),
-        f"{points:+,} points for {user.name}.",
+        _n(
+            "%(points)s point for %(name)s.",
+            "%(points)s points for %(name)s.",
+            abs(points),
+            points=("+" if points > 0 else "") + format_number(points),
+            name=user.name,
+        ),
         field=lambda error: form.below_zero if isinstance(error, corrections.BelowZero) else None,
     )
     if isinstance(done.error, corrections.BelowZero):
@@ -104,7 +113,7 @@ def reverse_entry(entry_id: int):
     entry = db.get_or_404(PointsEntry, entry_id)
     form = ReverseForm()
     if not form.validate_on_submit():
-        flash("Give a reason for the reversal.", "error")
+        flash(_("Give a reason for the reversal."), "error")
         return redirect(url_for("manage.advocates.detail", user_id=entry.advocate_id))
 
     done = run_service(
@@ -114,7 +123,7 @@ def reverse_entry(entry_id: int):
             by_id=current_user.id,
             below_zero=form.below_zero.data,
         ),
-        "Entry reversed with a correcting entry.",
+        _("Entry reversed with a correcting entry."),
         field=lambda error: form.below_zero if isinstance(error, corrections.BelowZero) else None,
     )
     if isinstance(done.error, corrections.BelowZero):
@@ -132,7 +141,7 @@ def invite_to_tier(user_id: int, tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
     run_service(
         lambda: tiers.invite_to_tier(user.id, tier, by_id=current_user.id),
-        f"{user.name} is invited.",
+        _("%(name)s is invited.", name=user.name),
     )
     return redirect(url_for("manage.advocates.detail", user_id=user.id))
 
@@ -157,7 +166,7 @@ def edit_tier(tier_id: int):
             featured=form.featured.data,
             by_id=current_user.id,
         ),
-        lambda _: f"{tier.name} saved.",
+        lambda _saved: _("%(tier)s saved.", tier=tier.name),
         field=form.threshold,
     ):
         return redirect(url_for(".tier_list"))
@@ -193,8 +202,13 @@ def _rule_params(form_data, rule_kind: str) -> dict:
 def _saved_message(result: tuple[Badge, int]) -> str:
     saved, added = result
     if not added:
-        return f"“{saved.name}” saved."
-    return f"“{saved.name}” saved. {added} advocate{'s' if added != 1 else ''} already earned it."
+        return _("“%(badge)s” saved.", badge=saved.name)
+    return _n(
+        "“%(badge)s” saved. %(num)d advocate already earned it.",
+        "“%(badge)s” saved. %(num)d advocates already earned it.",
+        added,
+        badge=saved.name,
+    )
 
 
 @bp.route("/badges/new", methods=["GET", "POST"])
@@ -267,10 +281,10 @@ def revoke_award(award_id: int):
     award = db.get_or_404(BadgeAward, award_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("Give a reason for revoking (200 characters at most).", "error")
+        flash(_("Give a reason for revoking (200 characters at most)."), "error")
     else:
         run_service(
             lambda: badges.revoke(award, by=current_user, reason=form.reason.data),
-            f"The badge is revoked for {award.advocate.name}.",
+            _("The badge is revoked for %(name)s.", name=award.advocate.name),
         )
     return redirect(url_for(".badge_awards", badge_id=award.badge_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -16,11 +17,11 @@ from portal.extensions import db
 
 
 class PointsSource(LabeledEnum):
-    PARTICIPATION = "participation", "Participation"
-    REFERENCE = "reference", "Reference given"
-    MANUAL = "manual", "Manual award"
-    CORRECTION = "correction", "Correction"
-    REFERRAL = "referral", "Referral"
+    PARTICIPATION = "participation", _l("Participation")
+    REFERENCE = "reference", _l("Reference given")
+    MANUAL = "manual", _l("Manual award")
+    CORRECTION = "correction", _l("Correction")
+    REFERRAL = "referral", _l("Referral")
 
 
 class PointsEntry(db.Model):
@@ -123,13 +124,13 @@ def _tiers_changed(session: Session, _context, _instances) -> None:
 
 
 class TierEventKind(LabeledEnum):
-    ELIGIBLE = "eligible", "Became eligible"
-    INVITED = "invited", "Invited"
-    OPTED_IN = "opted_in", "Opted in"
-    STEPPED_DOWN = "stepped_down", "Stepped down"
-    LAPSING = "lapsing", "Below the threshold (grace period)"
-    RESTORED = "restored", "Back above the threshold"
-    LAPSED = "lapsed", "Lapsed"
+    ELIGIBLE = "eligible", _l("Became eligible")
+    INVITED = "invited", _l("Invited")
+    OPTED_IN = "opted_in", _l("Opted in")
+    STEPPED_DOWN = "stepped_down", _l("Stepped down")
+    LAPSING = "lapsing", _l("Below the threshold (grace period)")
+    RESTORED = "restored", _l("Back above the threshold")
+    LAPSED = "lapsed", _l("Lapsed")
 
 
 class TierEvent(db.Model):

@@ -16,6 +16,7 @@ from email.utils import parseaddr
 from urllib.parse import urlencode
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from portal.branding import branding
 from portal.recognition.badge_rules import describe
@@ -59,11 +60,11 @@ def badge_class_document(badge: Badge) -> dict:
         "type": "BadgeClass",
         "id": badge_class_url(badge),
         "name": badge.name,
-        "description": badge.description or describe(badge),
+        "description": badge.description or str(describe(badge)),
         "image": absolute_url("recognition.badge_image", slug=badge.slug),
         "criteria": {
             "id": absolute_url("recognition.badge", slug=badge.slug),
-            "narrative": describe(badge),
+            "narrative": str(describe(badge)),
         },
         "issuer": issuer_url(),
     }
@@ -77,7 +78,7 @@ def assertion_document(badge_award: BadgeAward) -> dict:
             "type": "Assertion",
             "id": assertion_url(badge_award),
             "revoked": True,
-            "revocationReason": badge_award.revoked_reason or "Revoked by the issuer.",
+            "revocationReason": badge_award.revoked_reason or _("Revoked by the issuer."),
         }
     return {
         "@context": CONTEXT,

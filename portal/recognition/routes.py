@@ -12,6 +12,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
@@ -29,7 +31,7 @@ from portal.recognition.models import Badge, BadgeAward, Tier
 from portal.views import run_service
 
 PAGE_SIZE = 50
-PERIOD_KINDS = {"all": "All time", "quarter": "This quarter", "month": "This month"}
+PERIOD_KINDS = {"all": _l("All time"), "quarter": _l("This quarter"), "month": _l("This month")}
 
 
 def _board_filter(args) -> tuple[boards.BoardFilter | None, dict, str | None]:
@@ -233,7 +235,7 @@ def opt_in(tier_id: int):
         abort(400)
     run_service(
         lambda: tiers.opt_in(current_user.id, tier, accepted=form.accept.data),
-        f"Welcome to the {tier.name} tier!",
+        _("Welcome to the %(tier)s tier!", tier=tier.name),
     )
     return redirect(url_for("recognition.tiers"))
 
@@ -245,7 +247,8 @@ def step_down(tier_id: int):
     if not StepDownForm().validate_on_submit():
         abort(400)
     run_service(
-        lambda: tiers.step_down(current_user.id, tier), f"You stepped down from {tier.name}."
+        lambda: tiers.step_down(current_user.id, tier),
+        _("You stepped down from %(tier)s.", tier=tier.name),
     )
     return redirect(url_for("recognition.tiers"))
 

@@ -6,6 +6,7 @@ case); which tier an advocate reaches is `tiers.reached`.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import trail
@@ -29,13 +30,13 @@ def update_tier(
     """Change a tier. Thresholds must rise with the tiers' order; names stay unique."""
     others = [t for t in all_tiers() if t.id != tier.id]
     if any(t.name.lower() == name.strip().lower() for t in others):
-        raise InvalidState(f"Another tier is called {name}.")
+        raise InvalidState(_("Another tier is called %(name)s.", name=name.strip()))
     below = [t for t in others if t.position < tier.position]
     above = [t for t in others if t.position > tier.position]
     if below and threshold <= max(t.threshold for t in below):
-        raise InvalidState("The threshold must be higher than the tier below.")
+        raise InvalidState(_("The threshold must be higher than the tier below."))
     if above and threshold >= min(t.threshold for t in above):
-        raise InvalidState("The threshold must be lower than the tier above.")
+        raise InvalidState(_("The threshold must be lower than the tier above."))
     values = {
         "name": name.strip(),
         "threshold": threshold,
@@ -51,4 +52,4 @@ def update_tier(
         db.session.flush()
     except IntegrityError:  # another tier took the name a moment ago
         db.session.rollback()
-        raise AlreadyExists(f"Another tier is called {name.strip()}.") from None
+        raise AlreadyExists(_("Another tier is called %(name)s.", name=name.strip())) from None

@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal import clock
 from portal.advocates.models import AdvocateProfile
 from portal.audit import trail
 from portal.db import utcnow
 from portal.errors import InvalidState, NotEligible
 from portal.extensions import db
+from portal.i18n import format_long_date, format_number
 from portal.notifications.services import notify
 from portal.recognition import ledger
 from portal.recognition.models import Tier, TierEvent, TierEventKind
@@ -129,7 +132,7 @@ def _lock_profile(advocate_id: int) -> AdvocateProfile:
         .execution_options(populate_existing=True)
     )
     if profile is None:
-        raise NotEligible("Only advocates have tiers.")
+        raise NotEligible(_("Only advocates have tiers."))
     return profile
 
 
@@ -212,18 +215,27 @@ def _tell(advocate_id: int, event: TierEvent, points: int) -> None:
         notify(
             advocate_id,
             "tier_eligible",
-            f"You reached {tier.threshold:,} points: you can now join the {tier.name} tier.",
+            _l(
+                "You reached %(points)s points: you can now join the %(tier)s tier.",
+                points=LazyString(format_number, tier.threshold),
+                tier=tier.name,
+            ),
             "recognition.tiers",
-            subject=f"You can join the {tier.name} tier",
+            subject=_l("You can join the %(tier)s tier", tier=tier.name),
             tier=tier.id,
         )
     elif event.kind == TierEventKind.LAPSING:
-        until = clock.local(event.at + grace_period()).date()
+        # The last day in the advocate's time zone, written when the message is.
         notify(
             advocate_id,
             "tier_lapsing",
-            f"Your points are below the {tier.name} threshold. You keep the tier "
-            f"until {until:%-d %B %Y}; earn {tier.threshold - points:,} points to keep it.",
+            _l(
+                "Your points are below the %(tier)s threshold. You keep the tier until "
+                "%(date)s; earn %(points)s points to keep it.",
+                tier=tier.name,
+                date=LazyString(format_long_date, event.at + grace_period()),
+                points=LazyString(format_number, tier.threshold - points),
+            ),
             "recognition.tiers",
         )
 
@@ -251,14 +263,23 @@ def opt_in(advocate_id: int, tier: Tier, *, accepted: bool) -> None:
     states = states_for(advocate_id)
     state = states[tier.id]
     if state.opted_in:
-        raise InvalidState(f"You are already in the {tier.name} tier.")
+        raise InvalidState(_("You are already in the %(tier)s tier.", tier=tier.name))
     points = ledger.total_for(advocate_id)
     if not reached(tier, points):
-        raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; you have {points:,}.")
+        raise NotEligible(
+            _(
+                "%(tier)s needs %(threshold)s points; you have %(points)s.",
+                tier=tier.name,
+                threshold=format_number(tier.threshold),
+                points=format_number(points),
+            )
+        )
     if tier.invitation_only and not state.invited:
-        raise NotEligible(f"{tier.name} is by invitation from the program team.")
+        raise NotEligible(_("%(tier)s is by invitation from the program team.", tier=tier.name))
     if not accepted:
-        raise NotEligible(f"Please accept what the {tier.name} tier asks of you to join it.")
+        raise NotEligible(
+            _("Please accept what the %(tier)s tier expects of you to join it.", tier=tier.name)
+        )
     _record(advocate_id, tier, TierEventKind.OPTED_IN)
     state.opted_in = True
     _refresh_current_tier(profile, states)
@@ -269,7 +290,7 @@ def step_down(advocate_id: int, tier: Tier) -> None:
     states = states_for(advocate_id)
     state = states[tier.id]
     if not state.opted_in:
-        raise InvalidState(f"You are not in the {tier.name} tier.")
+        raise InvalidState(_("You are not in the %(tier)s tier.", tier=tier.name))
     _record(advocate_id, tier, TierEventKind.STEPPED_DOWN)
     state.opted_in = False
     _refresh_current_tier(profile, states)
@@ -280,18 +301,25 @@ def invite_to_tier(advocate_id: int, tier: Tier, *, by_id: int) -> None:
     _lock_profile(advocate_id)
     state = states_for(advocate_id)[tier.id]
     if not tier.invitation_only:
-        raise InvalidState(f"{tier.name} is open to everyone with the points.")
+        raise InvalidState(_("%(tier)s is open to everyone with the points.", tier=tier.name))
     if state.invited or state.opted_in:
-        raise InvalidState(f"This advocate was already invited to {tier.name}.")
+        raise InvalidState(_("This advocate was already invited to %(tier)s.", tier=tier.name))
     points = ledger.total_for(advocate_id)
     if not reached(tier, points):
-        raise NotEligible(f"{tier.name} needs {tier.threshold:,} points; they have {points:,}.")
+        raise NotEligible(
+            _(
+                "%(tier)s needs %(threshold)s points; they have %(points)s.",
+                tier=tier.name,
+                threshold=format_number(tier.threshold),
+                points=format_number(points),
+            )
+        )
     _record(advocate_id, tier, TierEventKind.INVITED, by_id=by_id)
     trail.record("tier.invited", "user", advocate_id, by_id=by_id, details={"tier_id": tier.id})
     notify(
         advocate_id,
         "tier_invited",
-        f"You are invited to join the {tier.name} tier.",
+        _l("You are invited to join the %(tier)s tier.", tier=tier.name),
         "recognition.tiers",
         tier=tier.id,
     )
@@ -323,7 +351,10 @@ def expire_grace_periods(now: datetime | None = None) -> int:
                 notify(
                     advocate_id,
                     "tier_lapsed",
-                    f"Your {state.tier.name} tier has lapsed after the grace period.",
+                    _l(
+                        "Your %(tier)s tier has lapsed after the grace period.",
+                        tier=state.tier.name,
+                    ),
                     "recognition.tiers",
                 )
         _refresh_current_tier(profile, states)

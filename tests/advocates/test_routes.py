@@ -145,7 +145,7 @@ def test_tier_opt_in_page(app, make, login):
 
         insider = db.session.scalar(sa.select(Tier.id).where(Tier.name == "Insider"))
     refused = client.post(f"/tiers/{insider}/opt-in", data={}, follow_redirects=True)
-    assert "accept what the Insider tier asks" in text(refused)
+    assert "accept what the Insider tier expects" in text(refused)
     joined = client.post(f"/tiers/{insider}/opt-in", data={"accept": "y"}, follow_redirects=True)
     assert "Welcome to the Insider tier" in text(joined)
     assert client.post("/tiers/99999/opt-in", data={"accept": "y"}).status_code == 404

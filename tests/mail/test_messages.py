@@ -210,7 +210,7 @@ def test_reminder_goes_once_a_day_before(app, make, smtp, deliver):
         deliver()
     (reminder,) = smtp.inbox.received
     _check(reminder, "dana@example.com", "Tomorrow: Webinar")
-    assert "Thursday 10 December at 14:00 NZDT" in reminder.text
+    assert "starts Thu, Dec 10, 2026, 2:00\u202fPM NZDT (online)." in reminder.text
 
 
 def test_two_workers_running_the_jobs_at_once_send_once(app, make, smtp, deliver, backend):

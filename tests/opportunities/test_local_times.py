@@ -39,7 +39,7 @@ def test_a_time_the_clocks_skip_is_refused_with_the_valid_times(app, make, login
     response = client.post("/manage/opportunities/new", data={**VALID, **SPRING})
     assert response.status_code == 422
     assert (
-        "02:30 on Sun 31 Mar 2030 doesn't exist in Europe/Paris: the clocks go forward from "
+        "02:30 on Sun, Mar 31, 2030 doesn't exist in Europe/Paris: the clocks go forward from "
         "02:00 to 03:00. Choose a time before 02:00 or from 03:00."
     ) in text(response)
     assert _opportunities(app) == []
@@ -50,7 +50,7 @@ def test_a_time_the_clocks_pass_twice_asks_which_one_is_meant(app, make, login):
     response = client.post("/manage/opportunities/new", data={**VALID, **AUTUMN})
     assert response.status_code == 422
     shown = text(response)
-    assert "02:30 on Sun 27 Oct 2030 happens twice in Europe/Paris" in shown
+    assert "02:30 on Sun, Oct 27, 2030 happens twice in Europe/Paris" in shown
     assert "02:30 CEST (UTC+02:00), before the clocks go back" in shown
     assert "02:30 CET (UTC+01:00), after the clocks go back" in shown
     assert 'name="starts_at_fold"' in page(response)
