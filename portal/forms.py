@@ -190,7 +190,9 @@ class LocalDateTimeField(DateTimeLocalField):
     @property
     def fold_time(self) -> str:
         """The repeated wall-clock time, as the reader writes a time."""
-        return format_time(self.data.replace(tzinfo=UTC), UTC, with_zone=False) if self.data else ""
+        return (
+            format_time(self.data.replace(tzinfo=UTC), "UTC", with_zone=False) if self.data else ""
+        )
 
     @property
     def fold_name(self) -> str:

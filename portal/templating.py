@@ -17,7 +17,7 @@ def type_label(value: str) -> str:
     from portal.opportunities.models import OpportunityType
 
     try:
-        return OpportunityType(value).label
+        return str(OpportunityType(value).label)
     except ValueError:
         return topics.label(value)
 
