@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,11 +53,6 @@ class ParticipationStatus(LabeledEnum):
     WITHDRAWN = "withdrawn", _l("Withdrawn")
     COMPLETED = "completed", _l("Completed")
     NO_SHOW = "no_show", _l("No-show")
-
-
-def lowered(member: LabeledEnum) -> LazyString:
-    """A member's label in lower case inside a sentence, translated when shown."""
-    return LazyString(lambda: str(member.label).lower())
 
 
 # Statuses that hold a seat: their count is Opportunity.seats_taken.

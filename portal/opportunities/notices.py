@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 
 from portal.i18n import format_number
-from portal.opportunities.models import ParticipationStatus, lowered
+from portal.opportunities.models import ParticipationStatus
 
 
 def applied(status: ParticipationStatus, title: str) -> tuple[str, object, object]:
@@ -43,18 +43,34 @@ def applied(status: ParticipationStatus, title: str) -> tuple[str, object, objec
 
 def decided(target: ParticipationStatus, title: str, message: str = "") -> LazyString:
     """A manager's decision on an application, with their message when they wrote one."""
+    if target == ParticipationStatus.APPROVED:
+        if message:
+            return _l(
+                "Your application for “%(title)s”: approved. %(message)s",
+                title=title,
+                message=message,
+            )
+        return _l("Your application for “%(title)s”: approved.", title=title)
+    if target == ParticipationStatus.WAITLISTED:
+        if message:
+            return _l(
+                "Your application for “%(title)s”: waitlisted. %(message)s",
+                title=title,
+                message=message,
+            )
+        return _l("Your application for “%(title)s”: waitlisted.", title=title)
     if message:
         return _l(
-            "Your application for “%(title)s”: %(status)s. %(message)s",
-            title=title,
-            status=lowered(target),
-            message=message,
+            "Your application for “%(title)s”: declined. %(message)s", title=title, message=message
         )
-    return _l("Your application for “%(title)s”: %(status)s.", title=title, status=lowered(target))
+    return _l("Your application for “%(title)s”: declined.", title=title)
 
 
 def decided_subject(target: ParticipationStatus, title: str) -> LazyString:
-    return _l("%(status)s: %(title)s", status=target.label, title=title)
+    return {
+        ParticipationStatus.APPROVED: _l("Approved: %(title)s", title=title),
+        ParticipationStatus.WAITLISTED: _l("Waitlisted: %(title)s", title=title),
+    }.get(target) or _l("Declined: %(title)s", title=title)
 
 
 def completed(title: str, points: int) -> LazyString:
