@@ -97,7 +97,7 @@ def refuse_nul_bytes() -> None:
         or (request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form))
         or any("\x00" in (upload.filename or "") for upload in request.files.values())
     ):
-        abort(400, NUL_MESSAGE)
+        abort(400, str(NUL_MESSAGE))
 
 
 def register_input_rules(app: Flask) -> None:
