@@ -25,6 +25,7 @@ from portal.opportunities.models import (
     OpportunityState,
     Participation,
     ParticipationStatus,
+    in_sentence,
 )
 from portal.opportunities.participation import answer_ask, participation_of
 from portal.opportunities.seats import lock_participation
@@ -50,7 +51,7 @@ def invite_to_opportunity(
             _(
                 "%(name)s is already %(status)s for this opportunity.",
                 name=advocate.name,
-                status=str(existing.status.label).lower(),
+                status=in_sentence(existing.status.label),
             )
         )
     eligibility.check(opportunity, advocate.id, who=advocate.name)

@@ -113,7 +113,7 @@ def decide_many():
         outcome = done.value
         if outcome.done:
             done_text = {
-                "decision": decision.past_tense.capitalize(),
+                "decision": decision.past_tense[:1].upper() + decision.past_tense[1:],
                 "names": ", ".join(outcome.done),
             }
             flash(_("%(decision)s: %(names)s.", **done_text), "success")

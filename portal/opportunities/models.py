@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,13 @@ class ParticipationStatus(LabeledEnum):
     WITHDRAWN = "withdrawn", _l("Withdrawn")
     COMPLETED = "completed", _l("Completed")
     NO_SHOW = "no_show", _l("No-show")
+
+
+def in_sentence(label: object) -> str:
+    """A label inside a sentence: in lower case, except in German, whose nouns keep
+    their capital ("Auf der Warteliste")."""
+    text, locale = str(label), get_locale()
+    return text if locale is not None and locale.language == "de" else text.lower()
 
 
 # Statuses that hold a seat: their count is Opportunity.seats_taken.

@@ -31,6 +31,7 @@ from portal.opportunities.models import (
     OpportunityState,
     Participation,
     ParticipationStatus,
+    in_sentence,
 )
 from portal.opportunities.seats import lock_participation
 from portal.recognition import ledger
@@ -139,7 +140,7 @@ def _already_there(participation: Participation) -> str:
         return _("You withdrew from this opportunity; contact the program team to rejoin.")
     return _(
         "You already applied to this opportunity (%(status)s).",
-        status=str(participation.status.label).lower(),
+        status=in_sentence(participation.status.label),
     )
 
 
@@ -152,7 +153,7 @@ def withdraw(participation: Participation, advocate: User) -> None:
         raise InvalidState(
             _(
                 "You can't withdraw: this is %(status)s already.",
-                status=str(participation.status.label).lower(),
+                status=in_sentence(participation.status.label),
             )
         )
     opportunity = participation.opportunity
@@ -184,7 +185,7 @@ class Decision(StrEnum):
 
     @property
     def past_tense(self) -> str:
-        return str(_DECISION_STATUS[self].label).lower()
+        return in_sentence(_DECISION_STATUS[self].label)
 
 
 _DECISION_STATUS = {
@@ -213,7 +214,7 @@ def decide(
         raise InvalidState(
             _(
                 "This application is %(status)s; it can't be changed.",
-                status=str(participation.status.label).lower(),
+                status=in_sentence(participation.status.label),
             )
         )
     if opportunity.state == OpportunityState.CANCELLED:
@@ -276,7 +277,7 @@ def reopen_declined(participation: Participation, *, by: User) -> Participation:
         raise InvalidState(
             _(
                 "This application is %(status)s, not declined.",
-                status=str(participation.status.label).lower(),
+                status=in_sentence(participation.status.label),
             )
         )
     if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
@@ -415,7 +416,7 @@ def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> 
                 _(
                     "%(name)s is %(status)s for this opportunity.",
                     name=advocate.name,
-                    status=str(taking_part.status.label).lower(),
+                    status=in_sentence(taking_part.status.label),
                 )
             )
     if taking_part is None or taking_part.status != S.APPROVED:

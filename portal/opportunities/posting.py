@@ -31,6 +31,7 @@ from portal.opportunities.models import (
     OpportunityState,
     OpportunityType,
     Participation,
+    in_sentence,
 )
 from portal.settings import get_setting, set_setting
 
@@ -175,7 +176,7 @@ def publish(opportunity: Opportunity, *, by_id: int | None = None) -> None:
         raise InvalidState(
             _(
                 "A %(state)s opportunity can't be published.",
-                state=str(opportunity.state.label).lower(),
+                state=in_sentence(opportunity.state.label),
             )
         )
     if opportunity.application_deadline <= utcnow():
