@@ -6,6 +6,10 @@ import math
 import time
 
 from flask import Flask, current_app, g, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _n
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -63,7 +67,9 @@ class AskNotAllowed(PortalError):
 
     def __init__(self, reasons: list[str], lead: str = "") -> None:
         reasons_text = "; ".join(reasons)
-        super().__init__(f"{lead}: {reasons_text}." if lead else reasons_text)
+        super().__init__(
+            _("%(lead)s: %(reasons)s.", lead=lead, reasons=reasons_text) if lead else reasons_text
+        )
         self.reasons = reasons
 
 
@@ -87,22 +93,31 @@ def _duration(seconds: int) -> str:
     """ "1 minute", "15 minutes", "3 hours": a wait as people say it, rounded up."""
     minutes = max(1, math.ceil(seconds / 60))
     if minutes < 120:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{math.ceil(minutes / 60)} hours"
+        return _n("%(num)d minute", "%(num)d minutes", minutes)
+    return _n("%(num)d hour", "%(num)d hours", math.ceil(minutes / 60))
 
 
 ERROR_TEXT = {
-    400: ("Bad request", "The request could not be understood. Check what you entered."),
-    403: ("Not allowed", "You don't have access to this page."),
-    404: ("Not found", "There is nothing at this address. It may have moved or been removed."),
-    405: ("Not allowed here", "This address doesn't accept that kind of request."),
-    409: ("Conflict", "That could not be done in the current state."),
-    413: ("Too large", "What you sent is larger than the portal accepts."),
-    429: ("Too many attempts", "Please wait a little and try again."),
-    500: ("Something went wrong", "The problem is on our side and has been logged. Try again."),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Check what you entered."),
+    ),
+    403: (_l("Not allowed"), _l("You don't have access to this page.")),
+    404: (
+        _l("Not found"),
+        _l("There is nothing at this address. It may have moved or been removed."),
+    ),
+    405: (_l("Not allowed here"), _l("This address doesn't accept that kind of request.")),
+    409: (_l("Conflict"), _l("That could not be done in the current state.")),
+    413: (_l("Too large"), _l("What you sent is larger than the portal accepts.")),
+    429: (_l("Too many attempts"), _l("Please wait a little and try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The problem is on our side and has been logged. Try again."),
+    ),
     503: (
-        "Temporarily unavailable",
-        "The portal can't reach its database just now. Please try again in a minute.",
+        _l("Temporarily unavailable"),
+        _l("The portal can't reach its database just now. Please try again in a minute."),
     ),
 }
 
@@ -117,12 +132,14 @@ def render_error(status: int, message: str | None = None, title: str | None = No
     it rendered), a plain page says the same.
     """
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
-    title, message = title or default_title, message or default_message
     request_id = current_request_id()
     if request.path.startswith("/api/"):
         from portal.api.problems import problem_response
 
+        with force_locale("en"):  # the API speaks English
+            message = str(message or default_message)
         return problem_response(status, message), status
+    title, message = str(title or default_title), str(message or default_message)
     if request.accept_mimetypes.best == "application/json":
         return {"error": message, "request_id": request_id}, status
     try:
@@ -134,7 +151,7 @@ def render_error(status: int, message: str | None = None, title: str | None = No
         page = (
             f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(title)}</title>"
             f"<h1>{escape(title)}</h1><p>{escape(message)}</p>"
-            f"<p>Reference: <code>{escape(request_id or '')}</code></p></html>"
+            f"<p>{escape(_('Reference:'))} <code>{escape(request_id or '')}</code></p></html>"
         )
     return page, status
 
@@ -153,15 +170,19 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return render_error(
             400,
-            "Your form expired or was sent from another site. Go back, reload the page "
-            "and try again.",
-            title="Form expired",
+            _(
+                "Your form expired or was sent from another site. Go back, reload the page "
+                "and try again."
+            ),
+            title=_("Form expired"),
         )
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):
         wait = retry_after_seconds()
-        response = render_error(429, f"Too many attempts. Try again in {_duration(wait)}.")
+        response = render_error(
+            429, _("Too many attempts. Try again in %(wait)s.", wait=_duration(wait))
+        )
         return (*response, {"Retry-After": str(wait)})
 
     @app.errorhandler(HTTPException)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
@@ -40,6 +43,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import clock
 from portal.auth.passwords import MAX_LENGTH
+from portal.i18n import format_number, format_time
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The range of the database's INTEGER columns.
@@ -64,13 +68,25 @@ def in_calendar(form, field) -> None:
     """A date or time between FIRST_YEAR and LAST_YEAR."""
     value = field.data
     if isinstance(value, date | datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+        raise ValidationError(
+            _(
+                "Enter a date between the years %(first)s and %(last)s.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
 
 
 _FITS_DATABASE = NumberRange(
     min=SMALLEST_INTEGER,
     max=LARGEST_INTEGER,
-    message=f"Enter a number between {SMALLEST_INTEGER:,} and {LARGEST_INTEGER:,}.",
+    message=LazyString(
+        lambda: _(
+            "Enter a number between %(low)s and %(high)s.",
+            low=format_number(SMALLEST_INTEGER),
+            high=format_number(LARGEST_INTEGER),
+        )
+    ),
 )
 
 
@@ -99,17 +115,17 @@ class PortalForm(FlaskForm):
             return field
 
 
-def email_field(label: str = "Email") -> EmailField:
+def email_field(label: str | None = None) -> EmailField:
     return EmailField(
-        label,
+        label or _l("Email"),
         validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
 
 
-def name_field(label: str = "Name") -> StringField:
+def name_field(label: str | None = None) -> StringField:
     return StringField(
-        label,
+        label or _l("Name"),
         validators=[InputRequired(), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
@@ -122,7 +138,9 @@ def once_field() -> HiddenField:
     )
 
 
-PASSWORD_LENGTH = Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} characters.")
+PASSWORD_LENGTH = Length(
+    max=MAX_LENGTH, message=_l("Use at most %(num)s characters.", num=MAX_LENGTH)
+)
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -139,7 +157,7 @@ class CheckboxesField(SelectMultipleField):
 
 def validate_timezone(form, field) -> None:
     if field.data and not clock.is_valid_timezone(field.data):
-        raise ValidationError("Choose a time zone from the list.")
+        raise ValidationError(_("Choose a time zone from the list."))
 
 
 def zone_choices(*first: str, blank: str | None = None) -> dict[str, list[SelectChoice]]:
@@ -168,6 +186,13 @@ class LocalDateTimeField(DateTimeLocalField):
         self.aware: datetime | None = None
         self.fold: int | None = None
         self.fold_choices: list[tuple[int, str]] = []
+
+    @property
+    def fold_time(self) -> str:
+        """The repeated wall-clock time, as the reader writes a time."""
+        return (
+            format_time(self.data.replace(tzinfo=UTC), "UTC", with_zone=False) if self.data else ""
+        )
 
     @property
     def fold_name(self) -> str:

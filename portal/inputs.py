@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BaseConverter, ValidationError
 
 # Ids are INTEGER columns: PostgreSQL refuses anything larger in a comparison.
@@ -23,7 +25,7 @@ MAX_DATABASE_ID = 2**31 - 1
 # Far more pages than any list has; a larger number is not a page of ours.
 MAX_PAGE = 100_000
 
-NUL_MESSAGE = (
+NUL_MESSAGE = _l(
     "What you sent contains a NUL character (\\0), which the portal does not accept. "
     "Remove it and try again."
 )
@@ -61,7 +63,7 @@ def page_number(name: str = "page") -> int:
     if not raw.isascii() or not raw.isdigit():
         return 1
     if len(raw) > len(str(MAX_PAGE)) or int(raw) > MAX_PAGE:
-        abort(404, f"There is no page {raw[:20]} of this list.")
+        abort(404, _("There is no page %(page)s of this list.", page=raw[:20]))
     return max(int(raw), 1)
 
 
@@ -95,7 +97,7 @@ def refuse_nul_bytes() -> None:
         or (request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form))
         or any("\x00" in (upload.filename or "") for upload in request.files.values())
     ):
-        abort(400, NUL_MESSAGE)
+        abort(400, str(NUL_MESSAGE))
 
 
 def register_input_rules(app: Flask) -> None:

@@ -17,9 +17,15 @@ def type_label(value: str) -> str:
     from portal.opportunities.models import OpportunityType
 
     try:
-        return OpportunityType(value).label
+        return str(OpportunityType(value).label)
     except ValueError:
         return topics.label(value)
+
+
+def in_sentence(label) -> str:
+    from portal.opportunities.models import in_sentence as written_in_sentence
+
+    return written_in_sentence(label)
 
 
 def _linkedin_url(badge_award) -> str:
@@ -38,6 +44,7 @@ def register_template_helpers(app: Flask) -> None:
     i18n.register_filters(app)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["type_label"] = type_label
+    app.jinja_env.filters["in_sentence"] = in_sentence
     app.jinja_env.filters["browser"] = describe_browser
     app.jinja_env.globals["notification_url"] = notification_url
     app.jinja_env.globals["linkedin_url"] = _linkedin_url

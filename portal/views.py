@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import flash, render_template, request
+from flask_babel import LazyString
 from wtforms import Field
 
 from portal.errors import PortalError
@@ -35,7 +36,7 @@ class Outcome(Generic[T]):
 
 def run_service(
     action: Callable[[], T],
-    success: str | Callable[[T], str] | None = None,
+    success: str | LazyString | Callable[[T], str] | None = None,
     *,
     field: Field | Callable[[PortalError], Field] | None = None,
 ) -> Outcome[T]:
@@ -53,13 +54,13 @@ def run_service(
         if callable(field) and not isinstance(field, Field):
             field = field(error)
         if field is not None:
-            field.errors = [*field.errors, *error.messages]
+            field.errors = [*field.errors, *map(str, error.messages)]
         else:
-            flash(error.message, "error")
+            flash(str(error.message), "error")
         return Outcome(error=error)
     db.session.commit()
     if success:
-        flash(success if isinstance(success, str) else success(value), "success")
+        flash(str(success(value) if callable(success) else success), "success")
     return Outcome(value=value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from portal import clock
@@ -22,7 +23,7 @@ _UTC_STAMP = "%Y%m%dT%H%M%SZ"
 
 def _where(opportunity: Opportunity) -> str:
     if opportunity.is_online:
-        return " · ".join(part for part in ("Online", opportunity.location) if part)
+        return " · ".join(part for part in (_("Online"), opportunity.location) if part)
     return opportunity.location
 
 
@@ -78,4 +79,4 @@ def web_links(opportunity: Opportunity) -> dict[str, str]:
             "rru": "addevent",
         }
     )
-    return {"Google Calendar": google, "Outlook": outlook}
+    return {_("Google Calendar"): google, _("Outlook"): outlook}

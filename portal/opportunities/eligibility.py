@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 
 from portal import cache, clock
 from portal.advocates.employment import current_job
@@ -29,6 +31,7 @@ from portal.advocates.models import (
 )
 from portal.errors import NotEligible
 from portal.extensions import db
+from portal.i18n import format_number
 from portal.opportunities.models import (
     Opportunity,
     opportunity_industry,
@@ -93,10 +96,20 @@ class MinimumTier(Rule):
         if holds_tier(context, tier):
             return None
         if tiers_rules.reached(tier, context.points):
-            how = f"join {tier.name} on your Tiers page"
+            text = _(
+                "Open to the %(level)s tier and above (join %(level)s on your Tiers page)",
+                level=tier.name,
+            )
         else:
-            how = f"{tier.threshold - context.points:,} more points to reach {tier.name}"
-        return Problem(self.name, f"Open to the {tier.name} tier and above ({how})")
+            missing = tier.threshold - context.points
+            text = _n(
+                "Open to the %(level)s tier and above (%(count)s more point to reach %(level)s)",
+                "Open to the %(level)s tier and above (%(count)s more points to reach %(level)s)",
+                missing,
+                level=tier.name,
+                count=format_number(missing),
+            )
+        return Problem(self.name, text)
 
     def clause(self, context, tiers):
         held = [tier.id for tier in tiers.values() if holds_tier(context, tier)]
@@ -139,7 +152,7 @@ RULES: tuple[Rule, ...] = (
         "industry",
         required=lambda o: set(o.industries),
         held=lambda c: {c.industry} - {None},
-        message=lambda o: f"For customers in {_labels(Industry, o.industries)}",
+        message=lambda o: _("For customers in %(where)s", where=_labels(Industry, o.industries)),
     ),
     OneOf(
         "region",
@@ -147,7 +160,7 @@ RULES: tuple[Rule, ...] = (
         "region",
         required=lambda o: set(o.regions),
         held=lambda c: {c.region} - {None},
-        message=lambda o: f"For customers in {_labels(Region, o.regions)}",
+        message=lambda o: _("For customers in %(where)s", where=_labels(Region, o.regions)),
     ),
     OneOf(
         "product",
@@ -155,7 +168,9 @@ RULES: tuple[Rule, ...] = (
         "product_id",
         required=lambda o: {p.id for p in o.products},
         held=lambda c: set(c.product_ids),
-        message=lambda o: "For users of " + ", ".join(p.name for p in o.products),
+        message=lambda o: _(
+            "For users of %(products)s", products=", ".join(p.name for p in o.products)
+        ),
     ),
 )
 
@@ -172,11 +187,15 @@ def problems_for(
     ]
 
 
-def check(opportunity: Opportunity, advocate_id: int, *, who: str = "You're") -> None:
-    """Raise NotEligible with the reasons when the advocate may not take part."""
+def check(opportunity: Opportunity, advocate_id: int, *, who: str | None = None) -> None:
+    """Raise NotEligible with the reasons when the advocate (named `who` for someone
+    else) may not take part."""
     problems = problems_for(opportunity, context_for(advocate_id))
     if problems:
-        raise NotEligible(f"{who} not eligible: " + "; ".join(map(str, problems)) + ".")
+        reasons = "; ".join(map(str, problems))
+        if who is None:
+            raise NotEligible(_("You're not eligible: %(reasons)s.", reasons=reasons))
+        raise NotEligible(_("%(name)s is not eligible: %(reasons)s.", name=who, reasons=reasons))
 
 
 def eligible_clause(context: AdvocateContext, tiers: dict[int, Tier]) -> sa.ColumnElement[bool]:

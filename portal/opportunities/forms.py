@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import clock
 from portal.advocates.models import Industry, Region
 from portal.forms import (
     CheckboxesField,
@@ -30,21 +33,23 @@ from portal.recognition.forms import MAX_POINTS
 
 class ApplyForm(PortalForm):
     note = TextAreaField(
-        "Note to the program team (optional)",
+        _l("Note to the program team (optional)"),
         validators=[Optional(), Length(max=1000)],
-        description="Why this interests you, or anything the team should know (1,000 characters).",
+        description=_l(
+            "Why this interests you, or anything the team should know (1,000 characters)."
+        ),
     )
-    submit = SubmitField("Apply")
-    waitlist = SubmitField("Join the waitlist")
+    submit = SubmitField(_l("Apply"))
+    waitlist = SubmitField(_l("Join the waitlist"))
 
 
 class WithdrawForm(PortalForm):
-    submit = SubmitField("Withdraw")
+    submit = SubmitField(_l("Withdraw"))
 
 
 class RespondForm(PortalForm):
-    accept = SubmitField("Accept invitation")
-    decline = SubmitField("Decline")
+    accept = SubmitField(_l("Accept invitation"))
+    decline = SubmitField(_l("Decline"))
 
 
 # --- staff forms -----------------------------------------------------------
@@ -52,61 +57,70 @@ class RespondForm(PortalForm):
 
 class OpportunityForm(PortalForm):
     type = SelectField(
-        "Type", choices=options(OpportunityType.choices()), validators=[InputRequired()]
+        _l("Type"), choices=options(OpportunityType.choices()), validators=[InputRequired()]
     )
-    title = StringField("Title", validators=[InputRequired(), Length(max=160)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=160)])
     summary = StringField(
-        "One-line summary",
+        _l("One-line summary"),
         validators=[Optional(), Length(max=300)],
-        description="Shown in the list of opportunities.",
+        description=_l("Shown in the list of opportunities."),
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=20_000)],
-        description="Markdown: **bold**, *italic*, lists and links.",
+        description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
     timezone = SelectField(
-        "Time zone of the dates below", validators=[InputRequired(), validate_timezone]
+        _l("Time zone of the dates below"), validators=[InputRequired(), validate_timezone]
     )
-    starts_at = LocalDateTimeField("Starts", validators=[InputRequired("Enter a date and time.")])
-    ends_at = LocalDateTimeField("Ends", validators=[InputRequired("Enter a date and time.")])
+    starts_at = LocalDateTimeField(
+        _l("Starts"), validators=[InputRequired(_l("Enter a date and time."))]
+    )
+    ends_at = LocalDateTimeField(
+        _l("Ends"), validators=[InputRequired(_l("Enter a date and time."))]
+    )
     application_deadline = LocalDateTimeField(
-        "Application deadline", validators=[InputRequired("Enter a date and time.")]
+        _l("Application deadline"), validators=[InputRequired(_l("Enter a date and time."))]
     )
-    is_online = BooleanField("Online")
+    is_online = BooleanField(_l("Online"))
     location = StringField(
-        "Place",
+        _l("Place"),
         validators=[Optional(), Length(max=200)],
-        description="A venue and city, or the platform for an online opportunity.",
+        description=_l("A venue and city, or the platform for an online opportunity."),
     )
     seats = IntegerField(
-        "Seats", validators=[InputRequired("Enter a number."), NumberRange(min=1, max=10_000)]
+        _l("Seats"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(min=1, max=10_000)],
     )
     points = IntegerField(
-        "Points for taking part",
+        _l("Points for taking part"),
         validators=[Optional(), NumberRange(min=0, max=MAX_POINTS)],
-        description="Leave empty for the type's default.",
+        description=_l("Leave empty for the type's default."),
     )
     approval_mode = RadioField(
-        "Approval", choices=options(ApprovalMode.choices()), default=ApprovalMode.REVIEW.value
+        _l("Approval"), choices=options(ApprovalMode.choices()), default=ApprovalMode.REVIEW.value
     )
-    min_tier = SelectField("Minimum tier", coerce=int, validate_choice=True)
+    min_tier = SelectField(_l("Minimum tier"), coerce=int, validate_choice=True)
     industries = CheckboxesField(
-        "Only for these industries",
+        _l("Only for these industries"),
         choices=options(Industry.choices()),
-        description="None means all.",
+        description=_l("None means all."),
     )
     regions = CheckboxesField(
-        "Only for these regions", choices=options(Region.choices()), description="None means all."
+        _l("Only for these regions"),
+        choices=options(Region.choices()),
+        description=_l("None means all."),
     )
     products = CheckboxesField(
-        "Only for users of these products", coerce=int, description="None means all."
+        _l("Only for users of these products"), coerce=int, description=_l("None means all.")
     )
     topics = CheckboxesField(
-        "Topics", coerce=int, description="What it is about; reference requests match on them."
+        _l("Topics"),
+        coerce=int,
+        description=_l("What it is about; reference requests match on them."),
     )
     once = once_field()
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def __init__(
         self, *args, tiers=(), products=(), topics=(), default_points=None, **kwargs
@@ -122,36 +136,58 @@ class OpportunityForm(PortalForm):
             }
         self.timezone.choices = zone_choices(self.timezone.data or "")
         self.timezone.render_kw = {"data-browser-zone": "suggest"}
-        self.min_tier.choices = options([(0, "Any tier")] + [(t.id, t.name) for t in tiers])
+        self.min_tier.choices = options([(0, _("Any tier"))] + [(t.id, t.name) for t in tiers])
         self.products.choices = options((p.id, p.name) for p in products)
         self.topics.choices = options((t.id, t.name) for t in topics)
 
+    def fill_from(self, opportunity) -> None:
+        """Show a stored opportunity in the form, its times in its own zone."""
+        zone = clock.zone(opportunity.timezone)
+        self.type.data = opportunity.type.value
+        self.title.data = opportunity.title
+        self.summary.data = opportunity.summary
+        self.description.data = opportunity.description
+        self.timezone.data = opportunity.timezone
+        self.starts_at.show(opportunity.starts_at, zone)
+        self.ends_at.show(opportunity.ends_at, zone)
+        self.application_deadline.show(opportunity.application_deadline, zone)
+        self.is_online.data = opportunity.is_online
+        self.location.data = opportunity.location
+        self.seats.data = opportunity.seats
+        self.points.data = opportunity.points
+        self.approval_mode.data = opportunity.approval_mode.value
+        self.min_tier.data = opportunity.min_tier_id or 0
+        self.industries.data = opportunity.industries
+        self.regions.data = opportunity.regions
+        self.products.data = [p.id for p in opportunity.products]
+        self.topics.data = [t.id for t in opportunity.topics]
+
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
-            raise ValidationError("The end must be after the start.")
+            raise ValidationError(_("The end must be after the start."))
 
     def validate_application_deadline(self, field) -> None:
         if self.starts_at.data and field.data and field.data > self.starts_at.data:
-            raise ValidationError("The deadline must be on or before the start.")
+            raise ValidationError(_("The deadline must be on or before the start."))
 
 
 class StateForm(PortalForm):
     action = HiddenField(validators=[InputRequired()])
     message = TextAreaField(
-        "Message to participants (optional)",
+        _l("Message to participants (optional)"),
         validators=[Optional(), Length(max=500)],
     )
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class DecisionForm(PortalForm):
     message = TextAreaField(
-        "Message to the advocate (optional)",
+        _l("Message to the advocate (optional)"),
         validators=[Optional(), Length(max=1000)],
     )
-    approve = SubmitField("Approve")
-    waitlist = SubmitField("Waitlist")
-    decline = SubmitField("Decline")
+    approve = SubmitField(_l("Approve"))
+    waitlist = SubmitField(_l("Waitlist"))
+    decline = SubmitField(_l("Decline"))
 
 
 class BulkDecisionForm(DecisionForm):
@@ -160,32 +196,34 @@ class BulkDecisionForm(DecisionForm):
 
 
 class MarkForm(PortalForm):
-    completed = SubmitField("Completed")
-    no_show = SubmitField("No-show")
+    completed = SubmitField(_l("Completed"))
+    no_show = SubmitField(_l("No-show"))
 
 
 class InviteForm(PortalForm):
     advocate_id = HiddenField(validators=[InputRequired()])
     message = TextAreaField(
-        "Personal message (optional)",
+        _l("Personal message (optional)"),
         validators=[Optional(), Length(max=1000)],
     )
-    submit = SubmitField("Invite")
+    submit = SubmitField(_l("Invite"))
 
 
 class MessageForm(PortalForm):
     audience = RadioField(
-        "To",
-        choices=options([("confirmed", "Everyone confirmed"), ("waitlist", "The waitlist")]),
+        _l("To"),
+        choices=options(
+            [("confirmed", _l("Everyone confirmed")), ("waitlist", _l("The waitlist"))]
+        ),
         default="confirmed",
         validators=[InputRequired()],
     )
     message = TextAreaField(
-        "Message",
-        validators=[InputRequired("Write the message."), Length(max=400)],
-        description="Sent in the portal and by mail, as each advocate chose (400 characters).",
+        _l("Message"),
+        validators=[InputRequired(_l("Write the message.")), Length(max=400)],
+        description=_l("Sent in the portal and by mail, as each advocate chose (400 characters)."),
     )
-    submit = SubmitField("Send")
+    submit = SubmitField(_l("Send"))
 
 
 class RecordForm(PortalForm):

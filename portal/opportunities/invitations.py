@@ -7,6 +7,8 @@ opportunity's eligibility rules apply exactly as they do to an application.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.advocates import consent
@@ -23,6 +25,7 @@ from portal.opportunities.models import (
     OpportunityState,
     Participation,
     ParticipationStatus,
+    in_sentence,
 )
 from portal.opportunities.participation import answer_ask, participation_of
 from portal.opportunities.seats import lock_participation
@@ -39,15 +42,19 @@ def invite_to_opportunity(
     Raises AskNotAllowed with the reasons, NotEligible, AlreadyExists, or InvalidState.
     """
     if opportunity.state != OpportunityState.PUBLISHED:
-        raise InvalidState("Publish the opportunity before inviting advocates.")
+        raise InvalidState(_("Publish the opportunity before inviting advocates."))
     if utcnow() >= opportunity.starts_at:
-        raise InvalidState("It has already started.")
+        raise InvalidState(_("It has already started."))
     existing = participation_of(advocate.id, opportunity.id)
     if existing is not None:
         raise AlreadyExists(
-            f"{advocate.name} is already {existing.status.label.lower()} for this opportunity."
+            _(
+                "%(name)s is already %(status)s for this opportunity.",
+                name=advocate.name,
+                status=in_sentence(existing.status.label),
+            )
         )
-    eligibility.check(opportunity, advocate.id, who=f"{advocate.name} is")
+    eligibility.check(opportunity, advocate.id, who=advocate.name)
     try:
         ask = consent.record_ask(
             advocate,
@@ -58,7 +65,9 @@ def invite_to_opportunity(
             opportunity_id=opportunity.id,
         )
     except AskNotAllowed as refused:
-        raise AskNotAllowed(refused.reasons, lead=f"{advocate.name} can't be invited") from None
+        raise AskNotAllowed(
+            refused.reasons, lead=_("%(name)s can't be invited", name=advocate.name)
+        ) from None
     participation = Participation(
         opportunity=opportunity,
         advocate=advocate,
@@ -72,7 +81,9 @@ def invite_to_opportunity(
         db.session.flush()
     except IntegrityError:  # invited, or applied, a moment ago
         db.session.rollback()
-        raise AlreadyExists(f"{advocate.name} was invited or applied a moment ago.") from None
+        raise AlreadyExists(
+            _("%(name)s was invited or applied a moment ago.", name=advocate.name)
+        ) from None
     trail.record(
         "participation.invited",
         "participation",
@@ -84,10 +95,15 @@ def invite_to_opportunity(
     notify(
         advocate.id,
         "invitation",
-        f"You're invited to “{opportunity.title}”."
-        + (f" {message.strip()}" if message.strip() else ""),
+        _l(
+            "You're invited to “%(title)s”. %(message)s",
+            title=opportunity.title,
+            message=message.strip(),
+        )
+        if message.strip()
+        else _l("You're invited to “%(title)s”.", title=opportunity.title),
         "opportunities.detail",
-        subject=f"You're invited: {opportunity.title}",
+        subject=_l("You're invited: %(title)s", title=opportunity.title),
         opportunity_id=opportunity.id,
     )
     return participation
@@ -102,13 +118,13 @@ def respond_to_invitation(
     (a move to another company, a tier stepped down) counts.
     """
     if participation.advocate_id != advocate.id:
-        raise NotAllowed("This is not your invitation.")
+        raise NotAllowed(_("This is not your invitation."))
     participation = lock_participation(participation)
     if participation.status != S.INVITED:
-        raise InvalidState("This invitation was already answered.")
+        raise InvalidState(_("This invitation was already answered."))
     opportunity = participation.opportunity
     if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
-        raise InvalidState("This opportunity is no longer open.")
+        raise InvalidState(_("This opportunity is no longer open."))
     now = utcnow()
     if not accept:
         participation.status = S.WITHDRAWN

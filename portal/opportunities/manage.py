@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _n
 from flask_login import current_user
 
 from portal import clock, once
@@ -14,6 +17,7 @@ from portal.advocates.manage import advocate_section
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.i18n import format_number
 from portal.inputs import database_id, id_arg, page_number
 from portal.opportunities import eligibility, invitations, messages, participation, posting, queues
 from portal.opportunities.forms import (
@@ -86,10 +90,12 @@ def decide_many():
     ids = [i for i in map(database_id, request.form.getlist("ids")) if i is not None][:200]
     decision = _pressed(form)
     if not form.validate_on_submit() or decision is None:
-        flash("Nothing was decided: the message is too long (1,000 characters at most).", "error")
+        flash(
+            _("Nothing was decided: the message is too long (1,000 characters at most)."), "error"
+        )
         return redirect(back)
     if not ids:
-        flash("Tick the applications to decide first.", "error")
+        flash(_("Tick the applications to decide first."), "error")
         return redirect(back)
     if decision is participation.Decision.DECLINE and not form.confirmed.data:
         chosen = db.session.scalars(
@@ -106,9 +112,13 @@ def decide_many():
     if done:
         outcome = done.value
         if outcome.done:
-            flash(f"{decision.past_tense.capitalize()}: {', '.join(outcome.done)}.", "success")
+            done_text = {
+                "decision": decision.past_tense[:1].upper() + decision.past_tense[1:],
+                "names": ", ".join(outcome.done),
+            }
+            flash(_("%(decision)s: %(names)s.", **done_text), "success")
         for name, reason in outcome.refused:
-            flash(f"{name}: {reason}", "error")
+            flash(_("%(name)s: %(reason)s", name=name, reason=reason), "error")
     return redirect(back)
 
 
@@ -155,35 +165,13 @@ def _opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm
         if opportunity is None:
             _prefill_new(form)
         else:
-            _prefill_existing(form, opportunity)
+            form.fill_from(opportunity)
     return form
 
 
 def _prefill_new(form: OpportunityForm) -> None:
     form.timezone.data = clock.program_tz().key
     form.seats.data = 5
-
-
-def _prefill_existing(form: OpportunityForm, opportunity: Opportunity) -> None:
-    zone = clock.zone(opportunity.timezone)
-    form.type.data = opportunity.type.value
-    form.title.data = opportunity.title
-    form.summary.data = opportunity.summary
-    form.description.data = opportunity.description
-    form.timezone.data = opportunity.timezone
-    form.starts_at.show(opportunity.starts_at, zone)
-    form.ends_at.show(opportunity.ends_at, zone)
-    form.application_deadline.show(opportunity.application_deadline, zone)
-    form.is_online.data = opportunity.is_online
-    form.location.data = opportunity.location
-    form.seats.data = opportunity.seats
-    form.points.data = opportunity.points
-    form.approval_mode.data = opportunity.approval_mode.value
-    form.min_tier.data = opportunity.min_tier_id or 0
-    form.industries.data = opportunity.industries
-    form.regions.data = opportunity.regions
-    form.products.data = [p.id for p in opportunity.products]
-    form.topics.data = [t.id for t in opportunity.topics]
 
 
 def _data_from(form: OpportunityForm) -> posting.OpportunityData:
@@ -221,7 +209,7 @@ def new():
                 lambda created: url_for(".detail", opportunity_id=created.id),
             ),
             lambda created: (
-                "Saved as a draft. Publish it when it's ready."
+                _("Saved as a draft. Publish it when it's ready.")
                 if created.is_new
                 else once.SENT_TWICE
             ),
@@ -238,7 +226,7 @@ def edit(opportunity_id: int):
     form = _opportunity_form(opportunity)
     if form.validate_on_submit() and run_service(
         lambda: posting.update_opportunity(opportunity, _data_from(form), by_id=current_user.id),
-        "Changes saved.",
+        _("Changes saved."),
         field=form.seats,
     ):
         return redirect(url_for(".detail", opportunity_id=opportunity.id))
@@ -269,23 +257,23 @@ def message(opportunity_id: int):
     opportunity = db.get_or_404(Opportunity, opportunity_id)
     form = MessageForm()
     if not form.validate_on_submit():
-        errors = "; ".join(e for errors in form.errors.values() for e in errors)
-        flash(f"Nothing was sent: {errors}", "error")
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        flash(_("Nothing was sent: %(errors)s", errors=errors), "error")
     else:
         audience = messages.Audience(form.audience.data)
         run_service(
             lambda: messages.message_participants(
                 opportunity, audience, form.message.data, by=current_user
             ),
-            lambda told: f"Sent to {told} advocate{'s' if told != 1 else ''}.",
+            lambda told: _n("Sent to %(num)d advocate.", "Sent to %(num)d advocates.", told),
         )
     return redirect(url_for(".detail", opportunity_id=opportunity_id))
 
 
 _STATE_ACTIONS = {
-    "publish": (posting.publish, "Published: advocates can see it now."),
-    "reopen": (posting.reopen, "Reopened for applications."),
-    "close": (posting.close, "Closed to new applications."),
+    "publish": (posting.publish, _l("Published: advocates can see it now.")),
+    "reopen": (posting.reopen, _l("Reopened for applications.")),
+    "close": (posting.close, _l("Closed to new applications.")),
 }
 
 
@@ -300,7 +288,7 @@ def change_state(opportunity_id: int):
         note = form.message.data or ""
         run_service(
             lambda: posting.cancel(opportunity, message=note, by_id=current_user.id),
-            "Cancelled. Everyone taking part was told.",
+            _("Cancelled. Everyone taking part was told."),
         )
     elif action in _STATE_ACTIONS:
         service, message = _STATE_ACTIONS[action]
@@ -331,7 +319,7 @@ def invite(opportunity_id: int):
             lambda: invitations.invite_to_opportunity(
                 opportunity, advocate, by=current_user, message=form.message.data or ""
             ),
-            f"{advocate.name} is invited.",
+            _("%(name)s is invited.", name=advocate.name),
         )
         return redirect(
             url_for(".invite", opportunity_id=opportunity_id, q=request.args.get("q", ""))
@@ -369,7 +357,13 @@ def record(opportunity_id: int):
         advocate = _advocate_or_404(form.advocate_id.data)
         run_service(
             lambda: participation.record_completion(opportunity, advocate, by=current_user),
-            f"{advocate.name}: took part, {opportunity.points:,} points awarded.",
+            _n(
+                "%(name)s: took part, %(count)s point awarded.",
+                "%(name)s: took part, %(count)s points awarded.",
+                opportunity.points,
+                name=advocate.name,
+                count=format_number(opportunity.points),
+            ),
         )
         return redirect(
             url_for(".record", opportunity_id=opportunity_id, q=request.args.get("q", ""))
@@ -397,7 +391,7 @@ def decide(participation_id: int):
     form = DecisionForm()
     back = back_to(url_for(".detail", opportunity_id=taking_part.opportunity_id))
     if not form.validate_on_submit():
-        flash("The message is too long (1,000 characters at most).", "error")
+        flash(_("The message is too long (1,000 characters at most)."), "error")
         return redirect(back)
     decision = _pressed(form)
     if decision is None:
@@ -406,7 +400,7 @@ def decide(participation_id: int):
         lambda: participation.decide(
             taking_part, decision, by=current_user, message=form.message.data or ""
         ),
-        f"{taking_part.advocate.name}: {decision.past_tense}.",
+        _("%(name)s: %(decision)s.", name=taking_part.advocate.name, decision=decision.past_tense),
     )
     return redirect(back)
 
@@ -420,7 +414,7 @@ def reopen(participation_id: int):
         abort(400)
     run_service(
         lambda: participation.reopen_declined(taking_part, by=current_user),
-        f"{taking_part.advocate.name}'s application is back in the queue.",
+        _("%(name)s's application is back in the queue.", name=taking_part.advocate.name),
     )
     return redirect(back)
 
@@ -436,11 +430,11 @@ def mark(participation_id: int):
     if form.completed.data:
         run_service(
             lambda: participation.mark_completed(taking_part, by=current_user),
-            f"{name}: completed, points awarded.",
+            _("%(name)s: completed, points awarded.", name=name),
         )
     else:
         run_service(
             lambda: participation.mark_no_show(taking_part, by=current_user),
-            f"{name}: marked as no-show.",
+            _("%(name)s: marked as no-show.", name=name),
         )
     return redirect(back)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.errors import InvalidState
@@ -25,7 +27,7 @@ class Audience(StrEnum):
 
     @property
     def label(self) -> str:
-        return "everyone confirmed" if self is Audience.CONFIRMED else "the waitlist"
+        return _("everyone confirmed") if self is Audience.CONFIRMED else _("the waitlist")
 
 
 def message_participants(
@@ -47,14 +49,19 @@ def message_participants(
         .order_by(Participation.id)
     ).all()
     if not advocate_ids:
-        raise InvalidState(f"Nobody to write to: {audience.label} is empty.")
+        raise InvalidState(_("Nobody to write to: %(audience)s is empty.", audience=audience.label))
     for advocate_id in advocate_ids:
         notify(
             advocate_id,
             "opportunity_message",
-            f"From {by.name} about “{opportunity.title}”: {message.strip()}",
+            _l(
+                "From %(name)s about “%(title)s”: %(message)s",
+                name=by.name,
+                title=opportunity.title,
+                message=message.strip(),
+            ),
             "opportunities.detail",
-            subject=f"About {opportunity.title}",
+            subject=_l("About %(title)s", title=opportunity.title),
             opportunity_id=opportunity.id,
         )
     return len(advocate_ids)

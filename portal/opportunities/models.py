@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.advocates import topics
@@ -16,15 +18,15 @@ from portal.extensions import db
 
 
 class OpportunityType(LabeledEnum):
-    SPEAKING_PANEL = "speaking_panel", "Speaking panel"
-    ADVISORY_BOARD = "advisory_board", "Customer advisory board"
-    MEDIA_INTERVIEW = "media_interview", "Media or analyst interview"
-    CASE_STUDY = "case_study", "Case study"
-    WEBINAR = "webinar", "Webinar"
-    REVIEW = "review", "Review"
-    BETA = "beta", "Beta / early access"
-    EVENT = "event", "Event"
-    RESEARCH_INTERVIEW = "research_interview", "User research interview"
+    SPEAKING_PANEL = "speaking_panel", _l("Speaking panel")
+    ADVISORY_BOARD = "advisory_board", _l("Customer advisory board")
+    MEDIA_INTERVIEW = "media_interview", _l("Media or analyst interview")
+    CASE_STUDY = "case_study", _l("Case study")
+    WEBINAR = "webinar", _l("Webinar")
+    REVIEW = "review", _l("Review")
+    BETA = "beta", _l("Beta / early access")
+    EVENT = "event", _l("Event")
+    RESEARCH_INTERVIEW = "research_interview", _l("User research interview")
 
 
 # Advocates consent to being invited per opportunity type.
@@ -32,26 +34,33 @@ topics.register(OpportunityType.choices())
 
 
 class ApprovalMode(LabeledEnum):
-    REVIEW = "review", "Review: a manager decides"
-    FIRST_COME = "first_come", "First come: approved while seats last"
+    REVIEW = "review", _l("Review: a manager decides")
+    FIRST_COME = "first_come", _l("First come: approved while seats last")
 
 
 class OpportunityState(LabeledEnum):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    CLOSED = "closed", _l("Closed")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 class ParticipationStatus(LabeledEnum):
-    INVITED = "invited", "Invited"
-    APPLIED = "applied", "Applied"
-    APPROVED = "approved", "Approved"
-    WAITLISTED = "waitlisted", "Waitlisted"
-    DECLINED = "declined", "Declined"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No-show"
+    INVITED = "invited", _l("Invited")
+    APPLIED = "applied", _l("Applied")
+    APPROVED = "approved", _l("Approved")
+    WAITLISTED = "waitlisted", _l("Waitlisted")
+    DECLINED = "declined", _l("Declined")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    COMPLETED = "completed", _l("Completed")
+    NO_SHOW = "no_show", _l("No-show")
+
+
+def in_sentence(label: object) -> str:
+    """A label inside a sentence: in lower case, except in German, whose nouns keep
+    their capital ("Auf der Warteliste")."""
+    text, locale = str(label), get_locale()
+    return text if locale is not None and locale.language == "de" else text.lower()
 
 
 # Statuses that hold a seat: their count is Opportunity.seats_taken.

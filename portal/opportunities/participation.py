@@ -12,6 +12,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.advocates.models import AskAnswer
@@ -22,7 +23,7 @@ from portal.errors import AlreadyExists, InvalidState, NotAllowed, PortalError, 
 from portal.extensions import db
 from portal.mail import outbox
 from portal.notifications.services import notify, notify_staff
-from portal.opportunities import eligibility, seats
+from portal.opportunities import eligibility, notices, seats
 from portal.opportunities.models import (
     OPEN_STATUSES,
     ApprovalMode,
@@ -30,6 +31,7 @@ from portal.opportunities.models import (
     OpportunityState,
     Participation,
     ParticipationStatus,
+    in_sentence,
 )
 from portal.opportunities.seats import lock_participation
 from portal.recognition import ledger
@@ -53,12 +55,13 @@ def participation_of(advocate_id: int, opportunity_id: int) -> Participation | N
 
 def _check_open_for_applications(opportunity: Opportunity) -> None:
     if opportunity.state != OpportunityState.PUBLISHED:
-        raise InvalidState("This opportunity is not taking applications.")
+        raise InvalidState(_("This opportunity is not taking applications."))
     if utcnow() >= opportunity.application_deadline:
-        raise InvalidState("The application deadline has passed.")
+        raise InvalidState(_("The application deadline has passed."))
 
 
-SEATS_TAKEN = "All seats are taken. You can join the waitlist instead."
+def _seats_taken() -> str:
+    return _("All seats are taken. You can join the waitlist instead.")
 
 
 def apply(
@@ -75,7 +78,7 @@ def apply(
     not ask to join the waitlist).
     """
     if advocate.role != Role.ADVOCATE:
-        raise NotAllowed("Only advocates can apply.")
+        raise NotAllowed(_("Only advocates can apply."))
     _check_open_for_applications(opportunity)
     eligibility.check(opportunity, advocate.id)
     existing = participation_of(advocate.id, opportunity.id)
@@ -83,7 +86,7 @@ def apply(
         raise AlreadyExists(_already_there(existing))
     db.session.refresh(opportunity, ["seats_taken"])
     if opportunity.is_full and not join_waitlist:
-        raise SeatsFull(SEATS_TAKEN)
+        raise SeatsFull(_seats_taken())
 
     now = utcnow()
     participation = Participation(
@@ -94,7 +97,7 @@ def apply(
         db.session.flush()
     except IntegrityError as error:  # the same advocate, a moment earlier
         db.session.rollback()
-        raise AlreadyExists("You already applied to this opportunity.") from error
+        raise AlreadyExists(_("You already applied to this opportunity.")) from error
 
     if join_waitlist and opportunity.is_full:
         participation.status, participation.waitlisted_at = S.WAITLISTED, now
@@ -104,13 +107,13 @@ def apply(
         elif join_waitlist:  # the last seat went to someone else a moment ago
             participation.status, participation.waitlisted_at = S.WAITLISTED, now
         else:  # ...and nobody is put on a waitlist they didn't ask for
-            raise SeatsFull(SEATS_TAKEN)
+            raise SeatsFull(_seats_taken())
     db.session.flush()
     _tell_applicant(participation, opportunity)
     if participation.status == S.APPLIED:
         notify_staff(
             "team_application",
-            f"{advocate.name} applied to “{opportunity.title}”.",
+            notices.team_application(advocate.name, opportunity.title),
             "manage.opportunities.applications",
         )
     if participation.status == S.APPROVED:
@@ -118,59 +121,44 @@ def apply(
     return participation
 
 
-_APPLIED_MESSAGES = {
-    # status: (kind, subject, message)
-    S.APPLIED: (
-        "application_received",
-        "Application received: {title}",
-        "We received your application for “{title}”. The program team will get back to you.",
-    ),
-    S.APPROVED: (
-        "application_approved",
-        "You're in: {title}",
-        "You're in: your seat for “{title}” is confirmed.",
-    ),
-    S.WAITLISTED: (
-        "application_waitlisted",
-        "On the waitlist: {title}",
-        "All seats for “{title}” are taken, so you're on the waitlist. "
-        "We'll tell you if a seat opens.",
-    ),
-}
-
-
 def _tell_applicant(participation: Participation, opportunity: Opportunity) -> None:
-    kind, subject, message = _APPLIED_MESSAGES[participation.status]
+    kind, subject, message = notices.applied(participation.status, opportunity.title)
     notify(
         participation.advocate_id,
         kind,
-        message.format(title=opportunity.title),
+        message,
         "opportunities.detail",
-        subject=subject.format(title=opportunity.title),
+        subject=subject,
         opportunity_id=opportunity.id,
     )
 
 
 def _already_there(participation: Participation) -> str:
     if participation.status == S.INVITED:
-        return "You're invited to this opportunity: accept the invitation instead."
+        return _("You're invited to this opportunity: accept the invitation instead.")
     if participation.status == S.WITHDRAWN:
-        return "You withdrew from this opportunity; contact the program team to rejoin."
-    return f"You already applied to this opportunity ({participation.status.label.lower()})."
+        return _("You withdrew from this opportunity; contact the program team to rejoin.")
+    return _(
+        "You already applied to this opportunity (%(status)s).",
+        status=in_sentence(participation.status.label),
+    )
 
 
 def withdraw(participation: Participation, advocate: User) -> None:
     """Step back before the start; a freed seat goes to the waitlist (first come)."""
     if participation.advocate_id != advocate.id:
-        raise NotAllowed("This is not your application.")
+        raise NotAllowed(_("This is not your application."))
     participation = lock_participation(participation)
     if participation.status not in OPEN_STATUSES:
         raise InvalidState(
-            f"You can't withdraw: this is {participation.status.label.lower()} already."
+            _(
+                "You can't withdraw: this is %(status)s already.",
+                status=in_sentence(participation.status.label),
+            )
         )
     opportunity = participation.opportunity
     if utcnow() >= opportunity.starts_at:
-        raise InvalidState("It has already started. Contact the program team instead.")
+        raise InvalidState(_("It has already started. Contact the program team instead."))
     held_seat = participation.holds_seat
     if participation.status == S.INVITED:
         answer_ask(participation, AskAnswer.DECLINED)
@@ -197,7 +185,7 @@ class Decision(StrEnum):
 
     @property
     def past_tense(self) -> str:
-        return _DECISION_STATUS[self].label.lower()
+        return in_sentence(_DECISION_STATUS[self].label)
 
 
 _DECISION_STATUS = {
@@ -224,17 +212,23 @@ def decide(
     opportunity = participation.opportunity
     if participation.status not in _DECIDABLE:
         raise InvalidState(
-            f"This application is {participation.status.label.lower()}; it can't be changed."
+            _(
+                "This application is %(status)s; it can't be changed.",
+                status=in_sentence(participation.status.label),
+            )
         )
     if opportunity.state == OpportunityState.CANCELLED:
-        raise InvalidState("This opportunity is cancelled.")
+        raise InvalidState(_("This opportunity is cancelled."))
     if utcnow() >= opportunity.starts_at:
-        raise InvalidState("It has started: mark participants completed or no-show instead.")
+        raise InvalidState(_("It has started: mark participants completed or no-show instead."))
     now = utcnow()
     held_seat = participation.holds_seat
     if target == S.APPROVED and not seats.take_seat(opportunity):
         raise SeatsFull(
-            f"All {opportunity.seats} seats are taken. Add seats or waitlist this advocate."
+            _(
+                "All %(num)s seats are taken. Add seats or waitlist this advocate.",
+                num=opportunity.seats,
+            )
         )
     record_change("participation.decided", participation, by_id=by.id, status=target)
     participation.status = target
@@ -252,10 +246,8 @@ def decide(
     notify(
         participation.advocate_id,
         f"application_{target.value}",
-        f"Your application for “{opportunity.title}”: {target.label.lower()}."
-        + (f" {message.strip()}" if message.strip() else ""),
-        "opportunities.detail",
-        subject=f"{target.label}: {opportunity.title}",
+        notices.decided(target, opportunity.title, message.strip()),
+        subject=notices.decided_subject(target, opportunity.title),
         # A decline can be undone for a little while before its mail goes.
         hold=DECLINE_MAIL_HOLD if declined else None,
         mail_key=_decline_mail_key(participation) if declined else None,
@@ -283,10 +275,13 @@ def reopen_declined(participation: Participation, *, by: User) -> Participation:
     opportunity = participation.opportunity
     if participation.status != S.DECLINED:
         raise InvalidState(
-            f"This application is {participation.status.label.lower()}, not declined."
+            _(
+                "This application is %(status)s, not declined.",
+                status=in_sentence(participation.status.label),
+            )
         )
     if opportunity.state == OpportunityState.CANCELLED or utcnow() >= opportunity.starts_at:
-        raise InvalidState("It has started or was cancelled: a decline stands now.")
+        raise InvalidState(_("It has started or was cancelled: a decline stands now."))
     told = not outbox.withdraw(_decline_mail_key(participation))
     record_change("participation.reopened", participation, by_id=by.id, status=S.APPLIED)
     participation.status = S.APPLIED
@@ -296,9 +291,9 @@ def reopen_declined(participation: Participation, *, by: User) -> Participation:
         notify(
             participation.advocate_id,
             "application_received",
-            f"Your application for “{opportunity.title}” is under review again.",
+            notices.under_review_again(opportunity.title),
             "opportunities.detail",
-            subject=f"Under review again: {opportunity.title}",
+            subject=notices.under_review_again_subject(opportunity.title),
             opportunity_id=opportunity.id,
         )
     return participation
@@ -368,7 +363,7 @@ def mark_completed(participation: Participation, *, by: User) -> bool:
     notify(
         participation.advocate_id,
         "participation_completed",
-        f"Thank you for “{opportunity.title}”! {opportunity.points:,} points were added.",
+        notices.completed(opportunity.title, opportunity.points),
         "main.dashboard",
     )
     participation_completed.send(participation.advocate_id, participation=participation)
@@ -406,11 +401,11 @@ def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> 
     SeatsFull when every seat is taken.
     """
     if advocate.role != Role.ADVOCATE:
-        raise NotAllowed("Only advocates take part.")
+        raise NotAllowed(_("Only advocates take part."))
     if opportunity.state == OpportunityState.CANCELLED:
-        raise InvalidState("This opportunity is cancelled.")
+        raise InvalidState(_("This opportunity is cancelled."))
     if utcnow() < opportunity.starts_at:
-        raise InvalidState("It hasn't happened yet: invite or approve advocates instead.")
+        raise InvalidState(_("It hasn't happened yet: invite or approve advocates instead."))
     taking_part = participation_of(advocate.id, opportunity.id)
     if taking_part is not None:
         taking_part = lock_participation(taking_part)
@@ -418,11 +413,17 @@ def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> 
             return taking_part
         if taking_part.status not in (S.APPLIED, S.INVITED, S.WAITLISTED, S.APPROVED):
             raise InvalidState(
-                f"{advocate.name} is {taking_part.status.label.lower()} for this opportunity."
+                _(
+                    "%(name)s is %(status)s for this opportunity.",
+                    name=advocate.name,
+                    status=in_sentence(taking_part.status.label),
+                )
             )
     if taking_part is None or taking_part.status != S.APPROVED:
         if not seats.take_seat(opportunity):
-            raise SeatsFull(f"All {opportunity.seats} seats are taken: add seats first.")
+            raise SeatsFull(
+                _("All %(num)s seats are taken: add seats first.", num=opportunity.seats)
+            )
         if taking_part is None:
             taking_part = Participation(opportunity=opportunity, advocate=advocate)
             db.session.add(taking_part)
@@ -432,7 +433,9 @@ def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> 
             db.session.flush()
         except IntegrityError as error:  # recorded by someone else a moment earlier
             db.session.rollback()
-            raise AlreadyExists(f"{advocate.name} was just recorded; reload the page.") from error
+            raise AlreadyExists(
+                _("%(name)s was just recorded; reload the page.", name=advocate.name)
+            ) from error
     if opportunity.state == OpportunityState.DRAFT:
         opportunity.state = OpportunityState.CLOSED
     mark_completed(taking_part, by=by)
@@ -441,6 +444,6 @@ def record_completion(opportunity: Opportunity, advocate: User, *, by: User) -> 
 
 def _check_can_mark(participation: Participation, opportunity: Opportunity) -> None:
     if participation.status != S.APPROVED:
-        raise InvalidState("Only approved participants can be marked.")
+        raise InvalidState(_("Only approved participants can be marked."))
     if utcnow() < opportunity.starts_at:
-        raise InvalidState("It hasn't started yet.")
+        raise InvalidState(_("It hasn't started yet."))

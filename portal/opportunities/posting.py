@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _n
 
 from portal.advocates.models import DiscussionTopic, Product
 from portal.audit import trail
@@ -28,6 +31,7 @@ from portal.opportunities.models import (
     OpportunityState,
     OpportunityType,
     Participation,
+    in_sentence,
 )
 from portal.settings import get_setting, set_setting
 
@@ -69,9 +73,9 @@ class OpportunityData:
 
 def _check_dates(data: OpportunityData) -> None:
     if data.ends_at < data.starts_at:
-        raise InvalidState("The end must be after the start.")
+        raise InvalidState(_("The end must be after the start."))
     if data.application_deadline > data.starts_at:
-        raise InvalidState("The application deadline must be on or before the start.")
+        raise InvalidState(_("The application deadline must be on or before the start."))
 
 
 def _apply_data(opportunity: Opportunity, data: OpportunityData) -> None:
@@ -139,11 +143,15 @@ def update_opportunity(
 ) -> None:
     """Edit an opportunity; seats can't drop below the advocates already approved."""
     if opportunity.state == OpportunityState.CANCELLED:
-        raise InvalidState("A cancelled opportunity can't be edited.")
+        raise InvalidState(_("A cancelled opportunity can't be edited."))
     locked = seats.lock_opportunity(opportunity.id)
     if data.seats < locked.seats_taken:
         raise InvalidState(
-            f"{locked.seats_taken} advocates are approved: seats can't be fewer than that."
+            _n(
+                "%(num)d advocate is approved: seats can't be fewer than that.",
+                "%(num)d advocates are approved: seats can't be fewer than that.",
+                locked.seats_taken,
+            )
         )
     added_seats = data.seats > locked.seats
     before = _audited(locked)
@@ -165,9 +173,14 @@ def update_opportunity(
 def publish(opportunity: Opportunity, *, by_id: int | None = None) -> None:
     """Make a draft (or a closed one: reopen) visible to advocates."""
     if opportunity.state not in (OpportunityState.DRAFT, OpportunityState.CLOSED):
-        raise InvalidState(f"A {opportunity.state.label.lower()} opportunity can't be published.")
+        raise InvalidState(
+            _(
+                "A %(state)s opportunity can't be published.",
+                state=in_sentence(opportunity.state.label),
+            )
+        )
     if opportunity.application_deadline <= utcnow():
-        raise InvalidState("The application deadline has passed. Move it before publishing.")
+        raise InvalidState(_("The application deadline has passed. Move it before publishing."))
     _record_state(opportunity, OpportunityState.PUBLISHED, by_id)
     opportunity.state = OpportunityState.PUBLISHED
     opportunity.published_at = opportunity.published_at or utcnow()
@@ -179,7 +192,7 @@ reopen = publish
 def close(opportunity: Opportunity, *, by_id: int | None = None) -> None:
     """Stop taking applications; approved advocates keep their seats."""
     if opportunity.state != OpportunityState.PUBLISHED:
-        raise InvalidState("Only a published opportunity can be closed.")
+        raise InvalidState(_("Only a published opportunity can be closed."))
     _record_state(opportunity, OpportunityState.CLOSED, by_id)
     opportunity.state = OpportunityState.CLOSED
 
@@ -192,9 +205,9 @@ def _record_state(opportunity: Opportunity, state: OpportunityState, by_id: int 
 def cancel(opportunity: Opportunity, *, message: str = "", by_id: int | None = None) -> int:
     """Call an opportunity off and tell everyone still taking part; returns how many."""
     if opportunity.state == OpportunityState.CANCELLED:
-        raise InvalidState("This opportunity is already cancelled.")
+        raise InvalidState(_("This opportunity is already cancelled."))
     if opportunity.ends_at <= utcnow() and opportunity.state != OpportunityState.DRAFT:
-        raise InvalidState("This opportunity is over; it can't be cancelled.")
+        raise InvalidState(_("This opportunity is over; it can't be cancelled."))
     _record_state(opportunity, OpportunityState.CANCELLED, by_id)
     opportunity.state = OpportunityState.CANCELLED
     told = 0
@@ -207,7 +220,9 @@ def cancel(opportunity: Opportunity, *, message: str = "", by_id: int | None = N
         notify(
             participation.advocate_id,
             "opportunity_cancelled",
-            f"“{opportunity.title}” was cancelled. {message}".strip(),
+            _l("“%(title)s” was cancelled. %(message)s", title=opportunity.title, message=message)
+            if message.strip()
+            else _l("“%(title)s” was cancelled.", title=opportunity.title),
             "opportunities.detail",
             opportunity_id=opportunity.id,
         )

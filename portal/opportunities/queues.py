@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -28,9 +29,9 @@ S = ParticipationStatus
 
 
 QUEUE_ORDERS = {
-    "oldest": "Oldest first",
-    "newest": "Newest first",
-    "points": "Most points first",
+    "oldest": _l("Oldest first"),
+    "newest": _l("Newest first"),
+    "points": _l("Most points first"),
 }
 
 

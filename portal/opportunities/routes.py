@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -119,10 +120,10 @@ def apply(opportunity_id: int):
 def _applied_message(taking_part: Participation) -> str:
     status = taking_part.status
     if status == status.APPROVED:
-        return "You're in! Your seat is confirmed."
+        return _("You're in! Your seat is confirmed.")
     if status == status.WAITLISTED:
-        return "All seats are taken, so you're on the waitlist. We'll tell you if a seat opens."
-    return "Thanks for applying! The program team will get back to you."
+        return _("All seats are taken, so you're on the waitlist. We'll tell you if a seat opens.")
+    return _("Thanks for applying! The program team will get back to you.")
 
 
 def _own_participation(participation_id: int) -> Participation:
@@ -140,7 +141,7 @@ def withdraw(participation_id: int):
     opportunity_id = taking_part.opportunity_id
     if WithdrawForm().validate_on_submit():
         run_service(
-            lambda: participation.withdraw(taking_part, current_user), "You have withdrawn."
+            lambda: participation.withdraw(taking_part, current_user), _("You have withdrawn.")
         )
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 
@@ -155,7 +156,7 @@ def respond(participation_id: int):
         accept = bool(form.accept.data)
         run_service(
             lambda: invitations.respond_to_invitation(taking_part, current_user, accept=accept),
-            _applied_message if accept else "Invitation declined.",
+            _applied_message if accept else _("Invitation declined."),
         )
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity_id))
 

@@ -10,6 +10,7 @@ waitlist in first-come mode; in review mode a manager offers it.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -132,7 +133,7 @@ def fill_freed_seats(opportunity: Opportunity) -> int:
         notify(
             waiting.advocate_id,
             "application_approved",
-            f"A seat opened for “{opportunity.title}”: you're in!",
+            _l("A seat opened for “%(title)s”: you're in!", title=opportunity.title),
             "opportunities.detail",
             opportunity_id=opportunity.id,
         )
@@ -150,6 +151,6 @@ def seat_freed(opportunity: Opportunity) -> None:
     if opportunity.approval_mode == ApprovalMode.REVIEW and waitlist_of(opportunity.id):
         notify_staff(
             "team_seat_freed",
-            f"A seat opened on “{opportunity.title}”: offer it to the waitlist.",
+            _l("A seat opened on “%(title)s”: offer it to the waitlist.", title=opportunity.title),
             "manage.opportunities.applications",
         )

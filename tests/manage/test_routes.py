@@ -561,7 +561,7 @@ def test_admins_brand_the_program_in_pages_and_mail(app, make, login):
     from portal.mail.models import OutboxMessage
 
     admin = login(make.admin())
-    base = {"registration_mode": "invite", "tier_grace_days": "90"}
+    base = {"registration_mode": "invite", "tier_grace_days": "90", "language": "en"}
     base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
     too_light = admin.post(
         "/admin/settings", data={**base, "program_name": "Acme Voices", "accent_color": "#ffd700"}
@@ -666,7 +666,12 @@ def test_an_admin_uploads_a_logo_for_every_page(app, make, login):
     picture = io.BytesIO()
     Image.new("RGB", (800, 400), "navy").save(picture, format="PNG")
     admin = login(make.admin())
-    base = {"registration_mode": "invite", "tier_grace_days": "90", "accent_color": "#4338ca"}
+    base = {
+        "registration_mode": "invite",
+        "tier_grace_days": "90",
+        "accent_color": "#4338ca",
+        "language": "en",
+    }
     base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
     bad = admin.post(
         "/admin/settings",
