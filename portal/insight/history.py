@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext as _n
+from flask_babel import pgettext
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.manage import account_section, advocate_section
@@ -58,7 +59,7 @@ def _ask_events(advocate_id: int, limit: int) -> list[Event]:
         events.append(
             Event(
                 ask.asked_at,
-                _("Ask"),
+                pgettext("an event in a history", "Ask"),
                 _("%(kind)s: %(subject)s", kind=ask.kind.label, subject=ask.subject),
                 _("by %(name)s", name=ask.asked_by.name),
             )
@@ -155,7 +156,7 @@ def _tier_events(advocate_id: int, limit: int) -> list[Event]:
         limit,
     )
     return [
-        Event(e.at, _("Tier"), _("%(tier)s: %(event)s", tier=e.tier.name, event=e.kind.label))
+        Event(e.at, _("Tier"), _("%(stage)s: %(event)s", stage=e.tier.name, event=e.kind.label))
         for e in rows
     ]
 
