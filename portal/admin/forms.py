@@ -49,6 +49,7 @@ class SettingsForm(PortalForm):
     remove_logo = BooleanField("Use the portal's star instead of the uploaded logo")
     language = SelectField(
         "Default language",
+        validators=[Optional()],
         description="For people who haven't chosen one and whose browser asks for none of "
         "the portal's languages, and for mail to people without an account.",
     )

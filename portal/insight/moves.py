@@ -69,7 +69,8 @@ def recent_moves(span: Window) -> list[list]:
         .limit(LISTED)
     ).all()
     return [
-        [name, was, now, AccountKind(kind).label, started] for name, was, now, kind, started in rows
+        [name, was, now, str(AccountKind(kind).label), started]
+        for name, was, now, kind, started in rows
     ]
 
 
