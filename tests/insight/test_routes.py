@@ -7,6 +7,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from portal.advocates.models import Account
 from portal.extensions import db
@@ -153,3 +154,19 @@ def test_the_account_page_shows_its_people_activity_and_figures(program, login):
     assert "Qualified advocates now" in html
     stats = html[html.index("This account in figures") :]
     assert '<span class="stat-value">Olivia Owner</span>' in stats
+
+
+def test_the_page_speaks_the_readers_language(program, login):
+    client = login(program["owner"])
+    refresh()  # the fixture's app context remembers the language it last spoke
+    page = client.get("/manage/insight/?period=month", headers={"Accept-Language": "de"})
+    html = page.get_data(as_text=True)
+    assert "<h1>Programmauswertung</h1>" in html
+    assert "Dieser Monat (1. Nov. 2026 – 20. Nov. 2026)" in html
+    assert "Aktive Botschafter" in html and "vorher 2 (+1)" in html
+    refresh()
+    page = client.get("/manage/insight/?period=month", headers={"Accept-Language": "fr"})
+    html = page.get_data(as_text=True)
+    assert "Ce mois-ci (1 nov. 2026 – 20 nov. 2026)" in html
+    assert "Ambassadeurs actifs" in html and "précédemment 2 (+1)" in html
+    refresh()
