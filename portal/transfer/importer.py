@@ -23,6 +23,7 @@ from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.errors import InvalidState
 from portal.extensions import db
+from portal.i18n import speaking_to
 from portal.jobs import queue
 from portal.jobs.models import BackgroundJob, JobStatus
 from portal.settings import get_setting, set_setting
@@ -116,7 +117,9 @@ def run_import(context: queue.JobContext) -> dict:
     by_id = db.session.scalar(
         sa.select(BackgroundJob.created_by_id).where(BackgroundJob.id == context.job_id)
     )
-    return run(data_import, apply=context.payload["apply"], by_id=by_id, report=context.report)
+    # The report's reasons are written in the language of whoever started the job.
+    with speaking_to(db.session.get(User, by_id) if by_id else None):
+        return run(data_import, apply=context.payload["apply"], by_id=by_id, report=context.report)
 
 
 def run(data_import: DataImport, *, apply: bool, by_id: int | None, report=None) -> dict:

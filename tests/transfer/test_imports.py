@@ -322,3 +322,17 @@ def test_fifty_thousand_rows_import_in_a_background_job(app, make, login, capsys
             f"\n50,000 rows ({len(content) / 1e6:.1f} MB): upload {uploaded - started:.1f} s, "
             f"dry run {checked - uploaded:.1f} s, apply {applied - checked:.1f} s"
         )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_a_crm_file_names_choices_in_english_whatever_the_readers_language(app, language):
+    from portal.advocates.models import Industry
+    from portal.transfer.planning import Rejected, parse_choice
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert parse_choice(Industry, "Healthcare & life sciences") == Industry.HEALTHCARE
+        assert parse_choice(Industry, "healthcare") == Industry.HEALTHCARE
+        with pytest.raises(Rejected):
+            parse_choice(Industry, "Basket weaving")
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert parse_choice(Industry, "Gesundheitswesen") == Industry.HEALTHCARE
