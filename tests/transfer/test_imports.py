@@ -336,3 +336,18 @@ def test_a_crm_file_names_choices_in_english_whatever_the_readers_language(app, 
             parse_choice(Industry, "Basket weaving")
     with app.test_request_context(headers={"Accept-Language": "de"}):
         assert parse_choice(Industry, "Gesundheitswesen") == Industry.HEALTHCARE
+
+
+def test_a_german_speaking_manager_reads_the_dry_run_in_german(app, make, login):
+    manager = make.manager()
+    with app.app_context():
+        db.session.get(User, manager.id).locale = "de"
+        db.session.commit()
+    client = login(manager)
+    bad_row = "Bo,Bad,not-an-email,CTO,Analytical Engines,0011,Technology,Europe,1200\r\n"
+    import_id = _import_id(_upload(client, SALESFORCE + bad_row))
+    page = text(_dry_run(app, client, import_id))
+    # English choices from the CRM still match; the reasons are the reader's language.
+    assert _counts(app, import_id) == {"created": 3, "rejected": 1}
+    assert "1 Zeile wurde abgewiesen" in page
+    assert "„not-an-email“ ist keine E-Mail-Adresse" in page
