@@ -40,5 +40,5 @@ def index():
         filters=filters,
         actors=actors,
         actions=trail.ACTIONS,
-        target_types=trail.TARGET_TYPES,
+        target_types=trail.TARGET_LABELS,
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.audit.models import AuditEvent
@@ -23,38 +24,38 @@ from portal.extensions import db
 # A person's fields recorded as "changed", never with their values.
 PERSONAL_FIELDS = frozenset({"name", "email", "bio", "photo", "title"})
 
-# Every kind of event, with how the trail's page words it.
-ACTIONS: dict[str, str] = {
-    "opportunity.created": "Posted an opportunity (draft)",
-    "opportunity.updated": "Changed an opportunity",
-    "opportunity.state_changed": "Published, closed or cancelled an opportunity",
-    "participation.invited": "Invited to an opportunity",
-    "participation.decided": "Decided an application",
-    "participation.reopened": "Reopened a declined application",
-    "participation.completed": "Marked completed",
-    "participation.no_show": "Marked no-show",
-    "points.awarded": "Awarded or deducted points",
-    "points.reversed": "Reversed a ledger entry",
-    "consent.changed": "Changed their consent (the person)",
-    "user.created": "Added a person",
-    "user.deactivated": "Deactivated a person",
-    "user.reactivated": "Reactivated a person",
-    "user.role_changed": "Changed a role",
-    "user.moved": "Recorded a move to another company",
-    "tier.invited": "Invited to a tier",
-    "tier.updated": "Changed a tier",
-    "settings.changed": "Changed the settings",
-    "badge.created": "Created a badge",
-    "badge.updated": "Changed a badge",
-    "badge.revoked": "Revoked a badge",
-    "story.decided": "Decided a story",
-    "account.created": "Added a company",
-    "account.updated": "Changed a company",
-    "import.applied": "Imported a file",
-    "export.downloaded": "Exported data",
-    "deletion.requested": "Asked to delete an account",
-    "deletion.cancelled": "Cancelled an account deletion",
-    "deletion.done": "Deleted an account",
+# Every kind of event (stored by its name), with how the trail's page words it.
+ACTIONS: dict[str, Any] = {
+    "opportunity.created": _l("Posted an opportunity (draft)"),
+    "opportunity.updated": _l("Changed an opportunity"),
+    "opportunity.state_changed": _l("Published, closed or cancelled an opportunity"),
+    "participation.invited": _l("Invited to an opportunity"),
+    "participation.decided": _l("Decided an application"),
+    "participation.reopened": _l("Reopened a declined application"),
+    "participation.completed": _l("Marked completed"),
+    "participation.no_show": _l("Marked no-show"),
+    "points.awarded": _l("Awarded or deducted points"),
+    "points.reversed": _l("Reversed a ledger entry"),
+    "consent.changed": _l("Changed their consent (the person)"),
+    "user.created": _l("Added a person"),
+    "user.deactivated": _l("Deactivated a person"),
+    "user.reactivated": _l("Reactivated a person"),
+    "user.role_changed": _l("Changed a role"),
+    "user.moved": _l("Recorded a move to another company"),
+    "tier.invited": _l("Invited to a tier"),
+    "tier.updated": _l("Changed a tier"),
+    "settings.changed": _l("Changed the settings"),
+    "badge.created": _l("Created a badge"),
+    "badge.updated": _l("Changed a badge"),
+    "badge.revoked": _l("Revoked a badge"),
+    "story.decided": _l("Decided a story"),
+    "account.created": _l("Added a company"),
+    "account.updated": _l("Changed a company"),
+    "import.applied": _l("Imported a file"),
+    "export.downloaded": _l("Exported data"),
+    "deletion.requested": _l("Asked to delete an account"),
+    "deletion.cancelled": _l("Cancelled an account deletion"),
+    "deletion.done": _l("Deleted an account"),
 }
 
 
@@ -148,6 +149,21 @@ TARGET_TYPES = (
     "tier",
     "user",
 )
+# How the trail's page names each kind of record.
+TARGET_LABELS: dict[str, Any] = {
+    "account": _l("Company"),
+    "badge": _l("Badge"),
+    "badge_award": _l("Badge award"),
+    "export": _l("Export"),
+    "import": _l("Import"),
+    "opportunity": _l("Opportunity"),
+    "participation": _l("Participation"),
+    "points_entry": _l("Points entry"),
+    "settings": _l("Settings"),
+    "story": _l("Story"),
+    "tier": _l("Tier"),
+    "user": _l("Person"),
+}
 
 
 def search(filters: Filters) -> sa.Select:

@@ -8,6 +8,8 @@ asked (kind and topic); reference asks also carry the advocate's reason.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.advocates import topics
@@ -103,61 +105,63 @@ def declines_by_reason(span: Window) -> list[list]:
     counts = {(reason.value if reason else ""): (int(n), int(b)) for reason, n, b in rows}
     result = [[r.label, *counts.get(r.value, (0, 0))] for r in DeclineReason]
     if "" in counts:
-        result.append(["No reason given", *counts[""]])
+        result.append([_("No reason given"), *counts[""]])
     return result
 
 
-@figure(30, "asks", "Asks")
+@figure(30, "asks", _l("Asks"))
 def asks_figures(span: Window) -> Figures:
     now, before = asks_summary(span), asks_summary(span.previous)
     quarter = clock.quarter_key(span.ends_at)
     spread, spread_before = per_advocate(span), per_advocate(span.previous)
-    label = lambda n: f"{n} or more" if n == DISTRIBUTION[-1] else str(n)  # noqa: E731
+    label = lambda n: _("%(num)s or more", num=n) if n == DISTRIBUTION[-1] else str(n)  # noqa: E731
     return Figures(
         stats=[
-            Stat("Asks", now["asked"], before["asked"]),
-            Stat("Declined", now["declined"], before["declined"]),
-            Stat(f"At or over their cap ({quarter})", at_cap(quarter)),
+            Stat(_("Asks"), now["asked"], before["asked"]),
+            Stat(_("Declined"), now["declined"], before["declined"]),
+            Stat(_("At or over their cap (%(quarter)s)", quarter=quarter), at_cap(quarter)),
         ],
         tables=[
             Table(
                 "answers",
-                "Asks made in the period and their answers",
-                ["Answer", "This period", "Previous period"],
+                _("Asks made in the period and their answers"),
+                [_("Answer"), _("This period"), _("Previous period")],
                 [
-                    ["Accepted", now["accepted"], before["accepted"]],
-                    ["Declined", now["declined"], before["declined"]],
-                    ["Not answered", now["unanswered"], before["unanswered"]],
+                    [_("Accepted"), now["accepted"], before["accepted"]],
+                    [_("Declined"), now["declined"], before["declined"]],
+                    [_("Not answered"), now["unanswered"], before["unanswered"]],
                 ],
             ),
             Table(
                 "per-advocate",
-                "Advocates by how many times they were asked in the period",
-                ["Times asked", "Advocates", "Previous period"],
+                _("Advocates by how many times they were asked in the period"),
+                [_("Times asked"), _("Advocates"), _("Previous period")],
                 [[label(n), spread[n], spread_before[n]] for n in DISTRIBUTION],
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "declines",
-                "Declines by what was asked",
-                ["Kind", "Topic", "Declines"],
+                _("Declines by what was asked"),
+                [_("Kind"), _("Topic"), _("Declines")],
                 [list(row) for row in declines(span)],
             ),
             Table(
                 "declines-by-reason",
-                "Reference asks declined, by the advocate's reason",
-                ["Reason", "This period", "Previous period"],
+                _("Reference asks declined, by the advocate's reason"),
+                [_("Reason"), _("This period"), _("Previous period")],
                 declines_by_reason(span),
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "asks-trend",
-                "Asks per week or month",
-                ["From", "Asks"],
+                _("Asks per week or month"),
+                [_("From"), _("Asks")],
                 [list(row) for row in trend(span, Ask.asked_at)],
                 chart=Chart("line", (1,)),
             ),
         ],
-        note="Declines are grouped by what was asked; an advocate who declines a reference "
-        "ask gives a reason.",
+        note=_(
+            "Declines are grouped by what was asked; an advocate who declines a reference "
+            "ask gives a reason."
+        ),
     )

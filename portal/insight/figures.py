@@ -13,14 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from babel import numbers
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.i18n import format_date, format_money, format_number, format_percent
 from portal.insight.periods import Window, buckets
 
-Cell = str | int | float | None
+Cell = Any
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class Table:
     columns: list[str]
     rows: list[list[Cell]]
     chart: Chart | None = None
-    empty: str = "Nothing in this period."
+    empty: Any = _l("Nothing in this period.")
 
     def chart_data(self) -> dict:
         """What `static/js/insight.js` needs to draw the chart of this table."""
@@ -49,7 +55,7 @@ class Table:
             "stacked": self.chart.stacked,
             "labels": [str(row[0]) for row in self.rows],
             "series": [
-                {"label": self.columns[i], "values": [row[i] or 0 for row in self.rows]}
+                {"label": str(self.columns[i]), "values": [row[i] or 0 for row in self.rows]}
                 for i in self.chart.series
             ],
         }
@@ -57,9 +63,10 @@ class Table:
 
 @dataclass(frozen=True)
 class Stat:
-    label: str
+    label: Any
     value: int | float | None
     previous: int | float | None = None
+    # "%" (a percentage 0–100), "h" (hours) or "money" (the program's currency)
     unit: str = ""
 
     @property
@@ -73,21 +80,21 @@ class Stat:
 class Figures:
     stats: list[Stat] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    note: str = ""
+    note: Any = ""
 
 
 @dataclass(frozen=True)
 class Figure:
     order: int
     key: str
-    title: str
+    title: Any
     load: Callable[[Window], Figures]
 
 
 @dataclass
 class Section:
     key: str
-    title: str
+    title: Any
     figures: Figures
 
     def table(self, key: str) -> Table | None:
@@ -97,7 +104,7 @@ class Section:
 FIGURES: dict[str, Figure] = {}
 
 
-def figure(order: int, key: str, title: str) -> Callable:
+def figure(order: int, key: str, title: Any) -> Callable:
     """Register a family of figures on the program page (a decorator on its loader)."""
 
     def register(load: Callable[[Window], Figures]) -> Callable[[Window], Figures]:
@@ -123,6 +130,26 @@ def section(key: str, span: Window) -> Section | None:
 # --- helpers shared by the figure modules -------------------------------------
 
 
+def show(value: Cell, unit: str = "") -> Cell:
+    """A cell or headline number as the reader writes it: percentages and hours with one
+    decimal, money in the program's currency, counts grouped; text as it is."""
+    if value is None:
+        return "–"
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if unit == "%":
+        return format_percent(value / 100, 1 if isinstance(value, float) else 0)
+    if unit == "money":
+        return format_money(value)
+    if isinstance(value, float):
+        shown = numbers.format_decimal(value, "#,##0.0", locale=get_locale())
+    else:
+        shown = format_number(value)
+    return _("%(hours)s h", hours=shown) if unit == "h" else shown
+
+
 def between(column: sa.ColumnElement, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     """`start <= column < end`: a period's rows (periods are half-open)."""
     return sa.and_(column >= start, column < end)
@@ -141,12 +168,12 @@ def trend_columns(
     added = 1 if value is None else value
     return [
         sa.func.coalesce(sa.func.sum(sa.case((between(column, start, end), added), else_=0)), 0)
-        for _, start, end in buckets(span)
+        for _label, start, end in buckets(span)
     ]
 
 
 def trend_rows(span: Window, totals) -> list[tuple[str, int]]:
-    return [(label, int(t)) for (label, _, _), t in zip(buckets(span), totals, strict=True)]
+    return [(label, int(t)) for (label, _start, _end), t in zip(buckets(span), totals, strict=True)]
 
 
 def trend(

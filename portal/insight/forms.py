@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -16,20 +17,20 @@ class PeriodForm(PortalForm):
         csrf = False
 
     period = SelectField(
-        "Period", choices=options(periods.KINDS.items()), default=periods.DEFAULT_KIND
+        _l("Period"), choices=options(periods.KINDS.items()), default=periods.DEFAULT_KIND
     )
-    first = DateField("From", validators=[Optional()])
-    last = DateField("To", validators=[Optional()])
-    submit = SubmitField("Show")
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("To"), validators=[Optional()])
+    submit = SubmitField(_l("Show"))
 
 
 class RuleForm(PortalForm):
     days = IntegerField(
-        "Window (days)",
+        _l("Window (days)"),
         validators=[
             InputRequired(),
-            NumberRange(min=1, max=3650, message="Enter 1 to 3,650 days."),
+            NumberRange(min=1, max=3650, message=_l("Enter 1 to 3,650 days.")),
         ],
     )
-    kinds = CheckboxesField("Counts as qualifying", validators=[InputRequired()])
-    submit = SubmitField("Save the rule")
+    kinds = CheckboxesField(_l("Counts as qualifying"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save the rule"))

@@ -13,10 +13,13 @@ The no-show rate is no-shows among those whose participation was marked
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.advocates.models import Ask, AskAnswer
 from portal.extensions import db
+from portal.i18n import format_datetime
 from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, rate, trend
 from portal.insight.periods import Window
@@ -28,7 +31,7 @@ from portal.opportunities.models import (
 )
 
 S = ParticipationStatus
-STAGES = ("Invited", "Applied", "Approved", "Completed", "No-show")
+STAGES = (_l("Invited"), _l("Applied"), _l("Approved"), _l("Completed"), _l("No-show"))
 
 
 def _stage_sums() -> list[sa.ColumnElement]:
@@ -68,7 +71,7 @@ def no_show_rate(counts: list[int]) -> float | None:
     return rate(no_show, completed + no_show)
 
 
-@figure(20, "participation", "Participation")
+@figure(20, "participation", _l("Participation"))
 def participation_figures(span: Window) -> Figures:
     by_type, by_type_before, as_of = summaries.this_and_previous("funnel", span)
     total, before = _totals(by_type), _totals(by_type_before)
@@ -85,32 +88,39 @@ def participation_figures(span: Window) -> Figures:
     completions = trend(span, Participation.completed_at, Participation.status == S.COMPLETED)
     return Figures(
         stats=[
-            Stat("Completed participations", total[3], before[3]),
-            Stat("No-show rate", no_show_rate(total), no_show_rate(before), unit="%"),
+            Stat(_("Completed participations"), total[3], before[3]),
+            Stat(_("No-show rate"), no_show_rate(total), no_show_rate(before), unit="%"),
         ],
         tables=[
             Table(
                 "funnel",
-                "The funnel, all opportunity types",
-                ["Stage", "This period", "Previous period"],
+                _("The funnel, all opportunity types"),
+                [_("Stage"), _("This period"), _("Previous period")],
                 [[stage, total[i], before[i]] for i, stage in enumerate(STAGES[:4])],
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "funnel-by-type",
-                "The funnel by opportunity type",
-                ["Opportunity type", *STAGES, "No-show rate (%)"],
+                _("The funnel by opportunity type"),
+                [_("Opportunity type"), *map(str, STAGES), _("No-show rate (%)")],
                 type_rows,
             ),
             Table(
                 "completions",
-                "Completed participations per week or month",
-                ["From", "Completed"],
+                _("Completed participations per week or month"),
+                [_("From"), _("Completed")],
                 [list(row) for row in completions],
                 chart=Chart("line", (1,)),
             ),
         ],
-        note="Participations count in the period they began (an invitation sent or an "
-        "application made), at every stage they reached"
-        + (f"; the funnel as of {clock.local(as_of):%-d %b %Y %H:%M}." if as_of else "."),
+        note=_(
+            "Participations count in the period they began (an invitation sent or an "
+            "application made), at every stage they reached; the funnel as of %(moment)s.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
+        if as_of
+        else _(
+            "Participations count in the period they began (an invitation sent or an "
+            "application made), at every stage they reached."
+        ),
     )

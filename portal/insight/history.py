@@ -12,8 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
+from flask_babel import pgettext
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.manage import account_section, advocate_section
@@ -21,6 +25,7 @@ from portal.advocates.models import Account, Ask, Employment
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import format_number
 from portal.insight import summaries
 from portal.opportunities.models import Participation, ParticipationStatus
 from portal.recognition.models import BadgeAward, PointsEntry, TierEvent
@@ -33,9 +38,9 @@ FULL = 500
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    kind: str
-    text: str
-    detail: str = ""
+    kind: Any
+    text: Any
+    detail: Any = ""
     opportunity_id: int | None = None
 
 
@@ -53,11 +58,20 @@ def _ask_events(advocate_id: int, limit: int) -> list[Event]:
     for ask in asks:
         events.append(
             Event(
-                ask.asked_at, "Ask", f"{ask.kind.label}: {ask.subject}", f"by {ask.asked_by.name}"
+                ask.asked_at,
+                pgettext("an event in a history", "Ask"),
+                _("%(kind)s: %(subject)s", kind=ask.kind.label, subject=ask.subject),
+                _("by %(name)s", name=ask.asked_by.name),
             )
         )
         if ask.answered_at is not None and ask.answer is not None:
-            events.append(Event(ask.answered_at, "Answer", f"{ask.answer.label}: {ask.subject}"))
+            events.append(
+                Event(
+                    ask.answered_at,
+                    _("Answer"),
+                    _("%(answer)s: %(subject)s", answer=ask.answer.label, subject=ask.subject),
+                )
+            )
     return events
 
 
@@ -72,13 +86,20 @@ def _participation_events(advocate_id: int, limit: int) -> list[Event]:
     events = []
     for p in rows:
         title, oid = p.opportunity.title, p.opportunity_id
-        began = "Invited to" if p.ask_id else "Applied to"
-        events.append(Event(p.created_at, "Participation", f"{began} {title}", "", oid))
+        kind = _("Participation")
+        began = (
+            _("Invited to %(title)s", title=title)
+            if p.ask_id
+            else _("Applied to %(title)s", title=title)
+        )
+        events.append(Event(p.created_at, kind, began, "", oid))
         if p.decided_at is not None and p.status != ParticipationStatus.INVITED:
-            events.append(Event(p.decided_at, "Participation", f"Decision on {title}",
-                                f"now {p.status.label.lower()}", oid))  # fmt: skip
+            events.append(Event(p.decided_at, kind, _("Decision on %(title)s", title=title),
+                                _("now: %(status)s", status=p.status.label), oid))  # fmt: skip
         if p.completed_at is not None:
-            events.append(Event(p.completed_at, "Participation", f"Completed {title}", "", oid))
+            events.append(
+                Event(p.completed_at, kind, _("Completed %(title)s", title=title), "", oid)
+            )
     return events
 
 
@@ -89,7 +110,18 @@ def _points_events(advocate_id: int, limit: int) -> list[Event]:
         limit,
     )
     return [
-        Event(e.created_at, "Points", f"{e.points:+,} points: {e.reason}", e.source.label)
+        Event(
+            e.created_at,
+            _("Points"),
+            _n(
+                "%(count)s point: %(reason)s",
+                "%(count)s points: %(reason)s",
+                abs(e.points),
+                count=("+" if e.points > 0 else "") + format_number(e.points),
+                reason=e.reason,
+            ),
+            e.source.label,
+        )
         for e in entries
     ]
 
@@ -102,9 +134,13 @@ def _badge_events(advocate_id: int, limit: int) -> list[Event]:
         BadgeAward.awarded_at,
         limit,
     )
-    events = [Event(a.awarded_at, "Badge", f"Badge: {a.badge.name}", a.evidence) for a in awards]
+    kind = _("Badge")
+    events = [
+        Event(a.awarded_at, kind, _("Badge: %(name)s", name=a.badge.name), a.evidence)
+        for a in awards
+    ]
     events += [
-        Event(a.revoked_at, "Badge", f"Badge revoked: {a.badge.name}", a.revoked_reason)
+        Event(a.revoked_at, kind, _("Badge revoked: %(name)s", name=a.badge.name), a.revoked_reason)
         for a in awards
         if a.revoked_at is not None
     ]
@@ -119,14 +155,20 @@ def _tier_events(advocate_id: int, limit: int) -> list[Event]:
         TierEvent.at,
         limit,
     )
-    return [Event(e.at, "Tier", f"{e.tier.name}: {e.kind.label.lower()}") for e in rows]
+    return [
+        Event(e.at, _("Tier"), _("%(stage)s: %(event)s", stage=e.tier.name, event=e.kind.label))
+        for e in rows
+    ]
 
 
 def _story_events(advocate_id: int, limit: int) -> list[Event]:
     stories = newest(
         sa.select(Story).where(Story.advocate_id == advocate_id), Story.created_at, limit
     )
-    return [Event(s.created_at, "Story", f"Story: {s.title}", s.status.label) for s in stories]
+    return [
+        Event(s.created_at, _("Story"), _("Story: %(title)s", title=s.title), s.status.label)
+        for s in stories
+    ]
 
 
 Kind = Callable[[int, int], list[Event]]
@@ -202,7 +244,7 @@ def account_activity(account_id: int, limit: int = SHORT) -> list[Participation]
 @account_section(10, "insight/manage/_account_insight.html")
 def _account_section(account: Account) -> dict:
     current, former = account_people(account.id)
-    per_account, _ = summaries.qualified_at(utcnow(), account.id)
+    per_account, _as_of = summaries.qualified_at(utcnow(), account.id)
     completed = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Participation)
@@ -218,10 +260,10 @@ def _account_section(account: Account) -> dict:
         "former": former,
         "activity": account_activity(account.id),
         "stats": [
-            ("Owner", account.owner.name if account.owner else "No owner"),
-            ("Current advocates", len(current)),
-            ("Former advocates", len(former)),
-            ("Qualified advocates now", per_account.get(account.id, 0)),
-            ("Completed participations", completed or 0),
+            (_("Owner"), account.owner.name if account.owner else _("No owner")),
+            (_("Current advocates"), len(current)),
+            (_("Former advocates"), len(former)),
+            (_("Qualified advocates now"), per_account.get(account.id, 0)),
+            (_("Completed participations"), completed or 0),
         ],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.advocates import notes
@@ -65,6 +66,7 @@ def program():
         sections=figures.sections(span),
         query={k: v for k, v in request.args.items() if k in ("period", "first", "last")},
         rule_form=rule_form,
+        show=figures.show,
     ), 422 if form.errors else 200
 
 
@@ -111,8 +113,8 @@ def save_rule():
     if form.validate_on_submit():
         run_service(
             lambda: qualified.save_rule(form.days.data, form.kinds.data),
-            "The qualified-advocate rule is saved.",
+            _("The qualified-advocate rule is saved."),
         )
     else:
-        flash("Give a window of 1 to 3,650 days and at least one kind.", "error")
+        flash(_("Give a window of 1 to 3,650 days and at least one kind."), "error")
     return redirect(url_for(".program") + "#qualified")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from portal import clock
@@ -67,28 +69,30 @@ def recent_moves(span: Window) -> list[list]:
         .limit(LISTED)
     ).all()
     return [
-        [name, was, now, str(AccountKind(kind).label), started.isoformat()]
+        [name, was, now, str(AccountKind(kind).label), started]
         for name, was, now, kind, started in rows
     ]
 
 
-@figure(50, "moves", "Champions who moved")
+@figure(50, "moves", _l("Champions who moved"))
 def moves_figures(span: Window) -> Figures:
     moved, opened = move_counts(span)
     moved_before, opened_before = move_counts(span.previous)
     return Figures(
         stats=[
-            Stat("Champions who moved", moved, moved_before),
-            Stat("Prospect accounts they joined", opened, opened_before),
+            Stat(_("Champions who moved"), moved, moved_before),
+            Stat(_("Prospect accounts they joined"), opened, opened_before),
         ],
         tables=[
             Table(
                 "moves",
-                f"Moves in the period (newest {LISTED})",
-                ["Advocate", "From", "To", "Now a", "Started on"],
+                _("Moves in the period (newest %(num)s)", num=LISTED),
+                [_("Advocate"), _("From"), _("To"), _("Now a"), _("Started on")],
                 recent_moves(span),
             )
         ],
-        note="Referrals from champions who moved join this section when the portal "
-        "records referrals.",
+        note=_(
+            "Referrals from champions who moved join this section when the portal "
+            "records referrals."
+        ),
     )

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.advocates.models import AdvocateProfile, Ask
 from portal.auth.models import Role, User, UserSession
 from portal.extensions import db
+from portal.i18n import format_datetime
 from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
 from portal.insight.periods import Window
@@ -25,20 +29,24 @@ from portal.stories.models import Story
 
 Activity = Callable[[datetime, datetime], sa.Select]
 ACTIVITIES: dict[str, list[Activity]] = {}
+# How the page names each kind (the keys above are stored in snapshots: they stay as they are).
+ACTIVITY_LABELS: dict[str, Any] = {}
 
 
-def activity(label: str) -> Callable[[Activity], Activity]:
+def activity(key: str, label: Any) -> Callable[[Activity], Activity]:
     """Register a kind of activity that makes an advocate active: a select of advocate ids
-    (several selects may share a label; an advocate in any of them counts once)."""
+    (several selects may share a key; an advocate in any of them counts once), and how the
+    page names it (a lazy string)."""
 
     def register(select: Activity) -> Activity:
-        ACTIVITIES.setdefault(label, []).append(select)
+        ACTIVITIES.setdefault(key, []).append(select)
+        ACTIVITY_LABELS[key] = label
         return select
 
     return register
 
 
-@activity("Signed in")
+@activity("Signed in", _l("Signed in"))
 def _signed_in(start: datetime, end: datetime) -> sa.Select:
     return (
         sa.select(UserSession.user_id)
@@ -47,7 +55,7 @@ def _signed_in(start: datetime, end: datetime) -> sa.Select:
     )
 
 
-@activity("Signed in")
+@activity("Signed in", _l("Signed in"))
 def _last_signed_in(start: datetime, end: datetime) -> sa.Select:
     # Old sessions are purged; the last sign-in stays on the person.
     return sa.select(User.id).where(
@@ -55,14 +63,14 @@ def _last_signed_in(start: datetime, end: datetime) -> sa.Select:
     )
 
 
-@activity("Applied")
+@activity("Applied", _l("Applied"))
 def _applied(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Participation.advocate_id).where(
         Participation.ask_id.is_(None), between(Participation.created_at, start, end)
     )
 
 
-@activity("Completed a participation")
+@activity("Completed a participation", _l("Completed a participation"))
 def _completed(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Participation.advocate_id).where(
         Participation.status == ParticipationStatus.COMPLETED,
@@ -70,12 +78,12 @@ def _completed(start: datetime, end: datetime) -> sa.Select:
     )
 
 
-@activity("Answered an ask")
+@activity("Answered an ask", _l("Answered an ask"))
 def _answered(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Ask.advocate_id).where(between(Ask.answered_at, start, end))
 
 
-@activity("Submitted a story")
+@activity("Submitted a story", _l("Submitted a story"))
 def _story(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Story.advocate_id).where(between(Story.created_at, start, end))
 
@@ -121,7 +129,7 @@ def advocates_by_tier() -> list[tuple[str, int]]:
     counts = dict(rows)
     tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
     return [(tier.name, counts.get(tier.id, 0)) for tier in tiers] + [
-        ("No tier", counts.get(None, 0))
+        (_("No tier"), counts.get(None, 0))
     ]
 
 
@@ -139,14 +147,14 @@ def tier_movement(span: Window) -> dict[str, int]:
     return {f"{tier_id}:{kind}": count for tier_id, kind, count in rows}
 
 
-@figure(10, "advocates", "Advocates")
+@figure(10, "advocates", _l("Advocates"))
 def advocates_figures(span: Window) -> Figures:
     before = span.previous
     (active, active_now), (active_earlier, active_before), as_of = summaries.this_and_previous(
         "active", span
     )
     tiers = db.session.scalars(sa.select(Tier).order_by(Tier.position)).all()
-    moved, moved_before, _ = summaries.this_and_previous("tier-movement", span)
+    moved, moved_before, _as_of = summaries.this_and_previous("tier-movement", span)
     movement_rows = []
     for tier in tiers:
         row: list = [tier.name]
@@ -156,36 +164,43 @@ def advocates_figures(span: Window) -> Figures:
         movement_rows.append(row)
     return Figures(
         stats=[
-            Stat("Active advocates", active, active_earlier),
-            Stat("New advocates", new_advocates(span), new_advocates(before)),
+            Stat(_("Active advocates"), active, active_earlier),
+            Stat(_("New advocates"), new_advocates(span), new_advocates(before)),
         ],
         tables=[
             Table(
                 "activity",
-                "Active advocates by what they did (one advocate may count in several rows)",
-                ["Activity", "This period", "Previous period"],
+                _("Active advocates by what they did (one advocate may count in several rows)"),
+                [_("Activity"), _("This period"), _("Previous period")],
                 [
-                    [label, active_now.get(label, 0), active_before.get(label, 0)]
-                    for label in ACTIVITIES
+                    [ACTIVITY_LABELS[key], active_now.get(key, 0), active_before.get(key, 0)]
+                    for key in ACTIVITIES
                 ],
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "tiers",
-                "Active advocates by tier, now",
-                ["Tier", "Advocates"],
+                _("Active advocates by tier, now"),
+                [_("Tier"), _("Advocates")],
                 [list(row) for row in advocates_by_tier()],
                 chart=Chart("bar", (1,)),
             ),
             Table(
                 "tier-movement",
-                "Tier movement",
-                ["Tier"]
-                + [f"{kind.label}{when}" for kind in MOVEMENT for when in ("", " (previous)")],
+                _("Tier movement"),
+                [_("Tier")]
+                + [
+                    column
+                    for kind in MOVEMENT
+                    for column in (str(kind.label), _("%(label)s (previous)", label=kind.label))
+                ],
                 movement_rows,
             ),
         ],
-        note=f"Active advocates and tier movement as of {clock.local(as_of):%-d %b %Y %H:%M}."
+        note=_(
+            "Active advocates and tier movement as of %(moment)s.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
         if as_of
         else "",
     )

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.db import utcnow
 from portal.errors import PortalError
+from portal.i18n import format_date
 
 KINDS = {
-    "month": "This month",
-    "quarter": "This quarter",
-    "year": "This year",
-    "90d": "Last 90 days",
-    "custom": "Custom range",
+    "month": _l("This month"),
+    "quarter": _l("This quarter"),
+    "year": _l("This year"),
+    "90d": _l("Last 90 days"),
+    "custom": _l("Custom range"),
 }
 DEFAULT_KIND = "quarter"
 # A custom range is at most this long, so every figure stays a bounded query.
@@ -42,7 +47,7 @@ class Window:
     """A period [starts_at, ends_at) in UTC, and the one before it of the same length."""
 
     kind: str
-    label: str
+    label: Any
     starts_at: datetime
     ends_at: datetime
 
@@ -52,7 +57,9 @@ class Window:
 
     @property
     def previous(self) -> Window:
-        return Window("previous", "Previous period", self.starts_at - self.length, self.starts_at)
+        return Window(
+            "previous", _l("Previous period"), self.starts_at - self.length, self.starts_at
+        )
 
 
 def start_of_day(day: date) -> datetime:
@@ -70,7 +77,7 @@ def _first_day(kind: str, today: date) -> date:
 
 
 def _range_label(first: date, last: date) -> str:
-    return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+    return _("%(first)s – %(last)s", first=format_date(first), last=format_date(last))
 
 
 def window(
@@ -90,21 +97,26 @@ def window(
     if kind != "custom":
         kind = kind if kind in KINDS else DEFAULT_KIND
         first_day = _first_day(kind, today)
-        return Window(kind, f"{KINDS[kind]} ({_range_label(first_day, today)})",
-                      start_of_day(first_day), now)  # fmt: skip
+        label = _(
+            "%(period)s (%(first)s – %(last)s)",
+            period=KINDS[kind],
+            first=format_date(first_day),
+            last=format_date(today),
+        )
+        return Window(kind, label, start_of_day(first_day), now)
     if first is None or last is None:
         raise InvalidPeriod(
-            "Give both the first and the last day of the range.",
+            _("Give both the first and the last day of the range."),
             "first" if first is None else "last",
         )
     if last < first:
-        raise InvalidPeriod("The last day can't be before the first day.")
+        raise InvalidPeriod(_("The last day can't be before the first day."))
     if first > today:
-        raise InvalidPeriod("The range can't start after today.", "first")
+        raise InvalidPeriod(_("The range can't start after today."), "first")
     starts_at = start_of_day(first)
     ends_at = min(start_of_day(last + timedelta(days=1)), now)
     if ends_at - starts_at > LONGEST_RANGE:
-        raise InvalidPeriod("Choose a range of three years or less.")
+        raise InvalidPeriod(_("Choose a range of three years or less."))
     return Window(kind, _range_label(first, last), starts_at, ends_at)
 
 
@@ -125,10 +137,10 @@ def buckets(span: Window) -> list[tuple[str, datetime, datetime]]:
             return result
         if weekly:
             following = day + timedelta(days=7)
-            label = f"{max(day, first_day):%-d %b}"
+            label = format_date(max(day, first_day), "MMMd")
         else:
             following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-            label = f"{day:%b %Y}"
+            label = format_date(day, "yMMM")
         result.append(
             (label, max(start, span.starts_at), min(start_of_day(following), span.ends_at))
         )

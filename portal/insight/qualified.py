@@ -14,8 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.advocates.employment import current_job
@@ -23,6 +28,7 @@ from portal.advocates.models import Account, AccountKind, Employment, Industry, 
 from portal.auth.models import Role, User
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.i18n import format_datetime, format_number
 from portal.insight import summaries
 from portal.insight.figures import Chart, Figures, Stat, Table, between, figure
 from portal.insight.periods import Window
@@ -41,14 +47,14 @@ Qualifying = Callable[[datetime, datetime], sa.Select]
 @dataclass(frozen=True)
 class Kind:
     key: str
-    label: str
+    label: Any
     select: Qualifying
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def qualifying(key: str, label: str) -> Callable[[Qualifying], Qualifying]:
+def qualifying(key: str, label: Any) -> Callable[[Qualifying], Qualifying]:
     """Register a kind of thing that qualifies an advocate: a select of advocate ids."""
 
     def register(select: Qualifying) -> Qualifying:
@@ -58,7 +64,7 @@ def qualifying(key: str, label: str) -> Callable[[Qualifying], Qualifying]:
     return register
 
 
-@qualifying("participation", "A completed participation")
+@qualifying("participation", _l("A completed participation"))
 def _completed(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Participation.advocate_id).where(
         Participation.status == ParticipationStatus.COMPLETED,
@@ -83,9 +89,9 @@ def rule() -> Rule:
 def save_rule(days: int, kinds: list[str]) -> None:
     """Change the qualification rule; raises PortalError for a window outside 1–3,650 days."""
     if not 1 <= days <= 3650:
-        raise PortalError("The window is 1 to 3,650 days.")
+        raise PortalError(_("The window is 1 to 3,650 days."))
     if not kinds:
-        raise PortalError("Choose at least one kind of contribution.")
+        raise PortalError(_("Choose at least one kind of contribution."))
     set_setting(DAYS_SETTING, days)
     set_setting(KINDS_SETTING, [k for k in kinds if k in KINDS])
     summaries.drop_snapshots()
@@ -128,9 +134,9 @@ def qualified_per_account(
 class AccountRow:
     id: int
     name: str
-    owner: str
-    industry: str
-    region: str
+    owner: Any
+    industry: Any
+    region: Any
 
 
 def _accounts() -> dict[int, AccountRow]:
@@ -141,7 +147,9 @@ def _accounts() -> dict[int, AccountRow]:
         .where(Account.kind == AccountKind.CUSTOMER)
     ).all()
     return {
-        r[0]: AccountRow(r[0], r[1], r[2] or "No owner", Industry(r[3]).label, Region(r[4]).label)
+        r[0]: AccountRow(
+            r[0], r[1], r[2] or _("No owner"), str(Industry(r[3]).label), str(Region(r[4]).label)
+        )
         for r in rows
     }
 
@@ -164,28 +172,30 @@ def _group(
     ]
 
 
-@figure(40, "qualified", "Qualified advocates")
+@figure(40, "qualified", _l("Qualified advocates"))
 def qualified_figures(span: Window) -> Figures:
     current = rule()
     per_account, as_of = summaries.qualified_at(span.ends_at)
     per_before, before_as_of = summaries.qualified_at(span.previous.ends_at)
     accounts = _accounts()
     columns = [
-        "Accounts",
-        "With a qualified advocate",
-        "Qualified advocates",
-        "At the previous period's end",
+        _("Accounts"),
+        _("With a qualified advocate"),
+        _("Qualified advocates"),
+        _("At the previous period's end"),
     ]
     top = sorted(
         (a for a in accounts.values() if per_account.get(a.id)),
         key=lambda a: (-per_account[a.id], a.name),
     )[:TOP_ACCOUNTS]
-    kinds = ", ".join(KINDS[k].label.lower() for k in current.kinds) or "nothing"
+    locale = get_locale()
+    kinds = [str(KINDS[k].label) for k in current.kinds]
+    moment = lambda at: format_datetime(at, clock.program_tz(), with_zone=False)  # noqa: E731
     return Figures(
         stats=[
-            Stat("Qualified advocates", sum(per_account.values()), sum(per_before.values())),
+            Stat(_("Qualified advocates"), sum(per_account.values()), sum(per_before.values())),
             Stat(
-                "Customer accounts with one",
+                _("Customer accounts with one"),
                 sum(1 for a in accounts if per_account.get(a, 0)),
                 sum(1 for a in accounts if per_before.get(a, 0)),
             ),
@@ -193,32 +203,42 @@ def qualified_figures(span: Window) -> Figures:
         tables=[
             Table(
                 "by-owner",
-                "By account owner",
-                ["Account owner", *columns],
+                _("By account owner"),
+                [_("Account owner"), *columns],
                 _group(accounts, per_account, per_before, "owner"),
                 chart=Chart("bar", (3,)),
             ),
             Table(
                 "by-industry",
-                "By industry",
-                ["Industry", *columns],
+                _("By industry"),
+                [_("Industry"), *columns],
                 _group(accounts, per_account, per_before, "industry"),
             ),  # fmt: skip
             Table(
                 "by-region",
-                "By region",
-                ["Region", *columns],
+                _("By region"),
+                [_("Region"), *columns],
                 _group(accounts, per_account, per_before, "region"),
             ),  # fmt: skip
             Table(
                 "by-account",
-                f"Accounts with the most qualified advocates (top {TOP_ACCOUNTS})",
-                ["Account", "Owner", "Qualified advocates", "At the previous period's end"],
+                _("Accounts with the most qualified advocates (top %(num)s)", num=TOP_ACCOUNTS),
+                [
+                    _("Account"),
+                    _("Owner"),
+                    _("Qualified advocates"),
+                    _("At the previous period's end"),
+                ],
                 [[a.name, a.owner, per_account[a.id], per_before.get(a.id, 0)] for a in top],
             ),
         ],
-        note=f"Qualified: an active advocate with {kinds} in the {current.days} days before "
-        "the period's end, counted at the customer account they work for now. As of "
-        f"{clock.local(as_of):%-d %b %Y %H:%M} (the previous period: "
-        f"{clock.local(before_as_of):%-d %b %Y %H:%M}).",
+        note=_(
+            "Qualified: an active advocate with at least one of these in the %(days)s days "
+            "before the period's end: %(kinds)s. Counted at the customer account they work for "
+            "now. As of %(moment)s (the previous period: %(before)s).",
+            days=format_number(current.days),
+            kinds=format_list(kinds, locale=locale) if kinds else _("nothing"),
+            moment=moment(as_of),
+            before=moment(before_as_of),
+        ),
     )

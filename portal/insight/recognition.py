@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.insight import summaries
@@ -21,7 +23,7 @@ def points_trend(span: Window) -> list[tuple[str, int]]:
         return trend(span, PointsEntry.created_at, value=PointsEntry.points)
     parts = buckets(span)
     sums = summaries.points_sums(span.starts_at, span.ends_at, parts)
-    return [(label, sums.get(label, (0, 0))[0]) for label, _, _ in parts]
+    return [(label, sums.get(label, (0, 0))[0]) for label, _start, _end in parts]
 
 
 def badges_awarded(span: Window) -> dict[str, int]:
@@ -35,21 +37,21 @@ def badges_awarded(span: Window) -> dict[str, int]:
     return dict(rows)
 
 
-@figure(60, "recognition", "Points and badges")
+@figure(60, "recognition", _l("Points and badges"))
 def recognition_figures(span: Window) -> Figures:
     now, before = points_by_source(span), points_by_source(span.previous)
     badges, badges_before = badges_awarded(span), badges_awarded(span.previous)
-    total = lambda sums: sum(points for points, _ in sums.values())  # noqa: E731
+    total = lambda sums: sum(points for points, _entries in sums.values())  # noqa: E731
     return Figures(
         stats=[
-            Stat("Points awarded", total(now), total(before)),
-            Stat("Badges awarded", sum(badges.values()), sum(badges_before.values())),
+            Stat(_("Points awarded"), total(now), total(before)),
+            Stat(_("Badges awarded"), sum(badges.values()), sum(badges_before.values())),
         ],
         tables=[
             Table(
                 "points-by-source",
-                "Points by source",
-                ["Source", "Points", "Entries", "Points, previous period"],
+                _("Points by source"),
+                [_("Source"), _("Points"), _("Entries"), _("Points, previous period")],
                 [
                     [
                         source.label,
@@ -62,15 +64,15 @@ def recognition_figures(span: Window) -> Figures:
             ),
             Table(
                 "points-trend",
-                "Points per week or month",
-                ["From", "Points"],
+                _("Points per week or month"),
+                [_("From"), _("Points")],
                 [list(row) for row in points_trend(span)],
                 chart=Chart("line", (1,)),
             ),
             Table(
                 "badges",
-                "Badges awarded",
-                ["Badge", "This period", "Previous period"],
+                _("Badges awarded"),
+                [_("Badge"), _("This period"), _("Previous period")],
                 [
                     [name, badges.get(name, 0), badges_before.get(name, 0)]
                     for name in sorted(set(badges) | set(badges_before))

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
+from portal.i18n import format_money
 from portal.insight import history, people, qualified
 from portal.insight.figures import (
     Chart,
@@ -42,7 +45,7 @@ WITHIN = 48 * 3600
 ANSWERED = (AskStatus.ACCEPTED, AskStatus.DECLINED)
 
 
-@people.activity("Answered a reference ask")
+@people.activity("Answered a reference ask", _l("Answered a reference ask"))
 def _answered(start: datetime, end: datetime) -> sa.Select:
     return sa.select(ReferenceAsk.advocate_id).where(
         ReferenceAsk.status.in_(ANSWERED), between(ReferenceAsk.answered_at, start, end)
@@ -59,13 +62,14 @@ def _given(start: datetime, end: datetime) -> sa.Select:
     )
 
 
-qualified.qualifying("reference", "A reference given")(_given)
+qualified.qualifying("reference", _l("A reference given"))(_given)
 
 
 def _count_if(condition: sa.ColumnElement[bool], value=1) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
+# What a request came to: (key, which requests); the key names it in the figures too.
 OUTCOMES = (
     (
         "Held, deal won",
@@ -107,13 +111,19 @@ def _summary_columns(span: Window) -> tuple[list[sa.ColumnElement], sa.ColumnEle
         _count_if(sa.and_(closing, req.state == RequestState.CANCELLED)),
         _count_if(accepted),
         _count_if(sa.and_(accepted, req.seconds_to_acceptance <= WITHIN)),
-        *(_count_if(sa.and_(outcome, condition)) for _, condition in OUTCOMES),
+        *(_count_if(sa.and_(outcome, condition)) for _key, condition in OUTCOMES),
     ]
     return columns, sa.or_(opened, outcome, closing, accepted)
 
 
+OUTCOME_LABELS = {
+    "Held, deal won": _l("Held, deal won"),
+    "Held, deal lost": _l("Held, deal lost"),
+    "Held, deal still open": _l("Held, deal still open"),
+    "Not held": _l("Not held"),
+}
 KEYS = ("opened", "fulfilled", "revenue", "unfulfilled", "cancelled", "accepted", "fast",
-        *(label for label, _ in OUTCOMES))  # fmt: skip
+        *(key for key, _which in OUTCOMES))  # fmt: skip
 
 
 def request_summary(span: Window) -> tuple[dict, dict, list]:
@@ -172,58 +182,60 @@ def _hours(seconds) -> float | None:
     return None if seconds is None else round(float(seconds) / 3600, 1)
 
 
-@figure(33, "references", "Reference requests")
+@figure(33, "references", _l("Reference requests"))
 def references_figures(span: Window) -> Figures:
     now, before, opened_trend = request_summary(span)
     median, median_before = now["median"], before["median"]
     accepted, fast = now["accepted"], now["fast"]
     accepted_before, fast_before = before["accepted"], before["fast"]
-    rows = [[label, now[label], before[label]] for label, _ in OUTCOMES]
+    rows = [[OUTCOME_LABELS[key], now[key], before[key]] for key, _which in OUTCOMES]
     rows += [
-        ["Closed unfulfilled", now["unfulfilled"], before["unfulfilled"]],
-        ["Cancelled", now["cancelled"], before["cancelled"]],
+        [_("Closed unfulfilled"), now["unfulfilled"], before["unfulfilled"]],
+        [_("Cancelled"), now["cancelled"], before["cancelled"]],
     ]
     return Figures(
         stats=[
-            Stat("Requests opened", now["opened"], before["opened"]),
-            Stat("Fulfilled", now["fulfilled"], before["fulfilled"]),
-            Stat("Median time to first acceptance", median, median_before, " h"),
+            Stat(_("Requests opened"), now["opened"], before["opened"]),
+            Stat(_("Fulfilled"), now["fulfilled"], before["fulfilled"]),
+            Stat(_("Median time to first acceptance"), median, median_before, "h"),
             Stat(
-                "Accepted within 48 hours",
+                _("Accepted within 48 hours"),
                 rate(fast, accepted),
                 rate(fast_before, accepted_before),
                 "%",
             ),
-            Stat("Revenue influenced", now["revenue"], before["revenue"]),
+            Stat(_("Revenue influenced"), now["revenue"], before["revenue"], "money"),
         ],
         tables=[
             Table(
                 "outcomes",
-                "Outcomes recorded and requests closed in the period",
-                ["Outcome", "This period", "Previous period"],
+                _("Outcomes recorded and requests closed in the period"),
+                [_("Outcome"), _("This period"), _("Previous period")],
                 rows,
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "acceptance",
-                "Requests first accepted in the period",
-                ["Figure", "This period", "Previous period"],
+                _("Requests first accepted in the period"),
+                [_("Figure"), _("This period"), _("Previous period")],
                 [
-                    ["Accepted", accepted, accepted_before],
-                    ["Within 48 hours of being opened", fast, fast_before],
-                    ["Median hours to first acceptance", median, median_before],
+                    [_("Accepted"), accepted, accepted_before],
+                    [_("Within 48 hours of being opened"), fast, fast_before],
+                    [_("Median hours to first acceptance"), median, median_before],
                 ],
             ),
             Table(
                 "opened-trend",
-                "Requests opened per week or month",
-                ["From", "Requests opened"],
+                _("Requests opened per week or month"),
+                [_("From"), _("Requests opened")],
                 [list(row) for row in opened_trend],
                 chart=Chart("line", (1,)),
             ),
         ],
-        note="Fulfilled: the call or visit was held. Revenue influenced is what sales recorded "
-        "with the outcome, in the request's currency.",
+        note=_(
+            "Fulfilled: the call or visit was held. Revenue influenced is what sales recorded "
+            "with the outcome, in the request's currency."
+        ),
     )
 
 
@@ -245,8 +257,8 @@ def _reference_events(advocate_id: int, limit: int) -> list[Event]:
         events.append(
             Event(
                 ask.asked_at,
-                "Reference",
-                f"Asked for a reference: {request.prospect_name}",
+                _("Reference"),
+                _("Asked for a reference: %(prospect)s", prospect=request.prospect_name),
                 request.kind.label,
             )
         )
@@ -255,8 +267,12 @@ def _reference_events(advocate_id: int, limit: int) -> list[Event]:
             events.append(
                 Event(
                     ask.answered_at,
-                    "Reference",
-                    f"{ask.status.label}: {request.prospect_name}",
+                    _("Reference"),
+                    _(
+                        "%(answer)s: %(prospect)s",
+                        answer=ask.status.label,
+                        prospect=request.prospect_name,
+                    ),
                     reason,
                 )
             )
@@ -265,9 +281,12 @@ def _reference_events(advocate_id: int, limit: int) -> list[Event]:
             events.append(
                 Event(
                     request.outcome_at,
-                    "Reference",
-                    f"Reference given: {request.prospect_name}",
-                    f"revenue influenced {revenue:,} {request.currency}",
+                    _("Reference"),
+                    _("Reference given: %(prospect)s", prospect=request.prospect_name),
+                    _(
+                        "revenue influenced %(amount)s",
+                        amount=format_money(revenue, request.currency),
+                    ),
                 )
             )
     return events

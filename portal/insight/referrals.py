@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
+from portal.i18n import format_money
 from portal.insight import history, people, qualified
 from portal.insight.figures import (
     Chart,
@@ -33,7 +36,7 @@ from portal.referrals.models import Referral, ReferralStage
 STAGES = tuple(ReferralStage)
 
 
-@people.activity("Made a referral")
+@people.activity("Made a referral", _l("Made a referral"))
 def _made(start: datetime, end: datetime) -> sa.Select:
     return sa.select(Referral.advocate_id).where(between(Referral.created_at, start, end))
 
@@ -44,7 +47,7 @@ def _won(start: datetime, end: datetime) -> sa.Select:
     )
 
 
-qualified.qualifying("referral", "A referral won")(_won)
+qualified.qualifying("referral", _l("A referral won"))(_won)
 
 
 def _count_if(condition: sa.ColumnElement[bool], value=1) -> sa.ColumnElement:
@@ -87,53 +90,53 @@ def referral_summary(span: Window) -> tuple[dict[str, int], dict[str, int], list
     )
 
 
-@figure(36, "referrals", "Referrals")
+@figure(36, "referrals", _l("Referrals"))
 def referrals_figures(span: Window) -> Figures:
     now, before, made_trend = referral_summary(span)
     return Figures(
         stats=[
-            Stat("Referrals made", now["made"], before["made"]),
-            Stat("Won", now["won"], before["won"]),
+            Stat(_("Referrals made"), now["made"], before["made"]),
+            Stat(_("Won"), now["won"], before["won"]),
             Stat(
-                "Conversion",
+                _("Conversion"),
                 rate(now["won"], now["won"] + now["lost"]),
                 rate(before["won"], before["won"] + before["lost"]),
                 "%",
             ),
-            Stat("Revenue won", now["revenue"], before["revenue"]),
+            Stat(_("Revenue won"), now["revenue"], before["revenue"], "money"),
         ],
         tables=[
             Table(
                 "stages",
-                "Referrals made in the period, by the stage they stand at now",
-                ["Stage", "This period", "Previous period"],
+                _("Referrals made in the period, by the stage they stand at now"),
+                [_("Stage"), _("This period"), _("Previous period")],
                 [[s.label, now[f"stage:{s.value}"], before[f"stage:{s.value}"]] for s in STAGES],
                 chart=Chart("bar", (1, 2)),
             ),
             Table(
                 "closed",
-                "Referrals closed in the period",
-                ["Figure", "This period", "Previous period"],
+                _("Referrals closed in the period"),
+                [_("Figure"), _("This period"), _("Previous period")],
                 [
-                    ["Won", now["won"], before["won"]],
-                    ["Lost", now["lost"], before["lost"]],
+                    [_("Won"), now["won"], before["won"]],
+                    [_("Lost"), now["lost"], before["lost"]],
                     [
-                        "Conversion (% of closed)",
+                        _("Conversion of those closed (%)"),
                         rate(now["won"], now["won"] + now["lost"]),
                         rate(before["won"], before["won"] + before["lost"]),
                     ],
-                    ["Revenue won", now["revenue"], before["revenue"]],
+                    [_("Revenue won"), now["revenue"], before["revenue"]],
                 ],
             ),
             Table(
                 "made-trend",
-                "Referrals made per week or month",
-                ["From", "Referrals made"],
+                _("Referrals made per week or month"),
+                [_("From"), _("Referrals made")],
                 [list(row) for row in made_trend],
                 chart=Chart("line", (1,)),
             ),
         ],
-        note="Conversion: the share of referrals closed in the period that were won.",
+        note=_("Conversion: the share of referrals closed in the period that were won."),
     )
 
 
@@ -152,23 +155,28 @@ def _referral_events(advocate_id: int, limit: int) -> list[Event]:
         events.append(
             Event(
                 r.created_at,
-                "Referral",
-                f"Referred {r.peer_name} at {r.company_name}",
-                f"now {r.stage.label.lower()}",
+                _("Referral"),
+                _("Referred %(peer)s at %(company)s", peer=r.peer_name, company=r.company_name),
+                _("now: %(stage)s", stage=r.stage.label),
             )
         )
         if r.closed_at is not None and r.stage == ReferralStage.WON:
             events.append(
                 Event(
                     r.closed_at,
-                    "Referral",
-                    f"Referral won: {r.company_name}",
-                    f"revenue {r.revenue or 0:,}",
+                    _("Referral"),
+                    _("Referral won: %(company)s", company=r.company_name),
+                    _("revenue %(amount)s", amount=format_money(r.revenue or 0)),
                 )
             )
         elif r.closed_at is not None:
             events.append(
-                Event(r.closed_at, "Referral", f"Referral lost: {r.company_name}", r.lost_reason)
+                Event(
+                    r.closed_at,
+                    _("Referral"),
+                    _("Referral lost: %(company)s", company=r.company_name),
+                    r.lost_reason,
+                )
             )
     return events
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.advocates import people
@@ -70,6 +71,8 @@ class Export:
     # Builds the SELECT from the query string; returns it with the filters it used
     # (for the audit trail: ids, dates and choices, never searched text).
     build: Callable[[], tuple[sa.Select, dict]]
+    # The download button's words (the exports page); the CSV header stays as it is.
+    download: Any = None
 
 
 def _text_filter() -> str:
@@ -304,7 +307,7 @@ REFERENCE_ASK_COLUMNS = (
 # Exports of other domains register here as they land (`register`).
 EXPORTS: dict[str, Export] = {
     "advocates": Export(
-        "Advocates",
+        _l("Advocates"),
         (
             "id",
             "name",
@@ -323,7 +326,7 @@ EXPORTS: dict[str, Export] = {
         _advocates,
     ),
     "accounts": Export(
-        "Companies",
+        _l("Companies"),
         (
             "id",
             "name",
@@ -338,7 +341,7 @@ EXPORTS: dict[str, Export] = {
         _accounts,
     ),
     "participations": Export(
-        "Participations",
+        _l("Participations"),
         (
             "id",
             "opportunity_id",
@@ -353,7 +356,7 @@ EXPORTS: dict[str, Export] = {
         _participations,
     ),
     "ledger": Export(
-        "Points ledger",
+        _l("Points ledger"),
         (
             "id",
             "created_at",
@@ -368,7 +371,7 @@ EXPORTS: dict[str, Export] = {
         _ledger,
     ),
     "asks": Export(
-        "Asks",
+        _l("Asks"),
         (
             "id",
             "asked_at",
@@ -385,10 +388,18 @@ EXPORTS: dict[str, Export] = {
         _asks,
     ),
     "reference_requests": Export(
-        "Reference requests", REFERENCE_REQUEST_COLUMNS, _reference_requests
+        _l("Reference requests"),
+        REFERENCE_REQUEST_COLUMNS,
+        _reference_requests,
+        _l("Download reference requests"),
     ),
-    "reference_asks": Export("Reference asks", REFERENCE_ASK_COLUMNS, _reference_asks),
-    "referrals": Export("Referrals", REFERRAL_COLUMNS, _referrals),
+    "reference_asks": Export(
+        _l("Reference asks"),
+        REFERENCE_ASK_COLUMNS,
+        _reference_asks,
+        _l("Download reference asks"),
+    ),
+    "referrals": Export(_l("Referrals"), REFERRAL_COLUMNS, _referrals, _l("Download referrals")),
 }
 
 

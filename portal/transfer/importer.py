@@ -12,6 +12,7 @@ inviting them is a separate choice.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal import clock
 from portal.advocates import employment
@@ -22,6 +23,7 @@ from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.errors import InvalidState
 from portal.extensions import db
+from portal.i18n import speaking_to
 from portal.jobs import queue
 from portal.jobs.models import BackgroundJob, JobStatus
 from portal.settings import get_setting, set_setting
@@ -43,7 +45,7 @@ def upload(data: bytes, filename: str, *, by: User) -> DataImport:
     headers = reading.read_header(text, delimiter)
     row_count = reading.count_rows(text, delimiter)
     if not row_count:
-        raise reading.ImportRefused("The file has a header but no rows.")
+        raise reading.ImportRefused(_("The file has a header but no rows."))
     upload = DataImport(
         created_by_id=by.id,
         filename=filename[:200],
@@ -81,7 +83,7 @@ def start_dry_run(data_import: DataImport, mapping: dict[str, str], *, by: User)
     """Remember the mapping (for the next file too) and check every row in the background."""
     data_import = lock(data_import)
     if data_import.status in (ImportStatus.APPLYING, ImportStatus.APPLIED) or is_busy(data_import):
-        raise InvalidState("This file is being imported or was imported already.")
+        raise InvalidState(_("This file is being imported or was imported already."))
     data_import.mapping = reading.check_mapping(mapping, data_import.headers)
     set_setting(MAPPING_SETTING, data_import.mapping)
     data_import.status = ImportStatus.CHECKING
@@ -94,9 +96,11 @@ def start_apply(data_import: DataImport, *, by: User) -> None:
     """Apply a checked file in the background. Raises InvalidState while rows are rejected."""
     data_import = lock(data_import)
     if data_import.status != ImportStatus.CHECKED or is_busy(data_import):
-        raise InvalidState("Run the dry run first; a file is imported once.")
+        raise InvalidState(_("Run the dry run first; a file is imported once."))
     if data_import.counts.get("rejected"):
-        raise InvalidState("Fix the rejected rows and upload the file again: nothing is applied.")
+        raise InvalidState(
+            _("Fix the rejected rows and upload the file again: nothing is applied.")
+        )
     data_import.status = ImportStatus.APPLYING
     data_import.job_id = queue.enqueue(
         IMPORT_JOB,
@@ -113,7 +117,9 @@ def run_import(context: queue.JobContext) -> dict:
     by_id = db.session.scalar(
         sa.select(BackgroundJob.created_by_id).where(BackgroundJob.id == context.job_id)
     )
-    return run(data_import, apply=context.payload["apply"], by_id=by_id, report=context.report)
+    # The report's reasons are written in the language of whoever started the job.
+    with speaking_to(db.session.get(User, by_id) if by_id else None):
+        return run(data_import, apply=context.payload["apply"], by_id=by_id, report=context.report)
 
 
 def run(data_import: DataImport, *, apply: bool, by_id: int | None, report=None) -> dict:
@@ -220,9 +226,9 @@ def start_invitations(data_import: DataImport, *, by: User) -> int:
     """Invite the people this import created (a separate, explicit choice); once."""
     data_import = lock(data_import)
     if data_import.status != ImportStatus.APPLIED or not data_import.created_user_ids:
-        raise InvalidState("This import created nobody to invite.")
+        raise InvalidState(_("This import created nobody to invite."))
     if data_import.invited_at is not None:
-        raise InvalidState("The people of this import were invited already.")
+        raise InvalidState(_("The people of this import were invited already."))
     data_import.invited_at = utcnow()
     queue.enqueue(
         INVITE_JOB,

@@ -14,6 +14,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +24,7 @@ from portal.advocates.models import AskKind
 from portal.audit import trail
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.i18n import format_number
 from portal.opportunities.models import OpportunityType, ParticipationStatus
 from portal.transfer import exports, importer, reading
 from portal.transfer.forms import UploadForm
@@ -146,7 +149,7 @@ def import_mapping(import_id: int):
     mapping = {field: request.form.get(f"map-{field}", "")[:200] for field in reading.FIELDS}
     run_service(
         lambda: importer.start_dry_run(data_import, mapping, by=current_user),
-        "Checking every row: nothing is changed by the dry run.",
+        _("Checking every row: nothing is changed by the dry run."),
     )
     return redirect(url_for(".import_detail", import_id=import_id))
 
@@ -158,7 +161,7 @@ def import_apply(import_id: int):
         abort(400)
     run_service(
         lambda: importer.start_apply(data_import, by=current_user),
-        "Importing: the file applies completely or not at all.",
+        _("Importing: the file applies completely or not at all."),
     )
     return redirect(url_for(".import_detail", import_id=import_id))
 
@@ -170,7 +173,12 @@ def import_invite(import_id: int):
         abort(400)
     run_service(
         lambda: importer.start_invitations(data_import, by=current_user),
-        lambda count: f"Inviting {count:,} new {'person' if count == 1 else 'people'}.",
+        lambda count: _n(
+            "Inviting %(count)s new person.",
+            "Inviting %(count)s new people.",
+            count,
+            count=format_number(count),
+        ),
     )
     return redirect(url_for(".import_detail", import_id=import_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
@@ -13,12 +14,12 @@ from portal.extensions import db
 
 
 class ImportStatus(LabeledEnum):
-    UPLOADED = "uploaded", "Columns to match"
-    CHECKING = "checking", "Dry run running"
-    CHECKED = "checked", "Dry run done"
-    APPLYING = "applying", "Importing"
-    APPLIED = "applied", "Imported"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", _l("Columns to match")
+    CHECKING = "checking", _l("Dry run running")
+    CHECKED = "checked", _l("Dry run done")
+    APPLYING = "applying", _l("Importing")
+    APPLIED = "applied", _l("Imported")
+    FAILED = "failed", _l("Failed")
 
 
 class DataImport(db.Model):

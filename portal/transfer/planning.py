@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.advocates.employment import current_job
 from portal.advocates.models import Account, Employment, Industry, Region, SizeBand
@@ -79,15 +82,20 @@ def _normal(text: str) -> str:
 
 
 def parse_choice(enum_class: type[LabeledEnum], raw: str) -> LabeledEnum:
-    """A value or label of the enum, or the start of one label ("Healthcare")."""
+    """A value or label of the enum (in English, as CRMs write them, or in the reader's
+    language), or the start of one label ("Healthcare")."""
     key = _normal(raw)
+    with force_locale("en"):
+        english = {member: _normal(str(member.label)) for member in enum_class}
+    labels = {member: (english[member], _normal(str(member.label))) for member in enum_class}
     for member in enum_class:
-        if key in (_normal(member.value), _normal(member.label)):
+        if key == _normal(member.value) or key in labels[member]:
             return member
-    starting = [member for member in enum_class if _normal(member.label).startswith(key)]
+    starting = [m for m in enum_class if any(label.startswith(key) for label in labels[m])]
     if key and len(starting) == 1:
         return starting[0]
-    raise Rejected(f"“{raw}” is not one of: {', '.join(str(m.label) for m in enum_class)}")
+    choices = ", ".join(str(m.label) for m in enum_class)
+    raise Rejected(_("“%(value)s” is not one of: %(choices)s", value=raw, choices=choices))
 
 
 def parse_size(raw: str) -> SizeBand:
@@ -150,9 +158,20 @@ class _Accounts:
         if ref is None:
             missing = [label for key, label in _LABELS.items() if key not in given]
             if not name:
-                raise Rejected(f"no company has the CRM id {crm_id}, and the row has no name")
+                raise Rejected(
+                    _(
+                        "no company has the CRM id %(crm_id)s, and the row has no name",
+                        crm_id=crm_id,
+                    )
+                )
             if missing:
-                raise Rejected(f"“{name}” is a new company: give its {', '.join(missing)}")
+                raise Rejected(
+                    _(
+                        "“%(name)s” is a new company: give its %(fields)s",
+                        name=name,
+                        fields=", ".join(str(label) for label in missing),
+                    )
+                )
             key = f"crm:{crm_id}" if crm_id else f"name:{name.lower()}"
             self.plan.new_accounts[key] = NewAccount(name, crm_id or None, **given)
             self.by_name[name.lower()] = ref = ("new", key)
@@ -170,8 +189,12 @@ class _Accounts:
             ref = found if isinstance(found, tuple) else ("id", found)
             if crm_id and ref[0] == "id" and self.by_id[ref[1]].crm_id:
                 raise Rejected(
-                    f"“{name}” has the CRM id {self.by_id[ref[1]].crm_id} in the portal, "
-                    f"{crm_id} in the file"
+                    _(
+                        "“%(name)s” has the CRM id %(ours)s in the portal, %(theirs)s in the file",
+                        name=name,
+                        ours=self.by_id[ref[1]].crm_id,
+                        theirs=crm_id,
+                    )
                 )
             return ref
         return None
@@ -180,7 +203,7 @@ class _Accounts:
         values = {key: value for key, value in values.items() if value}
         first = self.seen.setdefault(ref, (number, values))
         if any(first[1].get(key, value) != value for key, value in values.items()):
-            raise Rejected(f"the company's details differ from row {first[0]}")
+            raise Rejected(_("the company's details differ from row %(row)s", row=first[0]))
 
     def changes(self, ref: AccountRef, name: str, crm_id: str, given: dict) -> dict:
         """What this row changes of an existing company (empty for new ones and repeats)."""
@@ -192,7 +215,7 @@ class _Accounts:
             changed["crm_id"] = crm_id
         if name and crm_id and name != current.name:
             if self.by_name.get(name.lower(), ref[1]) not in (ref[1], ref):
-                raise Rejected(f"another company is called “{name}”")
+                raise Rejected(_("another company is called “%(name)s”", name=name))
             changed["name"] = name
         if changed:
             self.plan.account_updates[ref[1]] = changed
@@ -202,7 +225,7 @@ class _Accounts:
         return self.plan.new_accounts[ref[1]].name if ref[0] == "new" else self.names[ref[1]]
 
 
-_LABELS = {"industry": "industry", "region": "region", "size_band": "size"}
+_LABELS = {"industry": _l("industry"), "region": _l("region"), "size_band": _l("size")}
 
 
 def _account_columns() -> list:
@@ -233,7 +256,7 @@ def make_plan(
     records = list(data_rows(text, delimiter))
     emails = {
         normalize_email(cells[columns["email"]])
-        for _, cells in records
+        for _number, cells in records
         if len(cells) > columns["email"]
     }
     people = _people(sorted(emails))
@@ -243,20 +266,26 @@ def make_plan(
         email = ""
         try:
             if len(cells) != len(headers):
-                raise Rejected(f"it has {len(cells)} cells; the header has {len(headers)}")
+                raise Rejected(
+                    _(
+                        "it has %(cells)s cells; the header has %(columns)s",
+                        cells=len(cells),
+                        columns=len(headers),
+                    )
+                )
 
             def cell(field: str, cells=cells) -> str:
                 return cells[columns[field]].strip() if field in columns else ""
 
             email = normalize_email(cell("email"))
             if not is_valid_email(email):
-                raise Rejected(f"“{cell('email')}” is not an email address")
+                raise Rejected(_("“%(value)s” is not an email address", value=cell("email")))
             if email in first_row:
                 earlier, earlier_cells = first_row[email]
                 if earlier_cells == cells:
-                    plan.add(number, email, UNCHANGED, f"repeats row {earlier}")
+                    plan.add(number, email, UNCHANGED, _("repeats row %(row)s", row=earlier))
                     continue
-                raise Rejected(f"the same email as row {earlier}, with other details")
+                raise Rejected(_("the same email as row %(row)s, with other details", row=earlier))
             first_row[email] = (number, cells)
             _plan_row(plan, accounts, people.get(email), number, email, cell)
         except Rejected as refusal:
@@ -279,11 +308,11 @@ def _plan_row(
     name, title = name[:120], cell("title")[:120]
     account_name, crm_id = cell("account_name")[:160], cell("account_crm_id")[:64]
     if not (account_name or crm_id):
-        raise Rejected("no company: give its name or CRM id")
+        raise Rejected(_("no company: give its name or CRM id"))
     if person is not None and person.role != Role.ADVOCATE:
-        raise Rejected("this email belongs to a staff account")
+        raise Rejected(_("this email belongs to a staff account"))
     if person is None and not name:
-        raise Rejected("a new person needs a name")
+        raise Rejected(_("a new person needs a name"))
     given = _given_account_fields(cell)
     ref = accounts.resolve(number, account_name, crm_id, given)
     company_changes = accounts.changes(ref, account_name, crm_id, given)
@@ -294,13 +323,14 @@ def _plan_row(
     changed = []
     if name and name != person.name:
         plan.name_updates[person.id] = name
-        changed.append("name")
+        changed.append(_("name"))
     if ref != ("id", person.account_id):
         plan.moves.append((person.id, ref, title or person.title))
-        changed.append(f"moves to {accounts.name_of(ref)}")
+        changed.append(_("moves to %(company)s", company=accounts.name_of(ref)))
     elif title and title != person.title:
         plan.title_updates[person.employment_id] = title
-        changed.append("title")
+        changed.append(_("title"))
     if company_changes:
-        changed.append("company " + ", ".join(sorted(company_changes)).replace("_", " "))
+        fields = ", ".join(sorted(company_changes)).replace("_", " ")
+        changed.append(_("company %(fields)s", fields=fields))
     plan.add(number, email, UPDATED if changed else UNCHANGED, "; ".join(changed))

@@ -15,6 +15,10 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.errors import InvalidState
 
@@ -25,32 +29,32 @@ class ImportRefused(InvalidState):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    label: str
+    label: Any
     # Headers CRMs use for it, compared in lower case without punctuation.
     headers: tuple[str, ...]
-    help: str = ""
+    help: Any = ""
 
 
 FIELDS: dict[str, FieldSpec] = {
-    "email": FieldSpec("Email", ("email", "email address", "e mail", "work email")),
-    "first_name": FieldSpec("First name", ("first name", "firstname", "given name")),
-    "last_name": FieldSpec("Last name", ("last name", "lastname", "surname", "family name")),
-    "name": FieldSpec("Full name", ("name", "full name", "contact name")),
-    "title": FieldSpec("Job title", ("title", "job title", "position")),
+    "email": FieldSpec(_l("Email"), ("email", "email address", "e mail", "work email")),
+    "first_name": FieldSpec(_l("First name"), ("first name", "firstname", "given name")),
+    "last_name": FieldSpec(_l("Last name"), ("last name", "lastname", "surname", "family name")),
+    "name": FieldSpec(_l("Full name"), ("name", "full name", "contact name")),
+    "title": FieldSpec(_l("Job title"), ("title", "job title", "position")),
     "account_name": FieldSpec(
-        "Company name", ("account name", "company name", "company", "account", "organization")
+        _l("Company name"), ("account name", "company name", "company", "account", "organization")
     ),
     "account_crm_id": FieldSpec(
-        "Company CRM id",
+        _l("Company CRM id"),
         ("account id", "company id", "associated company id", "crm id", "record id company"),
-        "Companies are matched by it first, then by name.",
+        _l("Companies are matched by it first, then by name."),
     ),
-    "industry": FieldSpec("Industry", ("industry",)),
-    "region": FieldSpec("Region", ("region", "billing region", "sales region")),
+    "industry": FieldSpec(_l("Industry"), ("industry",)),
+    "region": FieldSpec(_l("Region"), ("region", "billing region", "sales region")),
     "size_band": FieldSpec(
-        "Company size",
+        _l("Company size"),
         ("size band", "size", "company size", "number of employees", "employees"),
-        "A size band, or a number of employees.",
+        _l("A size band, or a number of employees."),
     ),
 }
 
@@ -62,10 +66,10 @@ def _normal(header: str) -> str:
 def decode(data: bytes) -> tuple[str, str]:
     """The file's text and its encoding: UTF-8 (a BOM or none) or Windows-1252."""
     if not data.strip():
-        raise ImportRefused("The file is empty.")
+        raise ImportRefused(_("The file is empty."))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
         raise ImportRefused(
-            "The file is in UTF-16 (or is not a CSV file): save it as “CSV UTF-8” and try again."
+            _("The file is in UTF-16 (or is not a CSV file): save it as “CSV UTF-8” and try again.")
         )
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -75,7 +79,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError:
         raise ImportRefused(
-            "The file is neither UTF-8 nor Windows-1252: save it as “CSV UTF-8” and try again."
+            _("The file is neither UTF-8 nor Windows-1252: save it as “CSV UTF-8” and try again.")
         ) from None
 
 
@@ -94,18 +98,23 @@ def read_header(text: str, delimiter: str) -> list[str]:
     try:
         header = next(_reader(text, delimiter), None)
     except csv.Error as error:
-        raise ImportRefused(f"The header row can't be read: {error}.") from None
+        raise ImportRefused(_("The header row can't be read: %(error)s.", error=error)) from None
     if not header or not any(cell.strip() for cell in header):
-        raise ImportRefused("The first row must name the columns.")
+        raise ImportRefused(_("The first row must name the columns."))
     names = [cell.strip() for cell in header]
     seen: dict[str, int] = {}
     for number, name in enumerate(names, 1):
         if not name:
-            raise ImportRefused(f"Column {number} has no name in the first row.")
+            raise ImportRefused(_("Column %(number)s has no name in the first row.", number=number))
         if _normal(name) in seen:
             raise ImportRefused(
-                f"The column “{name}” appears twice (columns {seen[_normal(name)]} and "
-                f"{number}): remove or rename one."
+                _(
+                    "The column “%(name)s” appears twice (columns %(first)s and %(second)s): "
+                    "remove or rename one.",
+                    name=name,
+                    first=seen[_normal(name)],
+                    second=number,
+                )
             )
         seen[_normal(name)] = number
     return names
@@ -125,11 +134,13 @@ def data_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
                 continue
             yield number, cells
     except csv.Error as error:
-        raise ImportRefused(f"Row {number + 1} can't be read: {error}.") from None
+        raise ImportRefused(
+            _("Row %(number)s can't be read: %(error)s.", number=number + 1, error=error)
+        ) from None
 
 
 def count_rows(text: str, delimiter: str) -> int:
-    return sum(1 for _ in data_rows(text, delimiter))
+    return sum(1 for _row in data_rows(text, delimiter))
 
 
 def guess_mapping(headers: list[str], remembered: dict | None) -> dict[str, str]:
@@ -151,15 +162,19 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]
     chosen = {field: mapping.get(field, "") for field in FIELDS}
     chosen = {field: column if column in headers else "" for field, column in chosen.items()}
     if not chosen["email"]:
-        raise ImportRefused("Choose the column with the email addresses.")
+        raise ImportRefused(_("Choose the column with the email addresses."))
     if not (chosen["account_name"] or chosen["account_crm_id"]):
-        raise ImportRefused("Choose the column with the company name or its CRM id.")
+        raise ImportRefused(_("Choose the column with the company name or its CRM id."))
     used: dict[str, str] = {}
     for field, column in chosen.items():
         if column and column in used:
             raise ImportRefused(
-                f"“{column}” is chosen for both {FIELDS[used[column]].label.lower()} and "
-                f"{FIELDS[field].label.lower()}."
+                _(
+                    "“%(column)s” is chosen for both “%(first)s” and “%(second)s”.",
+                    column=column,
+                    first=FIELDS[used[column]].label,
+                    second=FIELDS[field].label,
+                )
             )
         if column:
             used[column] = field

@@ -286,3 +286,16 @@ def test_opportunities_and_invitations(app, make, login):
     assert invited.details == {"advocate_id": advocate.id, "opportunity_id": draft.id}
     client.post(f"/manage/opportunities/{draft.id}/state", data={"action": "cancel"})
     assert _change(trail.one("opportunity.state_changed"), "state") == ("published", "cancelled")
+
+
+def test_the_trail_page_describes_events_in_the_readers_language(app, make, login):
+    manager, advocate = make.manager(), make.advocate()
+    client = login(manager)
+    client.post(f"/manage/users/{advocate.id}/deactivate")
+    french = text(client.get("/manage/audit", headers={"Accept-Language": "fr"}))
+    assert "Journal d'audit" in french and "A désactivé une personne" in french
+    assert f"Personne n° {advocate.id}" in french and "active : True → False" in french
+    german = text(client.get("/manage/audit", headers={"Accept-Language": "de"}))
+    assert "1 Eintrag" in german and "Eine Person deaktiviert" in german
+    english = text(client.get("/manage/audit"))
+    assert "Deactivated a person" in english and f"Person #{advocate.id}" in english

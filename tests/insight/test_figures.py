@@ -129,10 +129,10 @@ def test_points_by_source_per_week_and_badges():
         ["Referral", 0, 0, 0],
     ]
     assert _rows(recognition, "points-trend") == [
-        ["1 Nov", 50],
-        ["2 Nov", 100],
-        ["9 Nov", 0],
-        ["16 Nov", 0],
+        ["Nov 1", 50],
+        ["Nov 2", 100],
+        ["Nov 9", 0],
+        ["Nov 16", 0],
     ]
 
 

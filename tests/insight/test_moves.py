@@ -35,6 +35,6 @@ def test_moves_and_the_prospect_accounts_they_opened(make):
     stats = {s.label: (s.value, s.previous) for s in section.figures.stats}
     assert stats == {"Champions who moved": (2, 1), "Prospect accounts they joined": (1, 0)}
     assert section.table("moves").rows == [
-        ["Cai", "Old Co", "Prospect Co", "Prospect", "2026-11-10"],
-        ["Ada", "Old Co", "Prospect Co", "Prospect", "2026-11-01"],
+        ["Cai", "Old Co", "Prospect Co", "Prospect", date(2026, 11, 10)],
+        ["Ada", "Old Co", "Prospect Co", "Prospect", date(2026, 11, 1)],
     ]

@@ -75,7 +75,7 @@ def test_at_the_first_moment_of_a_month_the_period_is_empty_and_so_is_the_previo
 
 def test_weekly_buckets_start_on_monday_in_the_program_zone_cut_to_the_period():
     parts = periods.buckets(periods.window("month"))
-    assert [label for label, _, _ in parts] == ["1 Nov", "2 Nov", "9 Nov", "16 Nov"]
+    assert [label for label, _, _ in parts] == ["Nov 1", "Nov 2", "Nov 9", "Nov 16"]
     assert parts[0][1:] == (MONTH_START, datetime(2026, 11, 1, 11, 0, tzinfo=UTC))
     assert parts[-1][2] == NOW
 

@@ -163,7 +163,7 @@ def test_referrals_by_stage_conversion_and_revenue_won():
     assert refs.table("closed").rows == [
         ["Won", 1, 1],
         ["Lost", 1, 1],
-        ["Conversion (% of closed)", 50.0, 50.0],
+        ["Conversion of those closed (%)", 50.0, 50.0],
         ["Revenue won", 30_000, 10_000],
     ]
 
@@ -191,11 +191,11 @@ def test_the_counted_kinds_are_a_setting(app):
 
 def test_the_history_lists_references_and_referrals_with_revenue(impact):
     ada = [(e.kind, e.text, e.detail) for e in history.advocate_history(impact["a"].id)]
-    assert ("Reference", "Reference given: Prospect One", "revenue influenced 50,000 EUR") in ada
+    assert ("Reference", "Reference given: Prospect One", "revenue influenced €50,000") in ada
     assert ("Reference", "Accepted: Prospect One", "") in ada
     assert ("Referral", "Referral lost: Alpha", "") in ada
     ben = [(e.kind, e.text, e.detail) for e in history.advocate_history(impact["b"].id)]
-    assert ("Referral", "Referral won: Bravo", "revenue 30,000") in ben
+    assert ("Referral", "Referral won: Bravo", "revenue $30,000") in ben
     dee = [(e.text, e.detail) for e in history.advocate_history(impact["d"].id)]
     assert ("Declined: Prospect One", "Not this time") in dee
 
@@ -206,13 +206,13 @@ def test_the_staff_pages_show_references_and_referrals(impact, login):
     assert "Reference given: Prospect One" in history_page.get_data(as_text=True)
     ben = client.get(f"/manage/insight/advocates/{impact['b'].id}/history")
     assert "Referral won: Bravo" in ben.get_data(as_text=True)
-    assert "revenue 30,000" in ben.get_data(as_text=True)
+    assert "revenue $30,000" in ben.get_data(as_text=True)
     zeta = client.get(f"/manage/accounts/{impact['z'].id}").get_data(as_text=True)
     assert "1 reference given by its current advocates · revenue influenced 50,000" in zeta
-    assert "3 referrals made by its current advocates · 0 won · revenue won 0" in zeta
+    assert "3 referrals made by its current advocates · 0 won · revenue won $0" in zeta
     xylo = client.get(f"/manage/accounts/{impact['x'].id}").get_data(as_text=True)
     assert "0 references given" in xylo
-    assert "2 referrals made by its current advocates · 2 won · revenue won 40,000" in xylo
+    assert "2 referrals made by its current advocates · 2 won · revenue won $40,000" in xylo
 
 
 def test_the_csv_of_a_new_table_equals_it(impact, login):

@@ -7,6 +7,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from portal.advocates.models import Account
 from portal.extensions import db
@@ -31,7 +32,7 @@ def test_the_page_shows_each_figure_and_its_comparison(program, login):
     page = login(program["owner"]).get("/manage/insight/?period=month")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "This month (1 Nov 2026 – 20 Nov 2026)" in html
+    assert "This month (Nov 1, 2026 – Nov 20, 2026)" in html
     assert 'data-testid="stat-advocates-1"' in html
     assert "previous 2 (+1)" in html  # active advocates: 3 against 2
     for section in (
@@ -141,7 +142,7 @@ def test_the_advocate_history_merges_every_kind_newest_first(program, login):
     events = html.get_data(as_text=True)
     # Ben: points on 5 Nov, opted in on 5 Nov, completed on 1 Nov, applied on 20 Oct.
     assert events.index("+100 points") < events.index("Completed") < events.rindex("Applied to")
-    assert "Insider: opted in" in events
+    assert "Insider: Opted in" in events
     assert client.get("/manage/insight/advocates/999999/history").status_code == 404
     assert client.get(f"/manage/insight/advocates/{program['owner'].id}/history").status_code == 404
 
@@ -153,3 +154,19 @@ def test_the_account_page_shows_its_people_activity_and_figures(program, login):
     assert "Qualified advocates now" in html
     stats = html[html.index("This account in figures") :]
     assert '<span class="stat-value">Olivia Owner</span>' in stats
+
+
+def test_the_page_speaks_the_readers_language(program, login):
+    client = login(program["owner"])
+    refresh()  # the fixture's app context remembers the language it last spoke
+    page = client.get("/manage/insight/?period=month", headers={"Accept-Language": "de"})
+    html = page.get_data(as_text=True)
+    assert "<h1>Programmauswertung</h1>" in html
+    assert "Dieser Monat (1. Nov. 2026 – 20. Nov. 2026)" in html
+    assert "Aktive Botschafter" in html and "vorher 2 (+1)" in html
+    refresh()
+    page = client.get("/manage/insight/?period=month", headers={"Accept-Language": "fr"})
+    html = page.get_data(as_text=True)
+    assert "Ce mois-ci (1 nov. 2026 – 20 nov. 2026)" in html
+    assert "Ambassadeurs actifs" in html and "précédemment 2 (+1)" in html
+    refresh()

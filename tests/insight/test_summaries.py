@@ -42,11 +42,14 @@ def test_the_job_is_idempotent_and_says_as_of_when():
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) > taken - 1
     note = figures.section("qualified", periods.window("month")).figures.note
     # As of 00:00 on 20 November in Auckland, the previous period at 00:00 on 1 November.
-    assert "As of 20 Nov 2026 00:00 (the previous period: 1 Nov 2026 00:00)" in note
+    assert (
+        "As of Fri, Nov 20, 2026, 12:00\u202fAM (the previous period: Sun, Nov 1, 2026, 12:00\u202fAM)"
+        in note
+    )
     people = figures.section("advocates", periods.window("month")).figures.note
-    assert people == "Active advocates and tier movement as of 20 Nov 2026 00:00."
+    assert people == "Active advocates and tier movement as of Fri, Nov 20, 2026, 12:00\u202fAM."
     funnel = figures.section("participation", periods.window("month")).figures.note
-    assert funnel.endswith("the funnel as of 20 Nov 2026 00:00.")
+    assert funnel.endswith("the funnel as of Fri, Nov 20, 2026, 12:00\u202fAM.")
 
 
 def test_points_days_sum_whole_days_and_read_the_edges_from_the_ledger():
@@ -87,8 +90,8 @@ def test_days_the_job_has_not_summed_yet_are_read_from_the_ledger(app):
     span = periods.window("month")
     assert summaries.is_summed(span.starts_at, span.ends_at)
     assert figures.section("recognition", span).table("points-trend").rows == [
-        ["1 Nov", 50],
-        ["2 Nov", 100],
-        ["9 Nov", 0],
-        ["16 Nov", 0],
+        ["Nov 1", 50],
+        ["Nov 2", 100],
+        ["Nov 9", 0],
+        ["Nov 16", 0],
     ]

@@ -166,3 +166,12 @@ def test_reference_requests_and_asks_export_too(app, make, login):
         assert response.status_code == 200
         assert column in response.get_data(as_text=True).splitlines()[0]
     assert "Reference requests" in client.get("/manage/exports").get_data(as_text=True)
+
+
+def test_the_exports_page_speaks_the_readers_language_but_csv_headers_stay(make, login):
+    client = login(make.manager())
+    page = client.get("/manage/exports", headers={"Accept-Language": "de"})
+    assert "Botschafter herunterladen" in page.get_data(as_text=True)
+    assert "Referenzanfragen herunterladen" in page.get_data(as_text=True)
+    csv_file = client.get("/manage/exports/advocates.csv", headers={"Accept-Language": "de"})
+    assert csv_file.get_data(as_text=True).lstrip("\ufeff").startswith("id,name,email,")

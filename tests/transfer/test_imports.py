@@ -322,3 +322,32 @@ def test_fifty_thousand_rows_import_in_a_background_job(app, make, login, capsys
             f"\n50,000 rows ({len(content) / 1e6:.1f} MB): upload {uploaded - started:.1f} s, "
             f"dry run {checked - uploaded:.1f} s, apply {applied - checked:.1f} s"
         )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_a_crm_file_names_choices_in_english_whatever_the_readers_language(app, language):
+    from portal.advocates.models import Industry
+    from portal.transfer.planning import Rejected, parse_choice
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert parse_choice(Industry, "Healthcare & life sciences") == Industry.HEALTHCARE
+        assert parse_choice(Industry, "healthcare") == Industry.HEALTHCARE
+        with pytest.raises(Rejected):
+            parse_choice(Industry, "Basket weaving")
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert parse_choice(Industry, "Gesundheitswesen") == Industry.HEALTHCARE
+
+
+def test_a_german_speaking_manager_reads_the_dry_run_in_german(app, make, login):
+    manager = make.manager()
+    with app.app_context():
+        db.session.get(User, manager.id).locale = "de"
+        db.session.commit()
+    client = login(manager)
+    bad_row = "Bo,Bad,not-an-email,CTO,Analytical Engines,0011,Technology,Europe,1200\r\n"
+    import_id = _import_id(_upload(client, SALESFORCE + bad_row))
+    page = text(_dry_run(app, client, import_id))
+    # English choices from the CRM still match; the reasons are the reader's language.
+    assert _counts(app, import_id) == {"created": 3, "rejected": 1}
+    assert "1 Zeile wurde abgewiesen" in page
+    assert "„not-an-email“ ist keine E-Mail-Adresse" in page
