@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.api.models import ApiToken
 from portal.api.problems import ApiProblem
@@ -96,7 +97,9 @@ def parse_networks(text: str) -> list[str]:
         try:
             networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
         except ValueError:
-            raise InvalidState(f"“{part[:60]}” is not an address or network (CIDR).") from None
+            raise InvalidState(
+                _("“%(text)s” is not an address or network (CIDR).", text=part[:60])
+            ) from None
     return networks
 
 
@@ -117,14 +120,14 @@ def create_token(user: User, wanted: TokenRequest) -> tuple[ApiToken, str]:
     """
     allowed = set(scopes_for(user))
     if not allowed:
-        raise NotAllowed("Only admins, advocates and requesters can make API tokens.")
+        raise NotAllowed(_("Only admins, advocates and requesters can make API tokens."))
     extra = sorted(set(wanted.scopes) - allowed)
     if extra:
-        raise NotAllowed(f"Scopes you can't give: {', '.join(extra)}.")
+        raise NotAllowed(_("Scopes you can't give: %(scopes)s.", scopes=", ".join(extra)))
     if not wanted.scopes:
-        raise InvalidState("Choose at least one scope.")
+        raise InvalidState(_("Choose at least one scope."))
     if wanted.expires_at is not None and wanted.expires_at <= utcnow():
-        raise InvalidState("The expiry must be in the future.")
+        raise InvalidState(_("The expiry must be in the future."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -177,7 +180,7 @@ def _refuse(detail: str, slug: str) -> ApiProblem:
 
 def authenticate(header: str | None, address: str | None) -> ApiToken:
     """The token named by an `Authorization: Bearer …` header, checked; raises ApiProblem."""
-    scheme, _, secret = (header or "").partition(" ")
+    scheme, _sep, secret = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise _refuse("Send a token: Authorization: Bearer <token>.", "token-missing")
     token = db.session.scalar(
@@ -212,7 +215,7 @@ def _address_allowed(address: str | None, networks: list[str]) -> bool:
 
 def has_scope(token: ApiToken, scope: str) -> bool:
     """Write access includes read access to the same resource."""
-    resource, _, access = scope.partition(":")
+    resource, _sep, access = scope.partition(":")
     granted = set(token.scopes)
     if scope in granted:
         return True

@@ -433,9 +433,10 @@ def test_an_account_status_reads_the_same_on_every_staff_page(app, make, login):
     advocates = text(client.get("/manage/advocates"))
     users = text(client.get("/admin/users"))
     for person, status in expected.items():
-        assert status.label in advocates and status.label in users, status
+        label = str(status.label)
+        assert label in advocates and label in users, status
         detail = text(client.get(f"/manage/advocates/{person.id}"))
-        assert f"{person.email} · {status.label}" in detail, status
+        assert f"{person.email} · {label}" in detail, status
 
 
 def test_a_new_opportunity_is_worth_its_type_default_unless_the_manager_says_so(app, make, login):
@@ -561,7 +562,7 @@ def test_admins_brand_the_program_in_pages_and_mail(app, make, login):
     from portal.mail.models import OutboxMessage
 
     admin = login(make.admin())
-    base = {"registration_mode": "invite", "tier_grace_days": "90"}
+    base = {"registration_mode": "invite", "tier_grace_days": "90", "language": "en"}
     base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
     too_light = admin.post(
         "/admin/settings", data={**base, "program_name": "Acme Voices", "accent_color": "#ffd700"}
@@ -666,7 +667,12 @@ def test_an_admin_uploads_a_logo_for_every_page(app, make, login):
     picture = io.BytesIO()
     Image.new("RGB", (800, 400), "navy").save(picture, format="PNG")
     admin = login(make.admin())
-    base = {"registration_mode": "invite", "tier_grace_days": "90", "accent_color": "#4338ca"}
+    base = {
+        "registration_mode": "invite",
+        "tier_grace_days": "90",
+        "accent_color": "#4338ca",
+        "language": "en",
+    }
     base.update({f"points_{kind.value}": "100" for kind in OpportunityType})
     bad = admin.post(
         "/admin/settings",
