@@ -66,7 +66,8 @@ def delete():
         abort(
             403,
             _(
-                "An admin account is handed over, not deleted: have another admin change your role first."
+                "An admin account is handed over, not deleted: "
+                "have another admin change your role first."
             ),
         )
     if erasure.open_request(current_user.id) is not None:
