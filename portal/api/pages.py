@@ -28,7 +28,7 @@ bp = Blueprint("api_tokens", __name__)
 
 
 def _scope_choices(user) -> list:
-    return options((scope, scope) for scope in tokens.scopes_for(user))
+    return options((scope, tokens.describe_scope(scope)) for scope in tokens.scopes_for(user))
 
 
 def _create(form: TokenForm) -> once.Created:

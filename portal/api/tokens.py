@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.api.models import ApiToken
 from portal.api.problems import ApiProblem
@@ -33,13 +35,13 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 # Resources a scope can name (`<name>:read`, and `<name>:write` for those in
 # WRITABLE); another package adds its own with `register_resource`
 # (reference requests, referrals...).
-RESOURCES: dict[str, str] = {
-    "advocates": "Advocates: profile fields they share, tier, points and badges",
-    "accounts": "Customer companies and employment history",
-    "opportunities": "Opportunities: create, publish, close",
-    "participations": "Participations: who takes part, completions",
-    "ledger": "Points ledger: entries, manual awards, reversals",
-    "badges": "Badges and badge awards",
+RESOURCES: dict[str, str | LazyString] = {
+    "advocates": _l("Advocates: profile fields they share, tier, points and badges"),
+    "accounts": _l("Customer companies and employment history"),
+    "opportunities": _l("Opportunities: create, publish, close"),
+    "participations": _l("Participations: who takes part, completions"),
+    "ledger": _l("Points ledger: entries, manual awards, reversals"),
+    "badges": _l("Badges and badge awards"),
 }
 WRITABLE = {"opportunities", "participations", "ledger"}
 # What an advocate's own tokens may read (their own data only).
@@ -50,7 +52,7 @@ REQUESTER_RESOURCES: list[str] = []
 
 def register_resource(
     name: str,
-    description: str,
+    description: str | LazyString,
     *,
     writable: bool = False,
     for_advocates: bool = False,
@@ -64,6 +66,11 @@ def register_resource(
         ADVOCATE_RESOURCES.append(name)
     if for_requesters and name not in REQUESTER_RESOURCES:
         REQUESTER_RESOURCES.append(name)
+
+
+def describe_scope(scope: str) -> str:
+    """A scope as a person reads it: its name and what its resource holds."""
+    return _("%(code)s — %(description)s", code=scope, description=RESOURCES[scope.split(":")[0]])
 
 
 def all_scopes() -> list[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
@@ -29,5 +30,6 @@ class EndpointForm(PortalForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.event_types.choices = options(
-            (name, f"{name} — {text}") for name, text in EVENT_TYPES.items()
+            (name, _("%(code)s — %(description)s", code=name, description=text))
+            for name, text in EVENT_TYPES.items()
         )
