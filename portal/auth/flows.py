@@ -99,7 +99,7 @@ def make_set_password_token(user: User) -> str:
     """Raises InvalidState for someone who has a password: such a link, shown to
     staff, would let them open the account."""
     if user.has_password:
-        raise InvalidState(f"{user.name} already has a password.")
+        raise InvalidState(_("%(name)s already has a password.", name=user.name))
     return make_token(user, "set-password")
 
 
