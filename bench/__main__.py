@@ -319,6 +319,8 @@ def api_pages(picks: Picks, database_url: str) -> dict[str, list[Line]]:
         ),
         "API: reference requests, first page of 50": calls(["/api/v1/reference-requests"]),
         "API: referrals, first page of 50": calls(["/api/v1/referrals"]),
+        # The program page's figures (every family), as the page computes them.
+        "API: program figures, this quarter": calls(["/api/v1/insight/program?period=quarter"]),
     }
 
 

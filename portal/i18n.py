@@ -76,6 +76,9 @@ def select_locale() -> str:
     if audience is not None:
         return audience[0]
     if has_request_context():
+        if request.blueprint == "api":
+            # The JSON API speaks one language to every integrator: its documented one.
+            return current_app.config["BABEL_DEFAULT_LOCALE"]
         if current_user.is_authenticated and current_user.locale in languages():
             return current_user.locale
         match = request.accept_languages.best_match(languages())

@@ -55,6 +55,7 @@ class SettingsForm(PortalForm):
     remove_logo = BooleanField(_l("Use the portal's star instead of the uploaded logo"))
     language = SelectField(
         _l("Default language"),
+        validators=[Optional()],
         description=_l(
             "For people who haven't chosen one and whose browser requests none of "
             "the portal's languages, and for mail to people without an account."

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -73,7 +75,9 @@ def save_account(
     except IntegrityError:  # a name, CRM id or domain that was saved a moment ago
         db.session.rollback()
         _check_not_taken(details, account_id)
-        raise AlreadyExists("Another company was saved with these details a moment ago.") from None
+        raise AlreadyExists(
+            _("Another company was saved with these details a moment ago.")
+        ) from None
     if by_id is not None:
         action = "account.updated" if account_id else "account.created"
         trail.record(
@@ -98,9 +102,9 @@ def _check_not_taken(details: AccountDetails, account_id: int | None) -> None:
     name = details.name.strip()
     others = sa.select(Account.id).where(Account.id != (account_id or -1))
     if db.session.scalar(others.where(sa.func.lower(Account.name) == name.lower())):
-        raise AlreadyExists(f"An account named {name} already exists.")
+        raise AlreadyExists(_("An account named %(name)s already exists.", name=name))
     if details.crm_id and db.session.scalar(others.where(Account.crm_id == details.crm_id)):
-        raise AlreadyExists(f"Another account has the CRM id {details.crm_id}.")
+        raise AlreadyExists(_("Another account has the CRM id %(crm_id)s.", crm_id=details.crm_id))
     taken = db.session.scalars(
         sa.select(AccountDomain.domain).where(
             AccountDomain.domain.in_(details.domains),
@@ -108,7 +112,14 @@ def _check_not_taken(details: AccountDetails, account_id: int | None) -> None:
         )
     ).all()
     if taken:
-        raise AlreadyExists(f"{', '.join(taken)} already belongs to another company.")
+        raise AlreadyExists(
+            _n(
+                "%(domains)s already belongs to another company.",
+                "%(domains)s already belong to other companies.",
+                len(taken),
+                domains=", ".join(taken),
+            )
+        )
 
 
 def create_account(**details) -> Account:
@@ -163,7 +174,7 @@ def _add_named(model: type[Product] | type[DiscussionTopic], name: str):
     Raises AlreadyExists; a unique index on lower(name) settles two at once.
     """
     name = name.strip()
-    taken = AlreadyExists(f"{name} is already on the list.")
+    taken = AlreadyExists(_("%(name)s is already on the list.", name=name))
     if db.session.scalar(sa.select(model.id).where(sa.func.lower(model.name) == name.lower())):
         raise taken
     row = model(name=name)

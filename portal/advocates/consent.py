@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from portal import clock
 from portal.advocates import topics
@@ -22,6 +24,7 @@ from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.errors import AskNotAllowed
 from portal.extensions import db
+from portal.i18n import format_date
 
 
 def asks_this_quarter(advocate_ids: list[int]) -> dict[int, int]:
@@ -55,6 +58,13 @@ def is_quiet(profile: AdvocateProfile) -> bool:
     return profile.quiet_until is not None and profile.quiet_until >= clock.today()
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: lower case, except in German (its nouns keep their capital)."""
+    text = str(label)
+    locale = get_locale()
+    return text if locale is not None and locale.language == "de" else text.lower()
+
+
 @dataclass(frozen=True)
 class AskCheck:
     advocate_id: int
@@ -69,21 +79,25 @@ class AskCheck:
 
 def check_asks(advocates: list[tuple[User, AdvocateProfile]], topic: str) -> list[AskCheck]:
     """Whether each advocate may be asked about `topic` now, and why not (two queries)."""
-    ids = [user.id for user, _ in advocates]
+    ids = [user.id for user, _profile in advocates]
     counts = asks_this_quarter(ids)
     open_to = open_topics(ids)
     checks = []
     for user, profile in advocates:
         reasons = []
         if not user.active or user.role != Role.ADVOCATE:
-            reasons.append("not an active advocate")
+            reasons.append(_("not an active advocate"))
         if topic not in open_to[user.id]:
-            reasons.append(f"not open to {topics.label(topic).lower()}")
+            reasons.append(_("not open to %(topic)s", topic=_in_sentence(topics.label(topic))))
         if is_quiet(profile):
-            reasons.append(f"quiet period until {profile.quiet_until:%-d %b %Y}")
+            reasons.append(_("quiet period until %(day)s", day=format_date(profile.quiet_until)))
         if counts[user.id] >= profile.max_asks_per_quarter:
             reasons.append(
-                f"asked {counts[user.id]} of {profile.max_asks_per_quarter} times this quarter"
+                _(
+                    "asked %(asked)d of %(cap)d times this quarter",
+                    asked=counts[user.id],
+                    cap=profile.max_asks_per_quarter,
+                )
             )
         checks.append(AskCheck(user.id, reasons, counts[user.id], profile.max_asks_per_quarter))
     return checks
@@ -132,7 +146,7 @@ def record_ask(
         .execution_options(populate_existing=True)
     )
     if profile is None:
-        raise AskNotAllowed(["not an advocate"])
+        raise AskNotAllowed([_("not an advocate")])
     (check,) = check_asks([(advocate, profile)], topic)
     if not check.allowed:
         raise AskNotAllowed(check.reasons)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -87,9 +88,11 @@ def record_move(
     job = current_employment(user.id)
     if job is not None:
         if job.account_id == account.id:
-            raise InvalidState(f"{user.name} already works at {account.name}.")
+            raise InvalidState(
+                _("%(name)s already works at %(company)s.", name=user.name, company=account.name)
+            )
         if started_on < job.started_on:
-            raise InvalidState("The new job can't start before the current one.")
+            raise InvalidState(_("The new job can't start before the current one."))
         job.ended_on = started_on
     db.session.flush()
     new_job = Employment(
@@ -106,7 +109,10 @@ def record_move(
     except IntegrityError:  # another move of the same person, a moment ago
         db.session.rollback()
         raise AlreadyExists(
-            f"A move of {user.name} was just recorded by someone else: check the history."
+            _(
+                "A move of %(name)s was just recorded by someone else: check the history.",
+                name=user.name,
+            )
         ) from None
     if by is not None:
         trail.record(
@@ -155,7 +161,9 @@ def company_named(name: str, job: NewJob | None = None) -> Account:
         db.session.flush()
     except IntegrityError:  # the same company, added a moment ago
         db.session.rollback()
-        raise AlreadyExists(f"{name} was added a moment ago: send the form again.") from None
+        raise AlreadyExists(
+            _("%(name)s was added a moment ago: send the form again.", name=name)
+        ) from None
     return account
 
 
@@ -167,10 +175,10 @@ def record_own_move(user: User, job: NewJob) -> Employment:
     current job's, or for the company they already work at.
     """
     if job.started_on > clock.today():
-        raise InvalidState("Record your new job once you have started it.")
+        raise InvalidState(_("Record your new job once you have started it."))
     current = current_employment(user.id)
     if current is not None and job.started_on < current.started_on:
-        raise InvalidState("The new job can't start before the current one.")
+        raise InvalidState(_("The new job can't start before the current one."))
     account = company_named(job.company, job)
     return record_move(user, account=account, title=job.title, started_on=job.started_on, by=user)
 

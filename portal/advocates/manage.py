@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.advocates import accounts, consent, employment, notes, people, permissions
@@ -33,6 +34,7 @@ from portal.auth import flows
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.i18n import format_number
 from portal.inputs import page_number
 from portal.recognition import ledger
 from portal.views import back_to, render_form, run_service
@@ -137,7 +139,16 @@ def detail(user_id: int):
     user = _advocate_or_404(user_id)
     sections = [(section.template, section.load(user)) for section in SECTIONS]
     asked = consent.asks_this_quarter([user.id])[user.id]
-    stats = [("Asks this quarter", f"{asked} / {user.profile.max_asks_per_quarter}")]
+    stats = [
+        (
+            _("Asks this quarter"),
+            _(
+                "%(asked)s / %(cap)s",
+                asked=format_number(asked),
+                cap=format_number(user.profile.max_asks_per_quarter),
+            ),
+        )
+    ]
     grid = permissions.grid_of(user.id)
     return render_template(
         "advocates/manage/detail.html",
@@ -147,7 +158,7 @@ def detail(user_id: int):
         profile=user.profile,
         history=employment.employment_history(user.id),
         move_form=MoveForm(accounts=accounts.all_accounts()),
-        stats=[stat for _, data in sections for stat in data.get("stats", ())] + stats,
+        stats=[stat for _template, data in sections for stat in data.get("stats", ())] + stats,
         sections=sections,
     )
 
@@ -184,10 +195,10 @@ def record_move(user_id: int):
                 started_on=form.started_on.data,
                 by=current_user,
             ),
-            f"{user.name} now works at {account.name}.",
+            _("%(name)s now works at %(company)s.", name=user.name, company=account.name),
         )
     else:
-        flash("Choose the new company, title and start date.", "error")
+        flash(_("Choose the new company, title and start date."), "error")
     return redirect(url_for(".detail", user_id=user.id))
 
 
@@ -197,10 +208,10 @@ def add_note(user_id: int):
     form = NoteForm()
     if form.validate_on_submit():
         run_service(
-            lambda: notes.add_note(user, form.body.data, author=current_user), "Note added."
+            lambda: notes.add_note(user, form.body.data, author=current_user), _("Note added.")
         )
     else:
-        flash("Write the note (at most 2,000 characters).", "error")
+        flash(_("Write the note (at most 2,000 characters)."), "error")
     return redirect(url_for(".detail", user_id=user.id) + "#notes")
 
 
@@ -224,7 +235,13 @@ def new_link(user_id: int):
             "auth/set_password_link.html", user=user, link=done.value, added=False
         )
     if done:
-        flash(f"{user.name} already has a password: we mailed them a link to reset it.", "success")
+        flash(
+            _(
+                "%(name)s already has a password: we mailed them a link to reset it.",
+                name=user.name,
+            ),
+            "success",
+        )
     return redirect(back_to(url_for(".index")))
 
 
@@ -232,11 +249,11 @@ def new_link(user_id: int):
 def deactivate(user_id: int):
     user = _manageable_user(user_id)
     if user.id == current_user.id:
-        flash("You can't deactivate yourself.", "error")
+        flash(_("You can't deactivate yourself."), "error")
     elif user.active:
         run_service(
             lambda: auth_services.deactivate(user, by_id=current_user.id),
-            f"{user.name} is deactivated and signed out everywhere.",
+            _("%(name)s is deactivated and signed out everywhere.", name=user.name),
         )
     return redirect(back_to(url_for(".index")))
 
@@ -247,7 +264,7 @@ def reactivate(user_id: int):
     if not user.active:
         run_service(
             lambda: auth_services.reactivate(user, by_id=current_user.id),
-            f"{user.name} can sign in again.",
+            _("%(name)s can sign in again.", name=user.name),
         )
     return redirect(back_to(url_for(".index")))
 
@@ -287,7 +304,7 @@ def new_account():
     form = AccountForm(owners=people.staff_users())
     if form.validate_on_submit() and run_service(
         lambda: accounts.save_account(None, _account_details(form), by_id=current_user.id),
-        f"{form.name.data} added.",
+        _("%(name)s added.", name=form.name.data),
         field=form.name,
     ):
         return redirect(url_for(".accounts_list"))
@@ -303,7 +320,7 @@ def edit_account(account_id: int):
         form.domains.data = ", ".join(d.domain for d in account.domains)
     if form.validate_on_submit() and run_service(
         lambda: accounts.save_account(account, _account_details(form), by_id=current_user.id),
-        lambda saved: f"{saved.name} saved.",
+        lambda saved: _("%(name)s saved.", name=saved.name),
         field=form.name,
     ):
         return redirect(url_for(".accounts_list"))
@@ -317,7 +334,9 @@ def edit_account(account_id: int):
 def products():
     form = ProductForm()
     if form.validate_on_submit() and run_service(
-        lambda: accounts.add_product(form.name.data), f"{form.name.data} added.", field=form.name
+        lambda: accounts.add_product(form.name.data),
+        _("%(name)s added.", name=form.name.data),
+        field=form.name,
     ):
         return redirect(url_for(".products"))
     return render_form(
@@ -330,7 +349,11 @@ def toggle_product(product_id: int):
     product = db.get_or_404(Product, product_id)
     run_service(
         lambda: accounts.toggle_product(product),
-        lambda active: f"{product.name} is {'active' if active else 'retired'}.",
+        lambda active: (
+            _("%(name)s is active.", name=product.name)
+            if active
+            else _("%(name)s is retired.", name=product.name)
+        ),
     )
     return redirect(url_for(".products"))
 
@@ -339,7 +362,9 @@ def toggle_product(product_id: int):
 def topics():
     form = TopicForm()
     if form.validate_on_submit() and run_service(
-        lambda: accounts.add_topic(form.name.data), f"{form.name.data} added.", field=form.name
+        lambda: accounts.add_topic(form.name.data),
+        _("%(name)s added.", name=form.name.data),
+        field=form.name,
     ):
         return redirect(url_for(".topics"))
     return render_form("advocates/manage/topics.html", form=form, topics=accounts.all_topics())
@@ -350,6 +375,10 @@ def toggle_topic(topic_id: int):
     topic = db.get_or_404(DiscussionTopic, topic_id)
     run_service(
         lambda: accounts.toggle_topic(topic),
-        lambda active: f"{topic.name} is {'active' if active else 'retired'}.",
+        lambda active: (
+            _("%(name)s is active.", name=topic.name)
+            if active
+            else _("%(name)s is retired.", name=topic.name)
+        ),
     )
     return redirect(url_for(".topics"))

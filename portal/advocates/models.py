@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -26,42 +27,42 @@ class _MayBeUnknown(LabeledEnum):
 
 
 class Industry(_MayBeUnknown):
-    FINANCIAL_SERVICES = "financial_services", "Financial services"
-    HEALTHCARE = "healthcare", "Healthcare & life sciences"
-    RETAIL = "retail", "Retail & e-commerce"
-    MANUFACTURING = "manufacturing", "Manufacturing"
-    PUBLIC_SECTOR = "public_sector", "Public sector"
-    EDUCATION = "education", "Education"
-    TECHNOLOGY = "technology", "Technology & software"
-    MEDIA = "media", "Media & entertainment"
-    ENERGY = "energy", "Energy & utilities"
-    TELECOM = "telecom", "Telecommunications"
-    LOGISTICS = "logistics", "Transportation & logistics"
-    PROFESSIONAL_SERVICES = "professional_services", "Professional services"
-    UNKNOWN = "unknown", "Not known yet"
+    FINANCIAL_SERVICES = "financial_services", _l("Financial services")
+    HEALTHCARE = "healthcare", _l("Healthcare & life sciences")
+    RETAIL = "retail", _l("Retail & e-commerce")
+    MANUFACTURING = "manufacturing", _l("Manufacturing")
+    PUBLIC_SECTOR = "public_sector", _l("Public sector")
+    EDUCATION = "education", _l("Education")
+    TECHNOLOGY = "technology", _l("Technology & software")
+    MEDIA = "media", _l("Media & entertainment")
+    ENERGY = "energy", _l("Energy & utilities")
+    TELECOM = "telecom", _l("Telecommunications")
+    LOGISTICS = "logistics", _l("Transportation & logistics")
+    PROFESSIONAL_SERVICES = "professional_services", _l("Professional services")
+    UNKNOWN = "unknown", _l("Not known yet")
 
 
 class Region(_MayBeUnknown):
-    NORTH_AMERICA = "north_america", "North America"
-    LATIN_AMERICA = "latin_america", "Latin America"
-    EUROPE = "europe", "Europe"
-    MIDDLE_EAST_AFRICA = "middle_east_africa", "Middle East & Africa"
-    ASIA_PACIFIC = "asia_pacific", "Asia Pacific"
-    UNKNOWN = "unknown", "Not known yet"
+    NORTH_AMERICA = "north_america", _l("North America")
+    LATIN_AMERICA = "latin_america", _l("Latin America")
+    EUROPE = "europe", _l("Europe")
+    MIDDLE_EAST_AFRICA = "middle_east_africa", _l("Middle East & Africa")
+    ASIA_PACIFIC = "asia_pacific", _l("Asia Pacific")
+    UNKNOWN = "unknown", _l("Not known yet")
 
 
 class SizeBand(_MayBeUnknown):
-    SMALL = "small", "1–200 employees"
-    MIDSIZE = "midsize", "201–1,000 employees"
-    LARGE = "large", "1,001–5,000 employees"
-    ENTERPRISE = "enterprise", "5,001–20,000 employees"
-    GLOBAL = "global", "More than 20,000 employees"
-    UNKNOWN = "unknown", "Not known yet"
+    SMALL = "small", _l("1–200 employees")
+    MIDSIZE = "midsize", _l("201–1,000 employees")
+    LARGE = "large", _l("1,001–5,000 employees")
+    ENTERPRISE = "enterprise", _l("5,001–20,000 employees")
+    GLOBAL = "global", _l("More than 20,000 employees")
+    UNKNOWN = "unknown", _l("Not known yet")
 
 
 class AccountKind(LabeledEnum):
-    CUSTOMER = "customer", "Customer"
-    PROSPECT = "prospect", "Prospect"
+    CUSTOMER = "customer", _l("Customer")
+    PROSPECT = "prospect", _l("Prospect")
 
 
 class Account(db.Model):
@@ -221,14 +222,14 @@ class OpenType(db.Model):
 
 
 class AskKind(LabeledEnum):
-    INVITATION = "invitation", "Invitation to an opportunity"
-    REFERENCE_REQUEST = "reference_request", "Reference request"
-    INTERVIEW = "interview", "Interview"
+    INVITATION = "invitation", _l("Invitation to an opportunity")
+    REFERENCE_REQUEST = "reference_request", _l("Reference request")
+    INTERVIEW = "interview", _l("Interview")
 
 
 class AskAnswer(LabeledEnum):
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    ACCEPTED = "accepted", _l("Accepted")
+    DECLINED = "declined", _l("Declined")
 
 
 class Ask(db.Model):
@@ -266,20 +267,33 @@ class Ask(db.Model):
 
 
 class ConsentAsset(LabeledEnum):
-    NAME_TITLE = "name_title", "Name and title"
-    PHOTO = "photo", "Photo"
-    LOGO = "logo", "Company name and logo"
-    QUOTES = "quotes", "Quotes"
-    STORIES = "stories", "Stories and case studies"
-    VIDEO = "video", "Video"
-    RECORDINGS = "recordings", "Speaking recordings"
+    NAME_TITLE = "name_title", _l("Name and title")
+    PHOTO = "photo", _l("Photo")
+    LOGO = "logo", _l("Company name and logo")
+    QUOTES = "quotes", _l("Quotes")
+    STORIES = "stories", _l("Stories and case studies")
+    VIDEO = "video", _l("Video")
+    RECORDINGS = "recordings", _l("Speaking recordings")
 
 
 class ConsentChannel(LabeledEnum):
-    SHOWCASE = "showcase", "The public showcase"
-    WEBSITE = "website", "The company website"
-    SALES = "sales", "Sales material"
-    PRESS = "press", "Press"
+    SHOWCASE = "showcase", _l("The public showcase")
+    WEBSITE = "website", _l("The company website")
+    SALES = "sales", _l("Sales material")
+    PRESS = "press", _l("Press")
+
+    @property
+    def in_sentence(self) -> str:
+        """The channel inside a sentence: "Quotes on the public showcase"."""
+        return _CHANNEL_IN_SENTENCE[self]
+
+
+_CHANNEL_IN_SENTENCE = {
+    ConsentChannel.SHOWCASE: _l("the public showcase"),
+    ConsentChannel.WEBSITE: _l("the company website"),
+    ConsentChannel.SALES: _l("sales material"),
+    ConsentChannel.PRESS: _l("press"),
+}
 
 
 class UsageConsent(db.Model):

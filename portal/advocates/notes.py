@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -35,7 +36,7 @@ class StaffNote(db.Model):
 def add_note(advocate: User, body: str, *, author: User) -> StaffNote:
     """Add a staff note about an advocate; raises NotAllowed unless the author is staff."""
     if not author.is_staff:
-        raise NotAllowed("Only the program team keeps notes.")
+        raise NotAllowed(_("Only the program team keeps notes."))
     note = StaffNote(advocate_id=advocate.id, author_id=author.id, body=body[:MAX_LENGTH])
     db.session.add(note)
     db.session.flush()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -70,13 +71,17 @@ def change_grid(advocate: User, wanted: dict[Pair, Switch], *, by: User) -> int:
     Two saves at once apply one after the other (the profile row is locked).
     """
     if by.id != advocate.id:
-        raise NotAllowed("Only the advocate decides how their name and work are used.")
+        raise NotAllowed(_("Only the advocate decides how their name and work are used."))
     today = clock.today()
     for (asset, channel), switch in wanted.items():
         if switch.granted and switch.expires_on is not None and switch.expires_on < today:
             raise InvalidState(
-                f"{asset.label} on {channel.label.lower()}: the end date has passed; "
-                "choose a later date or none."
+                _(
+                    "%(asset)s on %(channel)s: the end date has passed; choose a later date "
+                    "or none.",
+                    asset=asset.label,
+                    channel=channel.in_sentence,
+                )
             )
     db.session.execute(
         sa.select(AdvocateProfile.user_id)

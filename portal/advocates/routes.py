@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 
 from portal.advocates import bp, permissions, profiles, visibility
@@ -59,7 +61,7 @@ def send_new_advocates_to_welcome():
 
 
 @signed_in_with_sso.connect
-def _ask_whether_they_moved(user_id: int, *, email: str, **_: object) -> None:
+def _ask_whether_they_moved(user_id: int, *, email: str, **_kwargs: object) -> None:
     """A sign-on from a domain of another company than the advocate's current one: ask
     (nothing changes without their answer)."""
     user = db.session.get(User, user_id)
@@ -82,7 +84,7 @@ def moved():
         session.pop("moved_to", None)
         if request.form.get("answer") == "yes":
             return redirect(url_for("advocates.move", company=company))
-        flash("Thanks: nothing changed.", "success")
+        flash(_("Thanks: nothing changed."), "success")
         return redirect(url_for("main.dashboard"))
     return render_template("advocates/moved.html", company=company)
 
@@ -105,8 +107,11 @@ def move():
         )
         if run_service(
             lambda: record_own_move(current_user, job),
-            f"Congratulations on your new job at {job.company}! "
-            "Your points, badges and tier come with you.",
+            _(
+                "Congratulations on your new job at %(company)s! "
+                "Your points, badges and tier come with you.",
+                company=job.company,
+            ),
             field=form.company,
         ):
             session.pop("moved_to", None)
@@ -159,7 +164,7 @@ def welcome():
     form = WelcomeForm(products=active_products(), data=defaults or None)
     if form.validate_on_submit() and run_service(
         lambda: profiles.complete_onboarding(current_user, _choices_from(form)),
-        "Welcome to the program! Here is what's open to you.",
+        _("Welcome to the program! Here is what's open to you."),
     ):
         return redirect(url_for("opportunities.index"))
     return render_form(
@@ -176,7 +181,7 @@ def profile():
     form = ProfileForm(products=active_products(), data=defaults)
     if form.validate_on_submit() and run_service(
         lambda: profiles.update_profile(current_user, _choices_from(form)),
-        "Your profile is saved.",
+        _("Your profile is saved."),
     ):
         return redirect(url_for("advocates.profile"))
     return _profile_page(form, PhotoForm())
@@ -199,7 +204,7 @@ def upload_photo():
     photo_form = PhotoForm()
     if photo_form.validate_on_submit() and run_service(
         lambda: profiles.set_photo(current_user, photo_form.photo.data.read()),
-        "Your photo is saved.",
+        _("Your photo is saved."),
         field=photo_form.photo,
     ):
         return redirect(url_for("advocates.profile"))
@@ -210,7 +215,7 @@ def upload_photo():
 @bp.post("/profile/photo/remove")
 @advocate_required
 def remove_photo():
-    run_service(lambda: profiles.set_photo(current_user, None), "Your photo is removed.")
+    run_service(lambda: profiles.set_photo(current_user, None), _("Your photo is removed."))
     return redirect(url_for("advocates.profile"))
 
 
@@ -227,7 +232,13 @@ def consent():
     if form.validate_on_submit() and run_service(
         lambda: permissions.change_grid(current_user, form.switches(), by=current_user),
         lambda changed: (
-            f"Your choices are saved ({changed} changed)." if changed else "Nothing changed."
+            _n(
+                "Your choices are saved (%(num)d changed).",
+                "Your choices are saved (%(num)d changed).",
+                changed,
+            )
+            if changed
+            else _("Nothing changed.")
         ),
     ):
         return redirect(url_for("advocates.consent"))

@@ -14,6 +14,7 @@ from portal.api.resources import (  # noqa: E402,F401
     accounts,
     advocates,
     badges,
+    insight,
     ledger,
     opportunities,
     references,

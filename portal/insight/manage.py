@@ -40,7 +40,8 @@ def _period(form: PeriodForm) -> periods.Window:
     try:
         return periods.window(kind, first=form.first.data, last=form.last.data)
     except periods.InvalidPeriod as error:
-        form.last.errors = [*form.last.errors, error.message]
+        field = getattr(form, error.field)
+        field.errors = [*field.errors, error.message]
         return periods.window(periods.DEFAULT_KIND)
 
 

@@ -67,7 +67,7 @@ def recent_moves(span: Window) -> list[list]:
         .limit(LISTED)
     ).all()
     return [
-        [name, was, now, AccountKind(kind).label, started.isoformat()]
+        [name, was, now, str(AccountKind(kind).label), started.isoformat()]
         for name, was, now, kind, started in rows
     ]
 

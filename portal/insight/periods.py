@@ -30,7 +30,11 @@ LONGEST_RANGE = timedelta(days=3 * 366)
 
 
 class InvalidPeriod(PortalError):
-    """A custom range that can't be reported on."""
+    """A custom range that can't be reported on; `field` names the day at fault."""
+
+    def __init__(self, message: str, field: str = "last") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,14 @@ def window(
         return Window(kind, f"{KINDS[kind]} ({_range_label(first_day, today)})",
                       start_of_day(first_day), now)  # fmt: skip
     if first is None or last is None:
-        raise InvalidPeriod("Give both the first and the last day of the range.")
+        raise InvalidPeriod(
+            "Give both the first and the last day of the range.",
+            "first" if first is None else "last",
+        )
     if last < first:
         raise InvalidPeriod("The last day can't be before the first day.")
     if first > today:
-        raise InvalidPeriod("The range can't start after today.")
+        raise InvalidPeriod("The range can't start after today.", "first")
     starts_at = start_of_day(first)
     ends_at = min(start_of_day(last + timedelta(days=1)), now)
     if ends_at - starts_at > LONGEST_RANGE:

@@ -21,7 +21,7 @@ from portal.auth.models import User
 from portal.branding import branding
 from portal.db import dialect_insert, utcnow
 from portal.extensions import db
-from portal.i18n import speaking_to
+from portal.i18n import page_language, speaking_to
 from portal.mail.categories import CATEGORIES, DIGEST
 from portal.mail.models import Frequency, MailPreference, MessageStatus, OutboxMessage
 from portal.urls import absolute_url
@@ -86,6 +86,7 @@ def enqueue(
     with speaking_to(recipient):
         subject = str(subject)
         text_body, html_body, headers = _render(template, context, user_id, unsubscribe_category)
+        headers["Content-Language"] = page_language()  # RFC 3282
     token = secrets.token_hex(16)
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     result = db.session.execute(

@@ -128,7 +128,7 @@ class OneOf(Rule):
 
 
 def _labels(enum_class, values) -> str:
-    return ", ".join(enum_class(value).label for value in sorted(values))
+    return ", ".join(str(enum_class(value).label) for value in sorted(values))
 
 
 RULES: tuple[Rule, ...] = (

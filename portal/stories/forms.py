@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -7,18 +8,20 @@ from portal.forms import CheckboxesField, PortalForm, once_field, options
 
 
 class StoryForm(PortalForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=160)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=160)])
     body = TextAreaField(
-        "Your story",
+        _l("Your story"),
         validators=[InputRequired(), Length(max=5000)],
-        description="What problem you had, what you did with our product, what changed. "
-        "Markdown works. A manager reviews it before it is public.",
+        description=_l(
+            "What problem you had, what you did with our product, what changed. "
+            "Markdown works. A manager reviews it before it is public."
+        ),
     )
     topic_ids = CheckboxesField(
-        "Topics", coerce=int, validate_choice=True, description="What your story is about."
+        _l("Topics"), coerce=int, validate_choice=True, description=_l("What your story is about.")
     )
     once = once_field()
-    submit = SubmitField("Submit for review")
+    submit = SubmitField(_l("Submit for review"))
 
     def __init__(self, *args, topics=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -27,7 +30,7 @@ class StoryForm(PortalForm):
 
 class StoryDecisionForm(PortalForm):
     note = TextAreaField(
-        "Note to the advocate (optional)", validators=[Optional(), Length(max=500)]
+        _l("Note to the advocate (optional)"), validators=[Optional(), Length(max=500)]
     )
-    approve = SubmitField("Publish")
-    reject = SubmitField("Don't publish")
+    approve = SubmitField(_l("Publish"))
+    reject = SubmitField(_l("Don't publish"))

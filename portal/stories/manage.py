@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.advocates import permissions
@@ -38,6 +39,6 @@ def decide(story_id: int):
     approve = bool(form.approve.data)
     run_service(
         lambda: services.decide(story, approve=approve, by=current_user, note=form.note.data or ""),
-        "Published." if approve else "Sent back to the advocate.",
+        _("Published.") if approve else _("Sent back to the advocate."),
     )
     return redirect(url_for("manage.stories.queue"))

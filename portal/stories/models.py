@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.advocates.models import DiscussionTopic
@@ -15,10 +16,10 @@ from portal.extensions import db
 
 
 class StoryStatus(LabeledEnum):
-    SUBMITTED = "submitted", "Waiting for review"
-    APPROVED = "approved", "Published"
-    REJECTED = "rejected", "Not published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _l("Waiting for review")
+    APPROVED = "approved", _l("Published")
+    REJECTED = "rejected", _l("Not published")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
 story_topic = sa.Table(

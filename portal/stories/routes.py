@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import once
@@ -51,7 +52,7 @@ def write(story_id: int | None = None):
                 lambda written: url_for("stories.index", _anchor=f"story-{written.id}"),
             ),
             lambda written: (
-                "Thank you! Your story is waiting for review."
+                _("Thank you! Your story is waiting for review.")
                 if written.is_new
                 else once.SENT_TWICE
             ),
@@ -68,6 +69,6 @@ def withdraw(story_id: int):
     story = _own_story(story_id)
     run_service(
         lambda: services.withdraw(story, current_user),
-        "Your story is withdrawn: nobody else sees it now.",
+        _("Your story is withdrawn: nobody else sees it now."),
     )
     return redirect(url_for("stories.index"))

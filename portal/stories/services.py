@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import ConsentAsset, DiscussionTopic
@@ -26,12 +28,12 @@ def write(
 ) -> Story:
     """Submit a new story, or change one: a changed story waits for review again."""
     if story is not None and story.advocate_id != advocate.id:
-        raise NotAllowed("This is not your story.")
+        raise NotAllowed(_("This is not your story."))
     if story is None:
         story = Story(advocate_id=advocate.id)
         db.session.add(story)
     elif story.status == StoryStatus.WITHDRAWN:
-        raise InvalidState("This story is withdrawn; write a new one instead.")
+        raise InvalidState(_("This story is withdrawn; write a new one instead."))
     story.title = title.strip()
     story.body = body.strip()
     story.topics = list(
@@ -47,7 +49,11 @@ def write(
     db.session.flush()
     notify_staff(
         "team_story",
-        f"{advocate.name} sent a story to review: “{story.title}”.",
+        _l(
+            "%(name)s sent a story to review: “%(title)s”.",
+            name=advocate.name,
+            title=story.title,
+        ),
         "manage.stories.queue",
     )
     return story
@@ -56,16 +62,18 @@ def write(
 def withdraw(story: Story, advocate: User) -> None:
     """The advocate takes a story back, published or not, at any time."""
     if story.advocate_id != advocate.id:
-        raise NotAllowed("This is not your story.")
+        raise NotAllowed(_("This is not your story."))
     if story.status == StoryStatus.WITHDRAWN:
-        raise InvalidState("This story is already withdrawn.")
+        raise InvalidState(_("This story is already withdrawn."))
     story.status = StoryStatus.WITHDRAWN
 
 
 def decide(story: Story, *, approve: bool, by: User, note: str = "") -> None:
     """Publish a submitted story, or send it back with a note."""
     if story.status != StoryStatus.SUBMITTED:
-        raise InvalidState(f"This story is {story.status.label.lower()}; nothing to decide.")
+        raise InvalidState(
+            _("This story is no longer waiting for review (%(status)s).", status=story.status.label)
+        )
     status = StoryStatus.APPROVED if approve else StoryStatus.REJECTED
     trail.record_change("story.decided", story, by_id=by.id, status=status)
     story.status = status
@@ -74,12 +82,23 @@ def decide(story: Story, *, approve: bool, by: User, note: str = "") -> None:
     notify(
         story.advocate_id,
         "story_published" if approve else "story_returned",
-        f"Your story “{story.title}” is published."
-        if approve
-        else f"Your story “{story.title}” was not published. {story.manager_note}".strip(),
+        _story_message(story, approve),
         "stories.index",
-        subject="Your story is published" if approve else "About your story",
+        subject=_l("Your story is published") if approve else _l("About your story"),
     )
+
+
+def _story_message(story: Story, approve: bool):
+    """What the advocate reads about the decision (lazy: in their language)."""
+    if approve:
+        return _l("Your story “%(title)s” is published.", title=story.title)
+    if story.manager_note:
+        return _l(
+            "Your story “%(title)s” was not published. %(note)s",
+            title=story.title,
+            note=story.manager_note,
+        )
+    return _l("Your story “%(title)s” was not published.", title=story.title)
 
 
 def mine(advocate_id: int) -> list[Story]:

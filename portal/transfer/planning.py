@@ -87,7 +87,7 @@ def parse_choice(enum_class: type[LabeledEnum], raw: str) -> LabeledEnum:
     starting = [member for member in enum_class if _normal(member.label).startswith(key)]
     if key and len(starting) == 1:
         return starting[0]
-    raise Rejected(f"“{raw}” is not one of: {', '.join(m.label for m in enum_class)}")
+    raise Rejected(f"“{raw}” is not one of: {', '.join(str(m.label) for m in enum_class)}")
 
 
 def parse_size(raw: str) -> SizeBand:

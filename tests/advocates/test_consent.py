@@ -145,7 +145,7 @@ def test_video_and_recordings_are_records_that_staff_see(app, make, login):
     assert body.count('data-label="The public showcase"') == len(A)
     assert body.count('data-label="Press"') == len(A)
     for asset in A:
-        assert asset.label in body
+        assert str(asset.label) in body
     with app.app_context():
         assert permissions.holding(permissions.grid_of(advocate.id))[(A.VIDEO, C.PRESS)]
 
@@ -241,4 +241,4 @@ def test_staff_see_the_consent_beside_a_story_to_review(app, make, login):
         db.session.add(Story(advocate_id=advocate.id, title="Our story", body="It worked."))
         db.session.commit()
     queue = text(login(make.manager()).get("/manage/stories"))
-    assert "Rosa allows stories on: the public showcase, sales material." in queue
+    assert "Rosa Diaz allows stories on: the public showcase, sales material." in queue

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.advocates.models import Industry
+from portal.auth.models import User
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.opportunities.models import OpportunityType
 from portal.opportunities.models import ParticipationStatus as S
 from portal.stories.models import Story, StoryStatus
@@ -208,3 +210,45 @@ def test_the_showcase_finds_names_and_puts_featured_tiers_first(app, make, clien
     assert body.index("Zed Star") < body.index("Aaron Plain")  # featured before the alphabet
     found = text(client.get("/showcase?q=aaron"))
     assert "Aaron Plain" in found and "Zed Star" not in found
+
+
+def test_a_story_decision_reaches_the_advocate_in_their_own_language(app, make, login):
+    """A French-speaking advocate writes; an English-speaking manager sends the story back:
+    each reads the other's doing in their own language."""
+    advocate = make.advocate(name="Rosa Diaz")
+    manager_user = make.manager(name="Mo Manager")
+    with app.app_context():
+        db.session.get(User, advocate.id).locale = "fr"
+        db.session.commit()
+    writer = login(advocate)
+    written = writer.post("/stories/new", data={"title": "Nos tableaux", "body": "Ça marche."})
+    assert "Merci ! Votre témoignage est en attente de relecture." in text(
+        writer.get(written.headers["Location"])
+    )
+    with app.app_context():
+        story_id = db.session.scalar(sa.select(Story.id))
+        to_staff = db.session.scalar(
+            sa.select(Notification.message).where(Notification.user_id == manager_user.id)
+        )
+    assert to_staff == "Rosa Diaz sent a story to review: “Nos tableaux”."
+
+    manager = app.test_client()
+    manager.post(
+        "/auth/sign-in",
+        data={"email": manager_user.email, "password": "correct horse battery staple"},
+    )
+    decided = manager.post(
+        f"/manage/stories/{story_id}/decide",
+        data={"reject": "Don't publish", "note": "Un exemple chiffré, peut-être ?"},
+        follow_redirects=True,
+    )
+    assert "Sent back to the advocate." in text(decided)
+    with app.app_context():
+        to_advocate = db.session.scalar(
+            sa.select(Notification.message).where(Notification.user_id == advocate.id)
+        )
+    assert to_advocate == (
+        "Votre témoignage « Nos tableaux » n’a pas été publié. Un exemple chiffré, peut-être ?"
+    )
+    mine = text(writer.get("/stories"))
+    assert "Mes témoignages" in mine and "Non publié" in mine

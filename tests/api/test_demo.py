@@ -20,6 +20,14 @@ def test_the_demo_token_calls_the_api(runner, api):
     headers = {"Idempotency-Key": "user-group-2026-11"}
     award = api.post("/api/v1/ledger/awards", token=secret, json=body, headers=headers)
     assert award.status_code == 201
+    # curl ... "$BASE/api/v1/insight/program?period=custom&first=...&section=participation"
+    figures = api.get(
+        "/api/v1/insight/program?period=custom&first=2026-01-01&last=2026-03-31"
+        "&section=participation",
+        token=secret,
+    )
+    assert figures.status_code == 200
+    assert [s["key"] for s in figures.get_json()["sections"]] == ["participation"]
     me = api.get("/api/v1/me", token=secret).get_json()
     assert me["user"]["role"] == "admin" and me["name"] == "Demo integration"
     # A second seed-demo changes nothing and makes no second token.
@@ -33,4 +41,5 @@ def test_the_readme_documents_the_api(app):
     readme = (Path(app.root_path).parent / "README.md").read_text()
     section = readme.split("\n## API\n", 1)[1].split("\n## ", 1)[0]
     assert "curl" in section and "/api/v1/advocates" in section
+    assert "/api/v1/insight/program?period=" in section
     assert RATE_LIMIT_DRAFT in section

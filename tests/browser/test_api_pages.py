@@ -39,6 +39,11 @@ def test_the_reference_renders_the_document_without_inline_code(new_page, width)
     assert page.locator("#create_award").is_visible()
     assert page.get_by_text("POST /api/v1/ledger/awards").count() == 1
     assert "NewAward" in page.locator("#schema-NewAward").text_content()
+    # The program figures of the insight page, with their period and what they return.
+    assert page.locator("#tag-insight").is_visible()
+    assert page.get_by_text("GET /api/v1/insight/program").count() == 1
+    assert "custom" in page.locator("#program_figures").text_content()
+    assert page.locator("#schema-ProgramFigures").is_visible()
     check(page, "", "reference", width)
     assert errors == []  # a CSP refusal would show here
 

@@ -50,14 +50,19 @@ def outside_brackets(text: str) -> str:
     return ALLOWED.sub(" ", text)
 
 
+SEPARATOR = "\x1f"
+
+
 class VisibleText(HTMLParser):
-    """The text a reader sees or hears: text nodes and text attributes, not scripts."""
+    """The text a reader sees or hears: the page's text in document order (a message
+    may hold markup: `⟦Read <a>the guide</a>.⟧`), and text attributes; not scripts."""
 
     HIDDEN = {"script", "style", "template"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
+        self.nodes: list[str] = []
+        self.attributes: list[str] = []
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -66,9 +71,9 @@ class VisibleText(HTMLParser):
         a = dict(attrs)
         for name in TEXT_ATTRIBUTES:
             if a.get(name):
-                self.found.append(a[name])
+                self.attributes.append(a[name])
         if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
-            self.found.append(a["value"])
+            self.attributes.append(a["value"])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN and self._hidden:
@@ -76,15 +81,15 @@ class VisibleText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
-            self.found.append(data)
+            self.nodes.append(data)
 
 
 def unmarked(html: str) -> list[str]:
     parser = VisibleText()
     parser.feed(html)
-    return [
-        " ".join(text.split()) for text in parser.found if LETTER.search(outside_brackets(text))
-    ]
+    left = outside_brackets(SEPARATOR.join(parser.nodes)).split(SEPARATOR)
+    left += [outside_brackets(text) for text in parser.attributes]
+    return [" ".join(text.split()) for text in left if LETTER.search(text)]
 
 
 def mark_the_data(app: Flask) -> None:
@@ -102,7 +107,14 @@ def mark_the_data(app: Flask) -> None:
                     db.session.execute(
                         table.update()
                         .where(column.is_not(None), column != "")
-                        .values({column: sa.literal("⟦") + column + sa.literal("⟧")})
+                        # Word by word: a first name cut from a full name stays marked.
+                        .values(
+                            {
+                                column: sa.literal("⟦")
+                                + sa.func.replace(column, " ", "⟧ ⟦")
+                                + sa.literal("⟧")
+                            }
+                        )
                     )
         db.session.commit()
 
@@ -112,7 +124,8 @@ def test_every_page_is_marked_for_translation(app, make, monkeypatch):
     monkeypatch.setitem(app.config, "PSEUDO_LOCALE_ENABLED", True)
     wipe_database(app)
     with app.app_context():
-        set_setting("branding", {**(get_setting("branding", {}) or {}), "language": PSEUDO_LOCALE})
+        chosen = get_setting("branding", {}) or {}
+        set_setting("branding", {**chosen, "language": PSEUDO_LOCALE, "program_name": "⟦Program⟧"})
         db.session.commit()
     from portal import branding
 
@@ -168,3 +181,11 @@ def test_every_page_is_marked_for_translation(app, make, monkeypatch):
 )
 def test_the_check_sees_what_is_outside_the_brackets(text, left):
     assert bool(LETTER.search(outside_brackets(text))) is left
+
+
+def test_a_message_may_hold_markup_but_not_unmarked_words():
+    assert unmarked('<p>⟦Read <a href="/g">the guide</a>.⟧</p><p title="⟦Help⟧">12</p>') == []
+    assert unmarked("<p>⟦Read⟧ <a>the guide</a></p><script>var x = 'code';</script>") == [
+        "the guide"
+    ]
+    assert unmarked('<input type="submit" value="Save"><img alt="⟦Logo⟧">') == ["Save"]

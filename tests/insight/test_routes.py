@@ -123,7 +123,7 @@ def test_staff_notes_are_kept_with_author_and_time_and_only_staff_see_them(make,
     )
     page = staff.get(f"/manage/advocates/{advocate.id}").get_data(as_text=True)
     assert page.count('class="note-body"') == 1
-    assert "Prefers mornings" in page and "Mo Manager · Fri 20 Nov 2026, 13:00" in page
+    assert "Prefers mornings" in page and "Mo Manager · Fri, Nov 20, 2026, 1:00\u202fPM" in page
     history = staff.get(f"/manage/insight/advocates/{advocate.id}/history").get_data(as_text=True)
     assert "Prefers mornings" in history
     client.post("/auth/sign-out")

@@ -31,6 +31,7 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        locale: document.documentElement.lang || undefined, // numbers as the page writes them
         animation: reduced ? false : undefined,
         scales: {
           x: { stacked: data.stacked },

@@ -28,6 +28,12 @@ document.addEventListener("submit", (event) => {
   window.setTimeout(() => { delete form.dataset.submitting; }, 4000);
 });
 
+// Words the scripts show, translated by the page (base.html).
+const MESSAGES = JSON.parse(document.getElementById("portal-messages")?.textContent || "{}");
+const LANGUAGE = document.documentElement.lang || undefined;
+const say = (key, values = {}) =>
+  (MESSAGES[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -35,7 +41,7 @@ document.addEventListener("click", (event) => {
   if (!field) return;
   field.select();
   navigator.clipboard?.writeText(field.value).then(() => {
-    button.textContent = "Copied";
+    button.textContent = say("copied");
   });
 });
 
@@ -56,7 +62,7 @@ for (const select of document.querySelectorAll("select[data-browser-zone]")) {
   const suggested = select.querySelector("optgroup");
   const known = zone && select.querySelector(`option[value="${CSS.escape(zone)}"]`);
   if (!suggested || !known || known.parentElement === suggested) continue;
-  const option = new Option(`${zone.replace(/_/g, " ")} (this device)`, zone);
+  const option = new Option(say("this_device", { zone: zone.replace(/_/g, " ") }), zone);
   suggested.insertBefore(option, suggested.children[1] || null);
 }
 
@@ -75,7 +81,10 @@ if (importStatus) {
         }
         if (status.total) bar.max = status.total;
         bar.value = status.progress;
-        message.textContent = `${status.progress.toLocaleString()} of ${(status.total || bar.max).toLocaleString()}.`;
+        message.textContent = say("progress", {
+          done: status.progress.toLocaleString(LANGUAGE),
+          total: (status.total || bar.max).toLocaleString(LANGUAGE),
+        });
         window.setTimeout(poll, 1000);
       })
       .catch(() => window.setTimeout(poll, 5000));
