@@ -17,8 +17,8 @@ class RoleForm(PortalForm):
 
 
 class NewUserForm(PortalForm):
-    name = name_field()
-    email = email_field()
+    name = name_field(_l("Name"))
+    email = email_field(_l("Email"))
     role = SelectField(
         _l("Role"),
         choices=options((r.value, r.label) for r in Role if r != Role.ADVOCATE),

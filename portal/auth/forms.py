@@ -9,7 +9,7 @@ from portal.i18n import language_choices
 
 
 class SignInForm(PortalForm):
-    email = email_field()
+    email = email_field(_l("Email"))
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(), PASSWORD_LENGTH],
@@ -73,7 +73,7 @@ class RegisterForm(PortalForm):
 
 
 class ResetRequestForm(PortalForm):
-    email = email_field()
+    email = email_field(_l("Email"))
     submit = SubmitField(_l("Send reset link"))
 
 
