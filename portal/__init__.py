@@ -7,6 +7,7 @@ import select
 import sqlite3
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -163,7 +164,8 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str  # the reader's language, when it is flashed
     login_manager.login_message_category = "info"
     # The session cookie names a server-side session (see auth.services).
     login_manager.session_protection = "basic"

@@ -14,9 +14,11 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext as _
 
 from portal import images
 from portal.errors import InvalidState
+from portal.i18n import format_number
 from portal.settings import get_setting, set_setting
 
 DEFAULT_ACCENT = "#4338ca"
@@ -91,17 +93,22 @@ def save_branding(
     """
     accent = accent.strip().lower()
     if not _HEX.fullmatch(accent):
-        raise InvalidState("Choose a colour like #4338ca.")
+        raise InvalidState(_("Choose a colour like #4338ca."))
     worst = min(contrast(accent, background) for background in _BACKGROUNDS)
     if worst < MIN_CONTRAST:
         raise InvalidState(
-            f"{accent} is too light to read against the page ({worst:.1f}:1; "
-            f"at least {MIN_CONTRAST}:1 is needed). Choose a darker colour."
+            _(
+                "%(colour)s is too light to read against the page (%(contrast)s:1; at least "
+                "%(needed)s:1 is needed). Choose a darker colour.",
+                colour=accent,
+                contrast=format_number(round(worst, 1)),
+                needed=format_number(MIN_CONTRAST),
+            )
         )
     chosen = get_setting("branding", {}) or {}
     language = language or chosen.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in current_app.config["LANGUAGES"]:
-        raise InvalidState("Choose one of the portal's languages.")
+        raise InvalidState(_("Choose one of the portal's languages."))
     old_logo_id = logo_id = chosen.get("logo_id")
     if remove_logo:
         logo_id = None

@@ -14,11 +14,13 @@ import io
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.i18n import format_number
 
 MAX_UPLOAD = 2 * 1024 * 1024
 # Pixels, checked from the header before anything is decoded: a small
@@ -30,10 +32,12 @@ class UploadRefused(PortalError):
     """An uploaded image the portal doesn't take (format, bytes, pixels)."""
 
 
-TOO_MANY_PIXELS = (
-    f"The image has too many pixels: upload one of at most "
-    f"{MAX_UPLOAD_PIXELS // 1_000_000} million (for example 4000 × 4000)."
-)
+def _too_many_pixels() -> str:
+    return _(
+        "The image has too many pixels: upload one of at most %(millions)s million "
+        "(for example 4000 × 4000).",
+        millions=format_number(MAX_UPLOAD_PIXELS // 1_000_000),
+    )
 
 
 def reencode(data: bytes, max_side: int = 512) -> bytes:
@@ -48,14 +52,14 @@ def reencode(data: bytes, max_side: int = 512) -> bytes:
     # Pillow's own guard (an error at twice this) for any image it opens.
     Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
     if len(data) > MAX_UPLOAD:
-        raise UploadRefused("The image is larger than 2 MB.")
+        raise UploadRefused(_("The image is larger than 2 MB."))
     try:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             if probe.format not in ("PNG", "JPEG"):
-                raise UploadRefused("Upload a PNG or JPEG image.")
+                raise UploadRefused(_("Upload a PNG or JPEG image."))
             width, height = probe.size
             if width * height > MAX_UPLOAD_PIXELS:
-                raise UploadRefused(TOO_MANY_PIXELS)
+                raise UploadRefused(_too_many_pixels())
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.draft("RGB", (1024, 1024))  # JPEG: decode at a reduced size
@@ -64,9 +68,9 @@ def reencode(data: bytes, max_side: int = 512) -> bytes:
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)
     except Image.DecompressionBombError as error:
-        raise UploadRefused(TOO_MANY_PIXELS) from error
+        raise UploadRefused(_too_many_pixels()) from error
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise UploadRefused("That file is not a readable PNG or JPEG image.") from error
+        raise UploadRefused(_("That file is not a readable PNG or JPEG image.")) from error
     return out.getvalue()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -11,68 +12,75 @@ from portal.opportunities.models import OpportunityType
 
 
 class RoleForm(PortalForm):
-    role = SelectField("Role", choices=options(Role.choices()), validators=[InputRequired()])
-    submit = SubmitField("Change role")
+    role = SelectField(_l("Role"), choices=options(Role.choices()), validators=[InputRequired()])
+    submit = SubmitField(_l("Change role"))
 
 
 class NewUserForm(PortalForm):
-    name = name_field()
-    email = email_field()
+    name = name_field(_l("Name"))
+    email = email_field(_l("Email"))
     role = SelectField(
-        "Role",
+        _l("Role"),
         choices=options((r.value, r.label) for r in Role if r != Role.ADVOCATE),
         validators=[InputRequired()],
     )
-    submit = SubmitField("Add user")
+    submit = SubmitField(_l("Add user"))
 
 
 class SettingsForm(PortalForm):
     program_name = StringField(
-        "Program name",
+        _l("Program name"),
         validators=[Optional(), Length(max=80)],
-        description="In every page's header and title, and in mail. Empty: the name set "
-        "for the server (PROGRAM_NAME).",
+        description=_l(
+            "In every page's header and title, and in mail. Empty: the name set "
+            "for the server (PROGRAM_NAME)."
+        ),
     )
     accent_color = StringField(
-        "Accent colour",
+        _l("Accent colour"),
         validators=[InputRequired(), Length(max=7)],
         render_kw={"type": "color"},
-        description="Links, buttons and highlights. It must stay readable on the page "
-        "(a contrast of 4.5:1 or more).",
+        description=_l(
+            "Links, buttons and highlights. It must stay readable on the page "
+            "(a contrast of 4.5:1 or more)."
+        ),
     )
     logo = FileField(
-        "Logo (optional)",
-        validators=[FileAllowed(["png", "jpg", "jpeg"], "Upload a PNG or JPEG image.")],
-        description="PNG or JPEG up to 2 MB, shown beside the name; without one, the "
-        "portal's star is used.",
+        _l("Logo (optional)"),
+        validators=[FileAllowed(["png", "jpg", "jpeg"], _l("Upload a PNG or JPEG image."))],
+        description=_l(
+            "PNG or JPEG up to 2 MB, shown beside the name; without one, the portal's star is used."
+        ),
     )
-    remove_logo = BooleanField("Use the portal's star instead of the uploaded logo")
+    remove_logo = BooleanField(_l("Use the portal's star instead of the uploaded logo"))
     language = SelectField(
-        "Default language",
+        _l("Default language"),
         validators=[Optional()],
-        description="For people who haven't chosen one and whose browser asks for none of "
-        "the portal's languages, and for mail to people without an account.",
+        description=_l(
+            "For people who haven't chosen one and whose browser requests none of "
+            "the portal's languages, and for mail to people without an account."
+        ),
     )
     registration_mode = RadioField(
-        "Who can join",
+        _l("Who can join"),
         choices=options(
             [
-                ("invite", "By invitation only: managers add people and mail them a link"),
-                ("open", "Anyone, after confirming their email address"),
-                ("domains", "People with a work address at a customer company (see Companies)"),
+                ("invite", _l("By invitation only: managers add people and mail them a link")),
+                ("open", _l("Anyone, after confirming their email address")),
+                ("domains", _l("People with a work address at a customer company (see Companies)")),
             ]
         ),
     )
     tier_grace_days = IntegerField(
-        "Grace period before a tier lapses (days)",
-        validators=[InputRequired("Enter a number."), NumberRange(min=0, max=365)],
+        _l("Grace period before a tier lapses (days)"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(min=0, max=365)],
     )
     deletion_grace_days = IntegerField(
-        "Grace period before a deleted account is erased (days)",
+        _l("Grace period before a deleted account is erased (days)"),
         validators=[Optional(), NumberRange(min=14, max=365)],
-        description="At least 14 days: the person can change their mind until then.",
+        description=_l("At least 14 days: the person can change their mind until then."),
     )
-    submit = SubmitField("Save settings")
+    submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -84,7 +92,7 @@ for _kind in OpportunityType:
         SettingsForm,
         f"points_{_kind.value}",
         IntegerField(
-            f"Default points: {_kind.label}",
-            validators=[InputRequired("Enter a number."), NumberRange(min=0, max=100_000)],
+            _l("Default points: %(kind)s", kind=_kind.label),
+            validators=[InputRequired(_l("Enter a number.")), NumberRange(min=0, max=100_000)],
         ),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -75,17 +77,22 @@ def change_role(user_id: int):
         abort(400)
     new_role = Role(form.role.data)
     if user.id == current_user.id:
-        flash("You can't change your own role.", "error")
+        flash(_("You can't change your own role."), "error")
     elif (user.role == Role.ADVOCATE) != (new_role == Role.ADVOCATE):
         flash(
-            "Advocates are customers and staff are not: add a new user instead of "
-            "turning one into the other.",
+            _(
+                "Advocates are customers and staff are not: add a new user instead of "
+                "turning one into the other."
+            ),
             "error",
         )
     else:
         auth_services.change_role(user, new_role, by_id=current_user.id)
         db.session.commit()
-        flash(f"{user.name} is now {new_role.label.lower()}.", "success")
+        flash(
+            _("%(name)s now has the role: %(role)s.", name=user.name, role=new_role.label),
+            "success",
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -130,7 +137,7 @@ def settings():
             )
 
     if form.validate_on_submit():
-        done = run_service(save, "Settings saved.")
+        done = run_service(save, _("Settings saved."))
         if done:
             return redirect(url_for("admin.settings"))
         field = form.logo if isinstance(done.error, images.UploadRefused) else form.accent_color
@@ -164,11 +171,14 @@ def mail():
 def retry_mail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != MessageStatus.FAILED:
-        flash("Only failed messages can be retried.", "error")
+        flash(_("Only failed messages can be retried."), "error")
     else:
         delivery.retry(message)
         db.session.commit()
-        flash(f"The message to {message.to_address} will be sent again.", "success")
+        flash(
+            _("The message to %(address)s will be sent again.", address=message.to_address),
+            "success",
+        )
     return redirect(url_for("admin.mail", status="failed"))
 
 
@@ -176,9 +186,10 @@ def retry_mail(message_id: int):
 def send_waiting_mail():
     run_service(
         delivery.send_waiting_now,
-        lambda count: (
-            f"{count} waiting message{'s' if count != 1 else ''} will go out on the mail "
-            "worker's next round."
+        lambda count: _n(
+            "%(num)d waiting message will go out on the mail worker's next round.",
+            "%(num)d waiting messages will go out on the mail worker's next round.",
+            count,
         ),
     )
     return redirect(url_for("admin.mail"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import once
@@ -27,7 +28,7 @@ bp = Blueprint("api_tokens", __name__)
 
 
 def _scope_choices(user) -> list:
-    return options((scope, scope) for scope in tokens.scopes_for(user))
+    return options((scope, tokens.describe_scope(scope)) for scope in tokens.scopes_for(user))
 
 
 def _create(form: TokenForm) -> once.Created:
@@ -45,7 +46,7 @@ def _create(form: TokenForm) -> once.Created:
         )
         return tokens.create_token(current_user, wanted)
 
-    return once.create_once(form.once.data, current_user.id, create, lambda _: "")
+    return once.create_once(form.once.data, current_user.id, create, lambda _unused: "")
 
 
 def _token_page(form: TokenForm, template_tokens: list[ApiToken], staff: bool):
@@ -82,5 +83,5 @@ def revoke(token_id: int):
     mine = token is not None and token.user_id == current_user.id
     if token is None or not (mine or (current_user.is_admin and not token.user.is_advocate)):
         abort(404)
-    run_service(lambda: tokens.revoke(token), f"Token “{token.name}” revoked.")
+    run_service(lambda: tokens.revoke(token), _("Token “%(name)s” revoked.", name=token.name))
     return redirect(url_for(".admin_tokens" if current_user.is_admin else ".my_tokens"))

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.api.models import ApiToken
 from portal.api.problems import ApiProblem
@@ -32,13 +35,13 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 # Resources a scope can name (`<name>:read`, and `<name>:write` for those in
 # WRITABLE); another package adds its own with `register_resource`
 # (reference requests, referrals...).
-RESOURCES: dict[str, str] = {
-    "advocates": "Advocates: profile fields they share, tier, points and badges",
-    "accounts": "Customer companies and employment history",
-    "opportunities": "Opportunities: create, publish, close",
-    "participations": "Participations: who takes part, completions",
-    "ledger": "Points ledger: entries, manual awards, reversals",
-    "badges": "Badges and badge awards",
+RESOURCES: dict[str, str | LazyString] = {
+    "advocates": _l("Advocates: profile fields they share, tier, points and badges"),
+    "accounts": _l("Customer companies and employment history"),
+    "opportunities": _l("Opportunities: create, publish, close"),
+    "participations": _l("Participations: who takes part, completions"),
+    "ledger": _l("Points ledger: entries, manual awards, reversals"),
+    "badges": _l("Badges and badge awards"),
 }
 WRITABLE = {"opportunities", "participations", "ledger"}
 # What an advocate's own tokens may read (their own data only).
@@ -49,7 +52,7 @@ REQUESTER_RESOURCES: list[str] = []
 
 def register_resource(
     name: str,
-    description: str,
+    description: str | LazyString,
     *,
     writable: bool = False,
     for_advocates: bool = False,
@@ -63,6 +66,11 @@ def register_resource(
         ADVOCATE_RESOURCES.append(name)
     if for_requesters and name not in REQUESTER_RESOURCES:
         REQUESTER_RESOURCES.append(name)
+
+
+def describe_scope(scope: str) -> str:
+    """A scope as a person reads it: its name and what its resource holds."""
+    return _("%(code)s — %(description)s", code=scope, description=RESOURCES[scope.split(":")[0]])
 
 
 def all_scopes() -> list[str]:
@@ -96,7 +104,9 @@ def parse_networks(text: str) -> list[str]:
         try:
             networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
         except ValueError:
-            raise InvalidState(f"“{part[:60]}” is not an address or network (CIDR).") from None
+            raise InvalidState(
+                _("“%(text)s” is not an address or network (CIDR).", text=part[:60])
+            ) from None
     return networks
 
 
@@ -117,14 +127,14 @@ def create_token(user: User, wanted: TokenRequest) -> tuple[ApiToken, str]:
     """
     allowed = set(scopes_for(user))
     if not allowed:
-        raise NotAllowed("Only admins, advocates and requesters can make API tokens.")
+        raise NotAllowed(_("Only admins, advocates and requesters can make API tokens."))
     extra = sorted(set(wanted.scopes) - allowed)
     if extra:
-        raise NotAllowed(f"Scopes you can't give: {', '.join(extra)}.")
+        raise NotAllowed(_("Scopes you can't give: %(scopes)s.", scopes=", ".join(extra)))
     if not wanted.scopes:
-        raise InvalidState("Choose at least one scope.")
+        raise InvalidState(_("Choose at least one scope."))
     if wanted.expires_at is not None and wanted.expires_at <= utcnow():
-        raise InvalidState("The expiry must be in the future.")
+        raise InvalidState(_("The expiry must be in the future."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -177,7 +187,7 @@ def _refuse(detail: str, slug: str) -> ApiProblem:
 
 def authenticate(header: str | None, address: str | None) -> ApiToken:
     """The token named by an `Authorization: Bearer …` header, checked; raises ApiProblem."""
-    scheme, _, secret = (header or "").partition(" ")
+    scheme, _sep, secret = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise _refuse("Send a token: Authorization: Bearer <token>.", "token-missing")
     token = db.session.scalar(
@@ -212,7 +222,7 @@ def _address_allowed(address: str | None, networks: list[str]) -> bool:
 
 def has_scope(token: ApiToken, scope: str) -> bool:
     """Write access includes read access to the same resource."""
-    resource, _, access = scope.partition(":")
+    resource, _sep, access = scope.partition(":")
     granted = set(token.scopes)
     if scope in granted:
         return True

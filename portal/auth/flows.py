@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -82,14 +84,14 @@ def read_token(token: str, purpose: str) -> tuple[User, dict]:
     try:
         data = _serializer(purpose).loads(token, max_age=_max_age(purpose))
     except SignatureExpired as error:
-        raise InvalidToken("This link has expired. Ask for a new one.") from error
+        raise InvalidToken(_("This link has expired. Request a new one.")) from error
     except BadSignature as error:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.") from error
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it.")) from error
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or not user.active:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+        raise InvalidToken(_("This link is not valid. Check that you copied all of it."))
     if data.get("f") != _state_of(user, purpose):
-        raise InvalidToken("This link has already been used. Sign in, or ask for a new link.")
+        raise InvalidToken(_("This link has already been used. Sign in, or request a new link."))
     return user, data
 
 
@@ -97,7 +99,7 @@ def make_set_password_token(user: User) -> str:
     """Raises InvalidState for someone who has a password: such a link, shown to
     staff, would let them open the account."""
     if user.has_password:
-        raise InvalidState(f"{user.name} already has a password.")
+        raise InvalidState(_("%(name)s already has a password.", name=user.name))
     return make_token(user, "set-password")
 
 
@@ -109,7 +111,7 @@ def set_password_link(user: User) -> str:
 def user_for_set_password_token(token: str) -> User:
     user = read_token(token, "set-password")[0]
     if user.has_password:
-        raise InvalidToken("This link has already been used. Sign in, or ask for a new link.")
+        raise InvalidToken(_("This link has already been used. Sign in, or request a new link."))
     return user
 
 
@@ -122,7 +124,7 @@ def help_sign_in(user: User) -> str | None:
     with a password. Raises InvalidState for a deactivated account.
     """
     if not user.active:
-        raise InvalidState("Reactivate this person first.")
+        raise InvalidState(_("Reactivate this person first."))
     if user.has_password:
         send_password_reset(user)
         return None
@@ -169,11 +171,13 @@ def register(name: str, email: str, password: str) -> None:
     email = normalize_email(email)
     domain_account = _account_for_domain(email)
     if mode == RegistrationMode.INVITE:
-        raise NotAllowed("Joining is by invitation: ask your program manager for one.")
+        raise NotAllowed(_("Joining is by invitation: your program manager can send you one."))
     if mode == RegistrationMode.DOMAINS and domain_account is None:
         raise NotAllowed(
-            "Registration is open to work addresses of our customers' companies. "
-            "Use your work email, or ask your program manager for an invitation."
+            _(
+                "Registration is open to work addresses of our customers' companies. "
+                "Use your work email, or request an invitation from your program manager."
+            )
         )
     problems = password_problems(password, email=email, name=name)
     if problems:
@@ -186,7 +190,7 @@ def register(name: str, email: str, password: str) -> None:
             to_address=existing.email,
             to_name=existing.name,
             user_id=existing.id,
-            subject="Someone tried to register with your address",
+            subject=_l("Someone tried to register with your address"),
             template="registration_attempt",
             context={
                 "name": existing.first_name,
@@ -222,7 +226,7 @@ def send_verification(user: User) -> None:
         to_address=user.email,
         to_name=user.name,
         user_id=user.id,
-        subject="Confirm your email address",
+        subject=_l("Confirm your email address"),
         template="verify_email",
         context={
             "name": user.first_name,
@@ -258,7 +262,7 @@ def send_password_reset(user: User) -> None:
         to_address=user.email,
         to_name=user.name,
         user_id=user.id,
-        subject="Reset your password",
+        subject=_l("Reset your password"),
         template="password_reset",
         context={
             "name": user.first_name,
@@ -281,14 +285,14 @@ def request_email_change(user: User, new_email: str) -> None:
     """
     new_email = normalize_email(new_email)
     if new_email == user.email:
-        raise InvalidState("That is already your address.")
+        raise InvalidState(_("That is already your address."))
     if user_by_email(new_email) is None:
         enqueue(
             kind="email_change",
             to_address=new_email,
             to_name=user.name,
             user_id=user.id,
-            subject="Confirm your new email address",
+            subject=_l("Confirm your new email address"),
             template="email_change",
             context={
                 "name": user.first_name,
@@ -303,7 +307,7 @@ def request_email_change(user: User, new_email: str) -> None:
         to_address=user.email,
         to_name=user.name,
         user_id=user.id,
-        subject="A change of your email address was requested",
+        subject=_l("A change of your email address was requested"),
         template="email_changed",
         context={
             "name": user.first_name,
@@ -321,10 +325,10 @@ def email_change_of(token: str, signed_in: User | None) -> tuple[User, str]:
     """
     user, data = read_token(token, "change-email")
     if signed_in is not None and signed_in.id != user.id:
-        raise InvalidToken("This link is for another account. Sign out and open it again.")
+        raise InvalidToken(_("This link is for another account. Sign out and open it again."))
     new_email = normalize_email(str(data.get("e", "")))
     if not new_email or user_by_email(new_email) is not None:
-        raise InvalidToken("That address is now used by another account.")
+        raise InvalidToken(_("That address is now used by another account."))
     return user, new_email
 
 
@@ -339,7 +343,7 @@ def confirm_email_change(token: str, signed_in: User | None) -> User:
         to_address=old_email,
         to_name=user.name,
         user_id=user.id,
-        subject="Your email address was changed",
+        subject=_l("Your email address was changed"),
         template="email_changed",
         context={
             "name": user.first_name,
@@ -358,7 +362,11 @@ def send_invitation(user: User, invited_by: User) -> None:
         to_address=user.email,
         to_name=user.name,
         user_id=user.id,
-        subject=f"{invited_by.name} invites you to the {branding().program_name}",
+        subject=_l(
+            "%(inviter)s invites you to the %(program)s",
+            inviter=invited_by.name,
+            program=branding().program_name,
+        ),
         template="account_invitation",
         context={
             "name": user.first_name,

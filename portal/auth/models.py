@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,10 +15,10 @@ from portal.extensions import db
 
 
 class Role(LabeledEnum):
-    ADVOCATE = "advocate", "Advocate"
-    MANAGER = "manager", "Program manager"
-    REQUESTER = "requester", "Requester"
-    ADMIN = "admin", "Admin"
+    ADVOCATE = "advocate", _l("Advocate")
+    MANAGER = "manager", _l("Program manager")
+    REQUESTER = "requester", _l("Requester")
+    ADMIN = "admin", _l("Admin")
 
 
 STAFF_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
@@ -26,11 +27,11 @@ STAFF_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 class AccountStatus(LabeledEnum):
     """Where a person's account stands, worded the same on every page."""
 
-    ACTIVE = "active", "Active"
-    INVITED = "invited", "Invited, hasn't signed in yet"
-    UNCONFIRMED = "unconfirmed", "Email not confirmed"
-    JOINING = "joining", "Hasn't finished joining"
-    DEACTIVATED = "deactivated", "Deactivated"
+    ACTIVE = "active", _l("Active")
+    INVITED = "invited", _l("Invited, hasn't signed in yet")
+    UNCONFIRMED = "unconfirmed", _l("Email not confirmed")
+    JOINING = "joining", _l("Hasn't finished joining")
+    DEACTIVATED = "deactivated", _l("Deactivated")
 
 
 class User(UserMixin, db.Model):

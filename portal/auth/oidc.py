@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from portal.auth import services
 from portal.auth.models import Role, User, UserIdentity
@@ -79,8 +80,11 @@ def authorize_redirect(name: str, redirect_uri: str):
     except (requests.RequestException, OAuthError, ValueError, KeyError, RuntimeError) as error:
         current_app.logger.warning("SSO with %s could not start: %s", name, error)
         raise ProviderUnreachable(
-            f"{providers()[name]['label']} sign-in can't be reached just now. Try again in a "
-            "few minutes, or sign in with your password."
+            _(
+                "%(provider)s sign-in can't be reached just now. Try again in a few minutes, "
+                "or sign in with your password.",
+                provider=providers()[name]["label"],
+            )
         ) from error
 
 
@@ -98,7 +102,7 @@ def read_claims(token: dict, userinfo: dict | None) -> Claims:
     id_claims = dict(token.get("userinfo") or {})
     extra = dict(userinfo or {})
     if extra.get("sub") not in (None, id_claims.get("sub")):
-        raise SSOError("The provider answered for a different person. Please try again.")
+        raise SSOError(_("The provider answered for a different person. Please try again."))
 
     def claim(key: str):
         return id_claims.get(key, extra.get(key))
@@ -117,14 +121,21 @@ def read_claims(token: dict, userinfo: dict | None) -> Claims:
 def _check_allowed(provider: dict, role: Role, email: str | None) -> None:
     if provider["roles"] and role.value not in provider["roles"]:
         raise SSOError(
-            f"{provider['label']} sign-in is for {', '.join(provider['roles'])} accounts only."
+            _(
+                "%(provider)s sign-in is for %(roles)s accounts only.",
+                provider=provider["label"],
+                roles=", ".join(provider["roles"]),
+            )
         )
     if provider["domains"]:
         domain = (email or "").rsplit("@", 1)[-1].lower()
         if domain not in provider["domains"]:
             raise SSOError(
-                f"{provider['label']} sign-in is for addresses at "
-                f"{', '.join(provider['domains'])} only."
+                _(
+                    "%(provider)s sign-in is for addresses at %(domains)s only.",
+                    provider=provider["label"],
+                    domains=", ".join(provider["domains"]),
+                )
             )
 
 
@@ -145,7 +156,7 @@ def user_for_claims(name: str, claims: Claims) -> User:
     """
     provider = providers()[name]
     if not claims.issuer or not claims.subject:
-        raise SSOError("The provider's answer is missing who you are. Please try again.")
+        raise SSOError(_("The provider's answer is missing who you are. Please try again."))
     identity = db.session.scalar(
         sa.select(UserIdentity).where(
             UserIdentity.issuer == claims.issuer, UserIdentity.subject == claims.subject
@@ -154,17 +165,22 @@ def user_for_claims(name: str, claims: Claims) -> User:
     if identity is not None:
         user = identity.user
         if not user.active:
-            raise SSOError("This account is deactivated. Contact the program team.")
+            raise SSOError(_("This account is deactivated. Contact the program team."))
         _check_allowed(provider, user.role, user.email)
         identity.last_used_at = utcnow()
         return user
 
     if not claims.email or not services.is_valid_email(claims.email):
-        raise SSOError(f"{provider['label']} did not share your email address.")
+        raise SSOError(
+            _("%(provider)s did not share your email address.", provider=provider["label"])
+        )
     if not claims.email_verified:
         raise SSOError(
-            f"{provider['label']} has not verified your email address, so it can't be "
-            "used to sign in here. Verify it with your provider, or sign in with a password."
+            _(
+                "%(provider)s has not verified your email address, so it can't be used to sign "
+                "in here. Verify it with your provider, or sign in with a password.",
+                provider=provider["label"],
+            )
         )
     user = services.user_by_email(claims.email)
     if user is None:
@@ -177,7 +193,7 @@ def user_for_claims(name: str, claims: Claims) -> User:
             ensure_profile(user)
     else:
         if not user.active:
-            raise SSOError("This account is deactivated. Contact the program team.")
+            raise SSOError(_("This account is deactivated. Contact the program team."))
         _check_allowed(provider, user.role, user.email)
         if user.email_verified_at is None:
             _take_back_from_registrant(user)

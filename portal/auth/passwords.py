@@ -9,6 +9,8 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -63,15 +65,17 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     Follows NIST SP 800-63B and ASVS: length and a block list, no composition rules.
     """
     if len(password) < MIN_LENGTH:
-        return [f"Use at least {MIN_LENGTH} characters."]
+        return [
+            _n("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH)
+        ]
     if len(password) > MAX_LENGTH:
-        return [f"Use at most {MAX_LENGTH} characters."]
+        return [_n("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH)]
     lowered = password.lower()
     if len(set(lowered)) <= 2:
-        return ["Use more than one or two different characters."]
+        return [_("Use more than one or two different characters.")]
     personal = [email.lower(), email.split("@")[0].lower(), *name.lower().split()]
     if any(len(word) >= 4 and word in lowered for word in personal):
-        return ["Don't use your name or email address in your password."]
+        return [_("Don't use your name or email address in your password.")]
     if is_common_password(password):
-        return ["This password is too common: it appears in lists of leaked passwords."]
+        return [_("This password is too common: it appears in lists of leaked passwords.")]
     return []

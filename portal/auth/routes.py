@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
@@ -90,7 +91,7 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            flash("Email or password is incorrect.", "error")
+            flash(_("Email or password is incorrect."), "error")
         elif user.email_verified_at is None:
             # Only the owner of the password learns this.
             unverified = user
@@ -102,7 +103,7 @@ def sign_in():
     elif request.method == "POST" and form.errors:
         # The same answer whatever was wrong with the fields.
         form.email.errors = form.password.errors = []
-        flash("Email or password is incorrect.", "error")
+        flash(_("Email or password is incorrect."), "error")
     return render_form(
         "auth/sign_in.html",
         form=form,
@@ -120,7 +121,7 @@ def sign_out():
         db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -144,7 +145,7 @@ def set_password(token: str):
     return _new_password_from_link(
         flows.user_for_set_password_token(token),
         flows.set_password_from_link,
-        "Your password is set. Welcome!",
+        _("Your password is set. Welcome!"),
     )
 
 
@@ -187,7 +188,7 @@ def verify_email(token: str):
     if form.validate_on_submit():
         user = flows.verify_email(token)
         db.session.commit()
-        flash("Thank you: your email address is confirmed.", "success")
+        flash(_("Thank you: your email address is confirmed."), "success")
         if current_user.is_authenticated:
             return redirect(home_url(current_user))
         return redirect(url_for("auth.sign_in", email=user.email))
@@ -195,16 +196,16 @@ def verify_email(token: str):
     return render_form(
         "auth/confirm_link.html",
         form=form,
-        heading="Confirm your email address",
-        lead=f"Confirm that {user.email} is your address, and you can sign in.",
-        button="Confirm my address",
+        heading=_("Confirm your email address"),
+        lead=_("Confirm that %(email)s is your address, and you can sign in.", email=user.email),
+        button=_("Confirm my address"),
     )
 
 
 @bp.post("/verify/resend")
 @limiter.limit("5 per hour")
 def resend_verification():
-    user, _ = flows.read_token(request.form.get("token", ""), "resend-verification")
+    user, _unused = flows.read_token(request.form.get("token", ""), "resend-verification")
     flows.send_verification(user)
     db.session.commit()
     return render_template("auth/check_email.html", email=user.email, purpose="register")
@@ -228,11 +229,11 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user, _ = flows.read_token(token, "reset")
+    user, _unused = flows.read_token(token, "reset")
     return _new_password_from_link(
         user,
         flows.reset_password,
-        "Your password is changed, and every other session is signed out.",
+        _("Your password is changed, and every other session is signed out."),
         resetting=True,
     )
 
@@ -256,31 +257,36 @@ def security():
         return redirect(url_for("auth.security"))
     if form.submit.data and form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors = ["That is not your current password."]
+            form.current_password.errors = [_("That is not your current password.")]
         else:
             if run_service(
                 lambda: services.set_password(
                     current_user, form.password.data, keep=current_user.current_session
                 ),
-                "Your password is changed. Your other sessions were signed out.",
+                _("Your password is changed. Your other sessions were signed out."),
                 field=form.password,
             ):
                 return redirect(url_for("auth.security"))
     elif email_form.submit.data and email_form.validate_on_submit():
         if not verify_password(current_user.password_hash, email_form.current_password.data):
-            email_form.current_password.errors = ["That is not your current password."]
+            email_form.current_password.errors = [_("That is not your current password.")]
         else:
             if run_service(
                 lambda: flows.request_email_change(current_user, email_form.email.data),
-                f"We sent a link to {email_form.email.data}: your address changes when "
-                "you open it.",
+                _(
+                    "We sent a link to %(email)s: your address changes when you open it.",
+                    email=email_form.email.data,
+                ),
                 field=email_form.email,
             ):
                 return redirect(url_for("auth.security"))
     elif everywhere.submit.data and everywhere.validate_on_submit():
         ended = services.end_all_sessions(current_user, keep=current_user.current_session)
         db.session.commit()
-        flash(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "success")
+        flash(
+            _n("Signed out %(num)d other session.", "Signed out %(num)d other sessions.", ended),
+            "success",
+        )
         return redirect(url_for("auth.security"))
     return render_form(
         "auth/security.html",
@@ -300,15 +306,19 @@ def confirm_email_change(token: str):
     if form.validate_on_submit():
         user = flows.confirm_email_change(token, signed_in)
         db.session.commit()
-        flash(f"Your email address is now {user.email}.", "success")
+        flash(_("Your email address is now %(email)s.", email=user.email), "success")
         return redirect(url_for("auth.security") if signed_in else url_for("auth.sign_in"))
     user, new_email = flows.email_change_of(token, signed_in)
     return render_form(
         "auth/confirm_link.html",
         form=form,
-        heading="Confirm your new email address",
-        lead=f"Change the address you sign in with from {user.email} to {new_email}.",
-        button=f"Use {new_email}",
+        heading=_("Confirm your new email address"),
+        lead=_(
+            "Change the address you sign in with from %(old)s to %(new)s.",
+            old=user.email,
+            new=new_email,
+        ),
+        button=_("Use %(email)s", email=new_email),
     )
 
 
@@ -345,7 +355,7 @@ def sso_callback(name: str):
 
     label = oidc.providers()[name]["label"]
     if "error" in request.args:
-        flash(f"{label} sign-in was cancelled or refused.", "error")
+        flash(_("%(provider)s sign-in was cancelled or refused.", provider=label), "error")
         return redirect(url_for("auth.sign_in"))
     try:
         token = client.authorize_access_token()
@@ -355,7 +365,7 @@ def sso_callback(name: str):
         claims = oidc.read_claims(token, userinfo)
     except (OAuthError, JoseError, requests.RequestException, ValueError, KeyError) as error:
         current_app.logger.warning("SSO with %s failed: %s", name, error)
-        abort(400, f"{label} sign-in did not complete. Please try again.")
+        abort(400, _("%(provider)s sign-in did not complete. Please try again.", provider=label))
     user = oidc.user_for_claims(name, claims)
     target = session.pop("sso_next", "")
     sign_in_user(user, remember=False)

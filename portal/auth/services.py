@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -56,7 +57,7 @@ def create_user(
 ) -> User:
     """Add a user; raises AlreadyExists for a taken address, WeakPassword for a weak one."""
     email = normalize_email(email)
-    taken = AlreadyExists(f"A user with the email {email} already exists.")
+    taken = AlreadyExists(_("A user with the email %(email)s already exists.", email=email))
     if user_by_email(email) is not None:
         raise taken
     user = User(email=email, name=name.strip(), role=role)

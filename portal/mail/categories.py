@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 from portal.mail.models import Frequency
 
 
 @dataclass(frozen=True)
 class Category:
     key: str
-    label: str
-    description: str
+    label: str | LazyString
+    description: str | LazyString
     default: Frequency
     choices: tuple[Frequency, ...]
     staff_only: bool = False
@@ -25,67 +28,73 @@ CATEGORIES: dict[str, Category] = {
     for category in (
         Category(
             "applications",
-            "My applications",
-            "Received, approved, waitlisted or declined; a seat that opened; a cancellation; "
-            "messages from the program team about an opportunity.",
+            _l("My applications"),
+            _l(
+                "Received, approved, waitlisted or declined; a seat that opened; a cancellation; "
+                "messages from the program team about an opportunity."
+            ),
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
         ),
         Category(
             "invitations",
-            "Invitations",
-            "When the program team invites you to an opportunity.",
+            _l("Invitations"),
+            _l("When the program team invites you to an opportunity."),
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
         ),
         Category(
             "reminders",
-            "Reminders",
-            "A day before an opportunity you are confirmed for.",
+            _l("Reminders"),
+            _l("A day before an opportunity you are confirmed for."),
             Frequency.IMMEDIATELY,
             (Frequency.IMMEDIATELY, Frequency.NEVER),
             advocates_only=True,
         ),
         Category(
             "recognition",
-            "Points and tiers",
-            "Points you earn, tiers you can join, changes to your tier, and how your "
-            "referrals move on.",
+            _l("Points and tiers"),
+            _l(
+                "Points you earn, tiers you can join, changes to your tier, and how your "
+                "referrals move on."
+            ),
             Frequency.IMMEDIATELY,
             _ALL,
             advocates_only=True,
         ),
         Category(
             "new_opportunities",
-            "New opportunities for me",
-            "A weekly list of new opportunities that match what you're open to.",
+            _l("New opportunities for me"),
+            _l("A weekly list of new opportunities that match what you're open to."),
             Frequency.DIGEST,
             (Frequency.DIGEST, Frequency.NEVER),
             advocates_only=True,
         ),
         Category(
             "team",
-            "What waits for the program team",
-            "A new application or story to review, a freed seat to offer, participants "
-            "to mark, mail that could not be sent. Always shown in the portal.",
+            _l("What waits for the program team"),
+            _l(
+                "A new application or story to review, a freed seat to offer, participants "
+                "to mark, mail that could not be sent. Always shown in the portal."
+            ),
             Frequency.NEVER,
             _ALL,
             staff_only=True,
         ),
         Category(
             "accounts",
-            "My accounts and referrals",
-            "An advocate who moved to a company you own, a referral given to you.",
+            _l("My accounts and referrals"),
+            _l("An advocate who moved to a company you own, a referral given to you."),
             Frequency.IMMEDIATELY,
             _ALL,
             staff_only=True,
         ),
         Category(
             "manager_digest",
-            "New applications",
-            "A daily summary of new applications waiting for a decision.",
+            _l("New applications"),
+            _l("A daily summary of new applications waiting for a decision."),
             Frequency.DIGEST,
             (Frequency.DIGEST, Frequency.NEVER),
             staff_only=True,

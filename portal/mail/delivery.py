@@ -34,6 +34,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
 from portal.db import LeaseKeeper, claim_rows, utcnow
@@ -309,7 +310,11 @@ def _tell_admins(message: OutboxMessage) -> None:
         return
     notify_staff(
         "team_mail_failed",
-        f"Mail to {message.to_address} could not be sent: “{message.subject}”.",
+        _l(
+            "Mail to %(address)s could not be sent: “%(subject)s”.",
+            address=message.to_address,
+            subject=message.subject,
+        ),
         "admin.mail",
         roles=(Role.ADMIN,),
         status="failed",

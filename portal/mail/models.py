@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
@@ -13,11 +14,11 @@ from portal.extensions import db
 
 
 class MessageStatus(LabeledEnum):
-    PENDING = "pending", "Waiting"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    WITHDRAWN = "withdrawn", "Withdrawn before sending"
+    PENDING = "pending", _l("Waiting")
+    SENDING = "sending", _l("Sending")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed")
+    WITHDRAWN = "withdrawn", _l("Withdrawn before sending")
 
 
 class OutboxMessage(db.Model):
@@ -55,9 +56,9 @@ class OutboxMessage(db.Model):
 
 
 class Frequency(LabeledEnum):
-    IMMEDIATELY = "immediately", "Right away"
-    DIGEST = "digest", "In a weekly digest"
-    NEVER = "never", "Never"
+    IMMEDIATELY = "immediately", _l("Right away")
+    DIGEST = "digest", _l("In a weekly digest")
+    NEVER = "never", _l("Never")
 
 
 class MailPreference(db.Model):

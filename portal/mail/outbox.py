@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.auth.models import User
@@ -161,7 +162,7 @@ def set_frequency(user_id: int, category: str, frequency: Frequency) -> None:
 
 
 def category_label(key: str) -> str:
-    return CATEGORIES[key].label if key in CATEGORIES else "Weekly digest"
+    return CATEGORIES[key].label if key in CATEGORIES else _("Weekly digest")
 
 
 def unsubscribe(user_id: int, key: str) -> None:

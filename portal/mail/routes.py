@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import signed_in_required
@@ -24,12 +25,19 @@ def preferences():
             try:
                 frequency = Frequency(value)
             except ValueError:
-                abort(400, f"Choose how often for “{category.label}”.")
+                abort(400, _("Choose how often for “%(category)s”.", category=category.label))
             if frequency not in category.choices:
-                abort(400, f"“{frequency.label}” is not offered for “{category.label}”.")
+                abort(
+                    400,
+                    _(
+                        "“%(frequency)s” is not offered for “%(category)s”.",
+                        frequency=frequency.label,
+                        category=category.label,
+                    ),
+                )
             outbox.set_frequency(current_user.id, category.key, frequency)
         db.session.commit()
-        flash("Your email preferences are saved.", "success")
+        flash(_("Your email preferences are saved."), "success")
         return redirect(url_for("mail.preferences"))
     return render_template(
         "mail/preferences.html",
@@ -54,7 +62,7 @@ def unsubscribe(token: str):
         label=outbox.category_label(category),
         description=CATEGORIES[category].description
         if category in CATEGORIES
-        else "A weekly summary of what happened in the program.",
+        else _("A weekly summary of what happened in the program."),
         done=request.method == "POST",
         token=token,
     )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.advocates.models import (
     Account,
@@ -28,6 +31,7 @@ from portal.audit.trail import plain
 from portal.auth.models import User, UserIdentity, UserSession
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import speaking_to
 from portal.images import StoredImage
 from portal.mail.models import MailPreference, OutboxMessage
 from portal.notifications.models import Notification
@@ -60,7 +64,7 @@ def _columns(model, *names: str) -> list:
     return [getattr(model, name) for name in names]
 
 
-@section("profile", "Your account, profile, consent choices and mail preferences.")
+@section("profile", _l("Your account, profile, consent choices and mail preferences."))
 def _profile(user: User) -> dict:
     profile = db.session.get(AdvocateProfile, user.id)
     account = {
@@ -99,7 +103,7 @@ def _profile(user: User) -> dict:
     return plain({"account": account, "profile_and_consent": consent, "mail": preferences})
 
 
-@section("employment", "Your jobs, current and past.")
+@section("employment", _l("Your jobs, current and past."))
 def _employment(user: User) -> list[dict]:
     return _rows(
         sa.select(
@@ -116,9 +120,11 @@ def _employment(user: User) -> list[dict]:
 
 @section(
     "consent_history",
-    "Every change of your consent (what you are open to, how often, what is public), "
-    "what staff changed about you (the audit trail's events about you) and your tier "
-    "history (opted in, stepped down, invited).",
+    _l(
+        "Every change of your consent (what you are open to, how often, what is public), "
+        "what staff changed about you (the audit trail's events about you) and your tier "
+        "history (opted in, stepped down, invited)."
+    ),
 )
 def _consent_history(user: User) -> dict:
     return {
@@ -144,8 +150,10 @@ def _consent_history(user: User) -> dict:
 
 @section(
     "participations",
-    "Opportunities you applied to or were invited to, what was decided, and the notes "
-    "(yours, and the messages staff wrote to you).",
+    _l(
+        "Opportunities you applied to or were invited to, what was decided, and the notes "
+        "(yours, and the messages staff wrote to you)."
+    ),
 )
 def _participations(user: User) -> list[dict]:
     return _rows(
@@ -165,7 +173,7 @@ def _participations(user: User) -> list[dict]:
     )
 
 
-@section("asks", "Every time staff asked you for something, and your answers.")
+@section("asks", _l("Every time staff asked you for something, and your answers."))
 def _asks(user: User) -> list[dict]:
     return _rows(
         sa.select(*_columns(Ask, "asked_at", "kind", "topic", "subject", "answer", "answered_at"))
@@ -174,7 +182,7 @@ def _asks(user: User) -> list[dict]:
     )
 
 
-@section("points", "Your points ledger and your totals per period.")
+@section("points", _l("Your points ledger and your totals per period."))
 def _points(user: User) -> dict:
     return {
         "ledger": _rows(
@@ -188,7 +196,7 @@ def _points(user: User) -> dict:
     }
 
 
-@section("badges", "Badges you earned (and any revoked).")
+@section("badges", _l("Badges you earned (and any revoked)."))
 def _badges(user: User) -> list[dict]:
     return _rows(
         sa.select(
@@ -204,7 +212,7 @@ def _badges(user: User) -> list[dict]:
     )
 
 
-@section("stories", "Stories you wrote, and the notes staff left on them.")
+@section("stories", _l("Stories you wrote, and the notes staff left on them."))
 def _stories(user: User) -> list[dict]:
     return _rows(
         sa.select(
@@ -215,7 +223,7 @@ def _stories(user: User) -> list[dict]:
 
 @section(
     "reference_calls",
-    "Reference calls you were asked for: the prospect's industry, when, and your answer.",
+    _l("Reference calls you were asked for: the prospect's industry, when, and your answer."),
 )
 def _reference_calls(user: User) -> list[dict]:
     return _rows(
@@ -235,7 +243,7 @@ def _reference_calls(user: User) -> list[dict]:
     )
 
 
-@section("referrals", "People you referred, and what became of each referral.")
+@section("referrals", _l("People you referred, and what became of each referral."))
 def _referrals(user: User) -> dict:
     return {
         "referrals": _rows(
@@ -267,7 +275,8 @@ def _referrals(user: User) -> dict:
 
 
 @section(
-    "usage_consent", "Where the program may use your name, photo, logo and words, and each change."
+    "usage_consent",
+    _l("Where the program may use your name, photo, logo and words, and each change."),
 )
 def _usage_consent(user: User) -> dict:
     return {
@@ -295,7 +304,7 @@ def _usage_consent(user: User) -> dict:
     }
 
 
-@section("notifications", "Notifications shown to you in the portal.")
+@section("notifications", _l("Notifications shown to you in the portal."))
 def _notifications(user: User) -> list[dict]:
     return _rows(
         sa.select(*_columns(Notification, "created_at", "kind", "message", "read_at"))
@@ -304,7 +313,7 @@ def _notifications(user: User) -> list[dict]:
     )
 
 
-@section("sign_ins", "Your sign-in sessions (browsers) and single sign-on identities.")
+@section("sign_ins", _l("Your sign-in sessions (browsers) and single sign-on identities."))
 def _sign_ins(user: User) -> dict:
     return {
         "sessions": _rows(
@@ -327,7 +336,7 @@ def _sign_ins(user: User) -> dict:
     }
 
 
-@section("mail", "Mail the portal sent (or is about to send) to you.")
+@section("mail", _l("Mail the portal sent (or is about to send) to you."))
 def _mail(user: User) -> list[dict]:
     return _rows(
         sa.select(
@@ -346,29 +355,37 @@ def _mail(user: User) -> list[dict]:
     )
 
 
-README = """Your data from {program}
-{underline}
-
-This archive holds everything the portal keeps about you, as of {when} (UTC).
-Each file is JSON (UTF-8); times are ISO 8601 in UTC. People other than you
-are named by their id only.
-
-{files}
-
-Staff notes about you are in participations.json ("staff_note") and
-stories.json ("manager_note"). Your current consent
-choices are in profile.json; each change of them, and what staff changed
-about you, is in consent_history.json ("staff_actions").
-
-To have your account deleted, use "Delete my account" on the same page.
-"""
+def _readme(program: str, when: str, files: list[str]) -> str:
+    title = _("Your data from %(program)s", program=program)
+    paragraphs = [
+        _(
+            "This archive holds everything the portal keeps about you, as of %(when)s (UTC). "
+            "Each file is JSON (UTF-8); times are ISO 8601 in UTC. People other than you are "
+            "named by their id only.",
+            when=when,
+        ),
+        "\n".join(files),
+        _(
+            "Staff notes about you are in participations.json (“staff_note”) and stories.json "
+            "(“manager_note”). Your current consent choices are in profile.json; each change "
+            "of them, and what staff changed about you, is in consent_history.json "
+            "(“staff_actions”)."
+        ),
+        _(
+            "To have your account deleted, use “%(button)s” on the same page.",
+            button=_("Delete my account"),
+        ),
+    ]
+    wrapped = [p if p.startswith("- ") else textwrap.fill(p, width=78) for p in paragraphs]
+    return "\n\n".join([f"{title}\n{'=' * len(title)}", *wrapped]) + "\n"
 
 
 def build(user: User, program: str) -> bytes:
-    """The zip archive of `user`'s data: README.txt and one JSON file per section."""
+    """The zip archive of `user`'s data: README.txt and one JSON file per section,
+    the README in the person's own language."""
     when = utcnow().isoformat(timespec="seconds")
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, speaking_to(user):
         files = []
         for name, (description, function) in SECTIONS.items():
             archive.writestr(
@@ -382,12 +399,6 @@ def build(user: User, program: str) -> bytes:
         if photo is not None:
             extension = photo.content_type.split("/")[-1].split("+")[0]
             archive.writestr(f"photo.{extension}", photo.data)
-            files.append(f"- photo.{extension}: your profile photo.")
-        title = f"Your data from {program}"
-        archive.writestr(
-            "README.txt",
-            README.format(
-                program=program, underline="=" * len(title), when=when, files="\n".join(files)
-            ),
-        )
+            files.append("- " + _("%(file)s: your profile photo.", file=f"photo.{extension}"))
+        archive.writestr("README.txt", _readme(program, when, files))
     return buffer.getvalue()

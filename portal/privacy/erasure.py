@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal import images
 from portal.advocates.models import (
@@ -90,12 +91,14 @@ def request_deletion(user: User, *, by: User, reference: str = "") -> DeletionRe
     account, AlreadyExists when a request is open.
     """
     if by.id != user.id and not by.is_admin:
-        raise NotAllowed("Only the person, or an admin on their written request, can ask.")
+        raise NotAllowed(
+            _("Only the person, or an admin on their written request, can request it.")
+        )
     if user.role == Role.ADMIN:
-        raise NotAllowed("An admin account is handed over, not deleted: change its role first.")
+        raise NotAllowed(_("An admin account is handed over, not deleted: change its role first."))
     user = _lock_user(user)
     if open_request(user.id) is not None:
-        raise AlreadyExists("This account is already due to be deleted.")
+        raise AlreadyExists(_("This account is already due to be deleted."))
     now = utcnow()
     deletion = DeletionRequest(
         user_id=user.id,
@@ -125,11 +128,11 @@ def request_deletion(user: User, *, by: User, reference: str = "") -> DeletionRe
 def cancel_deletion(user: User, *, by: User) -> None:
     """Keep the account after all. Raises InvalidState when nothing is due."""
     if by.id != user.id and not by.is_admin:
-        raise NotAllowed("Only the person, or an admin on their request, can cancel.")
+        raise NotAllowed(_("Only the person, or an admin on their request, can cancel."))
     _lock_user(user)
     deletion = open_request(user.id)
     if deletion is None:
-        raise InvalidState("This account is not due to be deleted.")
+        raise InvalidState(_("This account is not due to be deleted."))
     deletion.cancelled_at, deletion.cancelled_by_id = utcnow(), by.id
     trail.record("deletion.cancelled", "user", user.id, by_id=by.id)
 

@@ -8,6 +8,7 @@ the grace period.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.advocates.manage import advocate_section
@@ -15,6 +16,7 @@ from portal.audit import trail
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.i18n import format_long_date
 from portal.privacy import erasure
 from portal.privacy.routes import archive_response
 from portal.views import run_service
@@ -61,13 +63,13 @@ def delete(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     if not reference:
-        flash("Say which written request this is (a letter, an email and its date).", "error")
+        flash(_("Say which written request this is (a letter, an email and its date)."), "error")
     else:
         run_service(
             lambda: erasure.request_deletion(user, by=current_user, reference=reference),
-            lambda deletion: (
-                f"The account will be erased on {deletion.due_at:%d %B %Y}, "
-                "unless the person cancels."
+            lambda deletion: _(
+                "The account will be erased on %(date)s, unless the person cancels.",
+                date=format_long_date(deletion.due_at),
             ),
         )
     return redirect(url_for("manage.advocates.detail", user_id=user.id))
@@ -79,6 +81,6 @@ def cancel(user_id: int):
     if not PortalForm().validate_on_submit():
         abort(400)
     run_service(
-        lambda: erasure.cancel_deletion(user, by=current_user), "The deletion is cancelled."
+        lambda: erasure.cancel_deletion(user, by=current_user), _("The deletion is cancelled.")
     )
     return redirect(url_for("manage.advocates.detail", user_id=user.id))

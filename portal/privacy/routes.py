@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired
@@ -11,17 +13,20 @@ from portal.auth.decorators import signed_in_required
 from portal.branding import branding
 from portal.clock import today
 from portal.forms import PortalForm
+from portal.i18n import format_long_date
 from portal.privacy import archive, bp, erasure
 from portal.views import render_form, run_service
 
 
 class DeleteForm(PortalForm):
     understood = BooleanField(
-        "I understand: my name, email, profile, stories and mail are erased, and I can't "
-        "sign in again.",
-        validators=[InputRequired("Tick the box to confirm.")],
+        _l(
+            "I understand: my name, email, profile, stories and mail are erased, and I can't "
+            "sign in again."
+        ),
+        validators=[InputRequired(_l("Tick the box to confirm."))],
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))
 
 
 def archive_response(user) -> Response:
@@ -58,15 +63,21 @@ def download():
 @signed_in_required
 def delete():
     if current_user.is_admin:
-        abort(403, "An admin account is handed over, not deleted: ask another admin.")
+        abort(
+            403,
+            _(
+                "An admin account is handed over, not deleted: "
+                "have another admin change your role first."
+            ),
+        )
     if erasure.open_request(current_user.id) is not None:
         return redirect(url_for(".index"))
     form = DeleteForm()
     if form.validate_on_submit() and run_service(
         lambda: erasure.request_deletion(current_user, by=current_user),
-        lambda deletion: (
-            f"Your account will be deleted on {deletion.due_at:%d %B %Y}. "
-            "You can cancel until then."
+        lambda deletion: _(
+            "Your account will be deleted on %(date)s. You can cancel until then.",
+            date=format_long_date(deletion.due_at),
         ),
     ):
         return redirect(url_for(".index"))
@@ -80,6 +91,6 @@ def cancel():
         abort(400)
     run_service(
         lambda: erasure.cancel_deletion(current_user, by=current_user),
-        "Your account is kept: the deletion is cancelled.",
+        _("Your account is kept: the deletion is cancelled."),
     )
     return redirect(url_for(".index"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from portal.errors import InvalidState
 
@@ -40,32 +41,36 @@ def check_url(url: str, *, resolve: bool = True) -> Target | None:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise InvalidState("The address is not a valid URL.") from None
+        raise InvalidState(_("The address is not a valid URL.")) from None
     allowed_schemes = (
         ("https",) if current_app.config["WEBHOOKS_REQUIRE_HTTPS"] else ("https", "http")
     )
     if parts.scheme not in allowed_schemes:
         raise InvalidState(
-            "The address must start with https://."
+            _("The address must start with https://.")
             if allowed_schemes == ("https",)
-            else "The address must start with https:// or http://."
+            else _("The address must start with https:// or http://.")
         )
     if not parts.hostname or parts.username or parts.password:
-        raise InvalidState("The address needs a host name, and no user name or password.")
+        raise InvalidState(_("The address needs a host name, and no user name or password."))
     port = port or (443 if parts.scheme == "https" else 80)
     if not resolve:
         return None
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise InvalidState(f"The host {parts.hostname} can't be found.") from None
+        raise InvalidState(_("The host %(host)s can't be found.", host=parts.hostname)) from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not current_app.config["WEBHOOKS_ALLOW_PRIVATE_HOSTS"]:
         refused = [str(ip) for ip in addresses if not _is_public(ip)]
         if refused:
             raise InvalidState(
-                f"The host {parts.hostname} is on a private or reserved network "
-                f"({', '.join(refused[:3])}); webhooks only go to public addresses."
+                _(
+                    "The host %(host)s is on a private or reserved network (%(addresses)s); "
+                    "webhooks only go to public addresses.",
+                    host=parts.hostname,
+                    addresses=", ".join(refused[:3]),
+                )
             )
     path = parts.path or "/"
     if parts.query:

@@ -26,6 +26,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 import urllib3
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.db import utcnow
 from portal.errors import InvalidState
@@ -201,10 +203,14 @@ def pause(endpoint: WebhookEndpoint, *, reason: str) -> None:
     notify(
         endpoint.created_by_id,
         "team_webhook_paused",
-        f"Webhooks to {endpoint.url} are paused: it has failed for three days "
-        f"(last: {reason}). Fix the receiver, then resume it.",
+        _l(
+            "Webhooks to %(url)s are paused: it has failed for three days (last: %(reason)s). "
+            "Fix the receiver, then resume it.",
+            url=endpoint.url,
+            reason=reason,
+        ),
         "webhooks.endpoint",
-        subject="A webhook endpoint was paused",
+        subject=_l("A webhook endpoint was paused"),
         endpoint_id=endpoint.id,
     )
 
@@ -213,6 +219,6 @@ def send_again(delivery: WebhookDelivery) -> None:
     """Queue one more try of a delivery now (after a fix, or to replay a delivered one)."""
     delivery = _lock(delivery.id)
     if not delivery.endpoint.is_active:
-        raise InvalidState("The endpoint is paused: resume it first.")
+        raise InvalidState(_("The endpoint is paused: resume it first."))
     delivery.status = DeliveryStatus.PENDING
     schedule(delivery, attempt=delivery.attempts + 1, label=f"again-{secrets.token_hex(4)}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.auth.models import User
 from portal.db import utcnow
@@ -31,9 +32,9 @@ class EndpointDetails:
 def _check(details: EndpointDetails) -> None:
     unknown = sorted(set(details.event_types) - set(EVENT_TYPES))
     if unknown:
-        raise InvalidState(f"Unknown events: {', '.join(unknown)}.")
+        raise InvalidState(_("Unknown events: %(events)s.", events=", ".join(unknown)))
     if not details.event_types:
-        raise InvalidState("Choose at least one event.")
+        raise InvalidState(_("Choose at least one event."))
     check_url(details.url)
 
 
@@ -83,7 +84,7 @@ def resume(endpoint: WebhookEndpoint) -> int:
     """Send to a paused endpoint again, starting with what waited; returns how many."""
     endpoint = lock(endpoint.id)
     if endpoint.paused_at is None:
-        raise InvalidState("This endpoint isn't paused.")
+        raise InvalidState(_("This endpoint isn't paused."))
     endpoint.paused_at, endpoint.failing_since = None, None
     waiting = list(
         db.session.scalars(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -29,19 +31,19 @@ from portal.signals import (
 )
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-EVENT_TYPES: dict[str, str] = {
-    "participation.completed": "An advocate took part in an opportunity",
-    "points.awarded": "Points were added to (or, corrected, taken from) an advocate",
-    "tier.changed": "An advocate became eligible for, joined, left or lapsed from a tier",
-    "badge.awarded": "An advocate earned a badge",
-    "advocate.moved": "An advocate changed company",
-    "consent.withdrawn": "An advocate closed a kind of ask, lowered their cap or went quiet",
+EVENT_TYPES: dict[str, str | LazyString] = {
+    "participation.completed": _l("An advocate took part in an opportunity"),
+    "points.awarded": _l("Points were added to (or, corrected, taken from) an advocate"),
+    "tier.changed": _l("An advocate became eligible for, joined, left or lapsed from a tier"),
+    "badge.awarded": _l("An advocate earned a badge"),
+    "advocate.moved": _l("An advocate changed company"),
+    "consent.withdrawn": _l("An advocate closed a kind of ask, lowered their cap or went quiet"),
 }
 
 DELIVER_JOB = "webhooks.deliver"
 
 
-def register_event_type(name: str, description: str) -> None:
+def register_event_type(name: str, description: str | LazyString) -> None:
     """Offer another kind of event to endpoints (reference requests, referrals...)."""
     EVENT_TYPES[name] = description
 
@@ -94,7 +96,7 @@ def schedule(delivery: WebhookDelivery, *, attempt: int, run_after=None, label: 
 
 
 @participation_completed.connect
-def _completed(advocate_id: int, participation, **_: object) -> None:
+def _completed(advocate_id: int, participation, **_ignored: object) -> None:
     emit(
         "participation.completed",
         {
@@ -106,7 +108,7 @@ def _completed(advocate_id: int, participation, **_: object) -> None:
 
 
 @points_changed.connect
-def _points(advocate_id: int, entry, **_: object) -> None:
+def _points(advocate_id: int, entry, **_ignored: object) -> None:
     emit(
         "points.awarded",
         {
@@ -120,7 +122,7 @@ def _points(advocate_id: int, entry, **_: object) -> None:
 
 
 @tier_changed.connect
-def _tier(advocate_id: int, event, **_: object) -> None:
+def _tier(advocate_id: int, event, **_ignored: object) -> None:
     emit(
         "tier.changed",
         {
@@ -133,7 +135,7 @@ def _tier(advocate_id: int, event, **_: object) -> None:
 
 
 @badge_awarded.connect
-def _badge(advocate_id: int, award, **_: object) -> None:
+def _badge(advocate_id: int, award, **_ignored: object) -> None:
     emit(
         "badge.awarded",
         {
@@ -146,7 +148,7 @@ def _badge(advocate_id: int, award, **_: object) -> None:
 
 
 @advocate_moved.connect
-def _moved(advocate_id: int, employment, previous, **_: object) -> None:
+def _moved(advocate_id: int, employment, previous, **_ignored: object) -> None:
     emit(
         "advocate.moved",
         {
@@ -160,7 +162,7 @@ def _moved(advocate_id: int, employment, previous, **_: object) -> None:
 
 
 @consent_withdrawn.connect
-def _consent(advocate_id: int, closed_types, fewer_asks, quiet_until, **_: object) -> None:
+def _consent(advocate_id: int, closed_types, fewer_asks, quiet_until, **_ignored: object) -> None:
     emit(
         "consent.withdrawn",
         {
@@ -182,7 +184,7 @@ register_event_type("referral.stage_changed", "A referral moved to another stage
 
 
 @reference_answered.connect
-def _reference_answered(request_id: int, ask, **_: object) -> None:
+def _reference_answered(request_id: int, ask, **_ignored: object) -> None:
     emit(
         "reference_request.answered",
         {
@@ -196,7 +198,7 @@ def _reference_answered(request_id: int, ask, **_: object) -> None:
 
 
 @reference_fulfilled.connect
-def _reference_fulfilled(request_id: int, request, **_: object) -> None:
+def _reference_fulfilled(request_id: int, request, **_ignored: object) -> None:
     emit(
         "reference_request.fulfilled",
         {
@@ -211,7 +213,7 @@ def _reference_fulfilled(request_id: int, request, **_: object) -> None:
 
 
 @referral_stage_changed.connect
-def _referral_stage(referral_id: int, referral, previous, **_: object) -> None:
+def _referral_stage(referral_id: int, referral, previous, **_ignored: object) -> None:
     emit(
         "referral.stage_changed",
         {

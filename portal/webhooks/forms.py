@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -9,19 +11,25 @@ from portal.webhooks.events import EVENT_TYPES
 
 class EndpointForm(PortalForm):
     url = StringField(
-        "Address",
+        _l("Address"),
         validators=[InputRequired(), Length(max=500)],
-        description="Where events are POSTed, e.g. https://crm.example.com/hooks/advocates.",
+        description=_l(
+            "Where events are POSTed, e.g. %(example)s.",
+            example="https://crm.example.com/hooks/advocates",
+        ),
         render_kw={"inputmode": "url"},
     )
-    description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
-    event_types = CheckboxesField(
-        "Events", validators=[InputRequired("Choose at least one event.")]
+    description = StringField(
+        _l("Description (optional)"), validators=[Optional(), Length(max=200)]
     )
-    submit = SubmitField("Add endpoint")
+    event_types = CheckboxesField(
+        _l("Events"), validators=[InputRequired(_l("Choose at least one event."))]
+    )
+    submit = SubmitField(_l("Add endpoint"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.event_types.choices = options(
-            (name, f"{name} — {text}") for name, text in EVENT_TYPES.items()
+            (name, _("%(code)s — %(description)s", code=name, description=text))
+            for name, text in EVENT_TYPES.items()
         )

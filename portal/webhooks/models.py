@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -54,10 +55,10 @@ class WebhookEvent(db.Model):
 
 
 class DeliveryStatus(LabeledEnum):
-    PENDING = "pending", "Waiting"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    PAUSED = "paused", "Not sent (endpoint paused)"
+    PENDING = "pending", _l("Waiting")
+    DELIVERED = "delivered", _l("Delivered")
+    FAILED = "failed", _l("Failed")
+    PAUSED = "paused", _l("Not sent (endpoint paused)")
 
 
 class WebhookDelivery(db.Model):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext as _n
 from flask_login import current_user
 
 from portal.auth.decorators import check_roles
@@ -37,7 +39,7 @@ def endpoint_list():
     if form.validate_on_submit():
         done = run_service(
             lambda: endpoints.register(_details(form), by=current_user),
-            "Endpoint added. Give its secret to the receiver to check signatures.",
+            _("Endpoint added. Give its secret to the receiver to check signatures."),
             field=form.url,
         )
         if done:
@@ -49,10 +51,10 @@ def endpoint_list():
 def endpoint(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     form = EndpointForm(obj=item)
-    form.submit.label.text = "Save changes"
+    form.submit.label.text = _("Save changes")
     if form.validate_on_submit():
         done = run_service(
-            lambda: endpoints.update(item, _details(form)), "Endpoint saved.", field=form.url
+            lambda: endpoints.update(item, _details(form)), _("Endpoint saved."), field=form.url
         )
         if done:
             return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
@@ -65,7 +67,7 @@ def rotate(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     run_service(
         lambda: endpoints.rotate_secret(item),
-        "New secret made. The old one signs too for 24 hours: update the receiver.",
+        _("New secret made. The old one signs too for 24 hours: update the receiver."),
     )
     return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
 
@@ -75,8 +77,10 @@ def resume(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     run_service(
         lambda: endpoints.resume(item),
-        lambda waiting: (
-            f"Resumed: {waiting} waiting deliver{'y' if waiting == 1 else 'ies'} queued."
+        lambda waiting: _n(
+            "Resumed: %(num)d waiting delivery queued.",
+            "Resumed: %(num)d waiting deliveries queued.",
+            waiting,
         ),
     )
     return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
@@ -85,5 +89,5 @@ def resume(endpoint_id: int):
 @bp.post("/deliveries/<id:delivery_id>/again")
 def send_again(delivery_id: int):
     delivery = db.get_or_404(WebhookDelivery, delivery_id)
-    run_service(lambda: deliveries.send_again(delivery), "Queued to be sent again.")
+    run_service(lambda: deliveries.send_again(delivery), _("Queued to be sent again."))
     return redirect(url_for(".endpoint", endpoint_id=delivery.endpoint_id))

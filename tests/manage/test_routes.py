@@ -433,9 +433,10 @@ def test_an_account_status_reads_the_same_on_every_staff_page(app, make, login):
     advocates = text(client.get("/manage/advocates"))
     users = text(client.get("/admin/users"))
     for person, status in expected.items():
-        assert status.label in advocates and status.label in users, status
+        label = str(status.label)
+        assert label in advocates and label in users, status
         detail = text(client.get(f"/manage/advocates/{person.id}"))
-        assert f"{person.email} · {status.label}" in detail, status
+        assert f"{person.email} · {label}" in detail, status
 
 
 def test_a_new_opportunity_is_worth_its_type_default_unless_the_manager_says_so(app, make, login):
