@@ -232,14 +232,23 @@ def format_money(amount: int | float | Decimal | None, currency: str | None = No
     if amount is None:
         return ""
     if currency is None:
-        from portal.references import rules
-
-        currency = rules.current().currency
+        currency = program_currency()
     locale = _locale()
     pattern = numbers.parse_pattern(locale.currency_formats["standard"])
     pattern.frac_prec = (0, 0)
     text = pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
     return _shown(text)
+
+
+def program_currency() -> str:
+    """The program's currency (references settings), read once per request."""
+    from portal.references import rules
+
+    if not has_request_context():
+        return rules.current().currency
+    if "program_currency" not in g:
+        g.program_currency = rules.current().currency
+    return g.program_currency
 
 
 def register_filters(app: Flask) -> None:

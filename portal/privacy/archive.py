@@ -398,7 +398,8 @@ def build(user: User, program: str) -> bytes:
         )
         if photo is not None:
             extension = photo.content_type.split("/")[-1].split("+")[0]
-            archive.writestr(f"photo.{extension}", photo.data)
-            files.append("- " + _("%(file)s: your profile photo.", file=f"photo.{extension}"))
+            name = f"photo.{extension}"
+            archive.writestr(name, photo.data)
+            files.append("- " + _("%(file)s: your profile photo.", file=name))
         archive.writestr("README.txt", _readme(program, when, files))
     return buffer.getvalue()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.insight import figures
 from tests.insight import conftest as insight
 from tests.insight.conftest import MONTH_START
 
@@ -22,13 +23,10 @@ PATH = "/api/v1/insight/program"
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
-def _shown(value, unit: str = "") -> str:
-    """A number as the page writes it (the `cell` macro of insight/manage/program.html)."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}{unit}"
-    return f"{value:,}{unit}"
+def _shown(app, value, unit: str = "") -> str:
+    """A number as the page writes it in English (`insight.figures.show`)."""
+    with app.test_request_context():
+        return str(figures.show(value, unit))
 
 
 def _csv(response) -> list[list[str]]:
@@ -36,14 +34,14 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_the_figures_are_the_pages_figures(api, program, make, make_token, login):
+def test_the_figures_are_the_pages_figures(app, api, program, make, make_token, login):
     api.token = make_token(make.admin(), ["insight:read"])
     response = api.get(f"{PATH}?period=month")
     assert response.status_code == 200
     body = response.get_json()
     assert body["period"] == {
         "kind": "month",
-        "label": "This month (1 Nov 2026 – 20 Nov 2026)",
+        "label": "This month (Nov 1, 2026 – Nov 20, 2026)",
         "starts_at": MONTH_START.isoformat().replace("+00:00", "Z"),
         "ends_at": None,  # runs up to the call
     }
@@ -73,7 +71,7 @@ def test_the_figures_are_the_pages_figures(api, program, make, make_token, login
             )
             assert shown is not None, (section["key"], index)
             assert html.unescape(shown.group(1)) == stat["label"]
-            assert html.unescape(shown.group(2)) == _shown(stat["value"], stat["unit"])
+            assert html.unescape(shown.group(2)) == _shown(app, stat["value"], stat["unit"])
         for table in section["tables"]:
             rows = _csv(
                 page_client.get(f"/manage/insight/{section['key']}/{table['key']}.csv?period=month")
@@ -89,7 +87,7 @@ def test_one_section_a_custom_range_and_etags(api, program, make, make_token):
     path = f"{PATH}?period=custom&first=2026-10-01&last=2026-10-31&section=participation"
     response = api.get(path)
     body = response.get_json()
-    assert body["period"]["label"] == "1 Oct 2026 – 31 Oct 2026"
+    assert body["period"]["label"] == "Oct 1, 2026 – Oct 31, 2026"
     assert body["period"]["ends_at"] == "2026-10-31T11:00:00Z"  # 1 Nov 00:00 in Auckland
     assert [section["key"] for section in body["sections"]] == ["participation"]
     tag = response.headers["ETag"]

@@ -293,7 +293,7 @@ def test_the_trail_page_describes_events_in_the_readers_language(app, make, logi
     client = login(manager)
     client.post(f"/manage/users/{advocate.id}/deactivate")
     french = text(client.get("/manage/audit", headers={"Accept-Language": "fr"}))
-    assert "Journal d'audit" in french and "A désactivé une personne" in french
+    assert "Journal d’audit" in french and "A désactivé une personne" in french
     assert f"Personne n° {advocate.id}" in french and "active : True → False" in french
     german = text(client.get("/manage/audit", headers={"Accept-Language": "de"}))
     assert "1 Eintrag" in german and "Eine Person deaktiviert" in german

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from flask_babel import LazyString
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from spectree import Response as Responses
 
 from portal.api import access, bp, tokens
@@ -35,7 +36,13 @@ def _in_calendar(value: date) -> date:
 
 
 CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
-Cell = str | int | float | None
+def _plain(value):
+    """The figures' labels are lazy translations: the API sends their (English) text."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
+Text = Annotated[str, BeforeValidator(_plain)]
+Cell = Annotated[str | int | float | None, BeforeValidator(_plain)]
 
 
 class ProgramQuery(Strict):
@@ -53,7 +60,7 @@ class ProgramQuery(Strict):
 
 class Period(BaseModel):
     kind: str
-    label: str = Field(description="As the page titles it, with its first and last day")
+    label: Text = Field(description="As the page titles it, with its first and last day")
     starts_at: datetime
     ends_at: datetime | None = Field(
         description="null while the period runs up to the call (then the ETag changes only "
@@ -62,26 +69,26 @@ class Period(BaseModel):
 
 
 class Stat(BaseModel):
-    label: str
+    label: Text
     value: int | float | None
     previous: int | float | None = Field(
         description="The same figure for the period of the same length just before"
     )
     change: int | float | None
-    unit: str
+    unit: Text
 
 
 class Table(BaseModel):
     key: str = Field(description="Also the name of the page's CSV download of this table")
-    caption: str
-    columns: list[str]
+    caption: Text
+    columns: list[Text]
     rows: list[list[Cell]]
 
 
 class Section(BaseModel):
     key: str
-    title: str
-    note: str
+    title: Text
+    note: Text
     stats: list[Stat]
     tables: list[Table]
 
