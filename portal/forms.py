@@ -43,7 +43,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import clock
 from portal.auth.passwords import MAX_LENGTH
-from portal.i18n import format_number, format_time
+from portal.i18n import format_number, format_time, region_label, zone_label
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The range of the database's INTEGER columns.
@@ -166,10 +166,13 @@ def zone_choices(*first: str, blank: str | None = None) -> dict[str, list[Select
     The program's zone always leads the suggestions; the page adds the
     browser's own zone to them (see `data-browser-zone` in portal.js).
     """
-    groups = clock.timezone_groups(clock.program_tz().key, *first)
-    if blank is not None:
-        groups["Suggested"].insert(0, ("", blank))
-    return {group: options(pairs) for group, pairs in groups.items()}
+    labelled = {}
+    for region, pairs in clock.timezone_groups(clock.program_tz().key, *first).items():
+        choices = [(name, zone_label(name)) for name, _label in pairs]
+        if region == "Suggested" and blank is not None:
+            choices.insert(0, ("", blank))
+        labelled[region_label(region)] = options(choices)
+    return labelled
 
 
 class LocalDateTimeField(DateTimeLocalField):

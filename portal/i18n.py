@@ -21,17 +21,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
 
 # Each language in its own words, for the pickers.
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "en_001": "Pseudo"}
 # A locale Babel knows whose catalogue is generated, never translated (see the module).
 PSEUDO_LOCALE = "en_001"
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
@@ -58,7 +60,8 @@ def languages() -> list[str]:
 
 def language_choices(blank: str | None = None) -> list[tuple[str, str]]:
     """(code, name) for a picker: each language named in its own words."""
-    choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in languages()]
+    # Each language by its own name, whatever the page's language.
+    choices = [(code, _shown(LANGUAGE_NAMES.get(code, code))) for code in languages()]
     return [("", blank), *choices] if blank is not None else choices
 
 
@@ -249,6 +252,37 @@ def program_currency() -> str:
     if "program_currency" not in g:
         g.program_currency = rules.current().currency
     return g.program_currency
+
+
+# The regions of the tz database's zone names, as a picker groups them.
+REGION_LABELS = {
+    "Suggested": _l("Suggested"),
+    "Africa": _l("Africa"),
+    "America": _l("Americas"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Arctic"),
+    "Asia": _l("Asia"),
+    "Atlantic": _l("Atlantic Ocean"),
+    "Australia": _l("Australia"),
+    "Europe": _l("Europe"),
+    "Indian": _l("Indian Ocean"),
+    "Pacific": _l("Pacific Ocean"),
+}
+
+
+@lru_cache(maxsize=4096)
+def _city(name: str, locale: str) -> str:
+    return dates.get_timezone_location(name, locale=locale, return_city=True)
+
+
+def zone_label(name: str) -> str:
+    """A time zone by its city, as the reader's language names it ("Wien", "Vienne")."""
+    return _shown(_city(name, str(_locale())))
+
+
+def region_label(region: str) -> str:
+    label = REGION_LABELS.get(region)
+    return str(label) if label is not None else _shown(region)
 
 
 def register_filters(app: Flask) -> None:

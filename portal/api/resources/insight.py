@@ -36,6 +36,8 @@ def _in_calendar(value: date) -> date:
 
 
 CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
+
+
 def _plain(value):
     """The figures' labels are lazy translations: the API sends their (English) text."""
     return str(value) if isinstance(value, LazyString) else value
