@@ -83,10 +83,11 @@ def compose(message: OutboxMessage) -> EmailMessage:
     # Our own one-token values, sent unfolded (folding a long Message-ID puts
     # a space before it that some parsers keep).
     composed.set_raw("Message-ID", _raw_header(message.message_id))
-    for name, value in (message.headers or {}).items():
-        composed.set_raw(name, _raw_header(value))
     composed.set_content(message.text_body, cte="quoted-printable")
     composed.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
+    # After the content: setting it clears the Content-* headers (Content-Language).
+    for name, value in (message.headers or {}).items():
+        composed.set_raw(name, _raw_header(value))
     return composed
 
 

@@ -7,6 +7,7 @@ and the worker (`flask --app portal mail send`) delivers it later.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -27,11 +28,14 @@ from portal.mail.models import Frequency, MailPreference, MessageStatus, OutboxM
 from portal.urls import absolute_url
 
 _UNSUBSCRIBE_SALT = "unsubscribe"
+# Line breaks and runs of ordinary white space (not U+00A0 or U+202F).
+_BREAKS = re.compile(r"[ \t\r\n\v\f\x1c-\x1f\x85\u2028\u2029]+")
 
 
 def _one_line(text: str, limit: int) -> str:
-    """Header values people typed (names, titles) never carry a line break."""
-    return " ".join(text.split())[:limit]
+    """Header values people typed (names, titles) never carry a line break; the
+    no-break spaces of French and German typography stay."""
+    return " ".join(_BREAKS.split(text)).strip()[:limit]
 
 
 def _render(
