@@ -44,9 +44,10 @@ def browser() -> Iterator[Browser]:
 def new_page(browser: Browser, live_server: str):
     contexts = []
 
-    def _new_page(width: int = 1280, height: int = 900) -> Page:
+    def _new_page(width: int = 1280, height: int = 900, locale: str = "en-US") -> Page:
+        # `locale` is the browser's language: what it sends as Accept-Language.
         context = browser.new_context(
-            base_url=live_server, viewport={"width": width, "height": height}
+            base_url=live_server, viewport={"width": width, "height": height}, locale=locale
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
