@@ -103,6 +103,28 @@ def my_participations(advocate_id: int, limit: int = 50) -> list[Participation]:
     )
 
 
+def participation_rows(advocate_id: int, *, completed_only: bool = False, limit: int = 50):
+    """`my_participations` (or `completed_by`) as rows with what lists show of the
+    opportunity (`opportunity.title`, `.type`, `.starts_at`), for a page's single statement."""
+    query = (
+        sa.select(
+            Participation.opportunity_id,
+            Participation.status,
+            Participation.manager_message,
+            Opportunity.title.label("opportunity.title"),
+            Opportunity.type.label("opportunity.type"),
+            Opportunity.starts_at.label("opportunity.starts_at"),
+        )
+        .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+        .where(Participation.advocate_id == advocate_id)
+        .order_by(Opportunity.starts_at.desc(), Participation.id.desc())
+        .limit(limit)
+    )
+    if completed_only:
+        query = query.where(Participation.status == ParticipationStatus.COMPLETED)
+    return query
+
+
 def completed_by(advocate_id: int, limit: int = 50) -> list[Participation]:
     """What a person took part in, newest first: completed participations only."""
     return list(
