@@ -9,8 +9,10 @@ once per process and tiers' version, the tiers themselves.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -45,8 +47,13 @@ def recent_entry_rows(advocate_id: int, limit: int) -> sa.Select:
     )
 
 
-def my_program(advocate_id: int, quarter_key: str) -> MyProgram:
-    periods = [clock.ALL_TIME, quarter_key]
+@functools.cache
+def _statement(dialect: str) -> tuple[sa.Select, dict[str, sa.Select]]:
+    """The page's statement and its lists' queries, built once per process (and
+    dialect) with the advocate and the periods as parameters: building it costs
+    more Python than running it."""
+    advocate_id: Any = sa.bindparam("advocate_id", type_=sa.Integer)
+    periods: Any = sa.bindparam("periods", type_=sa.String, expanding=True)
     queries = {
         "standings": boards.standing_rows(advocate_id, periods),
         "events": tiers.event_rows(advocate_id),
@@ -55,12 +62,17 @@ def my_program(advocate_id: int, quarter_key: str) -> MyProgram:
         "awards": badges.award_rows(advocate_id),
         "asks": reference_asks.waiting_rows(advocate_id),
     }
-    row = db.session.execute(
-        sa.select(
-            *(json_rows(query).label(name) for name, query in queries.items()),
-            cache.version_column(cache.TIERS).label("tiers_version"),
-        )
-    ).one()
+    statement = sa.select(
+        *(json_rows(query).label(name) for name, query in queries.items()),
+        cache.version_column(cache.TIERS).label("tiers_version"),
+    )
+    return statement, queries
+
+
+def my_program(advocate_id: int, quarter_key: str) -> MyProgram:
+    periods = [clock.ALL_TIME, quarter_key]
+    statement, queries = _statement(db.session.get_bind().dialect.name)
+    row = db.session.execute(statement, {"advocate_id": advocate_id, "periods": periods}).one()
     lists = {name: rows_of(getattr(row, name), query) for name, query in queries.items()}
     mine = boards.standings_from(lists["standings"], periods)
     totals = {period: standing.points for period, standing in mine.items()}
