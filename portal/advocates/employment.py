@@ -45,6 +45,16 @@ def current_employment(user_id: int) -> Employment | None:
     )
 
 
+def current_job_rows(user_id: int) -> sa.Select:
+    """`current_employment` as a row (title, `account.name`), for a page's single statement."""
+    return (
+        sa.select(Employment.title, Account.name.label("account.name"))
+        .outerjoin(Account, Account.id == Employment.account_id)
+        .where(Employment.user_id == user_id, current_job(Employment.user_id))
+        .order_by(Employment.id)
+    )
+
+
 def current_jobs(user_ids: list[int]) -> dict[int, Employment]:
     """Each person's current job (with its account), in one query."""
     if not user_ids:

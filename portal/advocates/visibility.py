@@ -95,9 +95,34 @@ def public_uses(advocate_ids: list[int]) -> dict[int, set[ConsentAsset]]:
     for advocate_id, asset in rows:
         uses[advocate_id].add(asset)
     for assets in uses.values():
-        if ConsentAsset.NAME_TITLE not in assets:
-            assets.clear()
+        _only_if_named(assets)
     return uses
+
+
+def public_use_rows(advocate_id: int) -> sa.Select:
+    """SQL: the assets (`asset`) the showcase may use of this advocate today, before
+    `uses_from`; for a page whose own query already requires an active advocate."""
+    return (
+        sa.select(UsageConsent.asset)
+        .where(
+            UsageConsent.user_id == advocate_id,
+            UsageConsent.channel == ConsentChannel.SHOWCASE,
+            consent_holds(),
+        )
+        .order_by(UsageConsent.asset)
+    )
+
+
+def uses_from(rows) -> set[ConsentAsset]:
+    """`public_uses` of one advocate from the rows of `public_use_rows`."""
+    return _only_if_named({row.asset for row in rows})
+
+
+def _only_if_named(assets: set[ConsentAsset]) -> set[ConsentAsset]:
+    """Nothing is used of someone who does not allow their name and title."""
+    if ConsentAsset.NAME_TITLE not in assets:
+        assets.clear()
+    return assets
 
 
 def shows_publicly(advocate_id: int, asset: ConsentAsset) -> bool:

@@ -14,9 +14,7 @@ from portal.db import read_only
 from portal.extensions import db
 from portal.images import StoredImage
 from portal.main import bp
-from portal.opportunities.listing import my_participations
-from portal.recognition import badges, boards, ledger, tiers
-from portal.references import asks as reference_asks
+from portal.main.dashboard import my_program
 from portal.references.forms import OpenToForm
 
 
@@ -57,20 +55,19 @@ def readyz():
 def dashboard():
     """The advocate's home, "My program": what they take part in, points, rank, tier, badges."""
     quarter = clock.current_period("quarter")
-    mine = boards.standings_of(current_user.id, [clock.ALL_TIME, quarter.key])
-    totals = {period: standing.points for period, standing in mine.items()}
+    mine = my_program(current_user.id, quarter.key)  # one statement
     return render_template(
         "main/dashboard.html",
-        participations=my_participations(current_user.id),
-        totals=totals,
+        participations=mine.participations,
+        totals=mine.totals,
         quarter=quarter,
-        rank_all=mine[clock.ALL_TIME].rank,
-        rank_quarter=mine[quarter.key].rank,
-        progress=tiers.progress_for(current_user.id, totals[clock.ALL_TIME]),
-        entries=ledger.recent_entries(current_user.id, limit=8),
+        rank_all=mine.rank_all,
+        rank_quarter=mine.rank_quarter,
+        progress=mine.progress,
+        entries=mine.entries,
         shown=current_user.profile.show_on_leaderboard,
-        awards=badges.awards_of(current_user.id),
-        reference_asks=reference_asks.asks_waiting_for(current_user.id),
+        awards=mine.awards,
+        reference_asks=mine.reference_asks,
         open_to_form=OpenToForm()
         if current_user.profile.reference_kinds_answered_at is None
         else None,

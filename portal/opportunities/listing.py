@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from portal.auth.models import Role, User
@@ -19,7 +20,55 @@ from portal.opportunities.models import (
 from portal.recognition.models import Tier
 
 
+class ListingPage(Pagination):
+    """A page of the advocate's list in one statement: the opportunities with their
+    eligibility rows, the advocate's participation in each (`mine`, by opportunity id)
+    and the number of all matches (a window count, read before the LIMIT)."""
+
+    mine: dict[int, Participation]
+
+    def _query_items(self) -> list[Opportunity]:
+        ids: sa.Select = self._query_args["ids"]
+        page = (
+            ids.add_columns(sa.func.count().over().label("total"))
+            .limit(self.per_page)
+            .offset((self.page - 1) * self.per_page)
+            .subquery()
+        )
+        mine = sa.and_(
+            Participation.opportunity_id == Opportunity.id,
+            Participation.advocate_id == self._query_args["advocate_id"],
+        )
+        rows = db.session.execute(
+            sa.select(Opportunity, page.c.total, Participation)
+            .join(page, page.c.id == Opportunity.id)
+            .outerjoin(Participation, mine)
+            # The page's eligibility rows (a few per opportunity) in the same query.
+            .options(
+                joinedload(Opportunity.products),
+                joinedload(Opportunity.industry_rows),
+                joinedload(Opportunity.region_rows),
+            )
+            .order_by(Opportunity.starts_at, Opportunity.id)
+        ).unique()
+        items, self.mine, self._total = [], {}, None
+        for opportunity, total, participation in rows:
+            items.append(opportunity)
+            self._total = total
+            if participation is not None:
+                self.mine[opportunity.id] = participation
+        return items
+
+    def _query_count(self) -> int:
+        if self._total is not None or self.page == 1:
+            return self._total or 0
+        # Past the last page: no row carried the count.
+        ids = self._query_args["ids"].order_by(None).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids))
+
+
 def advocate_listing(
+    advocate_id: int,
     context: eligibility.AdvocateContext,
     tiers: dict[int, Tier],
     *,
@@ -28,28 +77,30 @@ def advocate_listing(
     eligible_only: bool = False,
     page: int = 1,
     per_page: int = 12,
-):
-    """Published opportunities that haven't ended, soonest first (a Flask-SQLAlchemy page)."""
-    query = (
-        sa.select(Opportunity)
+) -> ListingPage:
+    """Published opportunities that haven't ended, soonest first, with the advocate's
+    participation in each (a Flask-SQLAlchemy page, one statement)."""
+    ids = (
+        sa.select(Opportunity.id)
         .where(Opportunity.state == OpportunityState.PUBLISHED, Opportunity.ends_at > utcnow())
-        # The page's eligibility rows (a few per opportunity) in the same query.
-        .options(
-            joinedload(Opportunity.products),
-            joinedload(Opportunity.industry_rows),
-            joinedload(Opportunity.region_rows),
-        )
         .order_by(Opportunity.starts_at, Opportunity.id)
     )
     if type is not None:
-        query = query.where(Opportunity.type == type)
+        ids = ids.where(Opportunity.type == type)
     if text.strip():
-        query = query.where(
+        ids = ids.where(
             sa.or_(contains_text(Opportunity.title, text), contains_text(Opportunity.summary, text))
         )
     if eligible_only:
-        query = query.where(eligibility.eligible_clause(context, tiers))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=50)
+        ids = ids.where(eligibility.eligible_clause(context, tiers))
+    return ListingPage(
+        page=page,
+        per_page=per_page,
+        max_per_page=50,
+        error_out=False,
+        ids=ids,
+        advocate_id=advocate_id,
+    )
 
 
 def participations_of(advocate_id: int, opportunity_ids: list[int]) -> dict[int, Participation]:
@@ -101,6 +152,28 @@ def my_participations(advocate_id: int, limit: int = 50) -> list[Participation]:
             .limit(limit)
         )
     )
+
+
+def participation_rows(advocate_id: int, *, completed_only: bool = False, limit: int = 50):
+    """`my_participations` (or `completed_by`) as rows with what lists show of the
+    opportunity (`opportunity.title`, `.type`, `.starts_at`), for a page's single statement."""
+    query = (
+        sa.select(
+            Participation.opportunity_id,
+            Participation.status,
+            Participation.manager_message,
+            Opportunity.title.label("opportunity.title"),
+            Opportunity.type.label("opportunity.type"),
+            Opportunity.starts_at.label("opportunity.starts_at"),
+        )
+        .join(Opportunity, Opportunity.id == Participation.opportunity_id)
+        .where(Participation.advocate_id == advocate_id)
+        .order_by(Opportunity.starts_at.desc(), Participation.id.desc())
+        .limit(limit)
+    )
+    if completed_only:
+        query = query.where(Participation.status == ParticipationStatus.COMPLETED)
+    return query
 
 
 def completed_by(advocate_id: int, limit: int = 50) -> list[Participation]:

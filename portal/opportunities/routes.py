@@ -33,6 +33,7 @@ def index():
     context = eligibility.context_for(current_user.id)
     tiers = eligibility.tiers_by_id(context.tiers_version)
     page = listing.advocate_listing(
+        current_user.id,
         context,
         tiers,
         type=kind,
@@ -40,7 +41,7 @@ def index():
         eligible_only=eligible_only,
         page=page_number(),
     )
-    mine = listing.participations_of(current_user.id, [o.id for o in page.items])
+    mine = page.mine  # read with the page
     problems = {o.id: eligibility.problems_for(o, context, tiers) for o in page.items}
     return render_template(
         "opportunities/index.html",

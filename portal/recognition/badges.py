@@ -327,6 +327,22 @@ def awards_of(advocate_id: int, *, include_revoked: bool = False) -> list[BadgeA
     return list(db.session.scalars(query))
 
 
+def award_rows(advocate_id: int) -> sa.Select:
+    """`awards_of` (not revoked) as rows with what lists show of the badge (`badge.slug`,
+    `badge.name`), for a page's single statement."""
+    return (
+        sa.select(
+            BadgeAward.uid,
+            BadgeAward.awarded_at,
+            Badge.slug.label("badge.slug"),
+            Badge.name.label("badge.name"),
+        )
+        .join(Badge, Badge.id == BadgeAward.badge_id)
+        .where(BadgeAward.advocate_id == advocate_id, BadgeAward.revoked_at.is_(None))
+        .order_by(BadgeAward.awarded_at.desc(), BadgeAward.id.desc())
+    )
+
+
 def public_holders(badge: Badge, *, page: int = 1, per_page: int = 48):
     """Advocates with a public profile who hold the badge (a Flask-SQLAlchemy page)."""
     return db.paginate(

@@ -221,12 +221,25 @@ class MyStanding:
 
 def standings_of(advocate_id: int, periods: list[str]) -> dict[str, MyStanding]:
     """An advocate's points and dense rank in each period, in one query."""
-    rows = db.session.execute(
+    return standings_from(db.session.execute(standing_rows(advocate_id, periods)), periods)
+
+
+def standing_rows(advocate_id: int, periods: list[str]) -> sa.Select:
+    """SQL: (period, points, above) of the advocate's standings in these periods."""
+    return (
         sa.select(
-            Standing.period, Standing.points, _scores_above(Standing.period, Standing.points)
-        ).where(Standing.advocate_id == advocate_id, Standing.period.in_(periods))
+            Standing.period,
+            Standing.points,
+            _scores_above(Standing.period, Standing.points).label("above"),
+        )
+        .where(Standing.advocate_id == advocate_id, Standing.period.in_(periods))
+        .order_by(Standing.period)
     )
-    found = {period: MyStanding(points, above + 1) for period, points, above in rows}
+
+
+def standings_from(rows, periods: list[str]) -> dict[str, MyStanding]:
+    """`standings_of` from the rows of `standing_rows`."""
+    found = {row.period: MyStanding(row.points, row.above + 1) for row in rows}
     return {period: found.get(period, MyStanding(0, None)) for period in periods}
 
 

@@ -408,7 +408,22 @@ def progress_for(advocate_id: int, points: int) -> Progress:
     query = sa.select(Tier, TierEvent).outerjoin(TierEvent, mine)
     rows = db.session.execute(query.order_by(Tier.position, TierEvent.at, TierEvent.id)).all()
     tiers = list({tier.id: tier for tier, _ in rows}.values())
-    states = _replay({t.id: TierState(t) for t in tiers}, [e for _, e in rows if e is not None])
+    return progress_from(tiers, [e for _, e in rows if e is not None], points)
+
+
+def event_rows(advocate_id: int) -> sa.Select:
+    """The advocate's tier events (tier, kind, when) in order, for `progress_from`."""
+    return (
+        sa.select(TierEvent.tier_id, TierEvent.kind, TierEvent.at)
+        .where(TierEvent.advocate_id == advocate_id)
+        .order_by(TierEvent.at, TierEvent.id)
+    )
+
+
+def progress_from(tiers, events, points: int) -> Progress:
+    """Where the advocate stands among `tiers` (any order) after `events` (in order)."""
+    tiers = sorted(tiers, key=lambda tier: tier.position)
+    states = _replay({t.id: TierState(t) for t in tiers}, events)
     opted = [t for t in tiers if states[t.id].opted_in]
     current = opted[-1] if opted else None
     above = [t for t in tiers if current is None or t.position > current.position]

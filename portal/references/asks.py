@@ -377,6 +377,22 @@ def asks_waiting_for(advocate_id: int) -> list[ReferenceAsk]:
     )
 
 
+def waiting_rows(advocate_id: int) -> sa.Select:
+    """`asks_waiting_for` as rows with their request's kind and prospect
+    (`request.kind`, `request.prospect_name`), for a page's single statement."""
+    return (
+        sa.select(
+            ReferenceAsk.id,
+            ReferenceAsk.due_at,
+            ReferenceRequest.kind.label("request.kind"),
+            ReferenceRequest.prospect_name.label("request.prospect_name"),
+        )
+        .join(ReferenceRequest, ReferenceRequest.id == ReferenceAsk.request_id)
+        .where(ReferenceAsk.advocate_id == advocate_id, ReferenceAsk.status == AskStatus.PENDING)
+        .order_by(ReferenceAsk.due_at, ReferenceAsk.id)
+    )
+
+
 def asks_of(request: ReferenceRequest) -> list[ReferenceAsk]:
     return list(
         db.session.scalars(

@@ -11,17 +11,17 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import contains_eager
 
 from portal.advocates.accounts import active_products
-from portal.advocates.employment import current_employment, current_jobs, works_in
+from portal.advocates.employment import current_jobs, works_in
 from portal.advocates.models import AdvocateProfile, ConsentAsset, Industry, advocate_product
 from portal.advocates.visibility import public_advocates, public_uses
 from portal.auth.models import User
 from portal.db import contains_text, read_only
 from portal.extensions import db
 from portal.inputs import id_arg, page_number
-from portal.opportunities.listing import completed_by
 from portal.recognition import badges, tiers
 from portal.recognition.models import Tier
 from portal.showcase import bp
+from portal.showcase.people import public_profile
 from portal.stories.services import public_stories
 from portal.urls import query_args
 
@@ -80,21 +80,17 @@ def index():
 @bp.get("/people/<id:user_id>")
 @read_only
 def profile(user_id: int):
-    # The profile and the tier held come with the person: one query, not three.
-    user = db.session.scalar(
-        public_advocates()
-        .where(User.id == user_id)
-        .options(contains_eager(User.profile).joinedload(AdvocateProfile.current_tier))
-    )
-    if user is None:
+    # The person, their tier and every list of the page: one statement.
+    page = public_profile(user_id)
+    if page is None:
         abort(404)
     return render_template(
         "showcase/profile.html",
-        person=user,
-        job=current_employment(user.id),
-        completed=completed_by(user.id),
-        awards=badges.awards_of(user.id),
-        stories=public_stories([user.id]),
-        uses=public_uses([user.id])[user.id],
+        person=page.person,
+        job=page.job,
+        completed=page.completed,
+        awards=page.awards,
+        stories=page.stories,
+        uses=page.uses,
         Use=ConsentAsset,
     )

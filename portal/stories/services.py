@@ -125,18 +125,27 @@ def story_queue() -> list[Story]:
 
 def public_stories(advocate_ids: list[int] | None = None, limit: int = 50) -> list[Story]:
     """Approved stories of advocates shown publicly who allow their stories on the showcase."""
-    query = (
-        sa.select(Story)
-        .join(User, User.id == Story.advocate_id)
+    query = _public(sa.select(Story), limit).options(joinedload(Story.advocate))
+    if advocate_ids is not None:
+        query = query.where(Story.advocate_id.in_(advocate_ids))
+    return list(db.session.scalars(query))
+
+
+def public_story_rows(advocate_id: int, limit: int = 50) -> sa.Select:
+    """`public_stories` of one advocate as rows (title, body), for a page's single statement."""
+    return _public(sa.select(Story.title, Story.body), limit).where(
+        Story.advocate_id == advocate_id
+    )
+
+
+def _public(query: sa.Select, limit: int) -> sa.Select:
+    return (
+        query.join(User, User.id == Story.advocate_id)
         .where(
             Story.status == StoryStatus.APPROVED,
             shown_publicly(),
             consents_to(ConsentAsset.STORIES),
         )
-        .options(joinedload(Story.advocate))
         .order_by(Story.decided_at.desc(), Story.id.desc())
         .limit(limit)
     )
-    if advocate_ids is not None:
-        query = query.where(Story.advocate_id.in_(advocate_ids))
-    return list(db.session.scalars(query))

@@ -64,12 +64,23 @@ def test_filters_by_type_text_and_eligibility(make, login):
 
 
 def test_list_is_paginated(make, login):
-    for number in range(14):
+    made = [
         make.opportunity(title=f"Opp {number:02d}", starts_at=utcnow() + timedelta(days=5 + number))
-    client = login(make.advocate())
+        for number in range(14)
+    ]
+    me, other = make.advocate(), make.advocate(email="other@example.com")
+    make.participation(made[13], me, status=S.WAITLISTED)
+    make.participation(made[12], other, status=S.APPROVED)
+    client = login(me)
     first = text(client.get("/opportunities"))
     assert "Opp 00" in first and "Opp 13" not in first and "Page 1 of 2" in first
-    assert "Opp 13" in text(client.get("/opportunities?page=2"))
+    assert "14 opportunities" in first and "Waitlisted" not in first
+    second = text(client.get("/opportunities?page=2"))
+    assert "Opp 13" in second and "14 opportunities" in second
+    # Only the advocate's own application shows, on its own opportunity.
+    assert second.count("Waitlisted") == 1 and "Approved" not in second
+    past_the_end = client.get("/opportunities?page=7")
+    assert past_the_end.status_code == 200 and "Opp " not in text(past_the_end)
 
 
 def test_empty_list_says_what_to_do_next(make, login):
