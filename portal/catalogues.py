@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent / "translations"
 ROOT = HERE.parent.parent
 TEMPLATE = HERE / "messages.pot"
 TRANSLATED = ("de", "fr")
-KEYWORDS = ["_l", "lazy_gettext", "_n:1,2", "_ln:1,2", "lazy_ngettext:1,2"]
+KEYWORDS = ["_l", "lazy_gettext", "_n:1,2", "_ln:1,2", "lazy_ngettext:1,2", "lazy_pgettext:1c,2"]
 
 
 def _pybabel(*args: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -19,8 +20,8 @@ class PeriodForm(PortalForm):
     period = SelectField(
         _l("Period"), choices=options(periods.KINDS.items()), default=periods.DEFAULT_KIND
     )
-    first = DateField(_l("From"), validators=[Optional()])
-    last = DateField(_l("To"), validators=[Optional()])
+    first = DateField(lazy_pgettext("start of a range of days", "From"), validators=[Optional()])
+    last = DateField(lazy_pgettext("end of a range of days", "To"), validators=[Optional()])
     submit = SubmitField(_l("Show"))
 
 

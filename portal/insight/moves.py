@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy.orm import aliased
 
 from portal import clock
@@ -87,7 +88,13 @@ def moves_figures(span: Window) -> Figures:
             Table(
                 "moves",
                 _("Moves in the period (newest %(num)s)", num=LISTED),
-                [_("Advocate"), _("From"), _("To"), _("Now a"), _("Started on")],
+                [
+                    _("Advocate"),
+                    pgettext("company left", "From"),
+                    pgettext("company joined", "To"),
+                    _("Now a"),
+                    _("Started on"),
+                ],
                 recent_moves(span),
             )
         ],
