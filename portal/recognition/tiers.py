@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import AdvocateProfile
@@ -25,9 +23,8 @@ from portal.audit import trail
 from portal.db import utcnow
 from portal.errors import InvalidState, NotEligible
 from portal.extensions import db
-from portal.i18n import format_long_date, format_number
-from portal.notifications.services import notify
-from portal.recognition import ledger
+from portal.i18n import format_number
+from portal.recognition import ledger, tier_notices
 from portal.recognition.models import Tier, TierEvent, TierEventKind
 from portal.settings import get_setting
 from portal.signals import advocate_joined, points_changed, tier_changed
@@ -204,40 +201,9 @@ def update_tier_states(advocate_id: int) -> None:
         event.advocate_id = advocate_id
         db.session.add(event)
         if event.kind != TierEventKind.ELIGIBLE or event is highest:
-            _tell(advocate_id, event, points)
+            tier_notices.tell(advocate_id, event, points, grace_period())
     db.session.flush()
     _refresh_current_tier(profile, states)
-
-
-def _tell(advocate_id: int, event: TierEvent, points: int) -> None:
-    tier = event.tier
-    if event.kind == TierEventKind.ELIGIBLE:
-        notify(
-            advocate_id,
-            "tier_eligible",
-            _l(
-                "You reached %(points)s points: you can now join the %(tier)s tier.",
-                points=LazyString(format_number, tier.threshold),
-                tier=tier.name,
-            ),
-            "recognition.tiers",
-            subject=_l("You can join the %(tier)s tier", tier=tier.name),
-            tier=tier.id,
-        )
-    elif event.kind == TierEventKind.LAPSING:
-        # The last day in the advocate's time zone, written when the message is.
-        notify(
-            advocate_id,
-            "tier_lapsing",
-            _l(
-                "Your points are below the %(tier)s threshold. You keep the tier until "
-                "%(date)s; earn %(points)s points to keep it.",
-                tier=tier.name,
-                date=LazyString(format_long_date, event.at + grace_period()),
-                points=LazyString(format_number, tier.threshold - points),
-            ),
-            "recognition.tiers",
-        )
 
 
 @points_changed.connect
@@ -316,13 +282,7 @@ def invite_to_tier(advocate_id: int, tier: Tier, *, by_id: int) -> None:
         )
     _record(advocate_id, tier, TierEventKind.INVITED, by_id=by_id)
     trail.record("tier.invited", "user", advocate_id, by_id=by_id, details={"tier_id": tier.id})
-    notify(
-        advocate_id,
-        "tier_invited",
-        _l("You are invited to join the %(tier)s tier.", tier=tier.name),
-        "recognition.tiers",
-        tier=tier.id,
-    )
+    tier_notices.invited(advocate_id, tier)
 
 
 def expire_grace_periods(now: datetime | None = None) -> int:
@@ -348,15 +308,7 @@ def expire_grace_periods(now: datetime | None = None) -> int:
                 _record(advocate_id, state.tier, TierEventKind.LAPSED)
                 state.opted_in, state.lapsing_since = False, None
                 lapsed += 1
-                notify(
-                    advocate_id,
-                    "tier_lapsed",
-                    _l(
-                        "Your %(tier)s tier has lapsed after the grace period.",
-                        tier=state.tier.name,
-                    ),
-                    "recognition.tiers",
-                )
+                tier_notices.lapsed(advocate_id, state.tier)
         _refresh_current_tier(profile, states)
     return lapsed
 
