@@ -48,6 +48,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 
 from portal import clock
 from portal.advocates import permissions
@@ -666,10 +668,14 @@ class _TableWriter:
 
     def write(self, table_name: str, columns: list[str], rows: Iterable[tuple]) -> None:
         table = db.metadata.tables[table_name]
-        if self.is_postgresql:
-            self._copy(table, columns, rows)
-        else:
-            self._insert(table, columns, rows)
+        # The rows are made while COPY holds the connection: a label turned into text
+        # there must not choose a language, which may read the database (a deadlock).
+        # What the loader writes is English, the source language.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            if self.is_postgresql:
+                self._copy(table, columns, rows)
+            else:
+                self._insert(table, columns, rows)
 
     def _copy(self, table: sa.Table, columns: list[str], rows: Iterable[tuple]) -> None:
         raw = self.connection.connection.driver_connection
