@@ -15,7 +15,18 @@ from portal import clock
 from portal.advocates import topics
 from portal.advocates.models import AdvocateProfile, Ask, AskAnswer, AskKind
 from portal.extensions import db
-from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, trend
+from portal.i18n import format_datetime
+from portal.insight import summaries
+from portal.insight.figures import (
+    Chart,
+    Figures,
+    Stat,
+    Table,
+    between,
+    figure,
+    kept_trend,
+    trend_counts,
+)
 from portal.insight.periods import Window
 from portal.references.models import AskStatus, DeclineReason, ReferenceAsk
 
@@ -109,8 +120,15 @@ def declines_by_reason(span: Window) -> list[list]:
     return result
 
 
+@summaries.snapshotted("asks-trend")
+def asks_per_bucket(span: Window) -> list[int]:
+    """Asks made per week or month of the period (the trend line)."""
+    return trend_counts(span, Ask.asked_at)
+
+
 @figure(30, "asks", _l("Asks"))
 def asks_figures(span: Window) -> Figures:
+    asks_trend, as_of = kept_trend("asks-trend", span, Ask.asked_at)
     now, before = asks_summary(span), asks_summary(span.previous)
     quarter = clock.quarter_key(span.ends_at)
     spread, spread_before = per_advocate(span), per_advocate(span.previous)
@@ -156,11 +174,17 @@ def asks_figures(span: Window) -> Figures:
                 "asks-trend",
                 _("Asks per week or month"),
                 [_("From"), _("Asks")],
-                [list(row) for row in trend(span, Ask.asked_at)],
+                [list(row) for row in asks_trend],
                 chart=Chart("line", (1,)),
             ),
         ],
         note=_(
+            "Declines are grouped by what was asked; an advocate who declines a reference "
+            "ask gives a reason. Asks per week or month before today as of %(moment)s.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
+        if as_of
+        else _(
             "Declines are grouped by what was asked; an advocate who declines a reference "
             "ask gives a reason."
         ),
