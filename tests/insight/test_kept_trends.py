@@ -76,6 +76,8 @@ def test_kept_trends_equal_the_live_count(kind):
 @pytest.mark.usefixtures("today_and_yesterday")
 def test_whole_days_come_from_the_snapshot_and_today_from_the_rows(program, make):
     summaries.take_summaries(NOW)
+    answers = figures.section("asks", periods.window("month")).table("answers").rows
+    assert answers[2] == ["Not answered", 3, 0]  # two on 5 November, one yesterday
     # Rows changed behind the job's back: the days before today stay as kept …
     db.session.execute(sa.delete(Ask).where(Ask.asked_at == YESTERDAY))
     db.session.execute(
@@ -88,6 +90,8 @@ def test_whole_days_come_from_the_snapshot_and_today_from_the_rows(program, make
     _ask_at(program, TODAY)
     db.session.commit()
     trends = _trends("month")
+    # The asks and their answers stay as they were at 00:00 (the note says so).
+    assert figures.section("asks", periods.window("month")).table("answers").rows == answers
     # B completed at the month's first moment (1 November, a Sunday, its own week there);
     # the week of 16 November holds yesterday's completion (kept) and two of today.
     assert trends["completions"] == [["Nov 1", 1], ["Nov 2", 0], ["Nov 9", 0], ["Nov 16", 3]]

@@ -54,7 +54,8 @@ def test_the_job_is_idempotent_and_says_as_of_when():
     )
     asks = figures.section("asks", periods.window("month")).figures.note
     assert asks.endswith(
-        "Asks per week or month before today as of Fri, Nov 20, 2026, 12:00\u202fAM."
+        "Asks, their answers and declines as of Fri, Nov 20, 2026, 12:00\u202fAM; asks per "
+        "week or month before today as of then, and today's as they come."
     )
 
 
