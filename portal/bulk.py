@@ -868,12 +868,16 @@ class _Writer:
             "## What we ask\n\n- About an hour to prepare\n- Your honest experience\n"
         )
 
+        # The type's label is translated text (its language is read from the database):
+        # made here, never while a COPY holds the connection.
+        summary = {kind: f"{kind.label} for customers who share." for kind in OpportunityType}
+
         def rows() -> Iterator[tuple]:
             for opportunity_id, o in zip(self.opportunity_ids, opportunities, strict=True):
                 state = "closed" if o.closed_at is not None else "published"
                 yield (
                     opportunity_id, o.type.value, o.title,
-                    f"{o.type.label} for customers who share.", description, o.starts_at,
+                    summary[o.type], description, o.starts_at,
                     o.ends_at, timezone, o.is_online, o.location,
                     o.seats, 0, o.application_deadline, tier_ids.get(o.min_tier), o.points,
                     o.approval_mode.value, state, self.manager_id, o.created_at,

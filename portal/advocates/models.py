@@ -116,8 +116,17 @@ class Employment(db.Model):
             postgresql_where=sa.text("ended_on IS NULL"),
         ),
         sa.Index("ix_employment_account_current", "account_id", "ended_on"),
-        # Program insight: moves in a period.
+        # Program insight: moves in a period — the jobs left in it, and each person's
+        # job that began the day the old one ended.
         sa.Index("ix_employment_started", "started_on"),
+        sa.Index(
+            "ix_employment_ended",
+            "ended_on",
+            "user_id",
+            sqlite_where=sa.text("ended_on IS NOT NULL"),
+            postgresql_where=sa.text("ended_on IS NOT NULL"),
+        ),
+        sa.Index("ix_employment_user_started", "user_id", "started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,7 +15,18 @@ from portal import clock
 from portal.advocates import topics
 from portal.advocates.models import AdvocateProfile, Ask, AskAnswer, AskKind
 from portal.extensions import db
-from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, trend
+from portal.i18n import format_datetime
+from portal.insight import summaries
+from portal.insight.figures import (
+    Chart,
+    Figures,
+    Stat,
+    Table,
+    between,
+    figure,
+    kept_trend,
+    trend_counts,
+)
 from portal.insight.periods import Window
 from portal.references.models import AskStatus, DeclineReason, ReferenceAsk
 
@@ -74,6 +85,7 @@ def at_cap(quarter: str) -> int:
 
 
 def declines(span: Window) -> list[tuple[str, str, int]]:
+    """Declines in the period by what was asked: (kind, topic, count), most first."""
     rows = db.session.execute(
         sa.select(Ask.kind, Ask.topic, sa.func.count())
         .where(
@@ -83,7 +95,17 @@ def declines(span: Window) -> list[tuple[str, str, int]]:
         .group_by(Ask.kind, Ask.topic)
         .order_by(sa.func.count().desc(), Ask.kind, Ask.topic)
     ).all()
-    return [(AskKind(kind).label, topics.label(topic), count) for kind, topic, count in rows]
+    return [(str(kind), topic, count) for kind, topic, count in rows]
+
+
+@summaries.snapshotted("asks")
+def asks_counts(span: Window) -> dict:
+    """The period's asks and answers, advocates by times asked, and declines (JSON-able)."""
+    return {
+        "summary": asks_summary(span),
+        "spread": {str(n): count for n, count in per_advocate(span).items()},
+        "declines": [list(row) for row in declines(span)],
+    }
 
 
 def declines_by_reason(span: Window) -> list[list]:
@@ -109,11 +131,20 @@ def declines_by_reason(span: Window) -> list[list]:
     return result
 
 
+@summaries.snapshotted("asks-trend")
+def asks_per_bucket(span: Window) -> list[int]:
+    """Asks made per week or month of the period (the trend line)."""
+    return trend_counts(span, Ask.asked_at)
+
+
 @figure(30, "asks", _l("Asks"))
 def asks_figures(span: Window) -> Figures:
-    now, before = asks_summary(span), asks_summary(span.previous)
+    counts, counts_before, as_of = summaries.this_and_previous("asks", span)
+    asks_trend, trend_as_of = kept_trend("asks-trend", span, Ask.asked_at)
+    now, before = counts["summary"], counts_before["summary"]
     quarter = clock.quarter_key(span.ends_at)
-    spread, spread_before = per_advocate(span), per_advocate(span.previous)
+    spread = {int(n): count for n, count in counts["spread"].items()}
+    spread_before = {int(n): count for n, count in counts_before["spread"].items()}
     label = lambda n: _("%(num)s or more", num=n) if n == DISTRIBUTION[-1] else str(n)  # noqa: E731
     return Figures(
         stats=[
@@ -143,7 +174,10 @@ def asks_figures(span: Window) -> Figures:
                 "declines",
                 _("Declines by what was asked"),
                 [_("Kind"), _("Topic"), _("Declines")],
-                [list(row) for row in declines(span)],
+                [
+                    [AskKind(kind).label, topics.label(topic), count]
+                    for kind, topic, count in counts["declines"]
+                ],
             ),
             Table(
                 "declines-by-reason",
@@ -156,11 +190,24 @@ def asks_figures(span: Window) -> Figures:
                 "asks-trend",
                 _("Asks per week or month"),
                 [_("From"), _("Asks")],
-                [list(row) for row in trend(span, Ask.asked_at)],
+                [list(row) for row in asks_trend],
                 chart=Chart("line", (1,)),
             ),
         ],
         note=_(
+            "Declines are grouped by what was asked; an advocate who declines a reference "
+            "ask gives a reason. Asks, their answers and declines as of %(moment)s; asks per "
+            "week or month before today as of then, and today's as they come.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
+        if as_of and trend_as_of == as_of
+        else _(
+            "Declines are grouped by what was asked; an advocate who declines a reference "
+            "ask gives a reason. Asks, their answers and declines as of %(moment)s.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
+        if as_of
+        else _(
             "Declines are grouped by what was asked; an advocate who declines a reference "
             "ask gives a reason."
         ),

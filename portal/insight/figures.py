@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.i18n import format_date, format_money, format_number, format_percent
+from portal.insight import summaries
 from portal.insight.periods import Window, buckets
 
 Cell = Any
@@ -192,3 +193,32 @@ def trend(
         sa.select(*sums).where(between(column, span.starts_at, span.ends_at), *conditions)
     ).one()
     return trend_rows(span, row)
+
+
+def trend_counts(
+    span: Window, column: sa.ColumnElement, *conditions: sa.ColumnElement[bool]
+) -> list[int]:
+    """How many rows per bucket of the period, in bucket order (what a snapshot keeps)."""
+    return [count for _label, count in trend(span, column, *conditions)]
+
+
+def kept_trend(
+    name: str, span: Window, column: sa.ColumnElement, *conditions: sa.ColumnElement[bool]
+) -> tuple[list[tuple[str, int]], datetime | None]:
+    """`trend` of a standard period from the job's snapshot `name` (`trend_counts` of the
+    period as it stood at 00:00 today) plus the rows since 00:00, which fall in its last
+    bucket; and that moment. Counted live (moment None) for a custom range or before the
+    job took the snapshot."""
+    kept, as_of = summaries.this_only(name, span)
+    if kept is None or as_of is None:
+        return trend(span, column, *conditions), None
+    today = db.session.scalar(
+        sa.select(sa.func.count()).where(between(column, as_of, span.ends_at), *conditions)
+    )
+    rows = []
+    # The same buckets as at 00:00 (a period starts on a day's 00:00, so they don't
+    # move), and one more when a week or month began today.
+    for index, (label, start, end) in enumerate(buckets(span)):
+        count = kept[index] if index < len(kept) else 0
+        rows.append((label, count + (today or 0) * (start <= as_of < end)))
+    return rows, as_of

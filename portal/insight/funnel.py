@@ -21,7 +21,17 @@ from portal.advocates.models import Ask, AskAnswer
 from portal.extensions import db
 from portal.i18n import format_datetime
 from portal.insight import summaries
-from portal.insight.figures import Chart, Figures, Stat, Table, between, figure, rate, trend
+from portal.insight.figures import (
+    Chart,
+    Figures,
+    Stat,
+    Table,
+    between,
+    figure,
+    kept_trend,
+    rate,
+    trend_counts,
+)
 from portal.insight.periods import Window
 from portal.opportunities.models import (
     Opportunity,
@@ -62,6 +72,15 @@ def funnel_by_type(span: Window) -> dict[str, list[int]]:
     return {str(kind): [int(n) for n in counts] for kind, *counts in rows}
 
 
+COMPLETED = (Participation.completed_at, Participation.status == S.COMPLETED)
+
+
+@summaries.snapshotted("completions")
+def completions_per_bucket(span: Window) -> list[int]:
+    """Completed participations per week or month of the period (the trend line)."""
+    return trend_counts(span, *COMPLETED)
+
+
 def _totals(by_type: dict[str, list[int]]) -> list[int]:
     return [sum(counts[i] for counts in by_type.values()) for i in range(len(STAGES))]
 
@@ -85,7 +104,7 @@ def participation_figures(span: Window) -> Figures:
         for kind in OpportunityType
         if kind.value in by_type
     ]
-    completions = trend(span, Participation.completed_at, Participation.status == S.COMPLETED)
+    completions, completions_as_of = kept_trend("completions", span, *COMPLETED)
     return Figures(
         stats=[
             Stat(_("Completed participations"), total[3], before[3]),
@@ -114,6 +133,13 @@ def participation_figures(span: Window) -> Figures:
             ),
         ],
         note=_(
+            "Participations count in the period they began (an invitation sent or an "
+            "application made), at every stage they reached; the funnel, and the "
+            "completions before today, as of %(moment)s.",
+            moment=format_datetime(as_of, clock.program_tz(), with_zone=False),
+        )
+        if as_of and completions_as_of == as_of
+        else _(
             "Participations count in the period they began (an invitation sent or an "
             "application made), at every stage they reached; the funnel as of %(moment)s.",
             moment=format_datetime(as_of, clock.program_tz(), with_zone=False),

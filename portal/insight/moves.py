@@ -39,7 +39,15 @@ def _moves(span: Window) -> sa.Select:
     return (
         sa.select(new, old.account_id.label("from_id"))
         .join(old, sa.and_(old.user_id == new.user_id, old.ended_on == new.started_on))
-        .where(new.started_on >= first, new.started_on <= last, old.account_id != new.account_id)
+        .where(
+            # The same days twice (old.ended_on is new.started_on): the database then
+            # starts from the few jobs left in the period, not from every job begun in it.
+            old.ended_on >= first,
+            old.ended_on <= last,
+            new.started_on >= first,
+            new.started_on <= last,
+            old.account_id != new.account_id,
+        )
     )
 
 

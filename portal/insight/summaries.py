@@ -11,7 +11,9 @@ Two kinds, both kept by the timed job `take_summaries` (part of `jobs run`):
   "<figure>:<kind>", registered with `@snapshotted`): active advocates (a
   distinct count too), the participation funnel and tier movement of this
   month, quarter, year and 90 days as they stood at 00:00, and of the previous
-  period of each. Custom ranges are counted live.
+  period of each. Custom ranges are counted live. Trend lines (completions,
+  asks) keep their weeks or months up to 00:00 here and count only today from
+  the rows (`figures.kept_trend`).
 - **Points per day and source** (`PointsDay`): sums of the append-only ledger
   for closed days. A period sums its whole days from here and reads only its
   partial first and last day from the ledger itself.
@@ -142,6 +144,17 @@ def this_and_previous(name: str, span: Window) -> tuple[Any, Any, datetime | Non
     return count(span), count(span.previous), None
 
 
+def this_only(name: str, span: Window) -> tuple[Any, datetime | None]:
+    """A registered figure for a standard period as the job kept it at 00:00 today, and
+    that moment; (None, None) for a custom range or before the job took it."""
+    if span.kind in KINDS and span.kind != "custom":
+        day = clock.local(span.ends_at).date()
+        row = db.session.get(InsightSnapshot, (day, f"{name}:{span.kind}"))
+        if row is not None:
+            return row.value["this"], start_of_day(day)
+    return None, None
+
+
 def _take_period_snapshots(day: date) -> int:
     taken = 0
     for name, count in SNAPSHOTTED.items():
@@ -211,11 +224,14 @@ def _sum_points_days(first: date, last: date) -> None:
 def take_summaries(now: datetime) -> int:
     """The timed job: missing snapshots (a few per run) and yesterday's points sums."""
     done = _take_period_snapshots(clock.local(now).date())
+    # Today's and the standard periods' first days always; older days while the run is short.
+    budget = len(KINDS) + (0 if done else PER_RUN)
     for day in snapshot_days(now):
-        if done >= PER_RUN + len(KINDS):
+        if budget <= 0:
             break
         if _snapshot_taken(day) is None:
             done += _take_snapshot(day)
+            budget -= 1
     yesterday = clock.local(now).date() - timedelta(days=1)
     through = _days_through()
     if through is None or through < yesterday:

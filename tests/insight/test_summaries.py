@@ -22,7 +22,7 @@ def _everything(kind: str) -> dict:
         (s.key, t.key): t.rows
         for s in figures.sections(span)
         for t in s.figures.tables
-        if s.key in ("advocates", "participation", "qualified", "recognition")
+        if s.key in ("advocates", "participation", "asks", "qualified", "recognition")
     }
 
 
@@ -49,7 +49,14 @@ def test_the_job_is_idempotent_and_says_as_of_when():
     people = figures.section("advocates", periods.window("month")).figures.note
     assert people == "Active advocates and tier movement as of Fri, Nov 20, 2026, 12:00\u202fAM."
     funnel = figures.section("participation", periods.window("month")).figures.note
-    assert funnel.endswith("the funnel as of Fri, Nov 20, 2026, 12:00\u202fAM.")
+    assert funnel.endswith(
+        "the funnel, and the completions before today, as of Fri, Nov 20, 2026, 12:00\u202fAM."
+    )
+    asks = figures.section("asks", periods.window("month")).figures.note
+    assert asks.endswith(
+        "Asks, their answers and declines as of Fri, Nov 20, 2026, 12:00\u202fAM; asks per "
+        "week or month before today as of then, and today's as they come."
+    )
 
 
 def test_points_days_sum_whole_days_and_read_the_edges_from_the_ledger():
