@@ -154,3 +154,23 @@ def test_an_invalid_period_is_refused_field_by_field(api, make, make_token, quer
     errors = response.get_json()["errors"]
     assert [error["field"] for error in errors] == [field]
     assert message in errors[0]["message"]
+
+
+@pytest.mark.usefixtures("ctx")
+def test_a_move_s_day_is_an_iso_date(api, make, make_token):
+    from datetime import date
+
+    from portal.advocates import employment
+    from portal.advocates.models import Account
+
+    old, new = make.account(name="Old Co"), make.account(name="New Co")
+    ada = make.advocate(name="Ada", account=old)
+    employment.record_move(
+        ada, account=db.session.get(Account, new.id), title="CTO", started_on=date(2026, 11, 10)
+    )
+    db.session.commit()
+    api.token = make_token(make.admin(), ["insight:read"])
+    answer = api.get(f"{PATH}?period=month&section=moves")
+    assert answer.status_code == 200, answer.get_json()
+    (table,) = answer.get_json()["sections"][0]["tables"]
+    assert table["rows"] == [["Ada", "Old Co", "New Co", "Customer", "2026-11-10"]]

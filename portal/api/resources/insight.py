@@ -39,8 +39,13 @@ CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
 
 
 def _plain(value):
-    """The figures' labels are lazy translations: the API sends their (English) text."""
-    return str(value) if isinstance(value, LazyString) else value
+    """The figures' labels are lazy translations: the API sends their (English) text;
+    a day in a table (when someone moved) as an ISO 8601 date."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 Text = Annotated[str, BeforeValidator(_plain)]
