@@ -17,8 +17,12 @@ class Category:
     description: str | LazyString
     default: Frequency
     choices: tuple[Frequency, ...]
-    staff_only: bool = False
-    advocates_only: bool = False
+    roles: frozenset[str]  # the role values (`auth.models.Role`) offered this category
+
+
+ADVOCATES = frozenset({"advocate"})
+STAFF = frozenset({"manager", "admin"})
+ASKING_FOR_REFERENCES = frozenset({"requester", "manager", "admin"})
 
 
 _ALL = (Frequency.IMMEDIATELY, Frequency.DIGEST, Frequency.NEVER)
@@ -35,7 +39,7 @@ CATEGORIES: dict[str, Category] = {
             ),
             Frequency.IMMEDIATELY,
             _ALL,
-            advocates_only=True,
+            ADVOCATES,
         ),
         Category(
             "invitations",
@@ -43,7 +47,7 @@ CATEGORIES: dict[str, Category] = {
             _l("When the program team invites you to an opportunity."),
             Frequency.IMMEDIATELY,
             _ALL,
-            advocates_only=True,
+            ADVOCATES,
         ),
         Category(
             "reminders",
@@ -51,7 +55,7 @@ CATEGORIES: dict[str, Category] = {
             _l("A day before an opportunity you are confirmed for."),
             Frequency.IMMEDIATELY,
             (Frequency.IMMEDIATELY, Frequency.NEVER),
-            advocates_only=True,
+            ADVOCATES,
         ),
         Category(
             "recognition",
@@ -62,7 +66,7 @@ CATEGORIES: dict[str, Category] = {
             ),
             Frequency.IMMEDIATELY,
             _ALL,
-            advocates_only=True,
+            ADVOCATES,
         ),
         Category(
             "new_opportunities",
@@ -70,7 +74,7 @@ CATEGORIES: dict[str, Category] = {
             _l("A weekly list of new opportunities that match what you're open to."),
             Frequency.DIGEST,
             (Frequency.DIGEST, Frequency.NEVER),
-            advocates_only=True,
+            ADVOCATES,
         ),
         Category(
             "team",
@@ -81,7 +85,7 @@ CATEGORIES: dict[str, Category] = {
             ),
             Frequency.NEVER,
             _ALL,
-            staff_only=True,
+            STAFF,
         ),
         Category(
             "accounts",
@@ -89,7 +93,15 @@ CATEGORIES: dict[str, Category] = {
             _l("An advocate who moved to a company you own, a referral given to you."),
             Frequency.IMMEDIATELY,
             _ALL,
-            staff_only=True,
+            STAFF,
+        ),
+        Category(
+            "reference_requests",
+            _l("My reference requests"),
+            _l("An advocate accepted your request, or nobody you asked is available."),
+            Frequency.IMMEDIATELY,
+            _ALL,
+            ASKING_FOR_REFERENCES,
         ),
         Category(
             "manager_digest",
@@ -97,7 +109,7 @@ CATEGORIES: dict[str, Category] = {
             _l("A daily summary of new applications waiting for a decision."),
             Frequency.DIGEST,
             (Frequency.DIGEST, Frequency.NEVER),
-            staff_only=True,
+            STAFF,
         ),
     )
 }
@@ -135,6 +147,8 @@ KIND_CATEGORY = {
     "champion_moved": "accounts",
     "referral_assigned": "accounts",
     "team_webhook_paused": "team",
+    "reference_accepted": "reference_requests",
+    "reference_back": "reference_requests",
 }
 
 # Messages that concern the account itself: always sent, no unsubscribe link.
@@ -150,10 +164,6 @@ ESSENTIAL_KINDS = frozenset(
 )
 
 
-def categories_for(role_is_staff: bool) -> list[Category]:
-    return [
-        category
-        for category in CATEGORIES.values()
-        if (category.staff_only and role_is_staff)
-        or (category.advocates_only and not role_is_staff)
-    ]
+def categories_for(role: str) -> list[Category]:
+    """The categories a person of `role` (a `Role` value) may choose frequencies for."""
+    return [category for category in CATEGORIES.values() if role in category.roles]

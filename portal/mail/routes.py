@@ -17,7 +17,7 @@ from portal.mail.models import Frequency
 @bp.route("/preferences", methods=["GET", "POST"])
 @signed_in_required
 def preferences():
-    categories = categories_for(current_user.is_staff)
+    categories = categories_for(current_user.role.value)
     form = PortalForm()
     if form.validate_on_submit():
         for category in categories:

@@ -129,3 +129,54 @@ def test_five_reference_calls_earn_the_badge(make):
             db.session.commit()
             awarded = db.session.scalar(sa.select(sa.func.count()).select_from(BadgeAward))
             assert awarded == (1 if index == 4 else 0)
+
+
+def _mail_to(person, kind: str) -> list[OutboxMessage]:
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.to_user_id == person.id, OutboxMessage.kind == kind
+        )
+    ).all()
+
+
+def test_the_requester_is_mailed_when_someone_accepts_or_nobody_is_left(make):
+    requester, manager = make.requester(), _user(make.manager())
+    first, second = advocates(make, 2)
+    taken = new_request(requester)
+    made = asks.ask_candidates(taken, [first.id], by=manager)
+    db.session.commit()
+    asks.answer(made[0], _user(first), accept=True)
+    db.session.commit()
+    (accepted,) = _mail_to(requester, "reference_accepted")
+    assert accepted.to_address == requester.email
+    assert taken.prospect_name in accepted.subject
+    # Nobody left: the request goes back to the shortlist, and the requester hears of it.
+    declined = new_request(requester)
+    made = asks.ask_candidates(declined, [second.id], by=manager)
+    db.session.commit()
+    asks.answer(made[0], _user(second), accept=False)
+    db.session.commit()
+    assert len(_mail_to(requester, "reference_back")) == 1
+
+
+def test_a_requester_chooses_how_often_and_sees_only_their_own_categories(app, make, login):
+    requester = make.requester()
+    client = login(requester)
+    page = client.get("/mail/preferences").get_data(as_text=True)
+    assert "My reference requests" in page
+    assert "My applications" not in page and "New applications" not in page
+    response = client.post("/mail/preferences", data={"reference_requests": "never"})
+    assert response.status_code == 302
+    (person,) = advocates(make, 1)
+    request = new_request(_user(requester))
+    made = asks.ask_candidates(request, [person.id], by=_user(make.manager()))
+    db.session.commit()
+    asks.answer(made[0], _user(person), accept=True)
+    db.session.commit()
+    assert _mail_to(requester, "reference_accepted") == []
+    # Still told in the portal.
+    assert db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == requester.id, Notification.kind == "reference_accepted")
+    )
