@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from flask_babel import ngettext as _n
 
 from portal.advocates.models import Industry, Region, SizeBand
 from portal.db import utcnow
+from portal.references import rules as program_rules
 from portal.references.models import ReferenceRequest
 
 # What the page says of each reason an advocate is left out (the keys stay as they are).
@@ -50,6 +51,53 @@ class Part:
     text: str
     points: int
     most: int
+
+
+@dataclass
+class Candidate:
+    advocate_id: int
+    name: str
+    title: str
+    company: str
+    fit: int
+    readiness: int
+    fairness: int
+    score: int
+    asks_recent: int
+    last_asked_at: datetime | None
+    parts: dict[str, list[Part]] = field(default_factory=dict)
+
+    def explanation(self, weights: program_rules.Weights) -> str:
+        """The score in one sentence, from the same numbers that ranked it."""
+        return _(
+            "Score %(score)s = fit %(fit)s × %(fit_weight)s"
+            " + readiness %(readiness)s × %(readiness_weight)s"
+            " + fairness %(fairness)s × %(fairness_weight)s.",
+            score=self.score,
+            fit=self.fit,
+            fit_weight=weights.fit,
+            readiness=self.readiness,
+            readiness_weight=weights.readiness,
+            fairness=self.fairness,
+            fairness_weight=weights.fairness,
+        )
+
+
+@dataclass
+class Shortlist:
+    candidates: list[Candidate]
+    left_out: dict[str, int]
+    left_out_total: int
+    considered: int
+    weights: program_rules.Weights
+    cooldown_days: int = 0
+
+    def left_out_shown(self) -> list[tuple[str, int]]:
+        """(reason in the reader's words, how many) for the page."""
+        return [
+            (reason_text(reason, self.cooldown_days), count)
+            for reason, count in self.left_out.items()
+        ]
 
 
 def _label(enum_class, value) -> str:

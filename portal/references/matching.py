@@ -23,7 +23,6 @@ an ask is sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -45,7 +44,7 @@ from portal.extensions import db
 from portal.opportunities.models import Participation, ParticipationStatus, opportunity_topic
 from portal.recognition.models import Tier
 from portal.references import rules as program_rules
-from portal.references.explain import Part, cooldown_reason, explain, reason_text
+from portal.references.explain import Candidate, Shortlist, cooldown_reason, explain
 from portal.references.models import (
     AskStatus,
     ReferenceAsk,
@@ -58,53 +57,6 @@ SHORTLIST_SIZE = 10
 RECENT = timedelta(days=90)
 RECENCY_STEPS = (7, 14, 30, 60)
 SIZES = list(SizeBand)
-
-
-@dataclass
-class Candidate:
-    advocate_id: int
-    name: str
-    title: str
-    company: str
-    fit: int
-    readiness: int
-    fairness: int
-    score: int
-    asks_recent: int
-    last_asked_at: datetime | None
-    parts: dict[str, list[Part]] = field(default_factory=dict)
-
-    def explanation(self, weights: program_rules.Weights) -> str:
-        """The score in one sentence, from the same numbers that ranked it."""
-        return _(
-            "Score %(score)s = fit %(fit)s × %(fit_weight)s"
-            " + readiness %(readiness)s × %(readiness_weight)s"
-            " + fairness %(fairness)s × %(fairness_weight)s.",
-            score=self.score,
-            fit=self.fit,
-            fit_weight=weights.fit,
-            readiness=self.readiness,
-            readiness_weight=weights.readiness,
-            fairness=self.fairness,
-            fairness_weight=weights.fairness,
-        )
-
-
-@dataclass
-class Shortlist:
-    candidates: list[Candidate]
-    left_out: dict[str, int]
-    left_out_total: int
-    considered: int
-    weights: program_rules.Weights
-    cooldown_days: int = 0
-
-    def left_out_shown(self) -> list[tuple[str, int]]:
-        """(reason in the reader's words, how many) for the page."""
-        return [
-            (reason_text(reason, self.cooldown_days), count)
-            for reason, count in self.left_out.items()
-        ]
 
 
 def _share_points(shared: sa.ColumnElement[int], wanted: int, most: int) -> sa.ColumnElement:
@@ -129,7 +81,12 @@ def _tier_points() -> sa.ColumnElement[int]:
     return sa.case(*whens, else_=0) if whens else sa.literal(0)
 
 
-def _recent_asks(now: datetime) -> sa.Subquery:
+def _only(column: sa.ColumnElement, only: list[int] | None) -> sa.ColumnElement[bool]:
+    """The rows of these advocates alone (all when `only` is None)."""
+    return sa.true() if only is None else column.in_(only)
+
+
+def _recent_asks(now: datetime, only: list[int] | None) -> sa.Subquery:
     quarter = clock.current_period("quarter", now)
     since = now - RECENT
     return (
@@ -139,22 +96,35 @@ def _recent_asks(now: datetime) -> sa.Subquery:
             sa.func.sum(sa.case((Ask.asked_at >= since, 1), else_=0)).label("recent"),
             sa.func.max(sa.case((Ask.asked_at >= since, Ask.asked_at))).label("last_asked"),
         )
-        .where(Ask.asked_at >= min(quarter.starts_at, since))
+        .where(Ask.asked_at >= min(quarter.starts_at, since), _only(Ask.advocate_id, only))
         .group_by(Ask.advocate_id)
         .subquery("recent_asks")
     )
 
 
-def _shared_products(product_ids: list[int]) -> sa.Subquery:
-    return (
-        sa.select(advocate_product.c.user_id.label("advocate_id"), sa.func.count().label("shared"))
-        .where(advocate_product.c.product_id.in_(product_ids or [-1]))
-        .group_by(advocate_product.c.user_id)
-        .subquery("shared_products")
+def _shared_products(product_ids: list[int]) -> sa.ColumnElement[int]:
+    """How many of these products the advocate uses: one hashed lookup per product
+    (a request names a few), no aggregate over every advocate's products."""
+    return sum(
+        (
+            sa.case(
+                (
+                    User.id.in_(
+                        sa.select(advocate_product.c.user_id).where(
+                            advocate_product.c.product_id == product_id
+                        )
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+            for product_id in product_ids
+        ),
+        sa.literal(0),
     )
 
 
-def _shared_topics(topic_ids: list[int]) -> sa.Subquery:
+def _shared_topics(topic_ids: list[int], only: list[int] | None) -> sa.Subquery:
     """Per advocate, how many of the topics they took part in (completed) or wrote about."""
     wanted = topic_ids or [-1]
     took_part = (
@@ -163,12 +133,17 @@ def _shared_topics(topic_ids: list[int]) -> sa.Subquery:
         .where(
             opportunity_topic.c.topic_id.in_(wanted),
             Participation.status == ParticipationStatus.COMPLETED,
+            _only(Participation.advocate_id, only),
         )
     )
     wrote = (
         sa.select(Story.advocate_id.label("advocate_id"), story_topic.c.topic_id)
         .join(story_topic, story_topic.c.story_id == Story.id)
-        .where(story_topic.c.topic_id.in_(wanted), Story.status == StoryStatus.APPROVED)
+        .where(
+            story_topic.c.topic_id.in_(wanted),
+            Story.status == StoryStatus.APPROVED,
+            _only(Story.advocate_id, only),
+        )
     )
     both = sa.union(took_part, wrote).subquery("topic_rows")
     return (
@@ -179,17 +154,20 @@ def _shared_topics(topic_ids: list[int]) -> sa.Subquery:
 
 
 class _Query:
-    """The joined rows, the exclusion conditions and the score parts for one request."""
+    """The joined rows, the exclusion conditions and the score parts for one request;
+    of every advocate, or `only` of these."""
 
-    def __init__(self, request: ReferenceRequest, now: datetime) -> None:
+    def __init__(
+        self, request: ReferenceRequest, now: datetime, only: list[int] | None = None
+    ) -> None:
         settings = program_rules.current()
         self.weights = settings.weights
         self.cooldown_days = settings.cooldown_days
         self.request = request
-        recent = _recent_asks(now)
-        products = _shared_products([p.id for p in request.products])
-        topics = _shared_topics([t.id for t in request.topics])
-        self.recent, self.products, self.topics = recent, products, topics
+        recent = _recent_asks(now, only)
+        self.shared_products = _shared_products([p.id for p in request.products])
+        topics = _shared_topics([t.id for t in request.topics], only)
+        self.recent, self.topics = recent, topics
         self.from_ = (
             sa.select(User.id)
             .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
@@ -199,9 +177,8 @@ class _Query:
             .outerjoin(Account, Account.id == Employment.account_id)
             .outerjoin(ReferenceRecord, ReferenceRecord.advocate_id == User.id)
             .outerjoin(recent, recent.c.advocate_id == User.id)
-            .outerjoin(products, products.c.advocate_id == User.id)
             .outerjoin(topics, topics.c.advocate_id == User.id)
-            .where(User.role == Role.ADVOCATE)
+            .where(User.role == Role.ADVOCATE, _only(User.id, only))
         )
         self.exclusions = self._exclusions(settings.cooldown_days, now)
         self.parts = self._parts(now)
@@ -257,9 +234,7 @@ class _Query:
                 (Account.size_band.in_(neighbours), 7),
                 else_=0,
             ),
-            "products": _share_points(
-                sa.func.coalesce(self.products.c.shared, 0), len(request.products), 20
-            ),
+            "products": _share_points(self.shared_products, len(request.products), 20),
             "topics": _share_points(
                 sa.func.coalesce(self.topics.c.shared, 0), len(request.topics), 20
             ),
@@ -293,103 +268,116 @@ READINESS_PARTS = ("tier", "held", "answers")
 FAIRNESS_PARTS = ("asks", "recency")
 
 
-def shortlist(request: ReferenceRequest, *, size: int = SHORTLIST_SIZE) -> Shortlist:
-    """The ranked, explained candidates for `request`, and who was left out and why
-    (counts only). One query: every advocate is read once; the counts are window
-    sums over all of them, and only the first `size` rows leave the database."""
-    query = _Query(request, utcnow())
-    _without_jit()
+def _score(query: _Query) -> tuple[sa.ColumnElement, ...]:
+    """(fit, readiness, fairness, weighted score) from the query's parts."""
     parts = query.parts
     fit = sum((parts[name] for name in FIT_PARTS), sa.literal(0))
     readiness = sum((parts[name] for name in READINESS_PARTS), sa.literal(0))
     fairness = sum((parts[name] for name in FAIRNESS_PARTS), sa.literal(0))
     weights = query.weights
     score = weights.fit * fit + weights.readiness * readiness + weights.fairness * fairness
+    return fit, readiness, fairness, score
+
+
+def shortlist(request: ReferenceRequest, *, size: int = SHORTLIST_SIZE) -> Shortlist:
+    """The ranked, explained candidates for `request`, and who was left out and why
+    (counts only).
+
+    The first statement reads every advocate once into a narrow row (the score,
+    the tie-breakers and a bit per exclusion reason) and returns both the
+    counts per combination of reasons and the first `size` who pass; the
+    second works out the parts of the score, for the page's words, for those
+    few alone."""
+    now = utcnow()
+    query = _Query(request, now)
+    _without_jit()
+    *_components, score = _score(query)
     reasons = list(query.exclusions)
-    flags = query.from_.with_only_columns(
-        User.id.label("id"),
-        Account.industry,
-        Account.region,
-        Account.size_band,
-        sa.func.coalesce(ReferenceRecord.held, 0).label("held"),
-        sa.func.coalesce(ReferenceRecord.answered, 0).label("answered"),
-        sa.func.coalesce(ReferenceRecord.answer_seconds, 0).label("answer_seconds"),
-        sa.func.coalesce(query.products.c.shared, 0).label("shared_products"),
-        sa.func.coalesce(query.topics.c.shared, 0).label("shared_topics"),
-        sa.func.coalesce(query.recent.c.recent, 0).label("recent"),
-        query.recent.c.last_asked,
-        fit.label("fit"),
-        readiness.label("readiness"),
-        fairness.label("fairness"),
-        score.label("score"),
-        *(expression.label(f"part_{name}") for name, expression in parts.items()),
-        *(
-            sa.case((condition, 1), else_=0).label(f"x{i}")
+    mask = sum(
+        (
+            sa.case((condition, 1 << i), else_=0)
             for i, condition in enumerate(query.exclusions.values())
         ),
-    ).cte("flags")
-    # Each advocate's row is worked out once, however often the query reads it.
-    flags = flags.prefix_with("MATERIALIZED", dialect="postgresql")
-    base = sa.select(
-        flags,
-        sa.case(
-            (sum((flags.c[f"x{i}"] for i in range(len(reasons))), sa.literal(0)) > 0, 1), else_=0
-        ).label("excluded"),
-    ).subquery("base")
-    order = (
-        base.c.excluded,
-        base.c.score.desc(),
-        base.c.recent,
-        base.c.last_asked.asc().nulls_first(),
-        base.c.id,
+        sa.literal(0),
     )
-    ranked = (
-        sa.select(
-            base,
-            sa.func.count().over().label("considered"),
-            sa.func.sum(base.c.excluded).over().label("left_out"),
-            *(sa.func.sum(base.c[f"x{i}"]).over().label(f"n{i}") for i in range(len(reasons))),
+    recent = sa.func.coalesce(query.recent.c.recent, 0)
+    scan = query.from_.with_only_columns(
+        User.id.label("id"),
+        score.label("score"),
+        recent.label("recent"),
+        query.recent.c.last_asked.label("last_asked"),
+        mask.label("mask"),
+    ).cte("scan")
+    # Each advocate's row is worked out once, though the statement reads it twice.
+    scan = scan.prefix_with("MATERIALIZED", dialect="postgresql")
+    top = (
+        sa.select(scan.c.id, scan.c.mask, sa.literal(1).label("advocates"))
+        .where(scan.c.mask == 0)
+        .order_by(
+            scan.c.score.desc(),
+            scan.c.recent,
+            scan.c.last_asked.asc().nulls_first(),
+            scan.c.id,
         )
-        .order_by(*order)
         .limit(size)
-        .subquery("ranked")
     )
+    tally = sa.select(
+        sa.literal(None, sa.Integer).label("id"), scan.c.mask, sa.func.count().label("advocates")
+    ).group_by(scan.c.mask)
     rows = db.session.execute(
-        sa.select(
-            ranked,
+        sa.union_all(top.subquery("top").select(), tally.subquery("tally").select())
+    ).all()
+    ranked = [row.id for row in rows if row.id is not None]
+    counts = {row.mask: int(row.advocates) for row in rows if row.id is None}
+    left_out = {
+        reason: n
+        for i, reason in enumerate(reasons)
+        if (n := sum(count for bits, count in counts.items() if bits & (1 << i)))
+    }
+    return Shortlist(
+        candidates=_candidates(request, ranked, now),
+        left_out=left_out,
+        left_out_total=sum(count for bits, count in counts.items() if bits),
+        considered=sum(counts.values()),
+        weights=query.weights,
+        cooldown_days=query.cooldown_days,
+    )
+
+
+def _candidates(request: ReferenceRequest, ranked: list[int], now: datetime) -> list[Candidate]:
+    """The ranked advocates with every part of their score (one query, `ranked` alone)."""
+    if not ranked:
+        return []
+    query = _Query(request, now, only=ranked)
+    fit, readiness, fairness, score = _score(query)
+    rows = db.session.execute(
+        query.from_.with_only_columns(
+            User.id.label("id"),
             User.name,
             Employment.title,
             Account.name.label("company"),
+            Account.industry,
+            Account.region,
+            Account.size_band,
+            sa.func.coalesce(ReferenceRecord.held, 0).label("held"),
+            sa.func.coalesce(ReferenceRecord.answered, 0).label("answered"),
+            sa.func.coalesce(ReferenceRecord.answer_seconds, 0).label("answer_seconds"),
+            query.shared_products.label("shared_products"),
+            sa.func.coalesce(query.topics.c.shared, 0).label("shared_topics"),
+            sa.func.coalesce(query.recent.c.recent, 0).label("recent"),
+            query.recent.c.last_asked,
             Tier.name.label("tier"),
+            fit.label("fit"),
+            readiness.label("readiness"),
+            fairness.label("fairness"),
+            score.label("score"),
+            *(expression.label(f"part_{name}") for name, expression in query.parts.items()),
         )
-        .join(User, User.id == ranked.c.id)
-        .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
         .outerjoin(Tier, Tier.id == AdvocateProfile.current_tier_id)
-        .outerjoin(
-            Employment, sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
-        )
-        .outerjoin(Account, Account.id == Employment.account_id)
-        .order_by(
-            ranked.c.excluded,
-            ranked.c.score.desc(),
-            ranked.c.recent,
-            ranked.c.last_asked.asc().nulls_first(),
-            ranked.c.id,
-        )
+        .where(User.id.in_(ranked))
     ).all()
-    first = rows[0] if rows else None
-    return Shortlist(
-        candidates=[_candidate(row, request) for row in rows if not row.excluded],
-        left_out={
-            reason: int(getattr(first, f"n{i}"))
-            for i, reason in enumerate(reasons)
-            if first is not None and getattr(first, f"n{i}")
-        },
-        left_out_total=int(first.left_out) if first else 0,
-        considered=int(first.considered) if first else 0,
-        weights=weights,
-        cooldown_days=query.cooldown_days,
-    )
+    by_id = {row.id: row for row in rows}
+    return [_candidate(by_id[advocate_id], request) for advocate_id in ranked]
 
 
 def _without_jit() -> None:
@@ -420,12 +408,12 @@ def exclusions_for(request: ReferenceRequest, advocate_ids: list[int]) -> dict[i
     """For each of these advocates, the reasons they may not be proposed now (one query)."""
     if not advocate_ids:
         return {}
-    query = _Query(request, utcnow())
+    query = _Query(request, utcnow(), only=advocate_ids)
     rows = db.session.execute(
         query.from_.with_only_columns(
             User.id,
             *(condition.label(f"x{i}") for i, condition in enumerate(query.exclusions.values())),
-        ).where(User.id.in_(advocate_ids))
+        )
     ).all()
     reasons = {advocate_id: ["not an advocate"] for advocate_id in advocate_ids}
     for row in rows:
