@@ -81,3 +81,11 @@ def test_one_line_rules_are_spelled_in_one_module_only():
     }
     assert {pattern: names for pattern, names in found.items() if names} == {}
 
+
+def test_views_leave_commit_and_roll_back_to_run_service():
+    # "Run a service, commit or roll back, show the error": views.run_service, nowhere else.
+    import re
+
+    by_hand = re.compile(r"except [\w.]+ as \w+:\s*\n\s*db\.session\.rollback\(\)")
+    views = [p for p in ROOT.rglob("*.py") if p.name in ("routes.py", "manage.py", "pages.py")]
+    assert [str(p.relative_to(ROOT)) for p in views if by_hand.search(p.read_text())] == []
