@@ -62,6 +62,10 @@ ONE_HOME = {
         "advocates/models.py",  # Employment.is_current, the same rule on a loaded row
     },
     r"[<>]=?\s*\w+\.threshold\b|\w\.threshold\s*[<>]": {"recognition/tiers.py"},
+    r"seats_taken\s*(<|>=)\s*[\w.]*seats\b": {
+        "opportunities/seats.py",
+        "opportunities/models.py",  # Opportunity.is_full, the same rule on a loaded row
+    },
     r"show_on_leaderboard\.is_\(True\)|consents_to\(ConsentAsset\.NAME_TITLE\)": {
         "advocates/visibility.py"
     },
