@@ -52,3 +52,44 @@ def test_service_modules_stay_small():
         if path.name not in ("demo.py", "bulk.py")  # data, not rules
     }
     assert {module: lines for module, lines in sizes.items() if lines > 450} == {}
+
+
+# Each one-line rule, as code spells it, and the only module allowed to spell it.
+ONE_HOME = {
+    r"""f?["'](participation|reference|referral|manual|reverse):""": {"recognition/ledger.py"},
+    r"ended_on\.is_\(None\)|ended_on is (not )?None": {
+        "advocates/employment.py",
+        "advocates/models.py",  # Employment.is_current, the same rule on a loaded row
+    },
+    r"[<>]=?\s*\w+\.threshold\b|\w\.threshold\s*[<>]": {"recognition/tiers.py"},
+    r"seats_taken\s*(<|>=)\s*[\w.]*seats\b": {
+        "opportunities/seats.py",
+        "opportunities/models.py",  # Opportunity.is_full, the same rule on a loaded row
+    },
+    r"show_on_leaderboard\.is_\(True\)|consents_to\(ConsentAsset\.NAME_TITLE\)": {
+        "advocates/visibility.py"
+    },
+}
+
+
+def test_one_line_rules_are_spelled_in_one_module_only():
+    import re
+
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text()
+        for path in [*ROOT.rglob("*.py"), *ROOT.rglob("*.html")]
+    }
+    found = {
+        pattern: {name for name, text in sources.items() if re.search(pattern, text)} - homes
+        for pattern, homes in ONE_HOME.items()
+    }
+    assert {pattern: names for pattern, names in found.items() if names} == {}
+
+
+def test_views_leave_commit_and_roll_back_to_run_service():
+    # "Run a service, commit or roll back, show the error": views.run_service, nowhere else.
+    import re
+
+    by_hand = re.compile(r"except [\w.]+ as \w+:\s*\n\s*db\.session\.rollback\(\)")
+    views = [p for p in ROOT.rglob("*.py") if p.name in ("routes.py", "manage.py", "pages.py")]
+    assert [str(p.relative_to(ROOT)) for p in views if by_hand.search(p.read_text())] == []

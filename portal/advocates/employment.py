@@ -31,9 +31,20 @@ from portal.extensions import db
 from portal.signals import advocate_changed, advocate_moved
 
 
+def is_current_job() -> sa.ColumnElement[bool]:
+    """SQL: the `Employment` row is a current job (it has not ended). The one place this is
+    said; `current_job` and `current_job_at` narrow it to a person or a company."""
+    return Employment.ended_on.is_(None)
+
+
 def current_job(user_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """SQL: `Employment` is the current job of the person whose id is `user_id`."""
-    return sa.and_(Employment.user_id == user_id, Employment.ended_on.is_(None))
+    return sa.and_(Employment.user_id == user_id, is_current_job())
+
+
+def current_job_at(account_id: int | sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """SQL: `Employment` is the current job of someone at the company `account_id`."""
+    return sa.and_(Employment.account_id == account_id, is_current_job())
 
 
 def current_employment(user_id: int) -> Employment | None:
@@ -80,7 +91,7 @@ def employment_history(user_id: int) -> list[Employment]:
         db.session.scalars(
             sa.select(Employment)
             .where(Employment.user_id == user_id)
-            .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc())
+            .order_by(is_current_job().desc(), Employment.started_on.desc())
         )
     )
 

@@ -32,7 +32,6 @@ from portal.auth.forms import (
 )
 from portal.auth.models import Role, User
 from portal.auth.passwords import verify_password
-from portal.errors import NotAllowed
 from portal.extensions import db, limiter
 from portal.signals import signed_in_with_sso
 from portal.urls import absolute_url, is_safe_next
@@ -161,20 +160,13 @@ def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            flows.register(form.name.data, form.email.data, form.password.data)
-        except services.WeakPassword as error:
-            db.session.rollback()
-            form.password.errors = error.messages
-        except NotAllowed as error:
-            db.session.rollback()
-            form.email.errors = error.messages
-        else:
-            db.session.commit()
-            return render_template(
-                "auth/check_email.html", email=form.email.data, purpose="register"
-            )
+    if form.validate_on_submit() and run_service(
+        lambda: flows.register(form.name.data, form.email.data, form.password.data),
+        field=lambda error: (
+            form.password if isinstance(error, services.WeakPassword) else form.email
+        ),
+    ):
+        return render_template("auth/check_email.html", email=form.email.data, purpose="register")
     return render_form("auth/register.html", form=form, mode=mode)
 
 

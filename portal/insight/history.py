@@ -20,6 +20,7 @@ from flask_babel import ngettext as _n
 from flask_babel import pgettext
 from sqlalchemy.orm import joinedload
 
+from portal.advocates.employment import current_job_at, is_current_job
 from portal.advocates.manage import account_section, advocate_section
 from portal.advocates.models import Account, Ask, Employment
 from portal.auth.models import User
@@ -219,11 +220,11 @@ def account_people(account_id: int) -> tuple[list[Employment], list[Employment]]
             sa.select(Employment)
             .where(Employment.account_id == account_id)
             .options(joinedload(Employment.user))
-            .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc())
+            .order_by(is_current_job().desc(), Employment.started_on.desc())
             .limit(FULL)
         )
     )
-    return [j for j in jobs if j.ended_on is None], [j for j in jobs if j.ended_on is not None]
+    return [j for j in jobs if j.is_current], [j for j in jobs if not j.is_current]
 
 
 def account_activity(account_id: int, limit: int = SHORT) -> list[Participation]:
@@ -233,7 +234,7 @@ def account_activity(account_id: int, limit: int = SHORT) -> list[Participation]
         db.session.scalars(
             sa.select(Participation)
             .join(Employment, Employment.user_id == Participation.advocate_id)
-            .where(Employment.account_id == account_id, Employment.ended_on.is_(None))
+            .where(current_job_at(account_id))
             .options(joinedload(Participation.opportunity), joinedload(Participation.advocate))
             .order_by(Participation.created_at.desc())
             .limit(limit)
@@ -250,8 +251,7 @@ def _account_section(account: Account) -> dict:
         .select_from(Participation)
         .join(Employment, Employment.user_id == Participation.advocate_id)
         .where(
-            Employment.account_id == account.id,
-            Employment.ended_on.is_(None),
+            current_job_at(account.id),
             Participation.status == ParticipationStatus.COMPLETED,
         )
     )

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from portal.advocates.employment import current_job_at
 from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
@@ -293,9 +294,7 @@ def _reference_events(advocate_id: int, limit: int) -> list[Event]:
 
 
 def _current_people(account_id: int) -> sa.Select:
-    return sa.select(Employment.user_id).where(
-        Employment.account_id == account_id, Employment.ended_on.is_(None)
-    )
+    return sa.select(Employment.user_id).where(current_job_at(account_id))
 
 
 def account_references(account_id: int, limit: int = history.SHORT) -> tuple[int, int, list]:

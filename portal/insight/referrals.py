@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.advocates.employment import current_job_at
 from portal.advocates.manage import account_section
 from portal.advocates.models import Account, Employment
 from portal.extensions import db
@@ -184,9 +185,7 @@ def _referral_events(advocate_id: int, limit: int) -> list[Event]:
 def account_referrals(account_id: int, limit: int = history.SHORT) -> tuple[int, int, int, list]:
     """Referrals made by the account's current people: how many, how many won, the revenue
     won, and the newest `limit` of them."""
-    people_there = sa.select(Employment.user_id).where(
-        Employment.account_id == account_id, Employment.ended_on.is_(None)
-    )
+    people_there = sa.select(Employment.user_id).where(current_job_at(account_id))
     made = Referral.advocate_id.in_(people_there)
     won = Referral.stage == ReferralStage.WON
     count, won_count, revenue = db.session.execute(

@@ -22,6 +22,7 @@ from portal.opportunities.models import (
     Participation,
     ParticipationStatus,
 )
+from portal.opportunities.seats import seat_left
 from portal.recognition import ledger, tiers
 from portal.recognition.models import Standing
 
@@ -155,7 +156,7 @@ def seat_offers() -> list[tuple[Opportunity, Participation]]:
         .where(
             Opportunity.approval_mode == ApprovalMode.REVIEW,
             Opportunity.state.in_([OpportunityState.PUBLISHED, OpportunityState.CLOSED]),
-            Opportunity.seats_taken < Opportunity.seats,
+            seat_left(),
             Opportunity.starts_at > utcnow(),
             sa.exists().where(
                 Participation.opportunity_id == Opportunity.id,

@@ -28,11 +28,16 @@ from portal.signals import participation_approved
 S = ParticipationStatus
 
 
+def seat_left() -> sa.ColumnElement[bool]:
+    """SQL on Opportunity: a seat is left (the seat limit; `Opportunity.is_full` on a row)."""
+    return Opportunity.seats_taken < Opportunity.seats
+
+
 def take_seat(opportunity: Opportunity) -> bool:
     """Take one seat if one is left; the database decides between simultaneous requests."""
     result = db.session.execute(
         sa.update(Opportunity)
-        .where(Opportunity.id == opportunity.id, Opportunity.seats_taken < Opportunity.seats)
+        .where(Opportunity.id == opportunity.id, seat_left())
         .values(seats_taken=Opportunity.seats_taken + 1)
         .execution_options(synchronize_session=False)
     )

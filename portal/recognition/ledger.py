@@ -47,6 +47,11 @@ def referral_key(referral_id: int, stage: str, round_: int) -> str:
     return f"referral:{referral_id}:{stage}:{round_}"
 
 
+def stage_of_referral_key(key: str) -> str:
+    """The stage a `referral_key` was made for."""
+    return key.split(":")[2]
+
+
 def manual_key(by_id: int, token: str) -> str:
     """A manual award or correction: the token is new for each form shown (or each
     loaded row), so sending the same form twice awards once."""
@@ -284,14 +289,8 @@ def refresh_standing_details(advocate_id: int, **_: object) -> None:
             Standing.advocate_id == advocate_id
         )
     ).all()
-    delta = +1 if details["visible"] else -1
-    _count_scores(
-        [
-            (period, points, delta)
-            for period, points, visible in rows
-            if visible != details["visible"]
-        ]
-    )
+    shown = details["visible"]
+    _count_scores([(p, points, +1 if shown else -1) for p, points, v in rows if v != shown])
     db.session.execute(
         sa.update(Standing).where(Standing.advocate_id == advocate_id).values(**details)
     )

@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.advocates import consent
+from portal.advocates.employment import current_job
 from portal.advocates.models import (
     Account,
     AdvocateProfile,
@@ -171,9 +172,7 @@ class _Query:
         self.from_ = (
             sa.select(User.id)
             .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
-            .outerjoin(
-                Employment, sa.and_(Employment.user_id == User.id, Employment.ended_on.is_(None))
-            )
+            .outerjoin(Employment, current_job(User.id))
             .outerjoin(Account, Account.id == Employment.account_id)
             .outerjoin(ReferenceRecord, ReferenceRecord.advocate_id == User.id)
             .outerjoin(recent, recent.c.advocate_id == User.id)

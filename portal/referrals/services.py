@@ -327,19 +327,19 @@ def _held_entries(referral_id: int) -> dict[str, PointsEntry]:
             ~sa.exists().where(reversal.corrects_id == PointsEntry.id),
         )
     )
-    return {entry.award_key.split(":")[2]: entry for entry in entries}
+    return {ledger.stage_of_referral_key(entry.award_key): entry for entry in entries}
 
 
 def _rounds(referral_id: int, stage: str) -> int:
     """How many awards this referral ever had for this stage (reversed ones included)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
+    keys = db.session.scalars(
+        sa.select(PointsEntry.award_key).where(
             PointsEntry.source == PointsSource.REFERRAL,
             PointsEntry.source_id == referral_id,
             PointsEntry.corrects_id.is_(None),
-            PointsEntry.award_key.like(f"referral:{referral_id}:{stage}:%"),
         )
     )
+    return sum(ledger.stage_of_referral_key(key) == stage for key in keys)
 
 
 def _settle_points(referral: Referral, by: User) -> None:

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from spectree import Response as Responses
 
+from portal.advocates.employment import is_current_job
 from portal.advocates.models import Account as AccountRow
 from portal.advocates.models import Employment
 from portal.api import access, bp
@@ -77,6 +78,6 @@ def get_account(account_id: int):
         sa.select(Employment)
         .where(Employment.account_id == account.id)
         .options(sa.orm.joinedload(Employment.user), sa.orm.joinedload(Employment.account))
-        .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc(), Employment.id)
+        .order_by(is_current_job().desc(), Employment.started_on.desc(), Employment.id)
     )
     return answer(AccountDetail(**as_account(account), employment=[as_job(j) for j in jobs]))

@@ -5,7 +5,7 @@ from flask import g
 from spectree import Response as Responses
 
 from portal.advocates import visibility
-from portal.advocates.employment import current_jobs
+from portal.advocates.employment import current_job, current_jobs, is_current_job
 from portal.advocates.models import AdvocateProfile, ConsentAsset, Employment
 from portal.api import access, bp
 from portal.api.conventions import answer, next_link, page_of
@@ -102,11 +102,7 @@ def list_advocates(query: AdvocateQuery):
     select = _advocates_query()
     if query.account_id is not None:
         select = select.where(
-            sa.exists().where(
-                Employment.user_id == User.id,
-                Employment.ended_on.is_(None),
-                Employment.account_id == query.account_id,
-            )
+            sa.exists().where(current_job(User.id), Employment.account_id == query.account_id)
         )
     people, cursor = page_of(select, User.id, cursor=query.cursor, limit=query.limit)
     return AdvocateList(items=as_advocates(people), next=next_link(cursor))
@@ -143,6 +139,6 @@ def get_employment(advocate_id: int):
         sa.select(Employment)
         .where(Employment.user_id == person.id)
         .options(sa.orm.joinedload(Employment.user), sa.orm.joinedload(Employment.account))
-        .order_by(Employment.ended_on.is_(None).desc(), Employment.started_on.desc(), Employment.id)
+        .order_by(is_current_job().desc(), Employment.started_on.desc(), Employment.id)
     )
     return answer(JobList(items=[as_job(job) for job in jobs]))
