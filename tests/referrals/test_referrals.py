@@ -291,3 +291,42 @@ def test_top_referrer_of_a_quarter_is_judged_when_it_ends(app, make):
         assert "Refer the most peers of a quarter" in rule.describe(
             {"rank": 1, "period": "quarter"}
         )
+
+
+def test_the_timed_jobs_award_the_top_referrer_badge_when_the_quarter_ends(app, make):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.auth.models import User
+    from portal.jobs.runner import award_period_badges
+
+    busy, quiet = make.advocate(), make.advocate()
+    manager = make.manager()
+    with app.app_context(), time_machine.travel(datetime(2026, 5, 10, 12, tzinfo=UTC)):
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Top referrer",
+                description="",
+                rule_kind="top_referrer",
+                rule_params={"rank": 1, "period": "quarter"},
+                color="#4338ca",
+            ),
+            by=db.session.get(User, manager.id),
+        )
+        for number, advocate in enumerate([busy, busy, quiet]):
+            services.refer(
+                db.session.get(User, advocate.id),
+                services.PeerDetails(
+                    "Peer", f"p{number}@company{number}.example", f"Co {number}", "CTO", "W", True
+                ),
+            )
+        db.session.commit()
+        assert award_period_badges(datetime(2026, 5, 10, 12, tzinfo=UTC)) == 0  # not ended
+    assert _count(app, BadgeAward) == 0
+    with app.app_context(), time_machine.travel(datetime(2026, 7, 2, 12, tzinfo=UTC)):
+        assert award_period_badges(datetime(2026, 7, 2, 12, tzinfo=UTC)) == 1
+        assert award_period_badges(datetime(2026, 7, 2, 13, tzinfo=UTC)) == 0  # once
+    assert _count(app, BadgeAward, BadgeAward.advocate_id == busy.id) == 1
+    assert _count(app, BadgeAward) == 1
