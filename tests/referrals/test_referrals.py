@@ -231,11 +231,17 @@ def test_points_per_stage_are_the_programs_choice(app, make, login):
         data={"new": "5", "contacted": "0", "qualified": "80", "won": "400"},
     )
     assert response.status_code == 302
-    response = client.post(
-        "/manage/referrals/points",
-        data={"new": "-1", "contacted": "0", "qualified": "80", "won": "1"},
-    )
-    assert response.status_code == 422
+    for bad, message in [
+        ({"new": "-1"}, "Number must be between 0 and 100000."),
+        ({"won": "lots"}, "Not a valid integer value."),
+        ({"qualified": ""}, "This field is required."),
+    ]:
+        response = client.post(
+            "/manage/referrals/points",
+            data={"new": "5", "contacted": "0", "qualified": "80", "won": "1", **bad},
+        )
+        assert response.status_code == 422
+        assert message in page(response), bad
     with app.app_context():
         assert services.points_per_stage() == {
             "new": 5,
@@ -330,3 +336,18 @@ def test_the_timed_jobs_award_the_top_referrer_badge_when_the_quarter_ends(app, 
         assert award_period_badges(datetime(2026, 7, 2, 13, tzinfo=UTC)) == 0  # once
     assert _count(app, BadgeAward, BadgeAward.advocate_id == busy.id) == 1
     assert _count(app, BadgeAward) == 1
+
+
+def test_an_owner_off_the_list_changes_nothing(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    client.post("/referrals/new", data=PEER)
+    client.post("/auth/sign-out")
+    referral = _only_referral(app)
+    login(make.manager())
+    for owner in [str(advocate.id), "nobody", "999999"]:  # an advocate, not a number, no one
+        response = client.post(
+            f"/manage/referrals/{referral.id}/owner", data={"owner": owner}, follow_redirects=True
+        )
+        assert "Choose someone from the list." in page(response), owner
+    assert _only_referral(app).owner_id is None
