@@ -189,6 +189,8 @@ def test_public_mail_domains_are_not_one_company_and_closed_referrals_free_the_p
     other = {**PEER, "email": "kim@gmail.com", "company": "Hooli"}
     assert client.post("/referrals/new", data=other).status_code == 302
     assert _count(app, Referral) == 2
+    # Without the tick, staff write to the peer themselves: the portal mails nobody.
+    assert _count(app, OutboxMessage, OutboxMessage.kind == "referral_introduction") == 0
     with app.app_context():
         referral_id = db.session.scalar(
             sa.select(Referral.id).where(Referral.peer_email == "sam@gmail.com")
