@@ -148,20 +148,24 @@ def announce_participants_to_mark(now: datetime) -> int:
 
 
 def award_period_badges(now: datetime) -> int:
-    """When a quarter or month ends, award the "top of the period" badges for it."""
+    """When a quarter or month ends, award the badges judged on it: every rule kind
+    that waits for a period's end ("top of the period", "top referrer")."""
     from portal.recognition import badges
+    from portal.recognition.badge_rules import RULES
     from portal.recognition.models import Badge
 
+    kinds = sorted(key for key, rule in RULES.items() if "period_end" in rule.events)
     added = 0
     for badge in db.session.scalars(
-        sa.select(Badge).where(Badge.active, Badge.rule_kind == "top_of_period")
+        sa.select(Badge).where(Badge.active, Badge.rule_kind.in_(kinds))
     ):
         current = clock.current_period(badge.rule_params.get("period", "quarter"), now)
         if finished(f"top-badge-{badge.id}", current.key):
             continue
-        added += badges.recompute([badge])
-        mark_finished(f"top-badge-{badge.id}", current.key, added)
+        awarded = badges.recompute([badge])
+        mark_finished(f"top-badge-{badge.id}", current.key, awarded)
         db.session.commit()
+        added += awarded
     return added
 
 

@@ -18,7 +18,8 @@ from flask_login import current_user
 
 from portal import clock
 from portal.advocates.employment import current_jobs
-from portal.advocates.models import Industry, Region
+from portal.advocates.models import ConsentAsset, Industry, Region
+from portal.advocates.visibility import public_uses
 from portal.auth.decorators import advocate_required, roles_required
 from portal.auth.models import Role
 from portal.db import read_only
@@ -133,12 +134,15 @@ def _badge_or_404(slug: str) -> Badge:
 def badge(slug: str):
     badge = _badge_or_404(slug)
     page = badges.public_holders(badge, page=page_number())
+    ids = [user.id for user in page.items]
     return render_template(
         "recognition/badge.html",
         badge=badge,
         rule=badge_rules.describe(badge),
         page=page,
-        jobs=current_jobs([user.id for user in page.items]),
+        jobs=current_jobs(ids),
+        uses=public_uses(ids),  # a holder's company only where they allow it on the showcase
+        Use=ConsentAsset,
     )
 
 

@@ -94,7 +94,7 @@ def _shown(client, advocate_id: int, photo_id: int) -> dict[A, bool]:
     return {
         A.NAME_TITLE: "Rosa Diaz" in listing + holders and profile.status_code == 200,
         A.PHOTO: photo and f"/images/{photo_id}" in listing + body,
-        A.LOGO: "Globex Analytics" in listing + body,
+        A.LOGO: "Globex Analytics" in listing + body + holders,
         A.QUOTES: "Our dashboards finally tell one story." in body,
         A.STORIES: "From spreadsheets to dashboards" in listing + body,
     }

@@ -90,11 +90,21 @@ def test_the_company_is_matched_in_any_case_and_its_owner_is_told(app, make, log
             sa.select(OutboxMessage).where(OutboxMessage.kind == "champion_moved")
         )
         assert mail.to_address == owner.email
+    referred = {
+        "name": "Sam Okafor",
+        "email": "sam@initech.example",
+        "company": "Initech",
+        "role": "CTO",
+        "why": "Reports by hand.",
+        "peer_agreed": "y",
+    }
+    assert client.post("/referrals/new", data=referred).status_code == 302
     client.post("/auth/sign-out")
     login(make.manager())
     champions = text(client.get("/manage/champions"))
     assert "Rosa Diaz" in champions and "Globex Analytics" in champions
     assert "Customer" in champions and "Owen Owner" in champions
+    assert "Initech (New)" in champions  # the referrals that came from them
 
 
 @pytest.mark.parametrize(

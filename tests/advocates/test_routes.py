@@ -59,6 +59,7 @@ def test_profile_bad_input_changes_nothing(app, make, login):
         ("max_asks_per_quarter", "21", "Number must be between 0 and 20."),
         ("name", "", "This field is required."),
         ("bio", "x" * 1001, "cannot be longer than 1000"),
+        ("quote", "x" * 301, "cannot be longer than 300"),
         ("quiet_until", "next week", "Not a valid date value."),
         ("open_types", "parachuting", "not a valid choice"),
         ("timezone", "Mars/Olympus", "Not a valid choice"),

@@ -649,6 +649,8 @@ def test_staff_add_and_change_companies_customers_and_prospects(app, make, login
     assert client.post("/manage/accounts/new", data=form).status_code == 302
     again = client.post("/manage/accounts/new", data={**form, "name": "GLOBEX"})
     assert again.status_code == 422 and "already exists" in text(again)
+    partner = client.post("/manage/accounts/new", data={**form, "name": "Hooli", "kind": "partner"})
+    assert partner.status_code == 422 and "Not a valid choice" in text(partner)
     assert "Globex Prospect" in text(client.get("/manage/accounts"))
     with app.app_context():
         account = db.session.scalar(sa.select(Account))

@@ -189,6 +189,8 @@ def test_public_mail_domains_are_not_one_company_and_closed_referrals_free_the_p
     other = {**PEER, "email": "kim@gmail.com", "company": "Hooli"}
     assert client.post("/referrals/new", data=other).status_code == 302
     assert _count(app, Referral) == 2
+    # Without the tick, staff write to the peer themselves: the portal mails nobody.
+    assert _count(app, OutboxMessage, OutboxMessage.kind == "referral_introduction") == 0
     with app.app_context():
         referral_id = db.session.scalar(
             sa.select(Referral.id).where(Referral.peer_email == "sam@gmail.com")
@@ -231,11 +233,17 @@ def test_points_per_stage_are_the_programs_choice(app, make, login):
         data={"new": "5", "contacted": "0", "qualified": "80", "won": "400"},
     )
     assert response.status_code == 302
-    response = client.post(
-        "/manage/referrals/points",
-        data={"new": "-1", "contacted": "0", "qualified": "80", "won": "1"},
-    )
-    assert response.status_code == 422
+    for bad, message in [
+        ({"new": "-1"}, "Number must be between 0 and 100000."),
+        ({"won": "lots"}, "Not a valid integer value."),
+        ({"qualified": ""}, "This field is required."),
+    ]:
+        response = client.post(
+            "/manage/referrals/points",
+            data={"new": "5", "contacted": "0", "qualified": "80", "won": "1", **bad},
+        )
+        assert response.status_code == 422
+        assert message in page(response), bad
     with app.app_context():
         assert services.points_per_stage() == {
             "new": 5,
@@ -291,3 +299,57 @@ def test_top_referrer_of_a_quarter_is_judged_when_it_ends(app, make):
         assert "Refer the most peers of a quarter" in rule.describe(
             {"rank": 1, "period": "quarter"}
         )
+
+
+def test_the_timed_jobs_award_the_top_referrer_badge_when_the_quarter_ends(app, make):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.auth.models import User
+    from portal.jobs.runner import award_period_badges
+
+    busy, quiet = make.advocate(), make.advocate()
+    manager = make.manager()
+    with app.app_context(), time_machine.travel(datetime(2026, 5, 10, 12, tzinfo=UTC)):
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Top referrer",
+                description="",
+                rule_kind="top_referrer",
+                rule_params={"rank": 1, "period": "quarter"},
+                color="#4338ca",
+            ),
+            by=db.session.get(User, manager.id),
+        )
+        for number, advocate in enumerate([busy, busy, quiet]):
+            services.refer(
+                db.session.get(User, advocate.id),
+                services.PeerDetails(
+                    "Peer", f"p{number}@company{number}.example", f"Co {number}", "CTO", "W", True
+                ),
+            )
+        db.session.commit()
+        assert award_period_badges(datetime(2026, 5, 10, 12, tzinfo=UTC)) == 0  # not ended
+    assert _count(app, BadgeAward) == 0
+    with app.app_context(), time_machine.travel(datetime(2026, 7, 2, 12, tzinfo=UTC)):
+        assert award_period_badges(datetime(2026, 7, 2, 12, tzinfo=UTC)) == 1
+        assert award_period_badges(datetime(2026, 7, 2, 13, tzinfo=UTC)) == 0  # once
+    assert _count(app, BadgeAward, BadgeAward.advocate_id == busy.id) == 1
+    assert _count(app, BadgeAward) == 1
+
+
+def test_an_owner_off_the_list_changes_nothing(app, make, login):
+    advocate = make.advocate()
+    client = login(advocate)
+    client.post("/referrals/new", data=PEER)
+    client.post("/auth/sign-out")
+    referral = _only_referral(app)
+    login(make.manager())
+    for owner in [str(advocate.id), "nobody", "999999"]:  # an advocate, not a number, no one
+        response = client.post(
+            f"/manage/referrals/{referral.id}/owner", data={"owner": owner}, follow_redirects=True
+        )
+        assert "Choose someone from the list." in page(response), owner
+    assert _only_referral(app).owner_id is None
