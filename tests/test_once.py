@@ -106,6 +106,22 @@ def test_another_persons_token_is_refused(app, make, login):
     assert _count(app, Story) == 1
 
 
+def test_a_form_sent_twice_is_told_in_the_readers_language(app, make, login):
+    client = login(make.advocate())
+    german = {"Accept-Language": "de"}
+    token = _token(client.get("/stories/new", headers=german))
+    data = {"title": "Wie wir ausgeliefert haben", "body": "Gut.", "once": token}
+    client.post("/stories/new", data=data, headers=german)
+    second = client.post("/stories/new", data=data, headers=german)
+    shown = text(client.get(second.location, headers=german))
+    assert "Dieses Formular wurde zweimal gesendet; es wurde einmal gespeichert, hier." in shown
+    client.post("/auth/sign-out")
+    other = login(make.advocate())
+    refused = other.post("/stories/new", data=data, headers=german)
+    assert refused.status_code == 422
+    assert "Laden Sie die Seite neu" in text(refused)
+
+
 def test_tokens_are_forgotten_after_a_week(app, make, login):
     client = login(make.advocate())
     client.post("/stories/new", data={"title": "A", "body": "B", "once": "old-token"})
