@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,7 +29,7 @@ from portal.extensions import db
 
 T = TypeVar("T")
 
-SENT_TWICE = "This form was sent twice; it was saved once, here."
+SENT_TWICE = _l("This form was sent twice; it was saved once, here.")
 
 
 class FormToken(db.Model):
@@ -58,7 +60,7 @@ def _earlier(token: str, user_id: int) -> Created | None:
     if used is None:
         return None
     if used.user_id != user_id:
-        raise InvalidToken("This form can't be sent again. Reload the page and try again.")
+        raise InvalidToken(_("This form can't be sent again. Reload the page and try again."))
     return Created(used.url, None)
 
 
@@ -84,7 +86,7 @@ def create_once(
         db.session.rollback()
         earlier = _earlier(token, user_id)
         if earlier is None:
-            raise InvalidToken("This form can't be sent again. Reload the page.") from None
+            raise InvalidToken(_("This form can't be sent again. Reload the page.")) from None
         return earlier
     value = create()
     used.url = url_of(value)

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 import time_machine
 
 from portal import once
+from portal.advocates.notes import StaffNote
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.opportunities import posting
 from portal.opportunities.models import ApprovalMode, Opportunity, OpportunityType
 from portal.stories.models import Story
+from portal.webhooks.models import WebhookEndpoint
 from tests.helpers import page, text
 from tests.manage.test_routes import VALID
 from tests.races import Meanwhile
@@ -61,6 +63,37 @@ def test_a_story_sent_twice_is_created_once(app, make, login):
     assert _count(app, Story) == 1
 
 
+def test_a_staff_note_sent_twice_is_added_once(app, make, login):
+    advocate = make.advocate()
+    client = login(make.manager())
+    detail = f"/manage/advocates/{advocate.id}"
+    token = _token(client.get(detail))
+    data = {"body": "Prefers mornings", "once": token}
+    first = client.post(f"{detail}/notes", data=data)
+    second = client.post(f"{detail}/notes", data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    assert "This form was sent twice; it was saved once, here." in text(client.get(second.location))
+    assert _count(app, StaffNote) == 1
+
+
+def test_a_webhook_endpoint_sent_twice_is_added_once(app, make, login):
+    client = login(make.admin())
+    token = _token(client.get("/admin/webhooks/"))
+    data = {
+        "url": "http://127.0.0.1:9/hooks",
+        "description": "",
+        "event_types": ["points.awarded"],
+        "once": token,
+    }
+    first = client.post("/admin/webhooks/", data=data)
+    second = client.post("/admin/webhooks/", data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location  # the endpoint the first one added
+    assert "This form was sent twice; it was saved once, here." in text(client.get(second.location))
+    assert _count(app, WebhookEndpoint) == 1
+
+
 def test_another_persons_token_is_refused(app, make, login):
     client = login(make.advocate())
     data = {"title": "How we shipped", "body": "Well.", "once": "shared-token"}
@@ -71,6 +104,22 @@ def test_another_persons_token_is_refused(app, make, login):
     assert response.status_code == 422
     assert "Reload the page" in text(response)
     assert _count(app, Story) == 1
+
+
+def test_a_form_sent_twice_is_told_in_the_readers_language(app, make, login):
+    client = login(make.advocate())
+    german = {"Accept-Language": "de"}
+    token = _token(client.get("/stories/new", headers=german))
+    data = {"title": "Wie wir ausgeliefert haben", "body": "Gut.", "once": token}
+    client.post("/stories/new", data=data, headers=german)
+    second = client.post("/stories/new", data=data, headers=german)
+    shown = text(client.get(second.location, headers=german))
+    assert "Dieses Formular wurde zweimal gesendet; es wurde einmal gespeichert, hier." in shown
+    client.post("/auth/sign-out")
+    other = login(make.advocate())
+    refused = other.post("/stories/new", data=data, headers=german)
+    assert refused.status_code == 422
+    assert "Laden Sie die Seite neu" in text(refused)
 
 
 def test_tokens_are_forgotten_after_a_week(app, make, login):

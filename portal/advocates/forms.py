@@ -31,6 +31,7 @@ from portal.forms import (
     PortalForm,
     email_field,
     name_field,
+    once_field,
     options,
     validate_timezone,
     zone_choices,
@@ -297,4 +298,5 @@ class NoteForm(PortalForm):
         validators=[InputRequired(), Length(max=2000)],
         render_kw={"rows": 3},
     )
+    once = once_field()
     submit = SubmitField(_l("Add the note"))

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import once
 from portal.advocates import accounts, consent, employment, notes, people, permissions
 from portal.advocates.forms import (
     AccountForm,
@@ -208,7 +209,13 @@ def add_note(user_id: int):
     form = NoteForm()
     if form.validate_on_submit():
         run_service(
-            lambda: notes.add_note(user, form.body.data, author=current_user), _("Note added.")
+            lambda: once.create_once(
+                form.once.data,
+                current_user.id,
+                lambda: notes.add_note(user, form.body.data, author=current_user),
+                lambda _note: url_for(".detail", user_id=user.id) + "#notes",
+            ),
+            lambda added: _("Note added.") if added.is_new else once.SENT_TWICE,
         )
     else:
         flash(_("Write the note (at most 2,000 characters)."), "error")

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import CheckboxesField, PortalForm, options
+from portal.forms import CheckboxesField, PortalForm, once_field, options
 from portal.webhooks.events import EVENT_TYPES
 
 
@@ -25,6 +25,7 @@ class EndpointForm(PortalForm):
     event_types = CheckboxesField(
         _l("Events"), validators=[InputRequired(_l("Choose at least one event."))]
     )
+    once = once_field()
     submit = SubmitField(_l("Add endpoint"))
 
     def __init__(self, *args, **kwargs) -> None:

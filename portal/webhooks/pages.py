@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext as _n
 from flask_login import current_user
 
+from portal import once
 from portal.auth.decorators import check_roles
 from portal.auth.models import Role
 from portal.extensions import db
@@ -38,12 +39,21 @@ def endpoint_list():
     form = EndpointForm()
     if form.validate_on_submit():
         done = run_service(
-            lambda: endpoints.register(_details(form), by=current_user),
-            _("Endpoint added. Give its secret to the receiver to check signatures."),
+            lambda: once.create_once(
+                form.once.data,
+                current_user.id,
+                lambda: endpoints.register(_details(form), by=current_user),
+                lambda added: url_for(".endpoint", endpoint_id=added.id),
+            ),
+            lambda added: (
+                _("Endpoint added. Give its secret to the receiver to check signatures.")
+                if added.is_new
+                else once.SENT_TWICE
+            ),
             field=form.url,
         )
         if done:
-            return redirect(url_for(".endpoint", endpoint_id=done.value.id))
+            return redirect(done.value.url)
     return render_form("webhooks/endpoints.html", form=form, endpoints=endpoints.all_endpoints())
 
 
