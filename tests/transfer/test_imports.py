@@ -338,6 +338,26 @@ def test_a_crm_file_names_choices_in_english_whatever_the_readers_language(app, 
         assert parse_choice(Industry, "Gesundheitswesen") == Industry.HEALTHCARE
 
 
+def test_choices_are_translated_once_per_language_not_once_per_row(app, monkeypatch):
+    """A 50,000-row file parses two choices per row: their labels are worked out once."""
+    from portal.advocates.models import Industry, Region
+    from portal.transfer import planning
+
+    entered = []
+    real = planning.force_locale
+
+    def counting(locale):
+        entered.append(locale)
+        return real(locale)
+
+    monkeypatch.setattr(planning, "force_locale", counting)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        for _ in range(200):
+            assert planning.parse_choice(Industry, "Technology") == Industry.TECHNOLOGY
+            assert planning.parse_choice(Region, "Europa") == Region.EUROPE
+    assert len(entered) <= 2  # once per kind of choice and language, at most
+
+
 def test_a_german_speaking_manager_reads_the_dry_run_in_german(app, make, login):
     manager = make.manager()
     with app.app_context():
