@@ -345,3 +345,25 @@ def test_erasing_removes_the_photo_and_unnames_the_person_in_others_referrals(ap
         None,
     )
     assert referral.why == "Great fit"  # the referrer's words stay
+
+
+def test_staff_notes_about_a_person_are_in_their_archive_and_erased_with_them(app, ctx, make):
+    from portal.advocates import notes
+    from portal.privacy import archive, erasure
+
+    person = db.session.get(User, make.advocate(name="Noted Person").id)
+    other = db.session.get(User, make.advocate().id)
+    manager = db.session.get(User, make.manager().id)
+    notes.add_note(person, "Noted Person prefers calls on Fridays", author=manager)
+    notes.add_note(other, "Someone else's note", author=manager)
+    db.session.commit()
+    data = zipfile.ZipFile(io.BytesIO(archive.build(person, "Program")))
+    held = json.loads(data.read("staff_notes.json"))
+    assert [(n["author_id"], n["body"]) for n in held] == [
+        (manager.id, "Noted Person prefers calls on Fridays")
+    ]
+    assert "staff_notes.json" in data.read("README.txt").decode()
+    erasure.erase(person)
+    db.session.commit()
+    assert notes.notes_about(person.id) == []
+    assert [n.body for n in notes.notes_about(other.id)] == ["Someone else's note"]
