@@ -299,3 +299,31 @@ def test_the_trail_page_describes_events_in_the_readers_language(app, make, logi
     assert "1 Eintrag" in german and "Eine Person deaktiviert" in german
     english = text(client.get("/manage/audit"))
     assert "Deactivated a person" in english and f"Person #{advocate.id}" in english
+
+
+def test_the_other_settings_pages_write_one_event_each(app, make, login):
+    admin = make.admin()
+    client, trail = login(admin), Trail(app)
+    kinds = ("reference_call", "site_visit", "email_exchange", "case_study", "media_interview")
+    reference_settings = {
+        "fit": "4",
+        "readiness": "2",
+        "fairness": "3",
+        "cooldown_days": "45",
+        "answer_days": "3",
+        "currency": "EUR",
+        **{f"points_{kind}": "10" for kind in kinds},
+    }
+    assert client.post("/manage/references/settings", data=reference_settings).status_code == 302
+    event = trail.one("settings.changed")
+    assert event.changes["references.cooldown_days"]["after"] == 45
+    client.post("/manage/references/settings", data=reference_settings)
+    assert trail.new() == []  # saved again unchanged: nothing to record
+    client.post(
+        "/manage/referrals/points",
+        data={"new": "5", "contacted": "0", "qualified": "80", "won": "400"},
+    )
+    assert trail.one("settings.changed").changes["referral_points"]["after"]["won"] == 400
+    client.post("/manage/insight/qualified-rule", data={"days": 90, "kinds": ["participation"]})
+    changed = trail.one("settings.changed").changes
+    assert changed["insight_qualified_days"]["after"] == 90
