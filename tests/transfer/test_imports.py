@@ -246,6 +246,22 @@ def test_a_changed_company_is_a_move_not_an_edit(app, make, login):
     assert "moves to New Co" in text(client.get(f"/manage/imports/{import_id}"))
 
 
+def test_a_company_without_a_crm_id_is_matched_by_name_in_any_case(app, make, login):
+    acme = make.account(name="Acme Corp")
+    client = login(make.manager())
+    import_id = _import(
+        app,
+        client,
+        "Email,Name,Title,Company\r\nnew@acme.example,New Person,CTO,ACME corp\r\n",
+    )
+    assert _counts(app, import_id) == {"created": 1}
+    with app.app_context():
+        assert db.session.scalars(sa.select(Account.id)).all() == [acme.id]
+        person = db.session.scalar(sa.select(User).where(User.email == "new@acme.example"))
+        job = db.session.scalar(sa.select(Employment).where(Employment.user_id == person.id))
+        assert job.account_id == acme.id
+
+
 def test_a_failure_in_the_middle_applies_nothing(app, make, login, monkeypatch):
     client = login(make.manager())
     import_id = _import_id(_upload(client, SALESFORCE))
