@@ -327,3 +327,56 @@ def test_the_other_settings_pages_write_one_event_each(app, make, login):
     client.post("/manage/insight/qualified-rule", data={"days": 90, "kinds": ["participation"]})
     changed = trail.one("settings.changed").changes
     assert changed["insight_qualified_days"]["after"] == 90
+
+
+def test_company_edits_badge_revocations_and_cancelled_deletions(app, make, login):
+    from portal.recognition import badges
+    from portal.recognition.models import BadgeAward
+
+    manager, advocate = make.manager(), make.advocate()
+    account = make.account(name="Initech")
+    make.points(advocate, 300)
+    with app.app_context():
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Big Scorer",
+                description="",
+                rule_kind="points_at_least",
+                rule_params={"points": 250, "period": "all"},
+                color="#112233",
+            ),
+            by=db.session.get(User, manager.id),
+        )
+        db.session.commit()
+        award_id = db.session.scalar(sa.select(BadgeAward.id))
+    client, trail = login(manager), Trail(app)
+    trail.new()  # the badge made above
+    client.post(
+        f"/manage/accounts/{account.id}",
+        data={
+            "name": "Initech",
+            "kind": "customer",
+            "industry": "retail",
+            "region": "europe",
+            "size_band": "large",
+            "owner": "0",
+            "crm_id": "001B",
+            "domains": "",
+        },
+    )
+    edited = trail.one("account.updated")
+    assert edited.target_id == account.id
+    assert edited.changes["crm_id"]["after"] == "001B"
+    client.post(f"/manage/awards/{award_id}/revoke", data={"reason": "Given by mistake"})
+    revoked = trail.one("badge.revoked")
+    assert (revoked.target_id, revoked.changes) == (
+        award_id,
+        {"revoked": {"before": False, "after": True}},
+    )
+    client.post("/auth/sign-out")
+    own = login(advocate)
+    own.post("/account/data/delete", data={"understood": "y"})
+    assert trail.one("deletion.requested").actor_id == advocate.id
+    own.post("/account/data/cancel")
+    assert trail.one("deletion.cancelled").actor_id == advocate.id
