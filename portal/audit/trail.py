@@ -8,7 +8,8 @@ event exists exactly when its change does. Only this module writes
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from portal import clock
 from portal.audit.models import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
+from portal.settings import all_settings
 
 # A person's fields recorded as "changed", never with their values.
 PERSONAL_FIELDS = frozenset({"name", "email", "bio", "photo", "title"})
@@ -120,6 +122,18 @@ def record_change(action: str, row: Any, *, by_id: int | None, **after: Any) -> 
     """
     before = {name: getattr(row, name) for name in after}
     return record(action, action.split(".")[0], row.id, by_id=by_id, before=before, after=after)
+
+
+@contextmanager
+def settings_changes(*, by_id: int | None) -> Iterator[None]:
+    """Record what the settings saved inside the block changed: one event, or none
+    when nothing did (the same values saved again)."""
+    before = all_settings()
+    yield
+    db.session.flush()
+    after = all_settings()
+    if after != before:
+        record("settings.changed", "settings", None, by_id=by_id, before=before, after=after)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.advocates import notes
+from portal.audit import trail
 from portal.auth.models import Role, User
 from portal.csvfiles import csv_text
 from portal.extensions import db
@@ -111,8 +112,13 @@ def save_rule():
         abort(403)
     form = _rule_form()
     if form.validate_on_submit():
+
+        def save() -> None:
+            with trail.settings_changes(by_id=current_user.id):
+                qualified.save_rule(form.days.data, form.kinds.data)
+
         run_service(
-            lambda: qualified.save_rule(form.days.data, form.kinds.data),
+            save,
             _("The qualified-advocate rule is saved."),
         )
     else:

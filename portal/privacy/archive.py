@@ -26,6 +26,7 @@ from portal.advocates.models import (
     UsageConsent,
     UsageConsentChange,
 )
+from portal.advocates.notes import StaffNote
 from portal.audit.models import AuditEvent
 from portal.audit.trail import plain
 from portal.auth.models import User, UserIdentity, UserSession
@@ -170,6 +171,18 @@ def _participations(user: User) -> list[dict]:
         .join(Opportunity, Opportunity.id == Participation.opportunity_id)
         .where(Participation.advocate_id == user.id)
         .order_by(Participation.created_at)
+    )
+
+
+@section(
+    "staff_notes",
+    _l("Notes the program team kept about you: when, by whom (their id), and the note."),
+)
+def _staff_notes(user: User) -> list[dict]:
+    return _rows(
+        sa.select(*_columns(StaffNote, "created_at", "author_id", "body"))
+        .where(StaffNote.advocate_id == user.id)
+        .order_by(StaffNote.created_at, StaffNote.id)
     )
 
 
@@ -366,10 +379,10 @@ def _readme(program: str, when: str, files: list[str]) -> str:
         ),
         "\n".join(files),
         _(
-            "Staff notes about you are in participations.json (“staff_note”) and stories.json "
-            "(“manager_note”). Your current consent choices are in profile.json; each change "
-            "of them, and what staff changed about you, is in consent_history.json "
-            "(“staff_actions”)."
+            "Staff notes about you are in staff_notes.json, participations.json (“staff_note”) "
+            "and stories.json (“manager_note”). Your current consent choices are in "
+            "profile.json; each change of them, and what staff changed about you, is in "
+            "consent_history.json (“staff_actions”)."
         ),
         _(
             "To have your account deleted, use “%(button)s” on the same page.",

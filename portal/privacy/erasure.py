@@ -30,6 +30,7 @@ from portal.advocates.models import (
     UsageConsent,
     advocate_product,
 )
+from portal.advocates.notes import StaffNote
 from portal.audit import trail
 from portal.auth.models import Role, User, UserIdentity, UserSession
 from portal.db import utcnow
@@ -171,6 +172,7 @@ def erase(user: User) -> None:
         )
     )
     db.session.execute(sa.delete(Story).where(Story.advocate_id == user.id))
+    db.session.execute(sa.delete(StaffNote).where(StaffNote.advocate_id == user.id))
     db.session.execute(
         sa.update(Participation)
         .where(Participation.advocate_id == user.id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from portal.audit import trail
 from portal.references import burnout as burnout_view
 from portal.references import rules
 from portal.references.forms import SettingsForm
@@ -36,7 +38,12 @@ def settings():
             points={kind.value: form[f"points_{kind.value}"].data for kind in ReferenceKind},
             currency=(form.currency.data or "").upper(),
         )
-        if run_service(lambda: rules.save(new), _("Reference settings saved."), field=form.fit):
+
+        def save() -> None:
+            with trail.settings_changes(by_id=current_user.id):
+                rules.save(new)
+
+        if run_service(save, _("Reference settings saved."), field=form.fit):
             return redirect(url_for(".settings"))
     return render_form(
         "references/manage/settings.html",

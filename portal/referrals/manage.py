@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.advocates import employment, people
 from portal.advocates.models import Employment
+from portal.audit import trail
 from portal.auth.models import User
 from portal.extensions import db
 from portal.inputs import page_number
@@ -106,10 +107,15 @@ def assign_owner(referral_id: int):
 @bp.route("/referrals/points", methods=["GET", "POST"])
 def points():
     form = PointsForm(data=services.points_per_stage() if request.method == "GET" else None)
+
+    def save() -> None:
+        with trail.settings_changes(by_id=current_user.id):
+            services.save_points_per_stage(
+                {stage: form[stage].data for stage in ("new", "contacted", "qualified", "won")}
+            )
+
     if form.validate_on_submit() and run_service(
-        lambda: services.save_points_per_stage(
-            {stage: form[stage].data for stage in ("new", "contacted", "qualified", "won")}
-        ),
+        save,
         _("Points per stage saved. They apply to stages reached from now on."),
     ):
         return redirect(url_for(".index"))

@@ -8,13 +8,14 @@ A person whose company changes *moves* (a new employment row).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -81,13 +82,20 @@ def _normal(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+@functools.lru_cache(maxsize=64)
+def _labels(enum_class: type[LabeledEnum], locale: str) -> dict[LabeledEnum, tuple[str, str]]:
+    """Each member's label in English and in `locale` (the current one), worked out once
+    per process rather than for every row of a file."""
+    with force_locale("en"):
+        english = {member: _normal(str(member.label)) for member in enum_class}
+    return {member: (english[member], _normal(str(member.label))) for member in enum_class}
+
+
 def parse_choice(enum_class: type[LabeledEnum], raw: str) -> LabeledEnum:
     """A value or label of the enum (in English, as CRMs write them, or in the reader's
     language), or the start of one label ("Healthcare")."""
     key = _normal(raw)
-    with force_locale("en"):
-        english = {member: _normal(str(member.label)) for member in enum_class}
-    labels = {member: (english[member], _normal(str(member.label))) for member in enum_class}
+    labels = _labels(enum_class, str(get_locale()))
     for member in enum_class:
         if key == _normal(member.value) or key in labels[member]:
             return member

@@ -299,3 +299,84 @@ def test_the_trail_page_describes_events_in_the_readers_language(app, make, logi
     assert "1 Eintrag" in german and "Eine Person deaktiviert" in german
     english = text(client.get("/manage/audit"))
     assert "Deactivated a person" in english and f"Person #{advocate.id}" in english
+
+
+def test_the_other_settings_pages_write_one_event_each(app, make, login):
+    admin = make.admin()
+    client, trail = login(admin), Trail(app)
+    kinds = ("reference_call", "site_visit", "email_exchange", "case_study", "media_interview")
+    reference_settings = {
+        "fit": "4",
+        "readiness": "2",
+        "fairness": "3",
+        "cooldown_days": "45",
+        "answer_days": "3",
+        "currency": "EUR",
+        **{f"points_{kind}": "10" for kind in kinds},
+    }
+    assert client.post("/manage/references/settings", data=reference_settings).status_code == 302
+    event = trail.one("settings.changed")
+    assert event.changes["references.cooldown_days"]["after"] == 45
+    client.post("/manage/references/settings", data=reference_settings)
+    assert trail.new() == []  # saved again unchanged: nothing to record
+    client.post(
+        "/manage/referrals/points",
+        data={"new": "5", "contacted": "0", "qualified": "80", "won": "400"},
+    )
+    assert trail.one("settings.changed").changes["referral_points"]["after"]["won"] == 400
+    client.post("/manage/insight/qualified-rule", data={"days": 90, "kinds": ["participation"]})
+    changed = trail.one("settings.changed").changes
+    assert changed["insight_qualified_days"]["after"] == 90
+
+
+def test_company_edits_badge_revocations_and_cancelled_deletions(app, make, login):
+    from portal.recognition import badges
+    from portal.recognition.models import BadgeAward
+
+    manager, advocate = make.manager(), make.advocate()
+    account = make.account(name="Initech")
+    make.points(advocate, 300)
+    with app.app_context():
+        badges.save_badge(
+            None,
+            badges.BadgeDetails(
+                name="Big Scorer",
+                description="",
+                rule_kind="points_at_least",
+                rule_params={"points": 250, "period": "all"},
+                color="#112233",
+            ),
+            by=db.session.get(User, manager.id),
+        )
+        db.session.commit()
+        award_id = db.session.scalar(sa.select(BadgeAward.id))
+    client, trail = login(manager), Trail(app)
+    trail.new()  # the badge made above
+    client.post(
+        f"/manage/accounts/{account.id}",
+        data={
+            "name": "Initech",
+            "kind": "customer",
+            "industry": "retail",
+            "region": "europe",
+            "size_band": "large",
+            "owner": "0",
+            "crm_id": "001B",
+            "domains": "",
+        },
+    )
+    edited = trail.one("account.updated")
+    assert edited.target_id == account.id
+    assert edited.changes["crm_id"]["after"] == "001B"
+    client.post(f"/manage/awards/{award_id}/revoke", data={"reason": "Given by mistake"})
+    revoked = trail.one("badge.revoked")
+    assert (revoked.target_id, revoked.changes) == (
+        award_id,
+        {"revoked": {"before": False, "after": True}},
+    )
+    client.post("/auth/sign-out")
+    own = login(advocate)
+    own.post("/account/data/delete", data={"understood": "y"})
+    assert trail.one("deletion.requested").actor_id == advocate.id
+    own.post("/account/data/cancel")
+    assert trail.one("deletion.cancelled").actor_id == advocate.id

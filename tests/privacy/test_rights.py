@@ -345,3 +345,62 @@ def test_erasing_removes_the_photo_and_unnames_the_person_in_others_referrals(ap
         None,
     )
     assert referral.why == "Great fit"  # the referrer's words stay
+
+
+def test_staff_notes_about_a_person_are_in_their_archive_and_erased_with_them(app, ctx, make):
+    from portal.advocates import notes
+    from portal.privacy import archive, erasure
+
+    person = db.session.get(User, make.advocate(name="Noted Person").id)
+    other = db.session.get(User, make.advocate().id)
+    manager = db.session.get(User, make.manager().id)
+    notes.add_note(person, "Noted Person prefers calls on Fridays", author=manager)
+    notes.add_note(other, "Someone else's note", author=manager)
+    db.session.commit()
+    data = zipfile.ZipFile(io.BytesIO(archive.build(person, "Program")))
+    held = json.loads(data.read("staff_notes.json"))
+    assert [(n["author_id"], n["body"]) for n in held] == [
+        (manager.id, "Noted Person prefers calls on Fridays")
+    ]
+    assert "staff_notes.json" in data.read("README.txt").decode()
+    erasure.erase(person)
+    db.session.commit()
+    assert notes.notes_about(person.id) == []
+    assert [n.body for n in notes.notes_about(other.id)] == ["Someone else's note"]
+
+
+def _program(app) -> dict:
+    """The program page's figures for this year: each section's numbers and tables."""
+    from portal.insight import figures, periods
+
+    with app.test_request_context():
+        span = periods.window("year")
+        return {
+            section.key: (
+                [(str(stat.label), stat.value, stat.previous) for stat in section.figures.stats],
+                [(table.key, table.rows) for table in section.figures.tables],
+            )
+            for section in figures.sections(span)
+        }
+
+
+def test_the_program_page_counts_an_erased_persons_past_activity(app, make, login):
+    from portal.privacy import erasure
+
+    manager, dana, *_ = _person(app, make)
+    before = _program(app)
+    with app.app_context():
+        erasure.erase(db.session.get(User, dana.id))
+        db.session.commit()
+    after = _program(app)
+    # Participation, asks, points and badges, references, referrals, qualified
+    # advocates and moves: the same figures and tables.
+    assert {key for key in before if before[key] != after[key]} <= {"advocates"}
+    assert after["advocates"][0] == before["advocates"][0]  # active and new advocates
+    activity, tiers, movement = (rows for _, rows in after["advocates"][1])
+    old_activity, old_tiers, old_movement = (rows for _, rows in before["advocates"][1])
+    assert movement == old_movement
+    # Known differences: the erased story no longer counts as an activity, and
+    # the person leaves the advocates counted per current tier (today's figure).
+    assert [row for row in activity if row not in old_activity] == [["Submitted a story", 0, 0]]
+    assert (old_tiers[0], tiers[0]) == (["Member", 3], ["Member", 2])

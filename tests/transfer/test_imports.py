@@ -246,6 +246,22 @@ def test_a_changed_company_is_a_move_not_an_edit(app, make, login):
     assert "moves to New Co" in text(client.get(f"/manage/imports/{import_id}"))
 
 
+def test_a_company_without_a_crm_id_is_matched_by_name_in_any_case(app, make, login):
+    acme = make.account(name="Acme Corp")
+    client = login(make.manager())
+    import_id = _import(
+        app,
+        client,
+        "Email,Name,Title,Company\r\nnew@acme.example,New Person,CTO,ACME corp\r\n",
+    )
+    assert _counts(app, import_id) == {"created": 1}
+    with app.app_context():
+        assert db.session.scalars(sa.select(Account.id)).all() == [acme.id]
+        person = db.session.scalar(sa.select(User).where(User.email == "new@acme.example"))
+        job = db.session.scalar(sa.select(Employment).where(Employment.user_id == person.id))
+        assert job.account_id == acme.id
+
+
 def test_a_failure_in_the_middle_applies_nothing(app, make, login, monkeypatch):
     client = login(make.manager())
     import_id = _import_id(_upload(client, SALESFORCE))
@@ -336,6 +352,26 @@ def test_a_crm_file_names_choices_in_english_whatever_the_readers_language(app, 
             parse_choice(Industry, "Basket weaving")
     with app.test_request_context(headers={"Accept-Language": "de"}):
         assert parse_choice(Industry, "Gesundheitswesen") == Industry.HEALTHCARE
+
+
+def test_choices_are_translated_once_per_language_not_once_per_row(app, monkeypatch):
+    """A 50,000-row file parses two choices per row: their labels are worked out once."""
+    from portal.advocates.models import Industry, Region
+    from portal.transfer import planning
+
+    entered = []
+    real = planning.force_locale
+
+    def counting(locale):
+        entered.append(locale)
+        return real(locale)
+
+    monkeypatch.setattr(planning, "force_locale", counting)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        for _ in range(200):
+            assert planning.parse_choice(Industry, "Technology") == Industry.TECHNOLOGY
+            assert planning.parse_choice(Region, "Europa") == Region.EUROPE
+    assert len(entered) <= 2  # once per kind of choice and language, at most
 
 
 def test_a_german_speaking_manager_reads_the_dry_run_in_german(app, make, login):
