@@ -32,18 +32,9 @@ class AdvocateLoad:
     last_30: int
     last_90: int
     last_120: int
-
-    @property
-    def at_cap(self) -> bool:
-        return self.in_quarter >= self.cap
-
-    @property
-    def near_cap(self) -> bool:
-        return not self.at_cap and self.in_quarter >= self.cap - 1
-
-    @property
-    def flagged(self) -> bool:
-        return self.in_quarter > QUARTER_FLAG and self.last_120 >= FOUR_MONTH_FLAG
+    at_cap: bool
+    near_cap: bool
+    flagged: bool
 
 
 @dataclass(frozen=True)
@@ -54,10 +45,11 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Burnout:
-    advocates: list[AdvocateLoad]
-    at_or_near_cap: int
+    advocates: list[AdvocateLoad]  # the LIMIT most asked
+    at_or_near_cap: int  # of everyone, as `flagged` and `requests_waiting`
     flagged: int
-    waiting: list[Waiting]
+    waiting: list[Waiting]  # the LIMIT longest waiting
+    requests_waiting: int
     requests_total: int
     accepted_within_48h: int
 
@@ -66,58 +58,76 @@ class Burnout:
         return self.accepted_within_48h / self.requests_total if self.requests_total else None
 
 
-def _loads(now: datetime) -> list[AdvocateLoad]:
+def _asks(now: datetime) -> sa.Subquery:
+    """Per active advocate asked in the last four months: the counts and the flags."""
     quarter = clock.current_period("quarter", now).key
     since = now - FOUR_MONTHS
 
     def counted(condition):
         return sa.func.sum(sa.case((condition, 1), else_=0))
 
-    asks = (
+    counts = (
         sa.select(
             Ask.advocate_id,
             counted(Ask.quarter == quarter).label("in_quarter"),
             counted(Ask.asked_at >= now - timedelta(days=30)).label("last_30"),
             counted(Ask.asked_at >= now - timedelta(days=90)).label("last_90"),
-            sa.func.count().label("last_120"),
+            counted(Ask.asked_at >= since).label("last_120"),
         )
         .where(Ask.asked_at >= min(since, clock.current_period("quarter", now).starts_at))
         .group_by(Ask.advocate_id)
         .subquery()
     )
-    in_quarter = sa.func.coalesce(asks.c.in_quarter, 0)
-    rows = db.session.execute(
+    cap = AdvocateProfile.max_asks_per_quarter
+    at_cap = counts.c.in_quarter >= cap
+    return (
         sa.select(
-            User.id,
+            User.id.label("advocate_id"),
             User.name,
-            in_quarter,
-            AdvocateProfile.max_asks_per_quarter,
-            asks.c.last_30,
-            asks.c.last_90,
-            asks.c.last_120,
+            counts.c.in_quarter,
+            cap.label("cap"),
+            counts.c.last_30,
+            counts.c.last_90,
+            counts.c.last_120,
+            at_cap.label("at_cap"),
+            sa.and_(~at_cap, counts.c.in_quarter >= cap - 1).label("near_cap"),
+            sa.and_(counts.c.in_quarter > QUARTER_FLAG, counts.c.last_120 >= FOUR_MONTH_FLAG).label(
+                "flagged"
+            ),
+            (counts.c.in_quarter - cap).label("over"),
         )
-        .join(asks, asks.c.advocate_id == User.id)
+        .join(counts, counts.c.advocate_id == User.id)
         .join(AdvocateProfile, AdvocateProfile.user_id == User.id)
         .where(User.active.is_(True))
-        .order_by(
-            (in_quarter - AdvocateProfile.max_asks_per_quarter).desc(),
-            asks.c.last_120.desc(),
-            User.id,
-        )
+        .subquery("loads")
+    )
+
+
+def _loads(loads: sa.Subquery) -> list[AdvocateLoad]:
+    rows = db.session.execute(
+        sa.select(*(loads.c[name] for name in AdvocateLoad.__dataclass_fields__))
+        .order_by(loads.c.over.desc(), loads.c.last_120.desc(), loads.c.advocate_id)
         .limit(LIMIT)
     ).all()
-    return [AdvocateLoad(*(int(v) if isinstance(v, int) else v for v in row)) for row in rows]
+    return [AdvocateLoad(*row) for row in rows]
 
 
 def burnout() -> Burnout:
     """Asks per advocate against their cap, flags, waiting requests, the 48-hour share."""
     now = utcnow()
-    loads = _loads(now)
+    loads = _asks(now)
+    near_or_at, flagged = db.session.execute(
+        sa.select(
+            sa.func.count().filter(sa.or_(loads.c.at_cap, loads.c.near_cap)),
+            sa.func.count().filter(loads.c.flagged),
+        )
+    ).one()
+    searching = ReferenceRequest.state.in_(SEARCHING)
     waiting = [
         Waiting(request, now - request.created_at)
         for request in db.session.scalars(
             sa.select(ReferenceRequest)
-            .where(ReferenceRequest.state.in_(SEARCHING))
+            .where(searching)
             .order_by(ReferenceRequest.created_at, ReferenceRequest.id)
             .limit(LIMIT)
         )
@@ -141,10 +151,13 @@ def burnout() -> Burnout:
         ).where(ReferenceRequest.created_at <= now - ACCEPTED_WITHIN)
     ).one()
     return Burnout(
-        advocates=loads,
-        at_or_near_cap=sum(1 for load in loads if load.at_cap or load.near_cap),
-        flagged=sum(1 for load in loads if load.flagged),
+        advocates=_loads(loads),
+        at_or_near_cap=int(near_or_at),
+        flagged=int(flagged),
         waiting=waiting,
+        requests_waiting=db.session.scalar(
+            sa.select(sa.func.count()).select_from(ReferenceRequest).where(searching)
+        ),
         requests_total=int(total),
         accepted_within_48h=int(fast),
     )

@@ -180,3 +180,19 @@ def test_a_requester_chooses_how_often_and_sees_only_their_own_categories(app, m
         .select_from(Notification)
         .where(Notification.user_id == requester.id, Notification.kind == "reference_accepted")
     )
+
+
+def test_burnout_counts_everyone_though_it_lists_the_most_asked(make, monkeypatch):
+    requester, manager = make.requester(), _user(make.manager())
+    people = advocates(make, 3, max_asks=2)
+    for person in people:
+        for _ in range(2):
+            request = new_request(requester)
+            (ask,) = asks.ask_candidates(request, [person.id], by=manager)
+            asks.answer(ask, _user(person), accept=False)
+            db.session.commit()
+    monkeypatch.setattr(burnout, "LIMIT", 2)
+    view = burnout.burnout()
+    assert len(view.advocates) == 2 and all(load.at_cap for load in view.advocates)
+    assert view.at_or_near_cap == 3
+    assert len(view.waiting) == 2 and view.requests_waiting == 6
