@@ -47,7 +47,7 @@ from portal.references.models import ReferenceAsk
 from portal.referrals.models import Referral
 from portal.settings import get_setting
 from portal.signals import advocate_changed
-from portal.stories.models import Story
+from portal.stories.models import Story, StoryStatus
 from portal.transfer.models import DataImport
 
 GRACE_SETTING = "deletion_grace_days"
@@ -55,6 +55,7 @@ DEFAULT_GRACE_DAYS = 14
 MAX_GRACE_DAYS = 365
 ERASE_JOB = "erase-account"
 ERASED_NAME = "Deleted person"
+ERASED_STORY = "—"
 
 
 def grace_period() -> timedelta:
@@ -171,7 +172,12 @@ def erase(user: User) -> None:
             sa.or_(OutboxMessage.to_user_id == user.id, OutboxMessage.to_address == old_email)
         )
     )
-    db.session.execute(sa.delete(Story).where(Story.advocate_id == user.id))
+    # Their stories lose every word but stay counted, withdrawn, in the program's figures.
+    db.session.execute(
+        sa.update(Story)
+        .where(Story.advocate_id == user.id)
+        .values(title=ERASED_STORY, body="", manager_note="", status=StoryStatus.WITHDRAWN)
+    )
     db.session.execute(sa.delete(StaffNote).where(StaffNote.advocate_id == user.id))
     db.session.execute(
         sa.update(Participation)

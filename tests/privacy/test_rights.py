@@ -23,7 +23,7 @@ from portal.opportunities.models import ParticipationStatus as S
 from portal.privacy.models import DeletionRequest
 from portal.recognition import badges, boards, ledger
 from portal.recognition.models import BadgeAward, PointsEntry
-from portal.stories.models import Story
+from portal.stories.models import Story, StoryStatus
 from tests.helpers import text
 
 PERSONAL = ("Dana Doomed", "dana.doomed@", "Doomed", "Loves dashboards", "Chief Dashboarder")
@@ -144,9 +144,13 @@ def test_export_delete_export_leaves_nothing_personal_and_every_figure_right(app
         assert (erased.name, erased.active) == ("Deleted person", False)
         assert erased.email == f"deleted-{dana.id}@deleted.invalid"
         assert erased.profile.bio == "" and erased.profile.show_on_leaderboard is False
-        for model in (UserSession, UserIdentity, Story):
-            column = model.advocate_id if model is Story else model.user_id
-            assert db.session.scalar(sa.select(sa.func.count()).where(column == dana.id)) == 0
+        for model in (UserSession, UserIdentity):
+            assert (
+                db.session.scalar(sa.select(sa.func.count()).where(model.user_id == dana.id)) == 0
+            )
+        # The story stays counted, withdrawn and without a word of what it said.
+        (story,) = db.session.scalars(sa.select(Story).where(Story.advocate_id == dana.id))
+        assert (story.title, story.body, story.status) == ("—", "", StoryStatus.WITHDRAWN)
         assert (
             db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.to_user_id == dana.id))
             == 0
@@ -400,7 +404,7 @@ def test_the_program_page_counts_an_erased_persons_past_activity(app, make, logi
     activity, tiers, movement = (rows for _, rows in after["advocates"][1])
     old_activity, old_tiers, old_movement = (rows for _, rows in before["advocates"][1])
     assert movement == old_movement
-    # Known differences: the erased story no longer counts as an activity, and
-    # the person leaves the advocates counted per current tier (today's figure).
-    assert [row for row in activity if row not in old_activity] == [["Submitted a story", 0, 0]]
+    # Their story still counts as an activity, without its words. The one known
+    # difference: the person leaves the advocates counted per current tier (today's figure).
+    assert activity == old_activity
     assert (old_tiers[0], tiers[0]) == (["Member", 3], ["Member", 2])
