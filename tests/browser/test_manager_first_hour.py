@@ -173,3 +173,23 @@ def test_the_time_zone_picker_suggests_the_browsers_own_zone(make, browser, live
         assert values.index("America/Toronto") <= 2, values  # among the first suggestions
     finally:
         context.close()
+
+
+LONG_EMAIL = (
+    "maximiliane.alexandra.von-hohenzollern-sigmaringen@subsidiary-of-a-very-long-company.example"
+)
+
+
+def test_staff_lists_fit_a_phone_with_a_long_email(make, new_page):
+    person = make.advocate(name="Maximiliane von Hohenzollern", email=LONG_EMAIL)
+    make.participation(make.opportunity(title="Panel"), person, S.APPLIED)
+    page = new_page(width=390, height=844)
+    sign_in(page, make.admin().email)
+    # Where a list shows the email, it is cut short with the whole in its title.
+    lists = ("/manage/advocates", "/admin/users", "/manage/search?q=Hohenzollern")
+    for path in (*lists, f"/manage/advocates/{person.id}", "/manage/applications"):
+        page.goto(path)
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide[0] <= wide[1], f"{path} scrolls sideways: {wide[0]} px in {wide[1]} px"
+        if path in lists:
+            expect(page.locator(f'[title="{LONG_EMAIL}"]').first).to_be_visible()
