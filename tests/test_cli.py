@@ -158,6 +158,10 @@ def test_nothing_in_the_demo_is_dated_after_it_was_loaded(app, runner):
             if participation.completed_at:
                 assert participation.completed_at >= opportunity.starts_at
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgeAward)) > 0
+        # The history is spread over the past year, as the README says: points in each
+        # of the last twelve 30-day months.
+        ages = db.session.scalars(sa.select(PointsEntry.created_at)).all()
+        assert set(range(12)) <= {(now - at).days // 30 for at in ages}
 
 
 def test_demo_logins_work(app, runner, client):

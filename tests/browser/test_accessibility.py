@@ -219,3 +219,15 @@ def test_import_report_and_deletion_pages_have_no_accessibility_violations(
     person = new_page(width=width)
     sign_in(person, advocate.email)
     check(person, "/account/data")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_welcome_step_passes_axe_and_fits_a_phone(make, new_page, width):
+    """The crawl starts from a joined advocate's dashboard, so it never sees the
+    welcome step, whose menu and form changed with the first-hour fixes."""
+    page = new_page(width=width)
+    sign_in(page, make.advocate(name="Nia New", onboarded=False).email)
+    assert page.url.endswith("/welcome")
+    check(page, "/welcome")
+    wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"/welcome scrolls sideways: {wide[0]} px in {wide[1]} px"

@@ -96,3 +96,31 @@ def test_german_pages_fit_a_phone_and_pass_axe(app, world, new_page):  # noqa: F
             assert page.locator("html").get_attribute("lang") == "de", path
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width}px wide in German"
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr"])
+def test_a_leaderboard_row_on_a_phone_names_the_tier_held_in_every_language(
+    app, make, new_page, locale
+):
+    """The phone layout of the board is chosen by the cells' roles, not by their
+    English labels: in German and French too, one compact row per advocate whose
+    tier reads as the tier held."""
+    from flask_babel import force_locale, gettext
+
+    advocate = make.advocate(name="Lena Leader")
+    make.points(advocate, 150)
+    with app.app_context():
+        db.session.get(User, advocate.id).locale = locale
+        db.session.commit()
+        with app.test_request_context(), force_locale(locale):
+            tier_held = gettext("Tier held")
+    page = new_page(width=390)
+    advocate_sign_in(page, advocate.email)
+    page.goto("/leaderboard")
+    row = page.locator("table.board tbody tr").filter(has_text="Lena Leader")
+    cells = row.locator("td")
+    rank, tier = cells.first, cells.nth(3)
+    assert rank.evaluate("td => getComputedStyle(td).fontWeight") == "700"
+    assert tier.evaluate("td => getComputedStyle(td).gridColumnStart") == "2"
+    label = tier.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label.startswith(f'"{tier_held}') and label.rstrip('"').endswith(": "), label

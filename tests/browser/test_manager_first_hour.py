@@ -1,6 +1,7 @@
 """A manager's first hour in Chromium: bulk decisions against the seat limit,
 reopening a declined application before its mail leaves, the points field
-following the type, and an advocate's calendar file read back by a library."""
+following the type, an advocate's calendar file read back by a library, and
+the time-zone picker suggesting the browser's own zone."""
 
 from __future__ import annotations
 
@@ -156,3 +157,39 @@ def test_the_calendar_file_holds_the_local_time_of_the_opportunity(app, make, ne
     # The web calendars get the same moment in UTC.
     google = page.get_by_role("link", name="Google Calendar").get_attribute("href")
     assert "20310314T093000Z" in google
+
+
+def test_the_time_zone_picker_suggests_the_browsers_own_zone(make, browser, live_server):
+    context = browser.new_context(base_url=live_server, timezone_id="America/Toronto")
+    try:
+        page = context.new_page()
+        sign_in(page, make.advocate().email)
+        page.goto("/profile")
+        suggested = page.locator("#timezone optgroup").first
+        expect(suggested.locator('option[value="America/Toronto"]')).to_have_text(
+            "America/Toronto (this device)"
+        )
+        values = suggested.locator("option").evaluate_all("options => options.map(o => o.value)")
+        assert values.index("America/Toronto") <= 2, values  # among the first suggestions
+    finally:
+        context.close()
+
+
+LONG_EMAIL = (
+    "maximiliane.alexandra.von-hohenzollern-sigmaringen@subsidiary-of-a-very-long-company.example"
+)
+
+
+def test_staff_lists_fit_a_phone_with_a_long_email(make, new_page):
+    person = make.advocate(name="Maximiliane von Hohenzollern", email=LONG_EMAIL)
+    make.participation(make.opportunity(title="Panel"), person, S.APPLIED)
+    page = new_page(width=390, height=844)
+    sign_in(page, make.admin().email)
+    # Where a list shows the email, it is cut short with the whole in its title.
+    lists = ("/manage/advocates", "/admin/users", "/manage/search?q=Hohenzollern")
+    for path in (*lists, f"/manage/advocates/{person.id}", "/manage/applications"):
+        page.goto(path)
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide[0] <= wide[1], f"{path} scrolls sideways: {wide[0]} px in {wide[1]} px"
+        if path in lists:
+            expect(page.locator(f'[title="{LONG_EMAIL}"]').first).to_be_visible()

@@ -33,7 +33,8 @@ NOT_PROSE = {
     "method", "event", "category", "filename", "format", "domain", "dedupe", "headers",
     "action", "target", "stage", "period", "id", "value", "values", "fingerprint", "prefix",
 }  # fmt: skip
-TEXT_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "aria-description")
+# data-label: the label a phone shows before a table cell (drawn by the stylesheet).
+TEXT_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "aria-description", "data-label")
 BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
 ALLOWED = re.compile(
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+"  # an email address

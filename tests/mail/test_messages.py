@@ -408,6 +408,41 @@ def test_the_program_team_is_told_what_waits_for_it(app, make, login):
     assert 'aria-label="3 unread"' in page(client.get("/manage/"))
 
 
+def test_the_team_is_told_of_a_freed_seat_only_when_it_must_offer_it(app, make, login):
+    """Review mode with a waitlist: managers and admins are asked to offer the seat.
+
+    First come (the first in line takes it) or no waitlist: nobody is asked."""
+    manager, admin = make.manager(), make.admin()
+    offered = make.opportunity(title="Panel to offer", seats=1, created_by=manager)
+    nobody_waits = make.opportunity(title="Panel with no line", seats=1, created_by=manager)
+    first_come = make.opportunity(
+        title="Webinar first come", seats=1, mode=ApprovalMode.FIRST_COME, created_by=manager
+    )
+    leaving = {}
+    for opportunity in (offered, nobody_waits, first_come):
+        seated = make.advocate()
+        leaving[opportunity.title] = (seated, make.participation(opportunity, seated, S.APPROVED))
+        if opportunity is not nobody_waits:
+            make.participation(opportunity, make.advocate(), S.WAITLISTED)
+    for seated, participation in leaving.values():
+        client = login(seated)
+        client.post(f"/participations/{participation.id}/withdraw")
+        client.post("/auth/sign-out")
+    with app.app_context():
+        told = db.session.execute(
+            sa.select(Notification.user_id, Notification.message).where(
+                Notification.kind == "team_seat_freed"
+            )
+        ).all()
+    assert sorted(user_id for user_id, _ in told) == sorted([manager.id, admin.id])
+    assert {message for _, message in told} == {
+        "A seat opened on “Panel to offer”: offer it to the waitlist."
+    }
+    html = page(login(manager).get("/notifications"))
+    offer = html.split("A seat opened on")[0].rsplit("<a ", 1)[1]
+    assert 'href="/manage/applications' in offer  # where the seat is offered
+
+
 def test_a_decline_reopened_in_time_never_reaches_the_advocate(app, make, login, smtp, deliver):
     opportunity = make.opportunity(title="Panel on pipelines")
     early = make.advocate(email="early@example.com")
