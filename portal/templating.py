@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, has_request_context, url_for
 from flask_login import current_user
 
@@ -10,6 +12,14 @@ from portal.auth.browsers import describe as describe_browser
 from portal.branding import DEFAULT_ACCENT, branding
 from portal.markdown import render_markdown
 from portal.urls import this_page_url
+
+
+def initials(name: str) -> str:
+    """A person's initials for the portrait shown when there is no photo: the first
+    letters of their first and last names ("Zoë van Dijk" -> "ZD")."""
+    words = re.findall(r"[^\W_]+", name or "")
+    letters = [words[0][0], words[-1][0]] if len(words) > 1 else [w[0] for w in words]
+    return "".join(letters).upper()
 
 
 def type_label(value: str) -> str:
@@ -46,6 +56,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.filters["in_sentence"] = in_sentence
     app.jinja_env.filters["browser"] = describe_browser
+    app.jinja_env.filters["initials"] = initials
     app.jinja_env.globals["notification_url"] = notification_url
     app.jinja_env.globals["linkedin_url"] = _linkedin_url
     app.jinja_env.globals["this_page_url"] = this_page_url

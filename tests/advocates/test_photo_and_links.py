@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -101,3 +102,23 @@ def test_a_bad_linkedin_address_changes_nothing(app, make, login, value):
     assert "starting with https://www.linkedin.com/" in text(response)
     with app.app_context():
         assert db.session.get(AdvocateProfile, advocate.id).linkedin_url == ""
+
+
+def test_without_a_photo_people_show_their_initials(app, make, login, client):
+    bare = make.advocate(name="Zoë van Dijk", public=True)
+    pictured = make.advocate(name="Rosa Diaz", public=True)
+    portrait = re.compile(r'<span class="[^"]*profile-initials[^"]*" data-initials="(\w+)"')
+    assert portrait.findall(page(login(bare).get("/profile"))) == ["ZD"]
+    client.post("/auth/sign-out")
+    login(pictured).post(
+        "/profile/photo",
+        data={"photo": (io.BytesIO(_image()), "me.png")},
+        content_type="multipart/form-data",
+    )
+    listing = page(client.get("/showcase"))
+    assert portrait.findall(listing) == ["ZD"]
+    assert 'aria-hidden="true"' in listing.split('data-initials="ZD"')[1].split(">")[0]
+    assert re.findall(r'<img class="profile-photo" src="([^"]+)"', listing) == [
+        f"/images/{_photo_id(app, pictured)}"
+    ]
+    assert portrait.findall(page(client.get(f"/people/{bare.id}"))) == ["ZD"]
