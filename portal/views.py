@@ -8,8 +8,10 @@ from typing import Generic, TypeVar
 
 from flask import flash, render_template, request
 from flask_babel import LazyString
+from flask_login import current_user
 from wtforms import Field
 
+from portal import once
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.urls import is_safe_next
@@ -62,6 +64,28 @@ def run_service(
     if success:
         flash(str(success(value) if callable(success) else success), "success")
     return Outcome(value=value)
+
+
+def run_create_once(
+    token: str | None,
+    create: Callable[[], T],
+    url_of: Callable[[T], str],
+    success: str | LazyString | Callable[[T], str],
+    *,
+    field: Field | Callable[[PortalError], Field] | None = None,
+) -> Outcome[once.Created[T]]:
+    """`run_service` for a form that creates something, once per form `token`: a
+    second POST of the same form creates nothing and leads to what the first made
+    (`.value.url`), saying so. `success` is flashed for a new record."""
+
+    def said(created: once.Created[T]) -> str:
+        if not created.is_new:
+            return str(once.SENT_TWICE)
+        return str(success(created.value) if callable(success) else success)
+
+    return run_service(
+        lambda: once.create_once(token, current_user.id, create, url_of), said, field=field
+    )
 
 
 def back_to(default: str) -> str:

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import once
 from portal.advocates import accounts, consent, employment, notes, people, permissions
 from portal.advocates.forms import (
     AccountForm,
@@ -38,7 +37,7 @@ from portal.extensions import db
 from portal.i18n import format_number
 from portal.inputs import page_number
 from portal.recognition import ledger
-from portal.views import back_to, render_form, run_service
+from portal.views import back_to, render_form, run_create_once, run_service
 
 bp = Blueprint("advocates", __name__)
 
@@ -208,14 +207,11 @@ def add_note(user_id: int):
     user = _advocate_or_404(user_id)
     form = NoteForm()
     if form.validate_on_submit():
-        run_service(
-            lambda: once.create_once(
-                form.once.data,
-                current_user.id,
-                lambda: notes.add_note(user, form.body.data, author=current_user),
-                lambda _note: url_for(".detail", user_id=user.id) + "#notes",
-            ),
-            lambda added: _("Note added.") if added.is_new else once.SENT_TWICE,
+        run_create_once(
+            form.once.data,
+            lambda: notes.add_note(user, form.body.data, author=current_user),
+            lambda _note: url_for(".detail", user_id=user.id) + "#notes",
+            _("Note added."),
         )
     else:
         flash(_("Write the note (at most 2,000 characters)."), "error")

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext as _n
 from flask_login import current_user
 
-from portal import clock, once
+from portal import clock
 from portal.advocates import consent, people
 from portal.advocates.accounts import active_products, active_topics
 from portal.advocates.employment import current_jobs
@@ -40,7 +40,7 @@ from portal.opportunities.models import (
     ParticipationStatus,
 )
 from portal.recognition import tiers
-from portal.views import back_to, render_form, run_service
+from portal.views import back_to, render_form, run_create_once, run_service
 
 bp = Blueprint("opportunities", __name__)
 
@@ -201,18 +201,11 @@ def _data_from(form: OpportunityForm) -> posting.OpportunityData:
 def new():
     form = _opportunity_form()
     if form.validate_on_submit():
-        done = run_service(
-            lambda: once.create_once(
-                form.once.data,
-                current_user.id,
-                lambda: posting.create_opportunity(_data_from(form), by=current_user),
-                lambda created: url_for(".detail", opportunity_id=created.id),
-            ),
-            lambda created: (
-                _("Saved as a draft. Publish it when it's ready.")
-                if created.is_new
-                else once.SENT_TWICE
-            ),
+        done = run_create_once(
+            form.once.data,
+            lambda: posting.create_opportunity(_data_from(form), by=current_user),
+            lambda created: url_for(".detail", opportunity_id=created.id),
+            _("Saved as a draft. Publish it when it's ready."),
             field=form.starts_at,
         )
         if done:

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext as _n
 from flask_login import current_user
 
-from portal import once
 from portal.advocates import accounts
 from portal.advocates.models import Industry, Region, SizeBand
 from portal.auth.decorators import advocate_required, roles_required, signed_in_required
@@ -38,7 +37,7 @@ from portal.references.models import (
     RequestState,
     Urgency,
 )
-from portal.views import render_form, run_service
+from portal.views import render_form, run_create_once, run_service
 
 from . import bp
 
@@ -100,16 +99,11 @@ def new():
             needed_by=form.needed_by.data,
             note=form.note.data or "",
         )
-        done = run_service(
-            lambda: once.create_once(
-                form.once.data,
-                current_user.id,
-                lambda: requests.create_request(details, by=current_user),
-                lambda created: url_for(".detail", request_id=created.id),
-            ),
-            lambda created: (
-                _("Request saved: here is the shortlist.") if created.is_new else once.SENT_TWICE
-            ),
+        done = run_create_once(
+            form.once.data,
+            lambda: requests.create_request(details, by=current_user),
+            lambda created: url_for(".detail", request_id=created.id),
+            _("Request saved: here is the shortlist."),
             field=lambda error: _field_of(form, error),
         )
         if done:

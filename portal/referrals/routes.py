@@ -6,13 +6,12 @@ from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import once
 from portal.auth.decorators import advocate_required
 from portal.extensions import db
 from portal.referrals import bp, services
 from portal.referrals.forms import ReferralForm
 from portal.referrals.models import Referral
-from portal.views import render_form, run_service
+from portal.views import render_form, run_create_once
 
 
 @bp.get("/referrals")
@@ -41,18 +40,11 @@ def new():
             peer_agreed=form.peer_agreed.data,
             send_introduction=form.send_introduction.data,
         )
-        done = run_service(
-            lambda: once.create_once(
-                form.once.data,
-                current_user.id,
-                lambda: services.refer(current_user, peer),
-                lambda referral: url_for("referrals.detail", referral_id=referral.id),
-            ),
-            lambda created: (
-                _("Thank you! We'll take good care of %(name)s.", name=peer.name.strip())
-                if created.is_new
-                else once.SENT_TWICE
-            ),
+        done = run_create_once(
+            form.once.data,
+            lambda: services.refer(current_user, peer),
+            lambda referral: url_for("referrals.detail", referral_id=referral.id),
+            _("Thank you! We'll take good care of %(name)s.", name=peer.name.strip()),
             field=form.email,
         )
         if done:

@@ -6,14 +6,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import once
 from portal.advocates.accounts import active_topics
 from portal.auth.decorators import advocate_required
 from portal.extensions import db
 from portal.stories import bp, services
 from portal.stories.forms import StoryForm
 from portal.stories.models import Story
-from portal.views import render_form, run_service
+from portal.views import render_form, run_create_once, run_service
 
 
 @bp.get("/stories")
@@ -38,24 +37,17 @@ def write(story_id: int | None = None):
     if story is not None and request.method == "GET":
         form.topic_ids.data = [t.id for t in story.topics]
     if form.validate_on_submit():
-        done = run_service(
-            lambda: once.create_once(
-                None if story else form.once.data,
-                current_user.id,
-                lambda: services.write(
-                    current_user,
-                    title=form.title.data,
-                    body=form.body.data,
-                    story=story,
-                    topic_ids=form.topic_ids.data or [],
-                ),
-                lambda written: url_for("stories.index", _anchor=f"story-{written.id}"),
+        done = run_create_once(
+            None if story else form.once.data,
+            lambda: services.write(
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                story=story,
+                topic_ids=form.topic_ids.data or [],
             ),
-            lambda written: (
-                _("Thank you! Your story is waiting for review.")
-                if written.is_new
-                else once.SENT_TWICE
-            ),
+            lambda written: url_for("stories.index", _anchor=f"story-{written.id}"),
+            _("Thank you! Your story is waiting for review."),
             field=form.title,
         )
         if done:

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext as _n
 from flask_login import current_user
 
-from portal import once
 from portal.auth.decorators import check_roles
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.inputs import page_number
-from portal.views import render_form, run_service
+from portal.views import render_form, run_create_once, run_service
 from portal.webhooks import delivery as deliveries
 from portal.webhooks import endpoints
 from portal.webhooks.forms import EndpointForm
@@ -38,18 +37,11 @@ def _details(form: EndpointForm) -> endpoints.EndpointDetails:
 def endpoint_list():
     form = EndpointForm()
     if form.validate_on_submit():
-        done = run_service(
-            lambda: once.create_once(
-                form.once.data,
-                current_user.id,
-                lambda: endpoints.register(_details(form), by=current_user),
-                lambda added: url_for(".endpoint", endpoint_id=added.id),
-            ),
-            lambda added: (
-                _("Endpoint added. Give its secret to the receiver to check signatures.")
-                if added.is_new
-                else once.SENT_TWICE
-            ),
+        done = run_create_once(
+            form.once.data,
+            lambda: endpoints.register(_details(form), by=current_user),
+            lambda added: url_for(".endpoint", endpoint_id=added.id),
+            _("Endpoint added. Give its secret to the receiver to check signatures."),
             field=form.url,
         )
         if done:
