@@ -60,9 +60,9 @@ ACTIONS: dict[str, Any] = {
     "deletion.done": _l("Deleted an account"),
     "referral.moved": _l("Moved a referral to another stage"),
     "referral.owner_changed": _l("Gave a referral to an owner"),
-    "reference.asked": _l("Asked advocates for a reference"),
-    "reference.closed": _l("Cancelled or closed a reference request"),
-    "reference.outcome": _l("Recorded a reference's outcome"),
+    "reference_request.asked": _l("Asked advocates for a reference"),
+    "reference_request.closed": _l("Cancelled or closed a reference request"),
+    "reference_request.outcome": _l("Recorded a reference's outcome"),
     "note.created": _l("Wrote a staff note"),
     "product.created": _l("Added a product"),
     "product.updated": _l("Retired or restored a product"),
@@ -132,13 +132,18 @@ def record(
     return event
 
 
-def record_change(action: str, row: Any, *, by_id: int | None, **after: Any) -> AuditEvent:
+def record_change(
+    action: str, row: Any, *, by_id: int | None, details: Mapping[str, Any] | None = None, **after
+) -> AuditEvent:
     """Record a change of `row`'s fields to `after`, called before they are assigned.
 
     The target is the row, its type the action's prefix ("participation.decided").
     """
     before = {name: getattr(row, name) for name in after}
-    return record(action, action.split(".")[0], row.id, by_id=by_id, before=before, after=after)
+    target_type = action.split(".")[0]
+    return record(
+        action, target_type, row.id, by_id=by_id, before=before, after=after, details=details
+    )
 
 
 @contextmanager

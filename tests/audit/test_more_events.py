@@ -6,11 +6,18 @@ for the fields it changed; an action that changes nothing writes none.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
+from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.errors import InvalidState
 from portal.extensions import db
+from portal.references import asks, outcomes
+from portal.references.models import DealOutcome, RequestState
 from portal.referrals.models import Referral
 from tests.audit.test_trail import Trail, _change
+from tests.references.helpers import advocates, new_request
 
 PEER = {
     "name": "Sam Okafor",
@@ -61,3 +68,75 @@ def test_referral_stage_moves_and_owner_changes(app, make, login):
     assert trail.new() == []
     for event in (won, back, owner):
         assert "Sam" not in _flat(event) and "okafor" not in _flat(event)
+
+
+class Events:
+    """Events written since the last look, read in the test's own app context."""
+
+    def __init__(self) -> None:
+        self.seen = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+
+    def new(self) -> list[AuditEvent]:
+        db.session.flush()
+        fresh = list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.id > self.seen).order_by(AuditEvent.id)
+            )
+        )
+        self.seen = fresh[-1].id if fresh else self.seen
+        return fresh
+
+    def one(self, action: str) -> AuditEvent:
+        fresh = self.new()
+        assert [event.action for event in fresh] == [action]
+        return fresh[0]
+
+
+def _user(person) -> User:
+    return db.session.get(User, person.id)
+
+
+def test_reference_asks_outcomes_and_closing(ctx, make):
+    requester, manager = make.requester(), _user(make.manager())
+    first, second = advocates(make, 2)
+    request = new_request(requester)
+    events = Events()
+    asks.ask_candidates(request, [first.id], by=manager)
+    asked = events.one("reference_request.asked")
+    assert (asked.target_type, asked.target_id, asked.actor_id) == (
+        "reference_request",
+        request.id,
+        manager.id,
+    )
+    assert asked.changes == {"state": {"before": "open", "after": "asked"}}
+    assert asked.details == {"advocate_ids": [first.id]}
+    # A requester asking on their own request: recorded too, as theirs.
+    (ask,) = asks.ask_candidates(request, [second.id], by=_user(requester))
+    again = events.one("reference_request.asked")
+    assert (again.actor_id, again.changes) == (requester.id, {})
+    asks.answer(ask, _user(second), accept=True)
+    assert events.new() == []  # the advocate's answer is not a staff action
+    outcome = outcomes.Outcome(True, DealOutcome.WON, 5000, "Went well")
+    outcomes.record_outcome(request, outcome, by=manager)
+    done = events.one("reference_request.outcome")
+    assert done.changes["state"] == {"before": "scheduled", "after": "done"}
+    assert done.changes["deal_outcome"] == {"before": None, "after": "won"}
+    assert done.changes["revenue_influenced"]["after"] == 5000
+    assert done.details == {"points": 50}
+    with pytest.raises(InvalidState):
+        outcomes.record_outcome(request, outcome, by=manager)
+    assert events.new() == []
+
+    other = new_request(requester)
+    asks.ask_candidates(other, [first.id], by=manager)
+    events.new()
+    outcomes.close_request(other, by=_user(requester), state=RequestState.CANCELLED)
+    closed = events.one("reference_request.closed")
+    assert (closed.actor_id, closed.changes) == (
+        requester.id,
+        {"state": {"before": "asked", "after": "cancelled"}},
+    )
+    assert closed.details == {"asks_withdrawn": 1}
+    with pytest.raises(InvalidState):
+        outcomes.close_request(other, by=manager, state=RequestState.UNFULFILLED)
+    assert events.new() == []
