@@ -140,3 +140,35 @@ def test_reference_asks_outcomes_and_closing(ctx, make):
     with pytest.raises(InvalidState):
         outcomes.close_request(other, by=manager, state=RequestState.UNFULFILLED)
     assert events.new() == []
+
+
+def test_staff_notes_record_whom_they_are_about_never_their_text(app, make, login):
+    manager, advocate = make.manager(), make.advocate()
+    client, trail = login(manager), Trail(app)
+    body = {"body": "Prefers mornings, call Jane on 555-0100"}
+    assert client.post(f"/manage/advocates/{advocate.id}/notes", data=body).status_code == 302
+    event = trail.one("note.created")
+    assert (event.target_type, event.actor_id) == ("note", manager.id)
+    assert event.changes == {"advocate_id": {"before": None, "after": advocate.id}}
+    assert "mornings" not in _flat(event) and "Jane" not in _flat(event)
+
+
+def test_products_and_topics_added_retired_and_restored(app, make, login):
+    manager = make.manager()
+    client, trail = login(manager), Trail(app)
+    for kind in ("product", "topic"):
+        name = {"product": "Beacon CRM", "topic": "Zero trust"}[kind]
+        assert client.post(f"/manage/{kind}s", data={"name": name}).status_code == 302
+        added = trail.one(f"{kind}.created")
+        assert (added.target_type, added.actor_id) == (kind, manager.id)
+        assert added.changes == {"name": {"before": None, "after": name}}
+        client.post(f"/manage/{kind}s", data={"name": name.upper()})  # taken: nothing added
+        assert trail.new() == []
+        client.post(f"/manage/{kind}s/{added.target_id}/toggle")
+        retired = trail.one(f"{kind}.updated")
+        assert (retired.target_id, retired.changes) == (
+            added.target_id,
+            {"active": {"before": True, "after": False}},
+        )
+        client.post(f"/manage/{kind}s/{added.target_id}/toggle")
+        assert _change(trail.one(f"{kind}.updated"), "active") == (False, True)
