@@ -172,3 +172,38 @@ def test_products_and_topics_added_retired_and_restored(app, make, login):
         )
         client.post(f"/manage/{kind}s/{added.target_id}/toggle")
         assert _change(trail.one(f"{kind}.updated"), "active") == (False, True)
+
+
+def test_webhook_endpoints_added_changed_rotated_and_resumed(app, make, login):
+    from portal.db import utcnow
+    from portal.webhooks.models import WebhookEndpoint
+
+    admin = make.admin()
+    client, trail = login(admin), Trail(app)
+    form = {"url": "http://127.0.0.1:9/hooks", "description": "", "event_types": ["points.awarded"]}
+    assert client.post("/admin/webhooks/", data=form).status_code == 302
+    added = trail.one("webhook.created")
+    assert (added.target_type, added.actor_id) == ("webhook", admin.id)
+    assert added.changes["url"] == {"before": None, "after": "http://127.0.0.1:9/hooks"}
+    url = f"/admin/webhooks/{added.target_id}"
+    client.post(url, data={**form, "description": "CRM sync"})
+    assert trail.one("webhook.updated").changes == {
+        "description": {"before": "", "after": "CRM sync"}
+    }
+    client.post(url, data={**form, "description": "CRM sync"})  # saved again unchanged
+    assert trail.new() == []
+    client.post(f"{url}/rotate")
+    rotated = trail.one("webhook.secret_rotated")
+    assert list(rotated.changes) == ["previous_secret_until"]
+    with app.app_context():
+        endpoint = db.session.get(WebhookEndpoint, added.target_id)
+        secrets = (endpoint.secret, endpoint.previous_secret)
+        endpoint.paused_at = utcnow()
+        db.session.commit()
+    for event in (added, rotated):
+        assert not any(secret in _flat(event) for secret in secrets)
+    client.post(f"{url}/resume")
+    resumed = trail.one("webhook.resumed")
+    assert resumed.changes["paused_at"]["after"] is None
+    client.post(f"{url}/resume")  # not paused any more: refused, nothing recorded
+    assert trail.new() == []
