@@ -207,3 +207,33 @@ def test_webhook_endpoints_added_changed_rotated_and_resumed(app, make, login):
     assert resumed.changes["paused_at"]["after"] is None
     client.post(f"{url}/resume")  # not paused any more: refused, nothing recorded
     assert trail.new() == []
+
+
+def test_api_tokens_made_and_revoked(app, make, login):
+    import re
+
+    admin = make.admin()
+    client, trail = login(admin), Trail(app)
+    response = client.post(
+        "/admin/api-tokens",
+        data={
+            "name": "CRM sync",
+            "scopes": ["advocates:read"],
+            "expires_in": "0",
+            "networks": "",
+            "rate_limit": "60",
+        },
+    )
+    secret = re.search(r'value="(apt_[A-Za-z0-9_-]+)"', response.get_data(as_text=True))[1]
+    made = trail.one("api_token.created")
+    assert (made.target_type, made.actor_id) == ("api_token", admin.id)
+    assert made.changes["name"] == {"before": None, "after": "CRM sync"}
+    assert made.changes["scopes"]["after"] == ["advocates:read"]
+    assert made.changes["user_id"]["after"] == admin.id
+    assert secret not in _flat(made) and secret[:12] not in _flat(made)
+    client.post(f"/api-tokens/{made.target_id}/revoke")
+    revoked = trail.one("api_token.revoked")
+    assert (revoked.target_id, revoked.actor_id) == (made.target_id, admin.id)
+    assert revoked.changes["revoked_at"]["before"] is None
+    client.post(f"/api-tokens/{made.target_id}/revoke")  # revoked already: nothing changes
+    assert trail.new() == []
