@@ -237,3 +237,20 @@ def test_api_tokens_made_and_revoked(app, make, login):
     assert revoked.changes["revoked_at"]["before"] is None
     client.post(f"/api-tokens/{made.target_id}/revoke")  # revoked already: nothing changes
     assert trail.new() == []
+
+
+def test_inviting_an_imports_people_writes_one_event(app, make, login):
+    from tests.transfer.test_imports import SALESFORCE, _import
+
+    manager = make.manager()
+    client = login(manager)
+    import_id = _import(app, client, SALESFORCE)
+    trail = Trail(app)
+    trail.new()
+    client.post(f"/manage/imports/{import_id}/invite")
+    event = trail.one("import.invited")
+    assert (event.target_type, event.target_id, event.actor_id) == ("import", import_id, manager.id)
+    assert event.changes["invited_at"]["before"] is None
+    assert event.details == {"people": 3}
+    client.post(f"/manage/imports/{import_id}/invite")  # invited already: refused
+    assert trail.new() == []
