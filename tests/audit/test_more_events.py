@@ -254,3 +254,27 @@ def test_inviting_an_imports_people_writes_one_event(app, make, login):
     assert event.details == {"people": 3}
     client.post(f"/manage/imports/{import_id}/invite")  # invited already: refused
     assert trail.new() == []
+
+
+def test_posting_and_editing_an_opportunity(app, make, login):
+    from tests.manage.test_routes import VALID
+
+    manager = make.manager()
+    client, trail = login(manager), Trail(app)
+    assert client.post("/manage/opportunities/new", data=VALID).status_code == 302
+    posted = trail.one("opportunity.created")
+    assert (posted.target_type, posted.actor_id) == ("opportunity", manager.id)
+    assert posted.changes["title"] == {"before": None, "after": VALID["title"]}
+    assert posted.changes["seats"] == {"before": None, "after": 4}
+    assert posted.changes["type"]["after"] == "webinar"
+    url = f"/manage/opportunities/{posted.target_id}/edit"
+    edited = {**VALID, "seats": "6", "location": "Teams"}
+    assert client.post(url, data=edited).status_code == 302
+    event = trail.one("opportunity.updated")
+    assert event.target_id == posted.target_id
+    assert event.changes == {
+        "location": {"before": "Zoom", "after": "Teams"},
+        "seats": {"before": 4, "after": 6},
+    }
+    client.post(url, data=edited)  # saved again unchanged: nothing to record
+    assert trail.new() == []
