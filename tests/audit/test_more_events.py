@@ -17,6 +17,7 @@ from portal.references import asks, outcomes
 from portal.references.models import DealOutcome, RequestState
 from portal.referrals.models import Referral
 from tests.audit.test_trail import Trail, _change
+from tests.helpers import text
 from tests.references.helpers import advocates, new_request
 
 PEER = {
@@ -278,3 +279,22 @@ def test_posting_and_editing_an_opportunity(app, make, login):
     }
     client.post(url, data=edited)  # saved again unchanged: nothing to record
     assert trail.new() == []
+
+
+def test_the_trail_page_lists_and_filters_the_new_kinds_in_each_language(app, make, login):
+    from portal.audit import trail as audit_trail
+
+    manager = make.manager()
+    client = login(manager)
+    client.post("/manage/products", data={"name": "Beacon CRM"})
+    english = text(client.get("/manage/audit"))
+    for label in ("Moved a referral to another stage", "Made an API token", "Referral"):
+        assert label in english
+    only = text(client.get("/manage/audit?action=product.created&target_type=product"))
+    assert "1 event " in only and "Added a product" in only and "Product #" in only
+    german = text(client.get("/manage/audit", headers={"Accept-Language": "de"}))
+    assert "Ein Produkt hinzugefügt" in german and "Webhook-Endpunkt" in german
+    french = text(client.get("/manage/audit", headers={"Accept-Language": "fr"}))
+    assert "A ajouté un produit" in french and "Jeton d’API" in french
+    # Every kind of record the trail names has its label on the page.
+    assert set(audit_trail.TARGET_LABELS) == set(audit_trail.TARGET_TYPES)
