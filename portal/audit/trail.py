@@ -59,7 +59,7 @@ ACTIONS: dict[str, Any] = {
     "deletion.cancelled": _l("Cancelled an account deletion"),
     "deletion.done": _l("Deleted an account"),
     "referral.moved": _l("Moved a referral to another stage"),
-    "referral.owner_changed": _l("Gave a referral to an owner"),
+    "referral.owner_changed": _l("Changed a referral's owner"),
     "reference_request.asked": _l("Asked advocates for a reference"),
     "reference_request.closed": _l("Cancelled or closed a reference request"),
     "reference_request.outcome": _l("Recorded a reference's outcome"),
