@@ -168,7 +168,7 @@ def all_products() -> list[Product]:
     )
 
 
-def _add_named(model: type[Product] | type[DiscussionTopic], name: str):
+def _add_named(model: type[Product] | type[DiscussionTopic], name: str, by_id: int | None):
     """Add to a list kept by name (products, topics): one entry per name, whatever its case.
 
     Raises AlreadyExists; a unique index on lower(name) settles two at once.
@@ -184,18 +184,27 @@ def _add_named(model: type[Product] | type[DiscussionTopic], name: str):
     except IntegrityError:  # added a moment ago
         db.session.rollback()
         raise taken from None
+    kind = "product" if model is Product else "topic"
+    trail.record(f"{kind}.created", kind, row.id, by_id=by_id, after={"name": row.name})
     return row
 
 
-def add_product(name: str) -> Product:
-    """Add a product; raises AlreadyExists for a name in use (any case)."""
-    return _add_named(Product, name)
+def _toggle(row: Product | DiscussionTopic, by_id: int | None) -> bool:
+    kind = "product" if isinstance(row, Product) else "topic"
+    trail.record_change(f"{kind}.updated", row, by_id=by_id, active=not row.active)
+    row.active = not row.active
+    return row.active
 
 
-def toggle_product(product: Product) -> bool:
+def add_product(name: str, *, by_id: int | None = None) -> Product:
+    """Add a product; raises AlreadyExists for a name in use (any case). `by_id` names
+    who did, for the audit trail (None: the portal itself)."""
+    return _add_named(Product, name, by_id)
+
+
+def toggle_product(product: Product, *, by_id: int | None = None) -> bool:
     """Retire an active product or bring a retired one back; returns whether it is active."""
-    product.active = not product.active
-    return product.active
+    return _toggle(product, by_id)
 
 
 # --- discussion topics (what opportunities, stories and reference requests are about) --
@@ -217,12 +226,11 @@ def all_topics() -> list[DiscussionTopic]:
     )
 
 
-def add_topic(name: str) -> DiscussionTopic:
+def add_topic(name: str, *, by_id: int | None = None) -> DiscussionTopic:
     """Add a topic; raises AlreadyExists for a name in use (any case)."""
-    return _add_named(DiscussionTopic, name)
+    return _add_named(DiscussionTopic, name, by_id)
 
 
-def toggle_topic(topic: DiscussionTopic) -> bool:
+def toggle_topic(topic: DiscussionTopic, *, by_id: int | None = None) -> bool:
     """Retire an active topic or bring a retired one back; returns whether it is active."""
-    topic.active = not topic.active
-    return topic.active
+    return _toggle(topic, by_id)

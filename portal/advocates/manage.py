@@ -337,7 +337,7 @@ def edit_account(account_id: int):
 def products():
     form = ProductForm()
     if form.validate_on_submit() and run_service(
-        lambda: accounts.add_product(form.name.data),
+        lambda: accounts.add_product(form.name.data, by_id=current_user.id),
         _("%(name)s added.", name=form.name.data),
         field=form.name,
     ):
@@ -351,7 +351,7 @@ def products():
 def toggle_product(product_id: int):
     product = db.get_or_404(Product, product_id)
     run_service(
-        lambda: accounts.toggle_product(product),
+        lambda: accounts.toggle_product(product, by_id=current_user.id),
         lambda active: (
             _("%(name)s is active.", name=product.name)
             if active
@@ -365,7 +365,7 @@ def toggle_product(product_id: int):
 def topics():
     form = TopicForm()
     if form.validate_on_submit() and run_service(
-        lambda: accounts.add_topic(form.name.data),
+        lambda: accounts.add_topic(form.name.data, by_id=current_user.id),
         _("%(name)s added.", name=form.name.data),
         field=form.name,
     ):
@@ -377,7 +377,7 @@ def topics():
 def toggle_topic(topic_id: int):
     topic = db.get_or_404(DiscussionTopic, topic_id)
     run_service(
-        lambda: accounts.toggle_topic(topic),
+        lambda: accounts.toggle_topic(topic, by_id=current_user.id),
         lambda active: (
             _("%(name)s is active.", name=topic.name)
             if active

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import NotAllowed
@@ -40,6 +41,10 @@ def add_note(advocate: User, body: str, *, author: User) -> StaffNote:
     note = StaffNote(advocate_id=advocate.id, author_id=author.id, body=body[:MAX_LENGTH])
     db.session.add(note)
     db.session.flush()
+    # The note's text is about a person: the trail says whom it is about, never what it says.
+    trail.record(
+        "note.created", "note", note.id, by_id=author.id, after={"advocate_id": advocate.id}
+    )
     return note
 
 

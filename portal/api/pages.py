@@ -83,5 +83,8 @@ def revoke(token_id: int):
     mine = token is not None and token.user_id == current_user.id
     if token is None or not (mine or (current_user.is_admin and not token.user.is_advocate)):
         abort(404)
-    run_service(lambda: tokens.revoke(token), _("Token “%(name)s” revoked.", name=token.name))
+    run_service(
+        lambda: tokens.revoke(token, by_id=current_user.id),
+        _("Token “%(name)s” revoked.", name=token.name),
+    )
     return redirect(url_for(".admin_tokens" if current_user.is_admin else ".my_tokens"))

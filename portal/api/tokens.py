@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api.models import ApiToken
 from portal.api.problems import ApiProblem
+from portal.audit import trail
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.errors import InvalidState, NotAllowed
@@ -149,16 +150,26 @@ def create_token(user: User, wanted: TokenRequest) -> tuple[ApiToken, str]:
     )
     db.session.add(token)
     db.session.flush()
+    audited = ("user_id", "name", "scopes", "allowed_networks", "rate_limit", "expires_at")
+    after = {name: getattr(token, name) for name in audited}  # never the secret
+    trail.record("api_token.created", "api_token", token.id, by_id=user.id, after=after)
     return token, secret
 
 
-def revoke(token: ApiToken) -> None:
-    """End a token; the next call with it is refused (a second revoke changes nothing)."""
-    db.session.execute(
+def revoke(token: ApiToken, *, by_id: int | None = None) -> None:
+    """End a token; the next call with it is refused (a second revoke changes nothing).
+    `by_id` names who did, for the audit trail."""
+    now = utcnow()
+    ended = db.session.execute(
         sa.update(ApiToken)
         .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
+    if ended.rowcount:
+        before, after = {"revoked_at": None}, {"revoked_at": now}
+        trail.record(
+            "api_token.revoked", "api_token", token.id, by_id=by_id, before=before, after=after
+        )
 
 
 def tokens_of(user_id: int) -> list[ApiToken]:

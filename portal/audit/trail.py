@@ -58,6 +58,23 @@ ACTIONS: dict[str, Any] = {
     "deletion.requested": _l("Asked to delete an account"),
     "deletion.cancelled": _l("Cancelled an account deletion"),
     "deletion.done": _l("Deleted an account"),
+    "referral.moved": _l("Moved a referral to another stage"),
+    "referral.owner_changed": _l("Changed a referral's owner"),
+    "reference_request.asked": _l("Asked advocates for a reference"),
+    "reference_request.closed": _l("Cancelled or closed a reference request"),
+    "reference_request.outcome": _l("Recorded a reference's outcome"),
+    "note.created": _l("Wrote a staff note"),
+    "product.created": _l("Added a product"),
+    "product.updated": _l("Retired or restored a product"),
+    "topic.created": _l("Added a topic"),
+    "topic.updated": _l("Retired or restored a topic"),
+    "webhook.created": _l("Added a webhook endpoint"),
+    "webhook.updated": _l("Changed a webhook endpoint"),
+    "webhook.secret_rotated": _l("Made a new webhook secret"),
+    "webhook.resumed": _l("Resumed a paused webhook endpoint"),
+    "api_token.created": _l("Made an API token"),
+    "api_token.revoked": _l("Revoked an API token"),
+    "import.invited": _l("Invited the people of an import"),
 }
 
 
@@ -115,13 +132,18 @@ def record(
     return event
 
 
-def record_change(action: str, row: Any, *, by_id: int | None, **after: Any) -> AuditEvent:
+def record_change(
+    action: str, row: Any, *, by_id: int | None, details: Mapping[str, Any] | None = None, **after
+) -> AuditEvent:
     """Record a change of `row`'s fields to `after`, called before they are assigned.
 
     The target is the row, its type the action's prefix ("participation.decided").
     """
     before = {name: getattr(row, name) for name in after}
-    return record(action, action.split(".")[0], row.id, by_id=by_id, before=before, after=after)
+    target_type = action.split(".")[0]
+    return record(
+        action, target_type, row.id, by_id=by_id, before=before, after=after, details=details
+    )
 
 
 @contextmanager
@@ -151,32 +173,46 @@ class Filters:
 # What an event's target_id names.
 TARGET_TYPES = (
     "account",
+    "api_token",
     "badge",
     "badge_award",
     "export",
     "import",
+    "note",
     "opportunity",
     "participation",
     "points_entry",
+    "product",
+    "reference_request",
+    "referral",
     "settings",
     "story",
     "tier",
+    "topic",
     "user",
+    "webhook",
 )
 # How the trail's page names each kind of record.
 TARGET_LABELS: dict[str, Any] = {
     "account": _l("Company"),
+    "api_token": _l("API token"),
     "badge": _l("Badge"),
     "badge_award": _l("Badge award"),
     "export": _l("Export"),
     "import": _l("Import"),
+    "note": _l("Staff note"),
     "opportunity": _l("Opportunity"),
     "participation": _l("Participation"),
     "points_entry": _l("Points entry"),
+    "product": _l("Product"),
+    "reference_request": _l("Reference request"),
+    "referral": _l("Referral"),
     "settings": _l("Settings"),
     "story": _l("Story"),
     "tier": _l("Tier"),
+    "topic": _l("Topic"),
     "user": _l("Person"),
+    "webhook": _l("Webhook endpoint"),
 }
 
 

@@ -131,10 +131,15 @@ def create_opportunity(data: OpportunityData, *, by: User) -> Opportunity:
 
 
 def _audited(opportunity: Opportunity) -> dict:
-    fields = ("type", "title", "starts_at", "ends_at", "application_deadline", "seats", "points")
+    """Every field the form sets, as the audit trail records it."""
+    fields = (
+        *("type", "title", "summary", "description", "starts_at", "ends_at", "timezone"),
+        *("is_online", "location", "application_deadline", "seats", "points"),
+        *("approval_mode", "min_tier_id", "industries", "regions"),
+    )
     return {field: getattr(opportunity, field) for field in fields} | {
-        "approval_mode": opportunity.approval_mode,
-        "min_tier_id": opportunity.min_tier_id,
+        "product_ids": sorted(product.id for product in opportunity.products),
+        "topic_ids": sorted(topic.id for topic in opportunity.topics),
     }
 
 
@@ -157,14 +162,15 @@ def update_opportunity(
     before = _audited(locked)
     _apply_data(locked, data)
     db.session.flush()
-    if by_id is not None:
+    after = _audited(locked)
+    if by_id is not None and after != before:  # saved again unchanged: nothing to record
         trail.record(
             "opportunity.updated",
             "opportunity",
             locked.id,
             by_id=by_id,
             before=before,
-            after=_audited(locked),
+            after=after,
         )
     if added_seats:
         seats.fill_freed_seats(locked)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.advocates import consent, profiles
 from portal.advocates.models import AdvocateProfile, AskAnswer, AskKind, OpenType
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import AskNotAllowed, InvalidState, NotAllowed
@@ -124,6 +125,13 @@ def ask_candidates(
         db.session.flush()
         _tell_advocate(reference_ask, request, settings.answer_days)
         asked.append(reference_ask)
+    trail.record_change(
+        "reference_request.asked",
+        request,
+        by_id=by.id,
+        details={"advocate_ids": ids},
+        state=RequestState.ASKED,
+    )
     request.state = RequestState.ASKED
     return asked
 
@@ -137,9 +145,8 @@ def _lock_profile(advocate_id: int) -> None:
 
 
 def _tell_advocate(ask: ReferenceAsk, request: ReferenceRequest, days: int) -> None:
-    advocate = ask.advocate
     notify(
-        advocate.id,
+        ask.advocate_id,
         "reference_ask",
         _l(
             "Could you help with a %(kind)s? %(prospect)s (%(industry)s, %(region)s) "
@@ -264,10 +271,9 @@ def answer(
 def _record_answer(ask: ReferenceAsk, now: datetime) -> None:
     ask.answered_at = now
     ask.ask.answered_at = now
-    seconds = int((now - ask.asked_at).total_seconds())
     record = record_of(ask.advocate_id)
     record.answered += 1
-    record.answer_seconds += max(0, seconds)
+    record.answer_seconds += max(0, int((now - ask.asked_at).total_seconds()))
 
 
 def record_of(advocate_id: int) -> ReferenceRecord:

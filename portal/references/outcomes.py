@@ -8,6 +8,7 @@ setting. The badge rule "reference calls given" joins the badge registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from flask_babel import ngettext as _n
 
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import InvalidState, NotAllowed
@@ -61,7 +63,7 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
         raise InvalidState(
             _("An outcome is recorded once an advocate has accepted, and only once.")
         )
-    now = utcnow()
+    now, before = utcnow(), _audited(request)
     request.call_held = outcome.call_held
     request.deal_outcome = outcome.deal_outcome
     request.revenue_influenced = outcome.revenue_influenced
@@ -70,8 +72,27 @@ def record_outcome(request: ReferenceRequest, outcome: Outcome, *, by: User) -> 
     request.state = RequestState.DONE
     request.closed_at = now
     reference_fulfilled.send(request.id, request=request)
-    if not outcome.call_held:
-        return 0
+    points = _reward(request, by, now) if outcome.call_held else 0
+    trail.record(
+        "reference_request.outcome",
+        "reference_request",
+        request.id,
+        by_id=by.id,
+        before=before,
+        after=_audited(request),
+        details={"points": points} if points else None,
+    )
+    return points
+
+
+def _audited(request: ReferenceRequest) -> dict:
+    """What an outcome or closing changes, as the audit trail records it."""
+    fields = ("state", "call_held", "deal_outcome", "revenue_influenced", "outcome_note")
+    return {field: getattr(request, field) for field in fields}
+
+
+def _reward(request: ReferenceRequest, by: User, now: datetime) -> int:
+    """The advocate's points (and record) for a call held; returns the points given."""
     advocate_id = request.accepted_advocate_id
     record = record_of(advocate_id)
     record.held += 1
@@ -118,7 +139,16 @@ def close_request(request: ReferenceRequest, *, by: User, state: RequestState) -
         raise InvalidState(
             _("This request is already closed (%(state)s).", state=request.state.label)
         )
-    withdraw_open_asks(request, taken=False)
+    withdrawn = withdraw_open_asks(request, taken=False)
+    trail.record(
+        "reference_request.closed",
+        "reference_request",
+        request.id,
+        by_id=by.id,
+        before={"state": request.state},
+        after={"state": state},
+        details={"asks_withdrawn": withdrawn} if withdrawn else None,
+    )
     request.state = state
     request.closed_at = utcnow()
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.advocates.models import Account, AccountDomain
+from portal.audit import trail
 from portal.auth.models import STAFF_ROLES, Role, User
 from portal.db import utcnow
 from portal.errors import AlreadyExists, InvalidState, NotAllowed
@@ -45,34 +46,11 @@ from portal.signals import referral_stage_changed
 DEFAULT_POINTS = {"new": 0, "contacted": 0, "qualified": 50, "won": 250}
 # Mail domains anyone can have: two people there are not the same company.
 PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "yahoo.com",
-        "ymail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "mail.com",
-        "zoho.com",
-        "yandex.com",
-        "yandex.ru",
-        "qq.com",
-        "163.com",
-        "fastmail.com",
-        "hey.com",
-    }
+    """
+    gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com
+    icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.com gmx.de gmx.net web.de
+    mail.com zoho.com yandex.com yandex.ru qq.com 163.com fastmail.com hey.com
+    """.split()
 )
 SAME_PERSON = _l("Someone already referred this person, and our team is in touch with them.")
 SAME_COMPANY = _l(
@@ -250,6 +228,7 @@ def move(
     if stage == ReferralStage.WON and (revenue is None or revenue < 0):
         raise InvalidState(_("Enter the revenue won (0 when there is none yet)."))
     was_open, previous = referral.is_open, referral.stage
+    before = _audited(referral)
     referral.stage = stage
     referral.lost_reason = lost_reason.strip()[:300] if stage == ReferralStage.LOST else ""
     referral.revenue = revenue if stage == ReferralStage.WON else None
@@ -266,7 +245,16 @@ def move(
         raise AlreadyExists(str(SAME_COMPANY)) from None
     note = referral.lost_reason or (f"Revenue {revenue:,}" if revenue is not None else "")
     db.session.add(ReferralEvent(referral_id=referral.id, stage=stage, note=note, by_id=by.id))
-    _settle_points(referral, by)
+    points = _settle_points(referral, by)
+    trail.record(
+        "referral.moved",
+        "referral",
+        referral.id,
+        by_id=by.id,
+        before=before,
+        after=_audited(referral),
+        details={"points": points} if points else None,
+    )
     badges.award_earned_badges(referral.advocate_id, "referral")
     referral_stage_changed.send(referral.id, referral=referral, previous=previous)
     notify(
@@ -293,6 +281,10 @@ def assign_owner(referral_id: int, owner: User | None, *, by: User) -> Referral:
     referral = lock_referral(referral_id)
     if owner is not None and owner.role not in (*STAFF_ROLES, Role.REQUESTER):
         raise NotAllowed(_("Only staff can own a referral."))
+    if referral.owner_id != (owner.id if owner else None):
+        trail.record_change(
+            "referral.owner_changed", referral, by_id=by.id, owner_id=owner.id if owner else None
+        )
     referral.owner_id = owner.id if owner else None
     referral.updated_at = utcnow()
     note = f"Owner: {owner.name}" if owner else "No owner"
@@ -314,6 +306,15 @@ def assign_owner(referral_id: int, owner: User | None, *, by: User) -> Referral:
             referral_id=referral.id,
         )
     return referral
+
+
+def _audited(referral: Referral) -> dict:
+    """What a stage move changes, as the audit trail records it (no one's name or email)."""
+    return {
+        "stage": referral.stage,
+        "lost_reason": referral.lost_reason,
+        "revenue": referral.revenue,
+    }
 
 
 def _held_entries(referral_id: int) -> dict[str, PointsEntry]:
@@ -342,20 +343,22 @@ def _rounds(referral_id: int, stage: str) -> int:
     return sum(ledger.stage_of_referral_key(key) == stage for key in keys)
 
 
-def _settle_points(referral: Referral, by: User) -> None:
-    held = _held_entries(referral.id)
+def _settle_points(referral: Referral, by: User) -> int:
+    """Award and reverse the stages' points; returns the change to the advocate's total."""
+    held, change = _held_entries(referral.id), 0
     if referral.stage == ReferralStage.LOST:
-        return  # a lost referral keeps what it earned
+        return 0  # a lost referral keeps what it earned
     reached = {stage.value for stage in PIPELINE[: PIPELINE.index(referral.stage) + 1]}
     back_to = referral.stage.value  # ledger reasons are stored in English
     for stage, entry in sorted(held.items()):
         if stage not in reached:
             reason = f"Referral of {referral.peer_name} moved back to {back_to}"
-            ledger.reverse(entry, reason=reason, by_id=by.id)
+            reversal = ledger.reverse(entry, reason=reason, by_id=by.id)
+            change += reversal.points if reversal else 0
     points = points_per_stage()
     for stage in PIPELINE:
         if stage.value in reached and stage.value not in held and points[stage.value] > 0:
-            ledger.award(
+            made = ledger.award(
                 referral.advocate_id,
                 points[stage.value],
                 reason=f"Referral of {referral.peer_name}: {stage.value}",
@@ -366,6 +369,8 @@ def _settle_points(referral: Referral, by: User) -> None:
                 source_id=referral.id,
                 by_id=by.id,
             )
+            change += made.points if made else 0
+    return change
 
 
 # --- reading -----------------------------------------------------------------

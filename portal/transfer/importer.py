@@ -229,14 +229,18 @@ def start_invitations(data_import: DataImport, *, by: User) -> int:
         raise InvalidState(_("This import created nobody to invite."))
     if data_import.invited_at is not None:
         raise InvalidState(_("The people of this import were invited already."))
-    data_import.invited_at = utcnow()
+    now, people = utcnow(), len(data_import.created_user_ids)
+    trail.record_change(
+        "import.invited", data_import, by_id=by.id, details={"people": people}, invited_at=now
+    )
+    data_import.invited_at = now
     queue.enqueue(
         INVITE_JOB,
         {"import_id": data_import.id, "by_id": by.id},
         by_id=by.id,
         dedupe_key=f"import-invite:{data_import.id}",
     )
-    return len(data_import.created_user_ids)
+    return people
 
 
 @queue.handler(INVITE_JOB)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.audit import trail
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import InvalidState
@@ -51,7 +52,17 @@ def register(details: EndpointDetails, *, by: User) -> WebhookEndpoint:
     )
     db.session.add(endpoint)
     db.session.flush()
+    trail.record("webhook.created", "webhook", endpoint.id, by_id=by.id, after=_audited(endpoint))
     return endpoint
+
+
+def _audited(endpoint: WebhookEndpoint) -> dict:
+    """An endpoint as the audit trail records it: never its secrets."""
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": endpoint.event_types,
+    }
 
 
 def lock(endpoint_id: int) -> WebhookEndpoint | None:
@@ -63,28 +74,46 @@ def lock(endpoint_id: int) -> WebhookEndpoint | None:
     )
 
 
-def update(endpoint: WebhookEndpoint, details: EndpointDetails) -> None:
+def update(endpoint: WebhookEndpoint, details: EndpointDetails, *, by_id: int | None = None):
+    """Change an endpoint's address, description and events (`by_id`: who, for the
+    audit trail; an unchanged form records nothing)."""
     _check(details)
     endpoint = lock(endpoint.id)
+    before = _audited(endpoint)
     endpoint.url = details.url.strip()
     endpoint.description = details.description.strip()
     endpoint.event_types = sorted(set(details.event_types))
+    if _audited(endpoint) != before:
+        trail.record(
+            "webhook.updated",
+            "webhook",
+            endpoint.id,
+            by_id=by_id,
+            before=before,
+            after=_audited(endpoint),
+        )
 
 
-def rotate_secret(endpoint: WebhookEndpoint) -> str:
+def rotate_secret(endpoint: WebhookEndpoint, *, by_id: int | None = None) -> str:
     """A new secret; the old one keeps signing (beside it) for ROTATION_OVERLAP."""
     endpoint = lock(endpoint.id)
+    until = utcnow() + ROTATION_OVERLAP
+    # The trail says that the secret changed and until when the old one signs; never either.
+    trail.record_change(
+        "webhook.secret_rotated", endpoint, by_id=by_id, previous_secret_until=until
+    )
     endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_until = utcnow() + ROTATION_OVERLAP
+    endpoint.previous_secret_until = until
     endpoint.secret = new_secret()
     return endpoint.secret
 
 
-def resume(endpoint: WebhookEndpoint) -> int:
+def resume(endpoint: WebhookEndpoint, *, by_id: int | None = None) -> int:
     """Send to a paused endpoint again, starting with what waited; returns how many."""
     endpoint = lock(endpoint.id)
     if endpoint.paused_at is None:
         raise InvalidState(_("This endpoint isn't paused."))
+    trail.record_change("webhook.resumed", endpoint, by_id=by_id, paused_at=None)
     endpoint.paused_at, endpoint.failing_since = None, None
     waiting = list(
         db.session.scalars(

@@ -56,7 +56,9 @@ def endpoint(endpoint_id: int):
     form.submit.label.text = _("Save changes")
     if form.validate_on_submit():
         done = run_service(
-            lambda: endpoints.update(item, _details(form)), _("Endpoint saved."), field=form.url
+            lambda: endpoints.update(item, _details(form), by_id=current_user.id),
+            _("Endpoint saved."),
+            field=form.url,
         )
         if done:
             return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
@@ -68,7 +70,7 @@ def endpoint(endpoint_id: int):
 def rotate(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     run_service(
-        lambda: endpoints.rotate_secret(item),
+        lambda: endpoints.rotate_secret(item, by_id=current_user.id),
         _("New secret made. The old one signs too for 24 hours: update the receiver."),
     )
     return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
@@ -78,7 +80,7 @@ def rotate(endpoint_id: int):
 def resume(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     run_service(
-        lambda: endpoints.resume(item),
+        lambda: endpoints.resume(item, by_id=current_user.id),
         lambda waiting: _n(
             "Resumed: %(num)d waiting delivery queued.",
             "Resumed: %(num)d waiting deliveries queued.",
