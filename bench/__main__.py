@@ -350,8 +350,8 @@ def _apply_lines(picks: Picks, applicants: list[Browser]) -> list[Line]:
 
 
 def _first_row(page: str) -> tuple[str, str]:
-    name = re.search(r'<td data-label="Advocate">([^<]*)', page)
-    points = re.search(r'<td data-label="Points" class="num">([^<]*)', page)
+    name = re.search(r'<td class="board-name"[^>]*>([^<]*)', page)
+    points = re.search(r'<td class="[^"]*\bboard-points\b[^"]*"[^>]*>([^<]*)', page)
     return (
         html.unescape(name.group(1)).strip() if name else "",
         points.group(1).strip() if points else "",

@@ -108,3 +108,13 @@ def test_a_changed_tier_shows_on_opportunities_at_once(app, make, login, count_q
     page = text(client.get(f"/opportunities/{opportunity.id}"))
     assert "Open to the Inner Circle tier" in page, page
     assert "Inner Circle" in text(client.get("/opportunities"))
+
+
+def test_the_benchmarks_read_the_first_row_of_the_real_board(make, login):
+    """bench and bench.soak check freshness by reading the board's first row."""
+    from bench.__main__ import _first_row as bench_first_row
+
+    leader = make.advocate(name="Lena O'Leader")
+    make.points(leader, 12500)
+    page = login(make.advocate(name="Vic Viewer")).get("/leaderboard").get_data(as_text=True)
+    assert bench_first_row(page) == ("Lena O'Leader", "12,500")
