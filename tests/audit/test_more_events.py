@@ -19,15 +19,7 @@ from portal.referrals.models import Referral
 from tests.audit.test_trail import Trail, _change
 from tests.helpers import text
 from tests.references.helpers import advocates, new_request
-
-PEER = {
-    "name": "Sam Okafor",
-    "email": "sam.okafor@initech.example",
-    "company": "Initech",
-    "role": "VP Operations",
-    "why": "They reconcile reports by hand every month.",
-    "peer_agreed": "y",
-}
+from tests.referrals.test_referrals import PEER
 
 
 def _flat(event) -> str:
