@@ -60,7 +60,7 @@ class Burnout:
 
 def _asks(now: datetime) -> sa.Subquery:
     """Per active advocate asked in the last four months: the counts and the flags."""
-    quarter = clock.current_period("quarter", now).key
+    quarter = clock.current_period("quarter", now)
     since = now - FOUR_MONTHS
 
     def counted(condition):
@@ -69,12 +69,12 @@ def _asks(now: datetime) -> sa.Subquery:
     counts = (
         sa.select(
             Ask.advocate_id,
-            counted(Ask.quarter == quarter).label("in_quarter"),
+            counted(Ask.quarter == quarter.key).label("in_quarter"),
             counted(Ask.asked_at >= now - timedelta(days=30)).label("last_30"),
             counted(Ask.asked_at >= now - timedelta(days=90)).label("last_90"),
             counted(Ask.asked_at >= since).label("last_120"),
         )
-        .where(Ask.asked_at >= min(since, clock.current_period("quarter", now).starts_at))
+        .where(Ask.asked_at >= min(since, quarter.starts_at))
         .group_by(Ask.advocate_id)
         .subquery()
     )

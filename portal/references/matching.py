@@ -103,25 +103,17 @@ def _recent_asks(now: datetime, only: list[int] | None) -> sa.Subquery:
     )
 
 
-def _shared_products(product_ids: list[int]) -> sa.ColumnElement[int]:
-    """How many of these products the advocate uses: one hashed lookup per product
-    (a request names a few), no aggregate over every advocate's products."""
-    return sum(
-        (
-            sa.case(
-                (
-                    User.id.in_(
-                        sa.select(advocate_product.c.user_id).where(
-                            advocate_product.c.product_id == product_id
-                        )
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-            for product_id in product_ids
-        ),
-        sa.literal(0),
+def _shared_products(product_ids: list[int], only: list[int] | None) -> sa.Subquery:
+    """Per advocate, how many of these products they use (a column, so the points'
+    CASE reads it rather than working it out again for each of its arms)."""
+    return (
+        sa.select(advocate_product.c.user_id.label("advocate_id"), sa.func.count().label("shared"))
+        .where(
+            advocate_product.c.product_id.in_(product_ids or [-1]),
+            _only(advocate_product.c.user_id, only),
+        )
+        .group_by(advocate_product.c.user_id)
+        .subquery("shared_products")
     )
 
 
@@ -166,7 +158,8 @@ class _Query:
         self.cooldown_days = settings.cooldown_days
         self.request = request
         recent = _recent_asks(now, only)
-        self.shared_products = _shared_products([p.id for p in request.products])
+        products = _shared_products([p.id for p in request.products], only)
+        self.shared_products = sa.func.coalesce(products.c.shared, 0)
         topics = _shared_topics([t.id for t in request.topics], only)
         self.recent, self.topics = recent, topics
         self.from_ = (
@@ -177,6 +170,7 @@ class _Query:
             .outerjoin(ReferenceRecord, ReferenceRecord.advocate_id == User.id)
             .outerjoin(recent, recent.c.advocate_id == User.id)
             .outerjoin(topics, topics.c.advocate_id == User.id)
+            .outerjoin(products, products.c.advocate_id == User.id)
             .where(User.role == Role.ADVOCATE, _only(User.id, only))
         )
         self.exclusions = self._exclusions(settings.cooldown_days, now)
