@@ -94,6 +94,18 @@ def unmarked(html: str) -> list[str]:
     return [" ".join(text.split()) for text in left if LETTER.search(text)]
 
 
+def _user_triggers(table: str) -> dict[str, str]:
+    """The table's own enabled triggers and how each fires (pg_trigger.tgenabled)."""
+    rows = db.session.execute(
+        sa.text(
+            "SELECT tgname, tgenabled FROM pg_trigger"
+            " WHERE tgrelid = CAST(:table AS regclass) AND NOT tgisinternal AND tgenabled <> 'D'"
+        ),
+        {"table": f'"{table}"'},
+    )
+    return {name: str(enabled) for name, enabled in rows}
+
+
 def mark_the_data(app: Flask) -> None:
     """Wrap every prose column of the world (names, titles, descriptions) in ⟦ ⟧."""
     with app.app_context():
@@ -109,10 +121,13 @@ def mark_the_data(app: Flask) -> None:
                 and not column.foreign_keys
                 and (column.type.length or 1000) >= 40  # shorter ones hold codes and keys
             ]
-            if prose and postgresql:
+            triggers = _user_triggers(table.name) if prose and postgresql else {}
+            for trigger in triggers:
                 # The ledger and the audit trail refuse updates (their triggers): not
                 # for the test's own marking of the world, as their owner.
-                db.session.execute(sa.text(f'ALTER TABLE "{table.name}" DISABLE TRIGGER USER'))
+                db.session.execute(
+                    sa.text(f'ALTER TABLE "{table.name}" DISABLE TRIGGER "{trigger}"')
+                )
             for column in prose:
                 db.session.execute(
                     table.update()
@@ -126,8 +141,11 @@ def mark_the_data(app: Flask) -> None:
                         }
                     )
                 )
-            if prose and postgresql:
-                db.session.execute(sa.text(f'ALTER TABLE "{table.name}" ENABLE TRIGGER USER'))
+            for trigger, enabled in triggers.items():
+                # Back as it was: ENABLE TRIGGER alone would turn an ALWAYS trigger (which
+                # fires in replica mode too) into an ordinary one for the later tests.
+                how = {"A": "ENABLE ALWAYS", "R": "ENABLE REPLICA", "O": "ENABLE"}[enabled]
+                db.session.execute(sa.text(f'ALTER TABLE "{table.name}" {how} TRIGGER "{trigger}"'))
         db.session.commit()
 
 
